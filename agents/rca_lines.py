@@ -1,0 +1,392 @@
+"""Failing-line localisation: rank a log's lines by how likely they explain the failure.
+
+Speed comes from never walking every line in Python. Candidate lines are found with a few literal
+searches over the lowered text (more of them in the window that ends where the failing step ends:
+``The command ... exited with 1``, ``##[error]Process completed with exit code 1``,
+``BUILD FAILURE``...), and only candidates and the neighbours of the best ones are cleaned (ANSI,
+timestamps) and scored. A candidate's score is
+
+    keyword/regex weight  x  section factor (inside the step that failed; the first errors of the
+                          step count a little more)  x  novelty (its template never appears in the
+                          previous green log)
+
+The best lines are grown into blocks (same prefix, indentation, stack frames, a header above, a few
+blank lines inside, never across a separator, a summary or a passing test). The best block is
+returned whole; runner-up blocks (up to ``MAX_SPANS`` spans in all) are returned as their best line
+only, and the last line of output before the failing step ended is always one of the guesses. All
+spans together hold at most ``SHARE_CAP`` of the log's lines (and ``ABS_CAP`` lines).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from agents import rca_patterns as P
+from agents.rca_templates import templates_of_text
+
+__all__ = ["Span", "LogView", "Located", "locate", "failing_step_of", "MAX_SPANS", "SHARE_CAP"]
+
+MAX_SPANS = 5
+SHARE_CAP = 0.049  # of the log's lines, all spans together
+MIN_LINES = 1  # a tiny log still shows one line (the 5 % cap wins otherwise)
+ABS_CAP = 150  # never more lines than this
+MAX_CANDIDATES = 800  # scored lines near the end of the failing step (the last ones win)
+MAX_FAR = 300  # and before that window
+WINDOW = 300  # lines before the end of the failing step searched for more words
+FINE_WINDOW = 120  # lines before the end of the failing step that get the finest search
+SECTION_WINDOW = 5000  # lines before the end of the failing step searched for its start
+HEAD_WINDOW = 40000  # lines before the end of the failing step searched at all
+MAX_GAP = 3  # blank lines a block may hold in a row
+ALT_REL = 0.3  # runner-up blocks must score at least this share of the best block
+RUNNER_UP_GROWTH = 20  # lines a runner-up block may grow to (it only marks what it covers)
+ALT_LINES = 1  # and show this many lines
+
+
+@dataclass(frozen=True)
+class Span:
+    """A ranked block of lines: 1-based, inclusive; ``peak`` is its best line."""
+
+    start: int
+    end: int
+    score: float
+    peak: int
+
+
+class LogView:
+    """Raw lines (numbered as ``text.split("\\n")``), lowered bytes, clean lines on demand."""
+
+    def __init__(self, text: str) -> None:
+        self.raw = text.split("\n")
+        self.ascii = text.isascii()
+        # Literal searches run over bytes: ``bytes.lower`` keeps every offset (ASCII only) and
+        # ``bytes.find`` beats ``str.find`` on logs holding any non-ASCII character.
+        self.lower = text.encode("utf-8", "surrogatepass").lower()
+        newlines = np.flatnonzero(np.frombuffer(self.lower, dtype=np.uint8) == 10) + 1
+        self.starts = [0, *newlines.tolist(), len(self.lower) + 1]  # byte offset of each line
+        self._clean: dict[int, str] = {}
+        self._info: dict[int, P.LineInfo] = {}
+
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def line(self, i: int) -> str:
+        """The clean text of line ``i`` (0-based)."""
+        found = self._clean.get(i)
+        if found is None:
+            found = self._clean[i] = P.clean_one(self.raw[i])
+        return found
+
+    def info(self, i: int) -> P.LineInfo:
+        found = self._info.get(i)
+        if found is None:
+            found = self._info[i] = P.LineInfo(self.line(i))
+        return found
+
+    def line_of(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset) - 1
+
+    def lines_with(
+        self, needles: tuple[bytes, ...], lo: int = 0, hi: int | None = None, limit: int = 0
+    ) -> set[int]:
+        """0-based indices of lines in ``[lo, hi)`` holding any of the lower-case needles."""
+        lower, starts, found = self.lower, self.starts, set()
+        n = len(self.raw)
+        begin = starts[max(0, min(lo, n))]
+        stop = starts[min(n, hi)] if hi is not None else len(lower)
+        for needle in needles:
+            pos = lower.find(needle, begin, stop)
+            while pos >= 0:
+                line = bisect.bisect_right(starts, pos) - 1
+                found.add(line)
+                if limit and len(found) > limit:
+                    return found
+                pos = lower.find(needle, starts[line + 1], stop)
+        return found
+
+
+_FAIL_ENDS = re.compile(
+    r"BUILD FAILURE|Finished: FAILURE|build as failure|Script failed|The command|"
+    r"failed 3 times"
+)
+
+
+def _end_marker(view: LogView, head_hits: set[int]) -> int:
+    """0-based index of the first line that ends the failing step (``len(view)`` if none: the step
+    then ends with the log, its last line included).
+
+    ``head_hits`` (lines holding the head needles, "fail" among them) are reused so that only the
+    end needles without "fail" cost a pass over the text.
+    """
+    raw = view.raw
+    failing = {i for i in head_hits if _FAIL_ENDS.search(raw[i])}
+    failing |= view.lines_with(P.END_NEEDLES)
+    failing |= view.lines_with(P.LAST_NEEDLES, max(0, len(raw) - 300))
+    for i in sorted(failing):
+        if P.END.search(view.line(i)):
+            return i
+    return len(view)
+
+
+_SECTION_NEEDLES = (
+    b"travis_fold:start",
+    b"travis_time:start",
+    b"##[group]run ",
+    b"$ ",
+    b"> task :",
+)
+
+
+def _section_start(view: LogView, end: int) -> int:
+    """The line that opened the step or command that failed (0 when the log has no sections)."""
+    floor = max(0, end - SECTION_WINDOW)
+    best, stop = floor, view.starts[end]
+    for needle in _SECTION_NEEDLES:
+        pos, tries = view.lower.rfind(needle, view.starts[best], stop), 0
+        while pos >= 0 and tries < 200:
+            i = view.line_of(pos)
+            if P.SECTION.match(view.line(i)):
+                best = max(best, i)
+                break
+            pos, tries = view.lower.rfind(needle, view.starts[best], view.starts[i]), tries + 1
+    return best if best > floor else 0
+
+
+def _position_factor(i: int, start: int, end: int) -> float:
+    if i > end:
+        return 0.35
+    if i < start:
+        return 0.5
+    return 1.0 - 0.1 * (i - start) / max(1, end - start)
+
+
+def _score_lines(view: LogView, start: int, end: int, head_hits: set[int]) -> dict[int, float]:
+    n = len(view)
+    hi = min(n, end + 200)
+    found = {i for i in head_hits if end - HEAD_WINDOW <= i < hi}
+    found.update(view.lines_with(P.NEEDLES, max(0, end - WINDOW), hi))
+    lo, fine_hi = max(0, end - FINE_WINDOW), min(n, end + 20)
+    found.update(view.lines_with(P.FINE_NEEDLES, lo, fine_hi))
+    shapes = P.FINE_SHAPES.match
+    found.update(i for i in range(lo, fine_hi) if shapes(view.line(i)))
+    cache: dict[str, float] = {}
+    scores: dict[int, float] = {}
+    ordered = sorted(found)
+    near = [i for i in ordered if i >= end - WINDOW][-MAX_CANDIDATES:]
+    far = [i for i in ordered if i < end - WINDOW][-MAX_FAR:]
+    for i in far + near:
+        line = view.line(i)
+        base = cache.get(line)
+        if base is None:
+            base = cache[line] = P.base_score(line)
+        if base > 0:
+            scores[i] = base * _position_factor(i, start, end)
+    return scores
+
+
+def _tail_block(view: LogView, end: int, scores: dict[int, float]) -> tuple[int, int] | None:
+    """The last output lines of the failing step, just above its end marker (boilerplate skipped).
+
+    When the last line already carries a failure cue, block growth will find its neighbours; the
+    tail block then is that line alone. Otherwise it is the run of lines above it (at most 12).
+    """
+    i = end - 1
+    while i >= 0 and end - i < 60:
+        line = view.line(i)
+        if (
+            line.strip()
+            and not P.is_noise(line[: P.LINE_CAP], line[: P.LINE_CAP].lower())
+            and not P.SEPARATOR.match(line)
+        ):
+            break
+        i -= 1
+    if i < 0 or end - i >= 60 or P.SECTION.match(view.line(i)):
+        return None
+    last = i
+    if scores.get(last, 0.0) > 0:
+        return last, last
+    while i > 0 and not view.info(i - 1).blank and not view.info(i - 1).stop and last - i < 12:
+        i -= 1
+    return i, last
+
+
+def _belongs(view: LogView, i: int, shape: str, indent: int, scores: dict[int, float]) -> bool:
+    info = view.info(i)
+    if scores.get(i, 0.0) > 0 or info.cont or (shape and info.shape == shape):
+        return True
+    return indent > 0 and info.indent >= indent
+
+
+def _grow(view: LogView, peak: int, scores: dict[int, float], limit: int) -> tuple[int, int]:
+    """Grow a block around ``peak`` (0-based) while lines belong to the same message."""
+    n = len(view)
+    shape, indent = view.info(peak).shape, view.info(peak).indent
+    start = end = peak
+    i, gap = peak + 1, 0
+    while i < n and i - start < 4 * limit:
+        info = view.info(i)
+        if info.blank:
+            gap += 1
+            if gap > MAX_GAP:
+                break
+        elif info.edge or info.header:
+            break
+        elif (gap <= 1 and _belongs(view, i, shape, indent, scores)) or (
+            gap > 1 and (info.cont or (shape and info.shape == shape))
+        ):
+            end, gap = i, 0
+        else:
+            break
+        i += 1
+    i, gap, headers = peak - 1, 0, 0
+    while i >= 0 and end - i < 4 * limit:
+        info, top = view.info(i), view.info(start)
+        if info.blank:
+            gap += 1
+            if gap > MAX_GAP or not top.cont:
+                break
+        elif info.header:
+            start = i
+            break
+        elif info.edge:
+            break
+        elif top.cont and _belongs(view, i, shape, indent, scores):
+            start, gap = i, 0
+        elif (
+            headers == 0
+            and (gap == 0 or info.indent < top.indent)
+            and P.HEADLIKE.search(view.line(i))
+        ):
+            start, gap, headers = i, 0, 1
+            if not info.cont:
+                break
+        else:
+            break
+        i -= 1
+    if end - start + 1 > limit:
+        end = start + limit - 1 if peak - start < limit else min(end, peak + limit // 2)
+        start = max(start, end - limit + 1)
+    return start, end
+
+
+@dataclass
+class Located:
+    """What localisation found: ranked spans and what the classifier may reuse."""
+
+    spans: list[Span]
+    view: LogView
+    scores: dict[int, float]  # 0-based line -> score, for the candidate lines
+    end: int  # 0-based line that ends the failing step (len(view) when no line marks it)
+    head_hits: set[int]  # 0-based lines holding "err", "fail" (or a failure symbol)
+
+
+def locate(
+    text_or_view: str | LogView, previous_green: str | None = None, max_spans: int = MAX_SPANS
+) -> Located:
+    """Ranked spans (most likely first) explaining the failure, with the view of the log."""
+    view = text_or_view if isinstance(text_or_view, LogView) else LogView(text_or_view)
+    n = len(view)
+    head_hits = view.lines_with(P.HEAD_NEEDLES if view.ascii else P.HEAD_NEEDLES + P.HEAD_SYMBOLS)
+    end = _end_marker(view, head_hits)
+    start = _section_start(view, end)
+    scores = _score_lines(view, start, end, head_hits)
+    if previous_green is not None:
+        _apply_novelty(view, scores, previous_green, end)
+    tail = _tail_block(view, end, scores)
+    if tail is not None:
+        for i in range(tail[0], tail[1] + 1):
+            scores[i] = max(scores.get(i, 0.0), 1.0)
+    budget = max(MIN_LINES, min(ABS_CAP, int(SHARE_CAP * n)))
+    spans = _select(view, scores, min(budget, n), max_spans)
+    if tail is not None and spans and not any(s.start <= tail[1] + 1 <= s.end for s in spans):
+        # the last words of the failing step are always worth one of the ranked guesses
+        used = sum(s.end - s.start + 1 for s in spans)
+        if used < budget:
+            guess = Span(tail[1] + 1, tail[1] + 1, scores.get(tail[1], 1.0), tail[1] + 1)
+            spans = _merge((spans if len(spans) < max_spans else spans[:-1]) + [guess])
+    return Located(spans, view, scores, end, head_hits)
+
+
+def _apply_novelty(view: LogView, scores: dict[int, float], previous_green: str, end: int) -> None:
+    """Lines whose template the green log never printed gain; lines it printed too lose."""
+    seen = set(templates_of_text(previous_green))
+    mine = templates_of_text("\n".join(view.raw))
+    for i in scores:
+        scores[i] *= 1.6 if mine[i] not in seen else 0.25
+    for i in range(max(0, end - 300), min(len(view), end + 1)):
+        if (
+            i not in scores
+            and mine[i] not in seen
+            and not view.info(i).blank
+            and not view.info(i).stop
+        ):
+            scores[i] = 0.3
+
+
+def _select(view: LogView, scores: dict[int, float], budget: int, max_spans: int) -> list[Span]:
+    if not scores or budget <= 0:
+        return []
+    ranked = sorted(scores, key=lambda i: (-scores[i], i))[:200]
+    blocks: list[Span] = []
+    covered: set[int] = set()
+    for peak in ranked:
+        if len(blocks) >= max_spans:
+            break
+        if peak in covered:
+            continue
+        s, e = _grow(view, peak, scores, budget if not blocks else min(budget, RUNNER_UP_GROWTH))
+        blocks.append(
+            Span(s + 1, e + 1, max(scores.get(i, 0.0) for i in range(s, e + 1)), peak + 1)
+        )
+        covered.update(range(s, e + 1))
+    blocks.sort(key=lambda b: (-b.score, b.peak))
+    top, chosen, used = blocks[0].score, [], 0
+    for block in blocks:
+        if len(chosen) >= max_spans or used >= budget or block.score < ALT_REL * top:
+            break
+        if chosen and block.end - block.start + 1 > ALT_LINES:  # runner-ups: their core only
+            lo = max(block.start, block.peak - (ALT_LINES - 1) // 2)
+            block = Span(lo, min(block.end, lo + ALT_LINES - 1), block.score, block.peak)
+        size = min(block.end - block.start + 1, budget - used)
+        chosen.append(Span(block.start, block.start + size - 1, block.score, block.peak))
+        used += size
+    return _merge(chosen)
+
+
+def _merge(spans: list[Span]) -> list[Span]:
+    """Merge overlapping or touching spans (keeping the rank of the better one)."""
+    merged: list[Span] = []
+    for span in spans:
+        for k, other in enumerate(merged):
+            if span.start <= other.end + 1 and other.start <= span.end + 1:
+                merged[k] = Span(
+                    min(span.start, other.start),
+                    max(span.end, other.end),
+                    max(span.score, other.score),
+                    other.peak,
+                )
+                break
+        else:
+            merged.append(span)
+    return merged
+
+
+def failing_step_of(view: LogView, spans: list[Span]) -> str | None:
+    """The step (GitHub ``##[group]Run``) or command (Travis ``$ ``) that holds the best span."""
+    if not spans:
+        return None
+    stop, best, name = view.starts[spans[0].peak - 1], -1, None
+    for needle, prefix in ((b"##[group]run ", "##[group]Run "), (b"$ ", "$ ")):
+        pos, tries = view.lower.rfind(needle, 0, stop), 0
+        while pos >= 0 and tries < 200:
+            i = view.line_of(pos)
+            line = view.line(i)
+            if line.startswith(prefix):
+                if i > best:
+                    best, name = i, line[len(prefix) :].strip()[:200] or None
+                break
+            pos, tries = view.lower.rfind(needle, 0, view.starts[i]), tries + 1
+    return name

@@ -1,0 +1,407 @@
+"""The cues of failing-line localisation, in one place: words, line shapes and their weights.
+
+Every cue here is generic: it names a tool's output format (pytest, JUnit/Maven, mocha, go test,
+rustc, GitHub Actions, Travis, Jenkins...), never a project. Weights were set by reading logs and
+checked on the dev data; ``bench/rca_bench.py`` prints what they achieve.
+
+Speed matters (tens of MB/s in pure Python), so most cues are plain substring tests; a regular
+expression runs only when its cheap substring gate has fired, and only on the first
+``LINE_CAP`` characters of a line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = ["Cue", "CUES", "LineInfo", "base_score", "clean_one"]
+
+LINE_CAP = 300  # characters of a line that are scored
+
+# Few, frequent stems searched over the whole text (each costs one pass over it) ...
+HEAD_NEEDLES = (b"err", b"fail", b"[-] ")
+HEAD_SYMBOLS = tuple(s.encode() for s in ("✖", "❌", "✗", "✘"))  # only in logs that are not ASCII
+# ... more of them in a window that ends where the failing step ends ...
+NEEDLES = (
+    b"exception",
+    b"fatal",
+    b"panic",
+    b"assert",
+    b"expect",
+    b"not ",
+    b"abort",
+    b"[-]",
+    b"unable",
+    b"undefined",
+    b"invalid",
+    b"missing",
+    b"denied",
+    b"killed",
+    b"timed out",
+    b"timeout",
+)
+# ... and the most in the last lines of that step, plus line shapes that carry no keyword
+# (``file.ext:12: message``, ``1) test name``, diff lines, ``___ test ___`` headers, git status).
+FINE_NEEDLES = (
+    b"can't",
+    b"couldn't",
+    b"could not",
+    b"refused",
+    b"forbidden",
+    b"unauthori",
+    b"violat",
+    b"exit",
+    b"unexpected",
+    b"mismatch",
+    b"unresolved",
+    b"memory",
+    b"no space",
+    b"dubious",
+    b"incompatible",
+    b"cancel",
+    b"reason",
+    b"problem",
+    b"doesn't",
+    b"wrong",
+    b"conflict",
+    b"warn",
+    b"issue",
+    b"offen",
+    b"reformat",
+    b"allowed",
+    b"crash",
+    b"unused",
+    b"time out",
+)
+FINE_SHAPES = re.compile(
+    r"(?:[^\s:]{1,200}:\d+(?::\d+)?:? \S|\s*\d+\) \S|\s*[-+]\s|[_=]{3,} .{1,200} [_=]{3,}$"
+    r"|\s*[MADR?]{1,2} \S)"
+)
+# Markers of the end of the failing step: lines holding "fail" come from the head search, the
+# others from these needles; ``END`` confirms.
+END_NEEDLES = (b"exit",)  # "exited with N", "exit code N"
+LAST_NEEDLES = (b"cancel", b"exceeded the maximum", b"no output has been")  # in the last lines only
+END = re.compile(
+    r"^The command \".*\" (?:exited with [1-9]\d*|failed)|\" exited with [1-9]\d*\.$"
+    r"|^Done\. Your build exited with [1-9]|##\[error\]Process completed with exit code [1-9]"
+    r"|##\[error\]The operation was cancel|\bBUILD FAILURE\b|^Finished: FAILURE|marked build as "
+    r"failure"
+    r"|^Script failed with status|^The job exceeded the maximum time|^No output has been received"
+)
+SECTION = re.compile(r"^(?:travis_fold:start|travis_time:start|##\[group\]Run |\$ |> Task :\S+$)")
+
+
+@dataclass(frozen=True)
+class Cue:
+    """A failure cue: fires when a lower-case ``word`` (or a case-sensitive ``exact`` string) is in
+    the line; with a ``pattern`` the words only gate it and the pattern decides."""
+
+    weight: float
+    words: tuple[str, ...] = ()
+    pattern: re.Pattern[str] | None = None
+    exact: tuple[str, ...] = ()
+
+
+R = re.compile
+CUES: tuple[Cue, ...] = (
+    Cue(
+        3.0,
+        exact=(
+            "##[error]",
+            "Traceback (most recent call last)",
+            "panicked at",
+            "panic:",
+            "Segmentation fault",
+            "core dumped",
+        ),
+    ),
+    # a bare header line: "Failure:", "FAILED", "1) Error:"
+    Cue(
+        2.5,
+        ("fail", "error"),
+        R(r"^\s*(?:\d+\) )?(?:Failure|Error|FAIL|FAILED|ERROR|Failures|Errors)s?:?\s*$"),
+    ),
+    Cue(2.5, ("error:", "error[", "[error]", "err:", "error ts", "error cs")),
+    Cue(2.5, exact=("E   ", "E  ")),
+    # compiler diagnostics: file:12:3: error, File.java:[12,3]
+    Cue(
+        2.5,
+        ("error", ":["),
+        R(r"^\S+?:\d+(?::\d+)?:?\s*(?:fatal )?(?:error|Error)|\.\w+:\[\d+,\d+\]"),
+    ),
+    Cue(2.5, exact=("Error:", "Exception:", "Exception in thread", "Caused by:", "Error\n")),
+    Cue(2.5, exact=("FAIL", "<<< ERROR!", "Failed test", "Tests in error")),
+    Cue(
+        1.5,
+        (" failing", " failed", " failure", " error", "failures: ", "errors: "),
+        R(r"[1-9]\d* (?:failing|failed|failures?|errors?)\b|(?:Failures|Errors): [1-9]"),
+    ),
+    Cue(
+        2.0,
+        ("not ok", "[-]", "✖", "✗", "✘", "×", "❌", ")"),
+        R(r"^\s*(?:not ok\b|\[-\]|[✖✗✘×❌]|\d+\) \S)|\s[✖✗✘❌]\s"),
+    ),
+    Cue(
+        2.0,
+        ("expect", "actual"),
+        R(
+            r"(?i)expected\b.*\b(?:but|got|was|actual|to (?:be|equal|include|have|contain))\b"
+            r"|^\s*(?:expected|actual)\s*:"
+        ),
+    ),
+    Cue(1.5, ("assert",)),
+    Cue(
+        2.0,
+        (
+            "fatal",
+            "npm err!",
+            "command not found",
+            "no such file or directory",
+            "permission denied",
+            "aborted",
+            "treated as error",
+        ),
+    ),
+    Cue(
+        1.5,
+        (
+            "cannot",
+            "can't",
+            "couldn't",
+            "could not",
+            "unable to",
+            "failed to",
+            "not found",
+            "undefined",
+            "unresolved",
+            "not defined",
+            "not available",
+            "not installed",
+            "not allowed",
+            "not supported",
+            "no such",
+        ),
+    ),
+    Cue(
+        1.5,
+        (
+            "timed out",
+            "timeout",
+            "killed",
+            "out of memory",
+            "no space left",
+            "refused",
+            "forbidden",
+            "unauthorized",
+        ),
+    ),
+    Cue(
+        1.0,
+        (
+            "error",
+            "fail",
+            "exception",
+            "invalid",
+            "missing",
+            "denied",
+            "unexpected",
+            "mismatch",
+            "incompatible",
+            "violation",
+            "dubious",
+            "wrong",
+            "problem",
+            "issues",
+            "reason",
+            "would reformat",
+            "offence",
+            "offense",
+            "unused",
+        ),
+    ),
+    Cue(
+        1.0, (":",), R(r"^\S+\.\w+:\d+(?::\d+)?:?\s+\S")
+    ),  # file.ext:line message (linters, compilers)
+)
+_CUE_TUPLES = tuple((c.weight, c.words, c.pattern, c.exact) for c in CUES)
+
+# Lines that say "error" but carry no cause: help boilerplate, zero tallies, wrapper exits.
+NOISE_WORDS = (
+    "to see the full stack trace",
+    "re-run maven",
+    "[help ",
+    "for more information about the errors",
+    "after correcting the problems",
+    " -rf :",
+    "--fail-fast",
+    "error_reporting",
+    "errorprone",
+    "re-run with",
+    "see the report at",
+)
+NOISE_START = R(
+    r"(?i)\s*(?:\[info\]|info[: ])|\s*\$ |travis_|\s*make(?:\[\d+\])?: \*\*\*|error command "
+    r"failed with exit code"
+    r"|(?:warning|error): build failed|error: could not compile|execution halted$|\s*at "
+    r"\S|\s*\.\.\. \d+ more$"
+)
+NOISE_NPM = R(
+    r"npm err! (?:a complete log|this is (?:probably|not)|failed at the|tell the author|you can "
+    r"get "
+    r"(?:their|information)|\s*$|\s+/\S+\.log$|code \w+$|errno |syscall|path |\w\S*@\S+ \S+: `|"
+    r"(?:linux|darwin|windows)\b|argv |node v|npm +v|test failed)"
+)
+NOISE_ZERO = R(
+    r"\b0 (?:errors?|failures?|failed|failing)\b|(?:failures|errors): 0, (?:errors|skipped): "
+    r"0(?!.*<<<)"
+    r"|errors? ?= ?0\b"
+)
+NOISE_EXIT = R(r"exited with [1-9]\d*\.?\s*$|exit status \d+$")
+# Summaries and tallies: they say that something failed, the block above says what.
+TALLY_WORDS = (
+    "fail",
+    "error",
+    "tests",
+    "wrong",
+    "there were",
+    "abort",
+    "compile",
+    "script returned",
+    "process completed",
+)
+TALLY = R(
+    r"(?i)^\s*(?:failures!|tests: "
+    r"\d|\d+ (?:tests?|runs?|examples?|specs?)\b.*\b(?:failed|failures?|errors?)\b"
+    r"|failure: build failed|\* what went wrong|execution failed for task|there were (?:test "
+    r")?failures"
+    r"|there were failing tests|.*\bbuild failed\b|failed components|\(\d+ failures?\)|tests "
+    r"run:(?!.*<<<)"
+    r"|\d+ failing$|aborting due to (?:\d+ )?previous errors?|could not compile|\*\* \w+ failed "
+    r"\*\*"
+    r"|=+ .*\d+ failed|failed \d+/\d+ (?:subtests|test programs)|test failed|build failure"
+    r"|\[error\] failed to execute goal|error: process completed|error: script "
+    r"returned|fail$|failed$)"
+)
+STRONG = R(r"(?i)\b(?:error|errors|failed|failure|fatal|exception|panic)\b|treated as errors")
+BOILER = R(
+    r"(?:travis_(?:fold|time)|##\[(?:group|endgroup)\]|\$ |The command \"|Done\. Your build exited"
+    r"|##\[error\]Process completed with exit code|Finished: |Sending e-mails|Archiving "
+    r"artifacts|Post job"
+    r"|\[INFO\] (?:-{5,}|BUILD|Total time|Finished at|Reactor Summary)|Cleaning up orphan processes"
+    r"|\[INFO\] *$|\[ERROR\] *$|\[ERROR\] -> \[Help|npm ERR! *$)"
+)
+SEPARATOR = R(r"\s*(?:[-=_*#~+.]\s*){6,}$|\s*(?:-\s){4,}|\s*[═─━]{6,}")
+SUMMARY = R(
+    r"(?i)\s*(?:tests run:.*(?<!<<< failure!)$|results ?:$|ran \d+ tests? in|=+ .*"
+    r"\d+ (?:passed|failed)"
+    r"|\d+ (?:passing|pending)\b|finished:|time: |ok\b|passed$|fail$|npm err! test failed"
+    r"|\[info\]|\[warning\] |downloading|downloaded|progress|=+ warnings summary|-+ captured)"
+)
+STOP = R(f"(?:{SEPARATOR.pattern})|(?:{BOILER.pattern})|(?i:{SUMMARY.pattern[4:]})")
+PASS_WORDS = ("✓", "✔", "√", "PASS", "ok", "passed", "SUCCESS")
+PASS = R(r"[✓✔√]|\bPASS(?:ED)?\b|^\s*ok\b|\bpassed\b|\bSUCCESS(?:FUL)?\b")
+HEADER = R(r"\s*[_=]{3,} .+ [_=]{3,}\s*$|\s*=+ (?:FAILURES|ERRORS) =+$")
+CONTINUATION = R(
+    r"(?:\s+\S|at [\w$.<]|\.\.\. \d+ more|Caused by:|\s*[|^~]|E\s|>\s|[+-](?![+-])|(?:---|"
+    r"\+\+\+) |@@ |File \"|"
+    r"\s*\d+ *\||\[(?:ERROR|error)\] |Stack ?trace|Call Stack|Reason:|Expected|Actual|Received)"
+)
+HEADLIKE = R(r"(?i)^\s*(?:\d+\)|fail|error|✖|✗|❌|\[-\]|not ok|---)|\btest\w*\b")
+SHAPE = R(r"\s*(?:\d+[).:]|\[\w+\]|[A-Za-z][\w.-]*:|E\s|#|>|\||[-*•](?=\s)|[✖✗❌]|\d+>)")
+
+_ANSI = R(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]")
+_GH_TS = R(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z ?")
+_DIGITS = R(r"\d+")
+
+
+def clean_one(raw: str) -> str:
+    """One raw line without ANSI escapes, carriage returns, GitHub timestamp or a stray ``nl``.
+
+    Some archived Travis logs (macOS runners) carry a literal ``nl`` where a newline was.
+    """
+    line = _ANSI.sub("", raw) if "\x1b" in raw else raw
+    if "\r" in line:
+        line = line.replace("\r", "")
+    if line[:2] == "20" and len(line) > 20 and line[10] == "T":
+        match = _GH_TS.match(line)
+        if match:
+            line = line[match.end() :]
+    if line[:2] == "nl" and (len(line) == 2 or not line[2].islower()):
+        line = line[2:]
+    return line
+
+
+def is_noise(line: str, low: str) -> bool:
+    """Help boilerplate, zero tallies, wrapper exits: they mention failure but explain none."""
+    for word in NOISE_WORDS:
+        if word in low:
+            return True
+    if NOISE_START.match(line) or BOILER.match(line):
+        return True
+    if low.lstrip().startswith("npm err!") and NOISE_NPM.match(low.lstrip()):
+        return True
+    if "0" in low and NOISE_ZERO.search(low):
+        return True
+    if "-werror" in low and "specified" not in low:
+        return True
+    return "exit" in low and NOISE_EXIT.search(low) is not None
+
+
+def is_tally(line: str, low: str) -> bool:
+    for word in TALLY_WORDS:
+        if word in low:
+            return TALLY.match(line) is not None
+    return False
+
+
+def base_score(line: str) -> float:
+    """Cue weight of one clean line (0 for noise and boilerplate; tallies, warnings count less)."""
+    line = line[:LINE_CAP]
+    low = line.lower()
+    score = 0.0
+    for weight, words, pattern, exact in _CUE_TUPLES:  # inlined: this loop is the hot path
+        hit = False
+        for text in exact:
+            if text in line:
+                hit = True
+                break
+        if not hit:
+            for word in words:
+                if word in low:
+                    hit = pattern is None or pattern.search(line) is not None
+                    break
+        if hit:
+            score += weight
+    if not score or is_noise(line, low):
+        return 0.0
+    score = min(score, 10.0)
+    if is_tally(line, low):
+        return score * 0.35
+    if ("warn" in low or "deprecat" in low) and not STRONG.search(line):
+        return score * 0.3
+    return score
+
+
+class LineInfo:
+    """What block growth needs to know about one line, computed once."""
+
+    __slots__ = ("blank", "edge", "stop", "header", "cont", "indent", "shape")
+
+    def __init__(self, line: str) -> None:
+        head = line[:LINE_CAP]
+        stripped = head.lstrip()
+        self.blank = not stripped
+        self.indent = len(head) - len(stripped)
+        self.stop = bool(STOP.match(head))
+        self.edge = self.stop or _passes(head) or is_tally(head, head.lower())
+        self.header = bool(HEADER.match(head))
+        self.cont = bool(CONTINUATION.match(head))
+        match = SHAPE.match(head)
+        self.shape = _DIGITS.sub("0", match.group(0)) if match else ""
+
+
+def _passes(line: str) -> bool:
+    for word in PASS_WORDS:
+        if word in line:
+            return PASS.search(line) is not None
+    return False

@@ -1,0 +1,23 @@
+"""Every agent, in layer order. The pages, the CLI's ``analyze`` and the contract test read this."""
+
+from __future__ import annotations
+
+from agents.base import Agent
+from agents.log_ingester import LogIngester
+from agents.pipeline_monitor import PipelineMonitor
+from agents.root_cause_agent import RootCauseAgent
+
+__all__ = ["all_agents", "get_agent"]
+
+
+def all_agents() -> list[Agent]:
+    """Fresh instances, collection first (Layer 1), then intelligence, then healing."""
+    agents: list[Agent] = [PipelineMonitor(), LogIngester(), RootCauseAgent()]
+    return sorted(agents, key=lambda agent: agent.layer)
+
+
+def get_agent(name: str) -> Agent:
+    for agent in all_agents():
+        if agent.name == name:
+            return agent
+    raise KeyError(f"No agent named {name!r}; known: {[a.name for a in all_agents()]}")

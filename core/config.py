@@ -1,0 +1,154 @@
+"""Settings: built once from the environment (and, in the app, from ``st.secrets``), passed down.
+
+Defaults live here and nowhere else. The token is wrapped in :class:`Secret` so that printing,
+logging or serialising a ``Settings`` can never reveal it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from core.errors import ConfigError
+
+__all__ = ["Secret", "Settings", "DEFAULT_QUEUES", "GITHUB_API"]
+
+GITHUB_API = "https://api.github.com"
+DEFAULT_QUEUES: dict[str, str] = {
+    "metrics": "ci_cd_metrics_queue",
+    "logs": "ci_cd_logs_queue",
+    "features": "ci_cd_features_queue",
+    "analysis": "ci_cd_analysis_results_queue",
+}
+
+
+class Secret:
+    """A string that never shows itself in ``repr``/``str``/f-strings; ``reveal()`` gives it."""
+
+    __slots__ = ("_value",)
+
+    def __init__(self, value: str | None) -> None:
+        self._value = (value or "").strip()
+
+    def reveal(self) -> str:
+        return self._value
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __repr__(self) -> str:
+        return "Secret('***')" if self._value else "Secret('')"
+
+    __str__ = __repr__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Secret) and other._value == self._value
+
+    def __hash__(self) -> int:
+        return hash(self._value)
+
+
+def _default_db() -> str:
+    return str(Path(os.environ.get("CI_MEDIC_HOME", Path.home() / ".ci-medic")) / "ci_medic.db")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable. Environment names are ``CI_MEDIC_<FIELD>`` upper-cased."""
+
+    db_path: str = field(default_factory=_default_db)
+    github_base_url: str = GITHUB_API
+    github_token: Secret = field(default_factory=lambda: Secret(None))
+    repo: str = ""
+    request_budget: int = 5000
+    max_rate_limit_wait_s: float = 900.0
+    http_timeout_s: float = 30.0
+    download_all_logs: bool = False
+    max_log_bytes: int = 20 * 1024 * 1024
+    sqs_endpoint_url: str = ""
+    sqs_region: str = "us-east-1"
+    sqs_create_queues: bool = True
+    queues: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_QUEUES))
+    worker_batch_size: int = 10
+    worker_lease_s: float = 60.0
+    worker_max_attempts: int = 6
+    worker_backoff_base_s: float = 1.0
+    worker_backoff_cap_s: float = 120.0
+    worker_idle_s: float = 1.0
+    worker_heartbeat_s: float = 5.0
+    worker_sample_s: float = 15.0
+    worker_retention_s: float = 3 * 24 * 3600.0
+    worker_max_message_bytes: int = 256 * 1024
+    worker_local_bound: int = 0
+    worker_embedded: bool = True
+
+    @classmethod
+    def from_env(
+        cls, env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None = None
+    ) -> Settings:
+        """Build from ``os.environ`` (or ``env``), with ``secrets`` (st.secrets) taking priority."""
+        env = dict(os.environ if env is None else env)
+        merged: dict[str, Any] = {k[len("CI_MEDIC_"):].lower(): v for k, v in env.items()
+                                  if k.startswith("CI_MEDIC_")}
+        if "GITHUB_TOKEN" in env and "github_token" not in merged:
+            merged["github_token"] = env["GITHUB_TOKEN"]
+        for key, value in (secrets or {}).items():
+            if isinstance(value, (str, int, float, bool)):
+                merged[key.lower()] = value
+        return cls.from_mapping(merged)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> Settings:
+        base = cls()
+        kwargs: dict[str, Any] = {}
+        for name in ("db_path", "github_base_url", "repo", "sqs_endpoint_url", "sqs_region"):
+            if name in values:
+                kwargs[name] = str(values[name])
+        for name in ("request_budget", "max_log_bytes", "worker_batch_size",
+                     "worker_max_attempts", "worker_max_message_bytes", "worker_local_bound"):
+            if name in values:
+                kwargs[name] = _as_int(name, values[name])
+        for name in ("max_rate_limit_wait_s", "http_timeout_s", "worker_lease_s",
+                     "worker_backoff_base_s", "worker_backoff_cap_s", "worker_idle_s",
+                     "worker_heartbeat_s", "worker_sample_s", "worker_retention_s"):
+            if name in values:
+                kwargs[name] = _as_float(name, values[name])
+        for name in ("download_all_logs", "sqs_create_queues", "worker_embedded"):
+            if name in values:
+                kwargs[name] = str(values[name]).strip().lower() in {"1", "true", "yes", "on"}
+        if "github_token" in values:
+            kwargs["github_token"] = Secret(str(values["github_token"]))
+        queues = dict(base.queues)
+        for kind in DEFAULT_QUEUES:
+            key = f"queue_{kind}"
+            if key in values:
+                queues[kind] = str(values[key])
+        kwargs["queues"] = queues
+        return replace(base, **kwargs)
+
+    def with_(self, **changes: Any) -> Settings:
+        """A copy with some fields changed (``token`` may be a plain string)."""
+        if "github_token" in changes and not isinstance(changes["github_token"], Secret):
+            changes["github_token"] = Secret(changes["github_token"])
+        return replace(self, **changes)
+
+    @property
+    def is_public_github(self) -> bool:
+        return self.github_base_url.rstrip("/") == GITHUB_API
+
+
+def _as_int(name: str, value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"Setting {name} must be a whole number, got {value!r}.") from None
+
+
+def _as_float(name: str, value: Any) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"Setting {name} must be a number, got {value!r}.") from None

@@ -1,0 +1,168 @@
+"""The store's schema as an ordered list of migrations; ``PRAGMA user_version`` says how many ran.
+
+Never edit a released migration: append a new one. Times are ISO-8601 UTC strings as GitHub sends
+them (sortable as text); durations are seconds. Natural keys are GitHub's ids, so every write is an
+upsert and syncing the same data twice changes nothing.
+"""
+
+from __future__ import annotations
+
+__all__ = ["MIGRATIONS"]
+
+_V1 = """
+CREATE TABLE repositories (
+    id INTEGER PRIMARY KEY,
+    full_name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    default_branch TEXT,
+    html_url TEXT,
+    source TEXT NOT NULL DEFAULT 'github',
+    synced_at TEXT
+);
+CREATE TABLE workflows (
+    id INTEGER PRIMARY KEY,
+    repo_id INTEGER NOT NULL REFERENCES repositories(id),
+    name TEXT, path TEXT, state TEXT
+);
+CREATE TABLE runs (
+    run_id INTEGER NOT NULL,
+    attempt INTEGER NOT NULL,
+    repo_id INTEGER NOT NULL REFERENCES repositories(id),
+    is_latest INTEGER NOT NULL DEFAULT 1,
+    workflow_id INTEGER, workflow_name TEXT, run_number INTEGER,
+    event TEXT, status TEXT, conclusion TEXT,
+    head_branch TEXT, head_sha TEXT, actor TEXT, pr_numbers TEXT,
+    created_at TEXT, run_started_at TEXT, updated_at TEXT,
+    duration_s REAL, html_url TEXT, display_title TEXT,
+    PRIMARY KEY (run_id, attempt)
+);
+CREATE INDEX runs_repo_created ON runs(repo_id, created_at);
+CREATE INDEX runs_sha ON runs(repo_id, head_sha);
+CREATE TABLE jobs (
+    job_id INTEGER PRIMARY KEY,
+    run_id INTEGER NOT NULL, attempt INTEGER NOT NULL,
+    repo_id INTEGER NOT NULL REFERENCES repositories(id),
+    name TEXT, status TEXT, conclusion TEXT,
+    created_at TEXT, started_at TEXT, completed_at TEXT,
+    queue_s REAL, duration_s REAL,
+    runner_name TEXT, runner_os TEXT, labels TEXT, html_url TEXT
+);
+CREATE INDEX jobs_run ON jobs(run_id, attempt);
+CREATE INDEX jobs_repo_name ON jobs(repo_id, name, started_at);
+CREATE TABLE steps (
+    job_id INTEGER NOT NULL REFERENCES jobs(job_id),
+    number INTEGER NOT NULL,
+    name TEXT, status TEXT, conclusion TEXT,
+    started_at TEXT, completed_at TEXT, duration_s REAL,
+    PRIMARY KEY (job_id, number)
+);
+CREATE TABLE commits (
+    repo_id INTEGER NOT NULL REFERENCES repositories(id),
+    sha TEXT NOT NULL,
+    author_login TEXT, author_name TEXT, committed_at TEXT, message TEXT,
+    additions INTEGER, deletions INTEGER, files_changed INTEGER, files TEXT,
+    PRIMARY KEY (repo_id, sha)
+);
+CREATE TABLE logs (
+    job_id INTEGER PRIMARY KEY,
+    repo_id INTEGER NOT NULL REFERENCES repositories(id),
+    state TEXT NOT NULL,
+    fetched_at TEXT,
+    raw_bytes INTEGER, n_lines INTEGER, truncated INTEGER DEFAULT 0, is_binary INTEGER DEFAULT 0,
+    head_bytes INTEGER, tail_first_line INTEGER DEFAULT 0,
+    content BLOB,
+    error TEXT
+);
+CREATE TABLE test_results (
+    job_id INTEGER NOT NULL,
+    test_id TEXT NOT NULL,
+    repo_id INTEGER NOT NULL REFERENCES repositories(id),
+    run_id INTEGER, attempt INTEGER,
+    outcome TEXT NOT NULL, duration_s REAL, message TEXT, source TEXT,
+    PRIMARY KEY (job_id, test_id)
+);
+CREATE INDEX test_results_test ON test_results(repo_id, test_id);
+CREATE TABLE run_reports (
+    run_id INTEGER NOT NULL,
+    attempt INTEGER NOT NULL,
+    repo_id INTEGER NOT NULL REFERENCES repositories(id),
+    fetched_at TEXT, artifacts INTEGER, tests INTEGER, error TEXT,
+    PRIMARY KEY (run_id, attempt)
+);
+CREATE TABLE findings (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    repo_id INTEGER REFERENCES repositories(id),
+    agent TEXT NOT NULL,
+    key TEXT NOT NULL,
+    kind TEXT, severity TEXT, subject TEXT, summary TEXT, data TEXT,
+    created_at TEXT NOT NULL,
+    UNIQUE (repo_id, agent, key)
+);
+CREATE TABLE agent_runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    repo_id INTEGER, agent TEXT NOT NULL,
+    started_at REAL NOT NULL, finished_at REAL, duration_s REAL,
+    status TEXT NOT NULL, findings INTEGER DEFAULT 0, summary TEXT, error TEXT
+);
+CREATE INDEX agent_runs_agent ON agent_runs(agent, started_at);
+CREATE TABLE sync_state (
+    repo_id INTEGER PRIMARY KEY REFERENCES repositories(id),
+    runs_etag TEXT,
+    first_page_oldest TEXT,
+    completed_at TEXT,
+    newest_created_at TEXT,
+    requests_last INTEGER,
+    status TEXT, message TEXT
+);
+CREATE TABLE outbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    message_id TEXT NOT NULL UNIQUE,
+    queue TEXT NOT NULL,
+    event_type TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at REAL NOT NULL DEFAULT 0,
+    last_error TEXT,
+    sent_at REAL
+);
+CREATE INDEX outbox_pending ON outbox(status, next_attempt_at, id);
+CREATE TABLE worker_health (
+    worker_id TEXT PRIMARY KEY,
+    pid INTEGER, host TEXT,
+    started_at REAL, heartbeat_at REAL,
+    state TEXT, sent_total INTEGER DEFAULT 0, failed_total INTEGER DEFAULT 0,
+    last_error TEXT
+)
+"""
+
+# V2 (issue 4, the sidecar worker): row leases so two workers never send the same row at once,
+# per-queue counters that survive pruning, samples for the Queues page's charts over time.
+_V2_OUTBOX = """
+ALTER TABLE outbox ADD COLUMN lease_owner TEXT;
+ALTER TABLE outbox ADD COLUMN lease_until REAL NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN dead_at REAL;
+CREATE INDEX outbox_sent ON outbox(status, sent_at);
+ALTER TABLE worker_health ADD COLUMN mode TEXT;
+ALTER TABLE worker_health ADD COLUMN endpoint TEXT;
+CREATE TABLE queue_stats (
+    queue TEXT PRIMARY KEY,
+    sent_total INTEGER NOT NULL DEFAULT 0,
+    failed_total INTEGER NOT NULL DEFAULT 0,
+    dead_total INTEGER NOT NULL DEFAULT 0,
+    last_sent_at REAL,
+    last_error TEXT,
+    last_error_at REAL
+);
+CREATE TABLE queue_samples (
+    ts REAL NOT NULL,
+    queue TEXT NOT NULL,
+    backlog INTEGER NOT NULL,
+    sent_total INTEGER NOT NULL,
+    failed_total INTEGER NOT NULL,
+    dead INTEGER NOT NULL,
+    PRIMARY KEY (ts, queue)
+)
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2_OUTBOX]

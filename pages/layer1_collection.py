@@ -1,0 +1,179 @@
+"""Pipelines (Layer 1 · Collection): set the repository, collect, read the Actions history."""
+
+import streamlit as st
+
+from core import charts
+from core.actions import has_agent, run_collection
+from core.drilldown import filter_options, filter_runs, job_steps, log_view, run_jobs
+from core.errors import CIMedicError
+from core.repo_names import parse_repo
+from core.shaping import RUNNER_PRICES_USD
+from core.workspace import token_status
+from pages._support import (
+    chart,
+    current_period,
+    current_repo,
+    current_workspace,
+    pipelines,
+    progress_reporter,
+    show_error,
+    table,
+)
+
+workspace = current_workspace()
+repo = current_repo(workspace)
+LINK = st.column_config.LinkColumn
+
+
+def collect(agent: str, verb: str, repo_text: str) -> None:
+    """Run one collection agent with live progress; a new repository becomes the current one."""
+    failure = None
+    with st.status(f"{verb} {repo_text}…", expanded=True) as status:
+        bar = st.progress(0.0)
+        try:
+            result = run_collection(workspace, agent, repo_text, progress_reporter(bar))
+        except Exception as exc:  # noqa: BLE001 - shown as a sentence, never a traceback
+            failure = exc
+            status.update(label=f"{verb} {repo_text} failed", state="error", expanded=False)
+        else:
+            status.update(label=result.summary or "Done.", state="complete")
+    if failure is not None:
+        show_error(failure)
+        return
+    if parse_repo(repo_text).lower() == repo.lower():
+        st.success(result.summary or "Done.")  # the charts below are drawn from the new data
+        return
+    st.session_state["repo"] = parse_repo(repo_text)  # another repository: redraw everything
+    st.session_state["collect_message"] = result.summary or "Done."
+    st.rerun()
+
+
+def collection_panel() -> None:
+    """Repository input (validated as typed), token status and the two triggers."""
+    if message := st.session_state.pop("collect_message", None):
+        st.success(message)
+    left, right = st.columns([3, 2])
+    repo_text = left.text_input("Repository", value=repo, key="repo_input",
+                                placeholder="owner/name or https://github.com/owner/name")
+    right.caption("Token")
+    right.caption(token_status(workspace))
+    problem = "" if repo_text.strip() else "empty"
+    try:
+        if not problem:
+            parse_repo(repo_text)
+    except CIMedicError as exc:
+        problem = str(exc)
+        st.error(problem)
+    logs_ready = has_agent("log_ingester")
+    one, two, _ = st.columns([1, 1, 4])
+    if one.button("Sync now", key="sync_button", type="primary", disabled=bool(problem)):
+        collect("pipeline_monitor", "Syncing", repo_text)
+    if two.button("Fetch logs", key="fetch_logs_button", disabled=bool(problem) or not logs_ready):
+        collect("log_ingester", "Fetching logs of", repo_text)
+    if not logs_ready:
+        st.caption("Fetch logs arrives with the Log Ingester agent, which is not installed yet.")
+
+
+def price_inputs() -> dict[str, float]:
+    """Per-minute list prices, editable because plans and larger runners differ."""
+    with st.expander("Runner prices used for cost (USD per minute)"):
+        columns = st.columns(len(RUNNER_PRICES_USD))
+        prices = {name: column.number_input(name, min_value=0.0, value=float(price), step=0.001,
+                                            format="%.3f", key=f"price_{name}")
+                  for column, (name, price) in zip(columns, RUNNER_PRICES_USD.items(),
+                                                   strict=True)}
+        st.caption("GitHub-hosted standard runner list prices (GitHub billing docs, 2024-2025); "
+                   "each job is rounded up to a whole minute. Self-hosted/unknown runners cost 0.")
+    return prices
+
+
+def drill_down(view) -> None:
+    """Run (filtered, newest first) → its jobs (all attempts) → steps → the job's log."""
+    options = filter_options(view.runs)
+    columns = st.columns(3)
+    chosen = {name: column.selectbox(name.title(), options[name], index=None, placeholder="All",
+                                     key=f"drill_{name}")
+              for column, name in zip(columns, ("workflow", "branch", "conclusion"), strict=True)}
+    runs = filter_runs(view.runs, **chosen)
+    if runs.empty:
+        st.info("No run matches these filters.")
+        return
+    run_ids = dict(zip(runs["label"], runs["run_id"], strict=True))
+    run_id = run_ids[st.selectbox("Run", list(run_ids), key="drill_run")]
+    table(runs.drop(columns="label"), f"{view.repo} runs", "drill_runs", height=240,
+          column_config={"html_url": LINK("GitHub", display_text="open")})
+    jobs = run_jobs(workspace.store, run_id)
+    st.markdown("##### Jobs of this run (every attempt)")
+    table(jobs.drop(columns="label"), f"{view.repo} run {run_id} jobs", "drill_jobs",
+          column_config={"html_url": LINK("GitHub", display_text="open")})
+    if jobs.empty:
+        return
+    job_ids = dict(zip(jobs["label"], jobs["job_id"], strict=True))
+    job_label = st.selectbox("Job", list(job_ids), key="drill_job")
+    job_id = int(job_ids[job_label])
+    steps = job_steps(workspace.store, job_id)
+    chart(charts.steps_figure(steps, job_label), f"job {job_id} steps", "drill_steps")
+    table(steps, f"job {job_id} steps", "drill_steps_table")
+    log_viewer(job_id)
+
+
+def log_viewer(job_id: int) -> None:
+    """Search, error lines and a jump to one error line; text is only ever shown as text."""
+    st.markdown("##### Log")
+    left, middle = st.columns([3, 1])
+    search = left.text_input("Search the log (plain text, any case)", key="log_search")
+    errors_only = middle.toggle("Error lines only", key="log_errors_only")
+    jump_key = f"log_jump_{job_id}"
+    log = log_view(workspace.store, job_id, search=search, errors_only=errors_only,
+                   around=st.session_state.get(jump_key))
+    if log.job_url:
+        st.link_button("Open this job on GitHub", log.job_url)
+    if not log.found:
+        st.info(log.message)
+        return
+    st.selectbox("Jump to an error line", log.error_lines[:500], index=None, key=jump_key,
+                 placeholder=f"{len(log.error_lines)} error lines: pick one to see its context")
+    st.caption(log.message)
+    table(log.lines, f"job {job_id} log", "log_lines", height=min(420, 36 * (len(log.lines) + 1)),
+          column_config={
+              "text": st.column_config.TextColumn("text", width="large"),
+              "github": LINK("GitHub", display_text="open")})
+
+
+st.title("Pipelines")
+st.caption("Layer 1 · Collection — the runs, jobs, steps and logs of the repository.")
+with st.container(border=True):
+    collection_panel()
+prices = price_inputs()
+view = pipelines(workspace, repo, current_period(), prices)
+if view.window is None:
+    st.info(f"No runs of {repo or 'this repository'} yet: press Sync now.")
+    st.stop()
+st.caption(f"{repo} · {view.window.label()}")
+stem = f"{repo} {view.window.days}d"
+activity, durations, cost, drill = st.tabs(
+    ["Activity", "Durations", "Queue time & cost", "Run → job → step → log"])
+with activity:
+    chart(charts.runs_per_day_figure(view.runs_per_day), f"{stem} runs per day", "runs_day",
+          view.runs_per_day)
+    by = st.radio("Success rate by", list(view.success), horizontal=True, key="success_by")
+    chart(charts.success_rate_figure(view.success[by], by), f"{stem} success by {by}",
+          "success", view.success[by])
+with durations:
+    chart(charts.duration_trend_figure(view.duration_trend), f"{stem} duration trend",
+          "duration", view.duration_trend)
+    jobs_column, steps_column = st.columns(2)
+    with jobs_column:
+        chart(charts.slowest_jobs_figure(view.slowest_jobs), f"{stem} slowest jobs", "slow_jobs")
+        table(view.slowest_jobs, f"{stem} slowest jobs", "slow_jobs_table")
+    with steps_column:
+        chart(charts.slowest_steps_figure(view.slowest_steps), f"{stem} slowest steps",
+              "slow_steps")
+        table(view.slowest_steps, f"{stem} slowest steps", "slow_steps_table")
+with cost:
+    chart(charts.queue_trend_figure(view.queue_trend), f"{stem} queue time", "queue",
+          view.queue_trend)
+    chart(charts.minutes_figure(view.minutes), f"{stem} minutes by OS", "minutes")
+    table(view.minutes, f"{stem} minutes and cost by OS", "minutes_table")
+with drill:
+    drill_down(view)

@@ -1,0 +1,67 @@
+"""AppTest fixtures: one small demo home per session, synced once through the real demo path.
+
+The home holds what ``core.local_demo`` looks for (``demo-dump-v{N}-seed7`` with its
+``.complete`` marker), so the app uses a ~300-run demo instead of generating the full one, and
+the first sync runs once here through the emulator and PyGithub (as on a real first start).
+Every test then points ``CI_MEDIC_HOME`` at that home; the cached workspace is shared.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+APP = REPO_ROOT / "app.py"
+SMALL_DEMO = {"runs_target": 300, "days": 20}
+
+
+def build_demo_dump(home: Path) -> Path:
+    """Write a small demo dump where the app looks for the cached demo; returns its folder.
+
+    The demo ends at today's midnight (UTC) so every run lies inside the monitor's 90-day
+    history window; within one day the dump is byte-for-byte the same.
+    """
+    from core.demo import generate_demo
+    from core.local_demo import DEMO_FORMAT
+
+    folder = home / f"demo-dump-v{DEMO_FORMAT}-seed7"
+    end = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    generate_demo(folder, seed=7, end=end, **SMALL_DEMO)
+    (folder / ".complete").write_text("ok\n")
+    return folder
+
+
+def sync_demo_home(home: Path) -> None:
+    """Run the app's first start (open the workspace, first sync) outside Streamlit."""
+    from core.actions import first_sync
+    from core.workspace import open_workspace
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CI_MEDIC_HOME", str(home))
+        first_sync(open_workspace({"CI_MEDIC_HOME": str(home)}, {}))
+
+
+@pytest.fixture(scope="session")
+def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A CI_MEDIC_HOME with a small demo dump and a store already synced from it."""
+    home = tmp_path_factory.mktemp("app-home")
+    build_demo_dump(home)
+    sync_demo_home(home)
+    return home
+
+
+@pytest.fixture()
+def app(demo_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
+    """A fresh AppTest session of app.py on the small demo (run it with ``app.run()``)."""
+    monkeypatch.setenv("CI_MEDIC_HOME", str(demo_home))
+    yield AppTest.from_file(str(APP), default_timeout=60)
+
+
+def texts(elements) -> list[str]:
+    """The text of every element in an AppTest element list."""
+    return [str(element.value) for element in elements]

@@ -1,0 +1,85 @@
+"""The Overview page on the demo: KPIs with changes, agent health, what needs attention."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.app.conftest import texts
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_given_the_demo_when_the_app_opens_then_the_overview_renders_without_exception(app):
+    app.run()
+
+    assert not app.exception
+    assert app.title[0].value == "Overview"
+    assert "acme-labs/shopfront" in " ".join(texts(app.sidebar.code))
+    assert any(text.startswith("Demo mode") for text in texts(app.sidebar.caption))
+
+
+def test_given_the_demo_when_the_overview_renders_then_six_kpis_compare_with_before(app):
+    app.run()
+
+    labels = [metric.label for metric in app.metric]
+    assert labels == ["Runs", "Failure rate", "Median duration", "p95 queue",
+                      "Minutes used", "Estimated cost"]
+    assert int(app.metric[0].value.replace(",", "")) > 0
+    assert any(metric.proto.delta for metric in app.metric)
+
+
+def test_given_the_first_sync_when_the_overview_renders_then_the_monitor_shows_its_last_run(app):
+    app.run()
+
+    agents = app.dataframe[0].value
+    monitor = agents[agents["agent"] == "Pipeline Monitor"].iloc[0]
+    assert monitor["status"] == "ok"
+    assert monitor["summary"].startswith(("Synced", "acme-labs/shopfront is up to date"))
+    assert set(agents["agent"]) >= {"Pipeline Monitor", "Log Ingester"}
+
+
+def test_given_the_demo_when_the_overview_renders_then_a_runs_chart_is_drawn(app):
+    app.run()
+
+    charts = app.get("plotly_chart")
+    assert len(charts) == 1
+    spec = json.loads(charts[0].proto.spec)
+    assert {trace["name"] for trace in spec["data"]} & {"success", "failure"}
+
+
+def test_given_failures_when_the_overview_renders_then_they_link_to_github(app):
+    app.run()
+
+    failures = [frame.value for frame in app.dataframe if "run_url" in frame.value.columns]
+    assert failures, "the latest failures table is missing"
+    assert failures[0]["run_url"].str.contains("/actions/runs/").all()
+
+
+def test_given_unregistered_intelligence_agents_when_overview_then_they_say_not_available(app):
+    app.run()
+
+    markdown = " ".join(texts(app.markdown))
+    notes = [text for text in texts(app.caption) if text.startswith("Not yet available")]
+    assert "New anomalies" in markdown and "Flaky tests" in markdown
+    assert len(notes) == 2
+
+
+def test_given_another_period_when_chosen_then_the_kpis_follow_it(app):
+    app.run()
+    runs_30 = app.metric[0].value
+
+    app.run()  # AppTest reruns the page without app.py (pages/ folder mode): settle on that
+    app.sidebar.radio(key="period").set_value(7).run()
+
+    assert not app.exception
+    assert int(app.metric[0].value.replace(",", "")) <= int(runs_30.replace(",", ""))
+    assert "last 7 days" in " ".join(texts(app.caption))
+
+
+def test_given_the_pages_when_read_then_nothing_renders_html_from_data():
+    sources = [ROOT / "app.py"] + [ROOT / "pages" / name for name in (
+        "_support.py", "overview.py", "layer1_collection.py")]
+
+    offenders = [path.name for path in sources if "unsafe_allow_html" in path.read_text()]
+    assert offenders == []

@@ -1,0 +1,91 @@
+"""`import` loads every recorded shape through the same mapping as a sync."""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+
+import pytest
+from core.demo import DEMO_REPO
+
+from agents.pipeline_monitor import sync_repository
+from core.cli import main
+from core.dump import Dump
+from core.errors import DumpError
+from core.importer import import_path
+from core.store import Store
+from tests.conftest import shared_path
+from tests.integration.conftest import ALL_HISTORY, snapshot, source_for
+
+
+def test_importing_the_demo_equals_syncing_it_through_the_emulator(small_demo, emulator, tmp_path):
+    imported, synced = Store(tmp_path / "i.db"), Store(tmp_path / "s.db")
+    import_path(imported, small_demo)
+    sync_repository(synced, source_for(emulator, synced.path), DEMO_REPO, history=ALL_HISTORY)
+    assert snapshot(imported) == snapshot(synced)
+
+
+def test_importing_twice_changes_nothing(small_demo, tmp_path):
+    store = Store(tmp_path / "i.db")
+    import_path(store, small_demo)
+    before = snapshot(store), store.scalar("SELECT COUNT(*) FROM outbox")
+    report = import_path(store, small_demo)
+    assert (snapshot(store), store.scalar("SELECT COUNT(*) FROM outbox")) == before
+    assert report.messages == 0
+
+
+def test_a_gzip_compressed_dump_imports_like_the_plain_one(small_demo, tmp_path):
+    packed = tmp_path / "packed"
+    shutil.copytree(small_demo, packed)
+    for path in list(packed.rglob("*.json")):
+        path.with_name(path.name + ".gz").write_bytes(gzip.compress(path.read_bytes()))
+        path.unlink()
+    plain, gz = Store(tmp_path / "a.db"), Store(tmp_path / "b.db")
+    import_path(plain, small_demo)
+    import_path(gz, packed)
+    assert snapshot(plain) == snapshot(gz)
+
+
+def test_a_folder_that_is_no_dump_gets_a_sentence(tmp_path):
+    (tmp_path / "x.txt").write_text("hello")
+    with pytest.raises(DumpError, match="neither a dump"):
+        import_path(Store(tmp_path / "s.db"), tmp_path)
+
+
+def test_a_dump_with_broken_json_names_the_file_and_line(small_demo, tmp_path):
+    broken = tmp_path / "broken"
+    shutil.copytree(small_demo, broken)
+    runs = next(broken.glob("runs.jsonl*"))
+    text = gzip.decompress(runs.read_bytes()) if runs.suffix == ".gz" else runs.read_bytes()
+    runs.unlink()
+    (broken / "runs.jsonl").write_bytes(text + b"{not json\n")
+    with pytest.raises(DumpError, match="runs.jsonl line"):
+        import_path(Store(tmp_path / "s.db"), broken)
+
+
+def test_the_cli_import_command_reports_and_exits_cleanly(small_demo, tmp_path, capsys):
+    assert main(["--db", str(tmp_path / "c.db"), "import", str(small_demo)]) == 0
+    assert "Imported" in capsys.readouterr().out
+    assert main(["--db", str(tmp_path / "c.db"), "import", str(tmp_path / "nope")]) == 1
+    assert "is not a folder" in capsys.readouterr().err
+
+
+def _shared_sources():
+    root = shared_path("data", "dev")
+    dumps = [p for p in sorted((root / "dumps").iterdir()) if p.name != "_about"]
+    return dumps + [root / "reference" / "gha-api-payloads-pygithub",
+                    root / "reference" / "ghalogs-example-record"]
+
+
+def test_every_shared_dump_and_recorded_payload_imports_without_error(tmp_path):
+    store = Store(tmp_path / "shared.db")
+    for source in _shared_sources():
+        report = import_path(store, source)
+        assert report.runs > 0, source
+        if (source / "runs.jsonl").exists():
+            expected = sum(1 for _ in Dump(source).runs())
+            repo = Dump(source).repo()["full_name"]
+            stored = store.scalar("SELECT COUNT(*) FROM runs r JOIN repositories p ON "
+                                  "p.id = r.repo_id WHERE p.full_name = ? AND is_latest = 1",
+                                  (repo,))
+            assert stored == expected, source

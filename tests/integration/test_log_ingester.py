@@ -1,0 +1,154 @@
+"""Log Ingester through the emulator: logs, test results, and hostile input that loses nothing."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import zipfile
+from datetime import timedelta
+
+import pytest
+
+from agents.base import AgentContext
+from agents.log_ingester import LogIngester, match_artifact_to_job
+from agents.pipeline_monitor import sync_repository
+from core.emulator import Emulator
+from core.log_store import load_log, log_info
+from core.runner import run_agent
+from core.store import Store
+from tests.integration.conftest import settings_for
+from tests.integration.dump_factory import FULL_NAME, job_id, make_dump, run_id
+
+BIG = 200 * 1024 * 1024
+
+
+def _bomb() -> bytes:
+    """A real zip bomb: 200 MiB of zeros deflated to a few hundred KiB."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive, \
+            archive.open("junit.xml", "w", force_zip64=True) as member:
+        block = b"\0" * (1 << 20)
+        for _ in range(200):
+            member.write(block)
+    return buffer.getvalue()
+
+
+def _traversal() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("../../evil.xml", "<testsuite/>")
+    return buffer.getvalue()
+
+
+def _replace_artifact(root, index: int, data: bytes) -> None:
+    folder = root / "artifacts" / str(run_id(index)) / "test-results"
+    for path in folder.iterdir():
+        path.unlink()
+    (folder / "__raw__.zip").write_bytes(data)
+
+
+def _write_log(root, job: int, data: bytes) -> None:
+    for old in (root / "logs").glob(f"{job}.txt*"):
+        old.unlink()
+    (root / "logs" / f"{job}.txt.gz").write_bytes(gzip.compress(data, compresslevel=1))
+
+
+@pytest.fixture(scope="module")
+def hostile_dump(tmp_path_factory):
+    """Runs 2, 5, 8, 11, 14 fail (job 1): 2, 5, 8 get hostile logs, 11 none, 14 stays clean."""
+    root = make_dump(tmp_path_factory.mktemp("hostile") / "dump", runs=15, expired_logs=(11,))
+    line = b"2024-05-01T12:00:00.0000000Z step output that repeats and repeats\n"
+    huge = line * (BIG // len(line)) + b"2024-05-01T12:09:00.0000000Z ##[error]the real cause\n"
+    _write_log(root, job_id(2, 1, 1), huge)
+    _write_log(root, job_id(5, 1, 1), os.urandom(256 * 1024))
+    _write_log(root, job_id(8, 1, 1), b"2024-05-01T12:00:00.0000000Z <script>alert(1)</script>\n")
+    _replace_artifact(root, 3, _bomb())
+    _replace_artifact(root, 4, _traversal())
+    return root
+
+
+@pytest.fixture(scope="module")
+def ingested(hostile_dump, tmp_path_factory):
+    db = tmp_path_factory.mktemp("db") / "s.db"
+    with Emulator(hostile_dump) as emu:
+        settings = settings_for(emu, db)
+        from core.github_source import GitHubSource
+
+        source = GitHubSource(settings, sleep=lambda _s: None)
+        store = Store(db)
+        sync_repository(store, source, FULL_NAME, history=timedelta(days=9000))
+        result = run_agent(LogIngester(), AgentContext(store, settings, FULL_NAME, source=source))
+        again = run_agent(LogIngester(), AgentContext(store, settings, FULL_NAME, source=source))
+    return store, result, again
+
+
+def test_failed_jobs_and_their_last_green_predecessors_get_logs(ingested):
+    store, result, _ = ingested
+    failed = {job_id(i, 1, 1) for i in (2, 5, 8)}
+    green_before = {job_id(i, 1, 1) for i in (1, 4, 7, 10)}  # same job name, last success
+    stored = {r[0] for r in store.query("SELECT job_id FROM logs WHERE state = 'ok'")}
+    assert failed <= stored and green_before <= stored
+    assert result.metrics["logs"] == len(stored)
+
+
+def test_a_second_run_fetches_nothing_again(ingested):
+    _store, _result, again = ingested
+    assert again.metrics["logs"] == 0 and again.metrics["reports"] == 0
+
+
+def test_a_200_mb_log_is_kept_as_head_and_tail_with_true_line_numbers(ingested):
+    store, _, _ = ingested
+    info = log_info(store, job_id(2, 1, 1))
+    assert info.truncated and info.raw_bytes > BIG
+    log = load_log(store, job_id(2, 1, 1))
+    assert log.texts[-1].endswith("the real cause") and log.line_numbers[-1] == info.n_lines
+    assert any("truncated" in text for text in log.texts)
+    assert store.scalar("SELECT LENGTH(content) FROM logs WHERE job_id = ?",
+                        (job_id(2, 1, 1),)) < 25 * 1024 * 1024
+
+
+def test_a_log_of_random_bytes_is_stored_readable(ingested):
+    store, _, _ = ingested
+    log = load_log(store, job_id(5, 1, 1))
+    assert log is not None and log.is_binary
+
+
+def test_html_in_a_log_stays_text(ingested):
+    store, _, _ = ingested
+    log = load_log(store, job_id(8, 1, 1))
+    assert "<script>alert(1)</script>" in log.texts
+
+
+def test_an_expired_log_is_recorded_and_not_asked_for_again(ingested):
+    store, _, _ = ingested
+    assert log_info(store, job_id(11, 1, 1)).state == "expired"
+
+
+def test_a_zip_bomb_and_a_traversal_zip_are_refused_with_reasons_and_the_rest_flows(ingested):
+    store, result, _ = ingested
+    errors = dict(store.query("SELECT run_id, error FROM run_reports WHERE error IS NOT NULL"))
+    assert set(errors) == {run_id(3), run_id(4)}
+    assert "ratio" in errors[run_id(3)].lower() or "bomb" in errors[run_id(3)].lower()
+    assert "path" in errors[run_id(4)].lower()
+    junit_runs = {r[0] for r in store.query(
+        "SELECT DISTINCT run_id FROM test_results WHERE source = 'junit'")}
+    assert len(junit_runs) == 13  # 15 runs minus the two refused archives
+
+
+def test_console_and_junit_results_agree_on_the_failing_test(ingested):
+    store, _, _ = ingested
+    failed = store.query("SELECT source, test_id FROM test_results WHERE outcome = 'failed' "
+                         "AND job_id = ? ORDER BY source", (job_id(14, 1, 1),))
+    assert [source for source, _ in failed] == ["console", "junit"]
+    assert all(test_id.endswith("test_flaky") for _, test_id in failed)
+
+
+@pytest.mark.parametrize("artifact, expected", [
+    ("pytest-results-3.11", 1), ("pytest-results-windows", 2), ("jest-junit", 3),
+    ("coverage-html", None),
+])
+def test_artifacts_are_matched_to_the_job_that_wrote_them(artifact, expected):
+    jobs = {1: "backend (ubuntu-latest, 3.11) Run pytest", 2: "backend (windows-latest, 3.12) "
+            "Run pytest", 3: "frontend Run jest"}
+    assert match_artifact_to_job(artifact, jobs) == expected

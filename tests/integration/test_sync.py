@@ -1,0 +1,103 @@
+"""Pipeline Monitor against the emulator through the real PyGithub client.
+
+Specification: a cold sync stores exactly what the dump holds within the request budget the issue
+sets; a re-sync of an unchanged repository costs at most two requests; faults, interruptions and
+time passing never leave duplicates or gaps: the store always ends equal to a clean sync.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+import pytest
+from core.demo import DEMO_REPO
+
+from agents.pipeline_monitor import sync_repository
+from core.dump import Dump
+from core.emulator import Emulator
+from core.errors import BudgetExhausted
+from core.store import Store
+from tests.integration.conftest import ALL_HISTORY, snapshot, source_for
+
+
+def _sync(emu: Emulator, db, **changes):
+    store = Store(db)
+    source = source_for(emu, db, **changes)
+    report = sync_repository(store, source, DEMO_REPO, history=ALL_HISTORY)
+    return store, report
+
+
+def test_cold_sync_stores_every_run_attempt_job_and_commit(emulator, small_demo, tmp_path):
+    store, report = _sync(emulator, tmp_path / "s.db")
+    dump = Dump(small_demo)
+    runs, attempts = list(dump.runs()), list(dump.attempts())
+    assert store.scalar("SELECT COUNT(*) FROM runs WHERE is_latest = 1") == len(runs)
+    assert store.scalar("SELECT COUNT(*) FROM runs WHERE is_latest = 0") == len(attempts)
+    jobs = sum(len(dump.jobs(r["id"]) or []) for r in runs)
+    jobs += sum(len(dump.jobs(a["id"], a["run_attempt"]) or []) for a in attempts)
+    assert store.scalar("SELECT COUNT(*) FROM jobs") == jobs
+    assert store.scalar("SELECT COUNT(*) FROM commits") == len({r["head_sha"] for r in runs})
+    assert store.scalar("SELECT COUNT(*) FROM steps") > jobs  # every job has several steps
+    assert report.fetched_runs == len(runs)
+
+
+def test_cold_sync_stays_within_the_request_budget_of_the_issue(emulator, small_demo, tmp_path):
+    _store, report = _sync(emulator, tmp_path / "s.db")
+    dump = Dump(small_demo)
+    runs = list(dump.runs())
+    attempts = len(runs) + sum(1 for _ in dump.attempts())
+    shas = len({r["head_sha"] for r in runs})
+    allowed = math.ceil(len(runs) / 100) + attempts + shas
+    # repository + workflows + one run object per earlier attempt fit in the 2% allowance
+    assert report.requests <= allowed * 1.02 + 2, (report.requests, allowed)
+
+
+def test_resync_of_an_unchanged_repository_costs_at_most_two_requests(emulator, tmp_path):
+    store, _ = _sync(emulator, tmp_path / "s.db")
+    before = snapshot(store)
+    emulator.clear_requests()
+    _store, report = _sync(emulator, tmp_path / "s.db")
+    assert report.not_modified and report.requests <= 2
+    assert [r.status for r in emulator.requests] == [200, 304]
+    assert snapshot(store) == before
+
+
+def test_time_passing_then_resync_equals_a_clean_sync(emulator, small_demo, tmp_path,
+                                                      clean_snapshot):
+    runs = sorted(Dump(small_demo).runs(), key=lambda r: r["created_at"])
+    midpoint = datetime.fromisoformat(runs[len(runs) // 2]["created_at"].replace("Z", "+00:00"))
+    emulator.set_now(midpoint)
+    store, first = _sync(emulator, tmp_path / "s.db")
+    assert 0 < store.scalar("SELECT COUNT(*) FROM runs WHERE is_latest = 1") < len(runs)
+    emulator.set_now(None)
+    _store, second = _sync(emulator, tmp_path / "s.db")
+    assert snapshot(store) == clean_snapshot
+    assert second.fetched_runs < len(runs)  # incremental: the first half is not fetched again
+
+
+@pytest.mark.parametrize("kind, params", [
+    ("rate_limit", {"reset_in_s": 1}),
+    ("retry_after", {"seconds": 1}),
+    ("server_error", {"status": 500}),
+    ("server_error", {"status": 502}),
+    ("reset", {}),
+    ("malformed_json", {}),
+])
+def test_faults_mid_sync_are_survived_and_the_store_equals_a_clean_sync(
+        emulator, tmp_path, clean_snapshot, kind, params):
+    emulator.faults.add(kind, path=r"/jobs", times=3, after=20, **params)
+    store, _report = _sync(emulator, tmp_path / "s.db")
+    assert snapshot(store) == clean_snapshot
+
+
+def test_a_sync_stopped_by_its_budget_resumes_with_no_gap_or_duplicate(emulator, tmp_path,
+                                                                       clean_snapshot):
+    db = tmp_path / "s.db"
+    with pytest.raises(BudgetExhausted):
+        _sync(emulator, db, request_budget=120)
+    store = Store(db)
+    partial = store.scalar("SELECT COUNT(*) FROM runs")
+    assert partial > 0
+    _sync(emulator, db)
+    assert snapshot(store) == clean_snapshot
