@@ -31,6 +31,7 @@ from core.queries import (
     repo_freshness,
 )
 from core.store import Store
+from core.worker_supervisor import ensure_worker
 from core.workspace import Workspace, open_workspace
 
 __all__ = [
@@ -115,6 +116,7 @@ def app_shell() -> Workspace:
     if not st.session_state.get("first_sync_done"):
         with _sync_lock(home):
             _first_sync(workspace)
+    ensure_worker(workspace.settings)  # once per server: Community Cloud has no sidecar
     render_sidebar(workspace, current_repo(workspace))
     return workspace
 

@@ -9,5 +9,5 @@ if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; 
   { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium >/dev/null; } \
     || echo "chromium could not be installed; the browser test will skip and say why"
 fi
-python3 -m ruff check .
+python3 -m ruff check --no-cache .
 exec python3 -m pytest "$@"

@@ -17,6 +17,8 @@ os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
 def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
     """Every test gets its own CI_MEDIC_HOME, and no real token from the environment."""
     monkeypatch.setenv("CI_MEDIC_HOME", str(tmp_path_factory.mktemp("home")))
+    # The app starts an embedded SQS worker; page tests opt in where they test it.
+    monkeypatch.setenv("CI_MEDIC_WORKER_EMBEDDED", "false")
     for name in ("GITHUB_TOKEN", "CI_MEDIC_GITHUB_TOKEN", "CI_MEDIC_DB_PATH", "CI_MEDIC_REPO"):
         monkeypatch.delenv(name, raising=False)
 

@@ -39,8 +39,8 @@ def page_env(tmp_path, monkeypatch):
     _seed(db)
     for name, value in {"CI_MEDIC_GITHUB_TOKEN": "app-test-token-123", "CI_MEDIC_DB_PATH":
                         str(db), "CI_MEDIC_SQS_ENDPOINT_URL": server.url,
-                        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"
-                        }.items():
+                        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+                        "CI_MEDIC_WORKER_EMBEDDED": "true"}.items():
         monkeypatch.setenv(name, value)
     yield db
     stop_workers()

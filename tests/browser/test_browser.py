@@ -75,6 +75,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
            if key not in {"GITHUB_TOKEN", "CI_MEDIC_GITHUB_TOKEN", "CI_MEDIC_DB_PATH",
                           "CI_MEDIC_REPO"}}
     env["CI_MEDIC_HOME"] = str(home)
+    env["CI_MEDIC_WORKER_EMBEDDED"] = "true"  # as the README's run command does
     port, log = _free_port(), home / "streamlit.log"
     with log.open("wb") as out:
         server = subprocess.Popen(

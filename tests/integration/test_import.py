@@ -6,10 +6,10 @@ import gzip
 import shutil
 
 import pytest
-from core.demo import DEMO_REPO
 
 from agents.pipeline_monitor import sync_repository
 from core.cli import main
+from core.demo import DEMO_REPO
 from core.dump import Dump
 from core.errors import DumpError
 from core.importer import import_path

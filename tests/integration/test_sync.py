@@ -11,9 +11,9 @@ import math
 from datetime import datetime
 
 import pytest
-from core.demo import DEMO_REPO
 
 from agents.pipeline_monitor import sync_repository
+from core.demo import DEMO_REPO
 from core.dump import Dump
 from core.emulator import Emulator
 from core.errors import BudgetExhausted

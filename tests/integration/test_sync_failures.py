@@ -9,9 +9,9 @@ import sys
 import time
 
 import pytest
-from core.demo import DEMO_REPO
 
 from agents.pipeline_monitor import sync_repository
+from core.demo import DEMO_REPO
 from core.dump import DumpWriter
 from core.emulator import Emulator
 from core.errors import (
