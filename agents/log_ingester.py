@@ -14,7 +14,6 @@ out of budget or rate limit stops the agent with everything fetched so far kept.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -22,20 +21,23 @@ import pandas as pd
 
 from agents.base import AgentContext, AgentResult
 from core.errors import BudgetExhausted, RateLimited, SourceError, UnsafeInput
-from core.log_store import save_log, save_missing_log
-from core.logs import KeptLog, normalise_kept
-from core.messages import enqueue, make_message
-from core.safe_archive import safe_extract_zip
+from core.ingest import (
+    JobRef,
+    job_texts,
+    junit_from_zip,
+    mark_reports_read,
+    match_artifact_to_job,
+    store_job_log,
+    store_missing_log,
+    store_report,
+)
+from core.logs import KeptLog
 from core.store import Store
-from core.test_reports import TestResult, parse_console, parse_junit_xml
 
-__all__ = ["LogIngester", "IngestReport", "jobs_needing_logs", "runs_needing_reports",
-           "match_artifact_to_job"]
+__all__ = ["LogIngester", "IngestReport", "jobs_needing_logs", "runs_needing_reports"]
 
-FAILED = ("failure", "timed_out", "cancelled", "startup_failure")
 REPORT_DAYS = 30
 MAX_ARTIFACT_BYTES = 64 * 1024 * 1024
-_WORDS = re.compile(r"[a-z0-9.]+")
 
 
 @dataclass
@@ -95,29 +97,6 @@ def runs_needing_reports(store: Store, repo_id: int, days: int = REPORT_DAYS) ->
         (repo_id, since))
 
 
-def match_artifact_to_job(artifact: str, jobs: dict[int, str],
-                          failed_jobs: frozenset[int] = frozenset(),
-                          report_failed: bool = False) -> int | None:
-    """The job (id -> name + step names) whose words overlap the artifact's name the most.
-
-    Artifacts belong to runs, not jobs; their names usually repeat the job's distinguishing
-    words (``pytest-results-3.11`` for ``backend (ubuntu-latest, 3.11)`` with a pytest step).
-    On a tie, a report with failures goes to a failed job and a clean one to a green job.
-    """
-    wanted = _words(artifact)
-    scores = {job_id: len(wanted & _words(text)) for job_id, text in jobs.items()}
-    best = max(scores.values(), default=0)
-    if best == 0:
-        return None
-    tied = sorted(job_id for job_id, score in scores.items() if score == best)
-    preferred = [j for j in tied if (j in failed_jobs) == report_failed]
-    return (preferred or tied)[0]
-
-
-def _words(text: str) -> set[str]:
-    return set(_WORDS.findall(text.lower().replace("-", " ").replace("_", " ")))
-
-
 class LogIngester:
     """Agent: fetch missing logs and test reports of ``ctx.repo`` through ``ctx.source``."""
 
@@ -153,27 +132,22 @@ class LogIngester:
             except (BudgetExhausted, RateLimited):
                 raise
             except SourceError as exc:
-                with ctx.store.transaction() as tx:
-                    save_missing_log(tx, repo_id, int(job.job_id), "error", str(exc))
+                store_missing_log(ctx.store, repo_id, int(job.job_id), "error", str(exc))
                 report.errors += 1
                 continue
             self._save_log(ctx, repo_id, job, kept, report)
 
-    def _save_log(self, ctx: AgentContext, repo_id: int, job, kept: KeptLog | None,
+    @staticmethod
+    def _save_log(ctx: AgentContext, repo_id: int, job, kept: KeptLog | None,
                   report: IngestReport) -> None:
-        with ctx.store.transaction() as tx:
-            if kept is None:
-                save_missing_log(tx, repo_id, int(job.job_id), "expired")
-                report.expired += 1
-                return
-            log = normalise_kept(kept)
-            save_log(tx, repo_id, int(job.job_id), kept)
-            results, _summary = parse_console(list(log.texts))
-            _save_tests(tx, repo_id, int(job.job_id), job.run_id, job.attempt, results,
-                        "console")
-            enqueue(tx, [_log_message(ctx.repo, job, kept, log)])
+        if kept is None:
+            store_missing_log(ctx.store, repo_id, int(job.job_id), "expired")
+            report.expired += 1
+            return
+        ref = JobRef(int(job.job_id), int(job.run_id), int(job.attempt), job.name,
+                     job.conclusion)
+        report.tests += store_job_log(ctx.store, ctx.repo, repo_id, ref, kept)
         report.logs += 1
-        report.tests += len(results)
 
     def _reports(self, ctx: AgentContext, repo_id: int, report: IngestReport) -> None:
         runs = runs_needing_reports(ctx.store, repo_id)
@@ -185,76 +159,30 @@ class LogIngester:
             report.reports += artifacts
             report.tests += tests
             report.errors += error is not None
-            with ctx.store.transaction() as tx:
-                tx.execute("INSERT OR REPLACE INTO run_reports VALUES (?,?,?,?,?,?,?)",
-                           (run.run_id, run.attempt, repo_id, _now(), artifacts, tests, error))
+            mark_reports_read(ctx.store, repo_id, int(run.run_id), int(run.attempt), artifacts,
+                              tests, error)
 
     def _run_reports(self, ctx: AgentContext, repo_id: int, run_id: int,
                      attempt: int) -> tuple[int, int, str | None]:
-        jobs, failed = _job_texts(ctx.store, run_id, attempt)
+        jobs, _failed = job_texts(ctx.store, run_id, attempt)
         count = tests = 0
         error = None
         for artifact in ctx.source.run_artifacts(ctx.repo, run_id):
             if artifact.get("expired") or match_artifact_to_job(artifact["name"], jobs) is None:
-                continue
+                continue  # expired, or no job of this run could have written it
             try:
                 data = ctx.source.artifact_zip(ctx.repo, int(artifact["id"]), MAX_ARTIFACT_BYTES)
-                results = _junit_results(data)
+                results = junit_from_zip(data)
             except (BudgetExhausted, RateLimited):
                 raise
             except (UnsafeInput, SourceError) as exc:
                 error = f"{artifact.get('name')}: {exc}"
                 continue
-            report_failed = any(r.outcome in ("failed", "error") for r in results)
-            job_id = match_artifact_to_job(artifact["name"], jobs, failed, report_failed)
-            with ctx.store.transaction() as tx:
-                _save_tests(tx, repo_id, job_id, run_id, attempt, results, "junit")
+            if store_report(ctx.store, repo_id, run_id, attempt, artifact["name"],
+                            results) is None:
+                continue
             count += 1
             tests += len(results)
         return count, tests, error
 
 
-def _junit_results(data: bytes | None) -> list[TestResult]:
-    if not data:
-        return []
-    files = safe_extract_zip(data)
-    results: list[TestResult] = []
-    for name, content in sorted(files.items()):
-        if name.lower().endswith(".xml"):
-            results.extend(parse_junit_xml(content))
-    return results
-
-
-def _job_texts(store: Store, run_id: int, attempt: int) -> tuple[dict[int, str], frozenset[int]]:
-    """(job id -> name and step names, ids of the failed jobs) of one attempt."""
-    rows = store.query(
-        "SELECT j.job_id, j.name || ' ' || COALESCE(GROUP_CONCAT(s.name, ' '), ''), j.conclusion"
-        " FROM jobs j LEFT JOIN steps s ON s.job_id = j.job_id WHERE j.run_id = ? AND "
-        "j.attempt = ? GROUP BY j.job_id", (run_id, attempt))
-    texts = {int(r[0]): str(r[1]) for r in rows}
-    return texts, frozenset(int(r[0]) for r in rows if r[2] in FAILED)
-
-
-def _save_tests(tx, repo_id: int, job_id: int, run_id: int, attempt: int,
-                results: list[TestResult], source: str) -> None:
-    tx.executemany(
-        "INSERT OR REPLACE INTO test_results (job_id, test_id, repo_id, run_id, attempt, outcome,"
-        " duration_s, message, source) VALUES (?,?,?,?,?,?,?,?,?)",
-        [(job_id, r.test_id, repo_id, int(run_id), int(attempt), r.outcome, r.duration_s,
-          (r.message or "")[:2000] or None, source) for r in results],
-    )
-
-
-def _log_message(repo: str, job, kept: KeptLog, log) -> object:
-    text = "\n".join(log.texts)
-    data = {"job_id": int(job.job_id), "run_id": int(job.run_id), "attempt": int(job.attempt),
-            "job_name": job.name, "conclusion": job.conclusion, "bytes": kept.original_bytes,
-            "lines": kept.n_lines, "truncated": kept.truncated,
-            "error_lines": [int(n) for n in log.line_numbers[log.is_error]][:200],
-            "text": text}
-    return make_message("job_log", repo, f"log:{int(job.job_id)}", data,
-                        version=str(kept.original_bytes))
-
-
-def _now() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -31,7 +31,7 @@ def save_findings(store: Store, repo: str, agent: str, event_type: str, frame: p
     for record in frame.to_dict(orient="records"):
         data = {k: _plain(v) for k, v in record.items()}
         data["subject"] = str(data[subject])
-        body = json.dumps(data, sort_keys=True, default=str)
+        body = json.dumps(data, default=str)  # insertion order: the agent's column order
         rows.append((repo_id, agent, f"{agent}:{data[key]}", data.get(kind), None,
                      data["subject"], data.get(summary), body, now))
         messages.append(make_message(event_type, repo, f"{agent}:{data[key]}", data,

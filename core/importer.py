@@ -20,6 +20,8 @@ from typing import Any
 
 from core.dump import Dump, read_bytes
 from core.errors import DumpError
+from core.ingest import JobRef, junit_from_files, mark_reports_read, store_job_log, store_report
+from core.logs import keep_head_and_tail
 from core.persist import RunBundle, save_repository, save_run_bundle, save_workflows
 from core.progress import Progress, no_progress
 from core.store import Store
@@ -34,9 +36,12 @@ class ImportReport:
     jobs: int = 0
     commits: int = 0
     messages: int = 0
+    logs: int = 0
+    tests: int = 0
 
     def sentence(self) -> str:
-        return (f"Imported {self.runs} runs, {self.jobs} jobs and {self.commits} commits of "
+        return (f"Imported {self.runs} runs, {self.jobs} jobs, {self.commits} commits, "
+                f"{self.logs} logs and {self.tests} test results of "
                 f"{', '.join(self.repos) or 'no repository'}.")
 
 
@@ -67,9 +72,34 @@ def _import_dump(store: Store, dump: Dump, progress: Progress) -> ImportReport:
     for index, run in enumerate(runs, start=1):
         bundle = _bundle_from_dump(dump, run, earlier.get(int(run["id"]), []))
         _save(store, repo_id, repo["full_name"], bundle, report)
+        _import_logs_and_reports(store, dump, repo["full_name"], repo_id, bundle, report)
         if index % 50 == 0 or index == len(runs):
             progress(index / len(runs), f"Imported {index}/{len(runs)} runs")
     return report
+
+
+def _import_logs_and_reports(store: Store, dump: Dump, repo: str, repo_id: int,
+                             bundle: RunBundle, report: ImportReport) -> None:
+    """The dump's job logs and JUnit artifacts, stored exactly as the Log Ingester stores them."""
+    for attempt, jobs in bundle.jobs.items():
+        for job in jobs:
+            raw = dump.log(int(job["id"]))
+            if raw is None:
+                continue
+            ref = JobRef(int(job["id"]), int(bundle.run["id"]), attempt, job.get("name", ""),
+                         job.get("conclusion"))
+            report.tests += store_job_log(store, repo, repo_id, ref, keep_head_and_tail(raw))
+            report.logs += 1
+    run_id, latest = int(bundle.run["id"]), int(bundle.run.get("run_attempt") or 1)
+    names = dump.artifact_names(run_id)
+    tests = 0
+    for name in names:
+        results = junit_from_files(dump.artifact_files(run_id, name))
+        if results and store_report(store, repo_id, run_id, latest, name, results) is not None:
+            tests += len(results)
+    if names:
+        mark_reports_read(store, repo_id, run_id, latest, len(names), tests, None)
+        report.tests += tests
 
 
 def _bundle_from_dump(dump: Dump, run: dict[str, Any], earlier: list[dict]) -> RunBundle:

@@ -11,14 +11,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from agents.pipeline_monitor import SyncReport, sync_repository
 from core.config import Settings
 from core.github_source import GitHubSource
 from core.progress import Progress, no_progress
 from core.repo_names import parse_repo
 from core.store import Store
 
-__all__ = ["Workspace", "open_workspace", "ensure_first_sync", "sync_now", "token_status"]
+__all__ = ["Workspace", "open_workspace", "token_status"]
 
 
 @dataclass(frozen=True)
@@ -47,22 +46,6 @@ def open_workspace(env: Mapping[str, str] | None = None,
         return Workspace(demo.settings, "demo", demo.repo, Store(demo.settings.db_path))
     repo = parse_repo(settings.repo) if settings.repo else ""
     return Workspace(settings, "live", repo, Store(settings.db_path))
-
-
-def ensure_first_sync(ws: Workspace, progress: Progress = no_progress) -> SyncReport | None:
-    """In demo mode, sync once if the store has never completed a sync of the demo."""
-    repo_id = ws.store.repo_id(ws.repo) if ws.repo else None
-    done = repo_id is not None and ws.store.scalar(
-        "SELECT completed_at FROM sync_state WHERE repo_id = ?", (repo_id,))
-    if done or not ws.is_demo:
-        return None
-    return sync_repository(ws.store, ws.source(progress), ws.repo, progress)
-
-
-def sync_now(ws: Workspace, repo_text: str, progress: Progress = no_progress) -> SyncReport:
-    """Validate the repository text and sync it; errors are CIMedicError sentences."""
-    repo = parse_repo(repo_text)
-    return sync_repository(ws.store, ws.source(progress), repo, progress)
 
 
 def token_status(ws: Workspace) -> str:

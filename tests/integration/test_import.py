@@ -25,6 +25,31 @@ def test_importing_the_demo_equals_syncing_it_through_the_emulator(small_demo, e
     assert snapshot(imported) == snapshot(synced)
 
 
+def test_importing_a_dump_stores_its_logs_and_test_reports_like_the_ingester(small_demo,
+                                                                            tmp_path):
+    store = Store(tmp_path / "i.db")
+    report = import_path(store, small_demo)
+    logs = len(list((small_demo / "logs").iterdir()))
+    assert report.logs == logs == store.scalar("SELECT COUNT(*) FROM logs WHERE state = 'ok'")
+    sources = {r[0] for r in store.query("SELECT DISTINCT source FROM test_results")}
+    assert sources == {"console", "junit"} and report.tests > 0
+
+
+def test_analyze_after_import_writes_root_causes_for_every_failed_job_with_a_log(
+        small_demo, tmp_path, capsys):
+    db, out = str(tmp_path / "a.db"), tmp_path / "out"
+    assert main(["--db", db, "import", str(small_demo)]) == 0
+    assert main(["--db", db, "analyze", "--out", str(out)]) == 0
+    import pandas as pd
+
+    causes = pd.read_csv(out / "root_causes.csv")
+    failed_with_log = Store(db).scalar(
+        "SELECT COUNT(*) FROM jobs j JOIN logs l ON l.job_id = j.job_id AND l.state = 'ok' "
+        "WHERE j.conclusion IN ('failure','timed_out','cancelled','startup_failure')")
+    assert len(causes) == failed_with_log > 0
+    assert {"job", "category", "lines", "summary", "suggestion", "fingerprint"} <= set(causes)
+
+
 def test_importing_twice_changes_nothing(small_demo, tmp_path):
     store = Store(tmp_path / "i.db")
     import_path(store, small_demo)

@@ -11,9 +11,10 @@ from datetime import timedelta
 import pytest
 
 from agents.base import AgentContext
-from agents.log_ingester import LogIngester, match_artifact_to_job
+from agents.log_ingester import LogIngester
 from agents.pipeline_monitor import sync_repository
 from core.emulator import Emulator
+from core.ingest import match_artifact_to_job
 from core.log_store import load_log, log_info
 from core.runner import run_agent
 from core.store import Store

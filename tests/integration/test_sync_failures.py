@@ -11,6 +11,7 @@ import time
 import pytest
 
 from agents.pipeline_monitor import sync_repository
+from core.actions import run_collection
 from core.demo import DEMO_REPO
 from core.dump import DumpWriter
 from core.emulator import Emulator
@@ -24,7 +25,6 @@ from core.errors import (
     SourceError,
 )
 from core.store import Store
-from core.workspace import sync_now
 from tests.conftest import REPO_ROOT
 from tests.integration.conftest import ALL_HISTORY, snapshot, source_for
 
@@ -81,7 +81,7 @@ def test_malformed_repository_text_is_refused_before_any_request(emulator, synce
     ws = Workspace(source_settings(emulator, store), "live", DEMO_REPO, store)
     emulator.clear_requests()
     with pytest.raises(ConfigError, match="owner/name"):
-        sync_now(ws, repo_text)
+        run_collection(ws, "pipeline_monitor", repo_text)
     assert emulator.requests == [] and snapshot(store) == before
 
 

@@ -1,0 +1,63 @@
+"""The command line as a user runs it: a real subprocess, exit codes, and the rca contract."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import subprocess
+import sys
+
+from tests.conftest import REPO_ROOT
+
+CONTRACT = {"file", "category", "confidence", "transient", "lines", "summary", "suggestion",
+            "fingerprint"}
+FAILING_LOG = "\n".join([
+    "2024-05-01T12:00:00.0000000Z ##[group]Run pytest -q",
+    "2024-05-01T12:00:01.0000000Z pytest -q",
+    "2024-05-01T12:00:02.0000000Z ##[endgroup]",
+    "2024-05-01T12:00:03.0000000Z ============================= test session starts ===",
+    "2024-05-01T12:00:04.0000000Z collected 2 items",
+    "2024-05-01T12:00:05.0000000Z tests/test_cart.py .F                                [100%]",
+    "2024-05-01T12:00:06.0000000Z =================================== FAILURES ========",
+    "2024-05-01T12:00:07.0000000Z ___________________________ test_total ______________",
+    "2024-05-01T12:00:08.0000000Z     def test_total():",
+    "2024-05-01T12:00:09.0000000Z >       assert total([1, 2]) == 4",
+    "2024-05-01T12:00:10.0000000Z E       assert 3 == 4",
+    "2024-05-01T12:00:11.0000000Z tests/test_cart.py:7: AssertionError",
+    "2024-05-01T12:00:12.0000000Z FAILED tests/test_cart.py::test_total - assert 3 == 4",
+    "2024-05-01T12:00:13.0000000Z ========================= 1 failed, 1 passed in 0.12s ====",
+    "2024-05-01T12:00:14.0000000Z ##[error]Process completed with exit code 1.",
+])
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "core.cli", *args], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_rca_prints_one_contract_object_per_file_for_plain_and_gzip_logs(tmp_path):
+    plain, packed = tmp_path / "a.log", tmp_path / "b.log.gz"
+    plain.write_text(FAILING_LOG)
+    packed.write_bytes(gzip.compress(FAILING_LOG.encode()))
+    result = _cli("rca", str(plain), str(packed), "--json")
+    assert result.returncode == 0, result.stderr
+    objects = [json.loads(line) for line in result.stdout.splitlines() if line.strip()]
+    assert [o["file"] for o in objects] == [str(plain), str(packed)]
+    for obj in objects:
+        assert set(obj) == CONTRACT and obj["category"] == "test_failure"
+        assert all(1 <= a <= b <= FAILING_LOG.count("\n") + 1 for a, b in obj["lines"])
+        failure_block = range(10, 14)  # the assertion, its location and the FAILED line
+        assert any(a <= n <= b for a, b in obj["lines"] for n in failure_block)
+
+
+def test_status_of_an_empty_store_and_a_sync_without_a_repo_fail_politely(tmp_path):
+    status = _cli("--db", str(tmp_path / "s.db"), "status")
+    assert status.returncode == 0
+    bad = _cli("--db", str(tmp_path / "s.db"), "sync", "not a repo")
+    assert bad.returncode == 1 and bad.stderr.startswith("error: ")
+    assert "Traceback" not in bad.stderr
+
+
+def test_analyze_on_an_empty_store_says_what_to_do(tmp_path):
+    result = _cli("--db", str(tmp_path / "s.db"), "analyze", "--out", str(tmp_path / "o"))
+    assert result.returncode == 1 and "import or sync one first" in result.stderr
