@@ -21,11 +21,21 @@ import numpy as np
 from agents.rca_corpus import CORPUS
 from agents.rca_lines import Located, locate
 from agents.rca_rules import CANCELLED, CATEGORIES, GOAL_LINE, RULES, TRANSIENT, goal_category
+from agents.rca_rules_tools import (
+    ASSERTION,
+    NETWORK_CAUSE,
+    OOM_KILL,
+    RUNNER_STOP,
+    TIMING,
+    TOOL_RULES,
+)
 
 __all__ = ["Decision", "FailureClassifier", "decide", "evidence_text", "default_classifier"]
 
 _MASK = re.compile(r"0x[0-9a-f]+|\b[0-9a-f]{7,}\b|\d+", re.I)
 _PROCESS_EXIT = re.compile(r"##\[error\]Process completed with exit code [1-9]")
+ALL_RULES = TOOL_RULES + RULES  # today's tool formats first; every rule still votes
+GOAL_BLOCK = 12  # lines after a failed goal that still belong to its message
 
 
 @dataclass(frozen=True)
@@ -56,7 +66,40 @@ def _goal(loc: Located) -> tuple[str, int] | None:
             if GOAL_LINE.search(line):
                 category = goal_category(line, context)
                 if category:
-                    return category, i
+                    return _goal_cause(loc, i, category), i
+    return None
+
+
+def _goal_cause(loc: Located, i: int, category: str) -> str:
+    """What killed a failed goal, when its message says more than the plugin's name: a forked VM
+    killed for memory (exit 137) is resource exhaustion, not a test failure; a dependency that
+    could not be downloaded because the registry or network failed is an outage, not a bad
+    version."""
+    if category not in ("test_failure", "dependency_resolution", "compilation"):
+        return category
+    block = " ".join(loc.view.line(j) for j in range(i, min(len(loc.view), i + GOAL_BLOCK)))
+    if OOM_KILL.search(block):
+        return "resource_exhaustion"
+    if category == "dependency_resolution" and NETWORK_CAUSE.search(block):
+        return "infrastructure"
+    return category
+
+
+def _runner_stop(loc: Located) -> tuple[str, int] | None:
+    """The class named by what the runner printed right before it cancelled the step (a timeout,
+    a runner shutdown), or by the step's exit code 137 (the kernel's OOM killer)."""
+    view = loc.view
+    if not 0 <= loc.end < len(view):
+        return None
+    end_line = view.line(loc.end)
+    if "exit code 137" in end_line and _PROCESS_EXIT.search(end_line):
+        return "resource_exhaustion", loc.end
+    if not CANCELLED.search(end_line):
+        return None
+    for i in range(loc.end - 1, max(-1, loc.end - 4), -1):
+        for pattern, category in RUNNER_STOP:
+            if pattern.search(view.line(i)):
+                return category, i
     return None
 
 
@@ -70,7 +113,7 @@ def _rule_masses(loc: Located) -> tuple[dict[str, float], dict[str, tuple[float,
         low = line.lower()
         weight = 1.0 if i in first_span else 0.7 if i in in_spans else 0.4
         fired: dict[str, float] = {}
-        for rule in RULES:
+        for rule in ALL_RULES:
             for gate in rule.gates:
                 if gate in low:
                     if rule.pattern is None or rule.pattern.search(line):
@@ -84,7 +127,35 @@ def _rule_masses(loc: Located) -> tuple[dict[str, float], dict[str, tuple[float,
 
 
 def decide(loc: Located, classifier: FailureClassifier | None = None) -> Decision:
-    """The error class of a localised log: goal line, then rules, then the learned model."""
+    """The error class of a localised log: goal line, then rules, then the learned model; then
+    whether a rerun would likely pass."""
+    decision = _decide_class(loc, classifier)
+    if decision.transient or decision.category not in ("test_failure", "resource_exhaustion"):
+        return decision
+    if _likely_transient(loc, decision):
+        return Decision(decision.category, decision.confidence, True, decision.line, decision.by)
+    return decision
+
+
+def _likely_transient(loc: Located, decision: Decision) -> bool:
+    """An OOM kill (exit 137: the runner's memory, often shared) or tests that failed only by
+    waiting too long or losing a connection (the commonest flaky tests) would likely pass on a
+    rerun; a test that compared values, or a program that ran out of its own heap, would not."""
+    shown = {i for span in loc.spans for i in range(span.start - 1, span.end)}
+    lines = [loc.view.line(i)[:300] for i in sorted(shown)]
+    if decision.line is not None:
+        lines.append(loc.view.line(decision.line)[:300])
+    if decision.category == "resource_exhaustion":
+        return any(OOM_KILL.search(line) and "OutOfMemoryError" not in line for line in lines)
+    timing = any(TIMING.search(line) for line in lines)
+    return timing and not any(ASSERTION.search(line) for line in lines)
+
+
+def _decide_class(loc: Located, classifier: FailureClassifier | None) -> Decision:
+    stop = _runner_stop(loc)
+    if stop is not None:
+        category, line = stop
+        return Decision(category, 0.95, category in TRANSIENT, line, "rules")
     if _cancelled(loc):
         return Decision("cancelled", 0.9, True, loc.end, "rules")
     goal = _goal(loc)

@@ -12,9 +12,10 @@ timestamps) and scored. A candidate's score is
 
 The best lines are grown into blocks (same prefix, indentation, stack frames, a header above, a few
 blank lines inside, never across a separator, a summary or a passing test). The best block is
-returned whole; runner-up blocks (up to ``MAX_SPANS`` spans in all) are returned as their best line
-only, and the last line of output before the failing step ended is always one of the guesses. All
-spans together hold at most ``SHARE_CAP`` of the log's lines (and ``ABS_CAP`` lines).
+returned whole; runner-up blocks (up to ``MAX_SPANS`` spans in all) are returned whole too, up to
+``ALT_LINES`` lines, and the last line of output before the failing step ended is always one of
+the guesses. All spans together hold at most ``SHARE_CAP`` of the log's lines (and ``ABS_CAP``
+lines).
 """
 
 from __future__ import annotations
@@ -42,8 +43,8 @@ SECTION_WINDOW = 5000  # lines before the end of the failing step searched for i
 HEAD_WINDOW = 40000  # lines before the end of the failing step searched at all
 MAX_GAP = 3  # blank lines a block may hold in a row
 ALT_REL = 0.3  # runner-up blocks must score at least this share of the best block
-RUNNER_UP_GROWTH = 20  # lines a runner-up block may grow to (it only marks what it covers)
-ALT_LINES = 1  # and show this many lines
+RUNNER_UP_GROWTH = 20  # lines a runner-up block may grow to
+ALT_LINES = 20  # and show (whole blocks: a labelled cause is a block, rarely its best line alone)
 
 
 @dataclass(frozen=True)
