@@ -6,6 +6,12 @@ the project, so pages and the CLI only ever need to show ``str(error)``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # only for the annotation: errors stays importable from every module
+    from core.console_tests import TestResult
+
 __all__ = [
     "CIMedicError",
     "ConfigError",
@@ -19,6 +25,7 @@ __all__ = [
     "NoWorkflows",
     "DumpError",
     "UnsafeInput",
+    "MalformedReport",
     "PublishError",
 ]
 
@@ -73,6 +80,17 @@ class DumpError(CIMedicError):
 
 class UnsafeInput(CIMedicError):
     """An archive or log was refused for safety (zip bomb, path traversal, too large)."""
+
+
+class MalformedReport(CIMedicError):
+    """A test report is not well-formed; ``partial`` holds the tests read before the fault.
+
+    The partial results are kept because a truncated CI artifact still names real failures.
+    """
+
+    def __init__(self, message: str, partial: Iterable[TestResult] = ()) -> None:
+        super().__init__(message)
+        self.partial = list(partial)
 
 
 class PublishError(CIMedicError):

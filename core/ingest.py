@@ -133,9 +133,10 @@ def _save_tests(tx: sqlite3.Connection, repo_id: int, job_id: int, run_id: int, 
 
 def _log_message(repo: str, job: JobRef, kept: KeptLog, log: NormalisedLog) -> Message:
     data = {"job_id": job.job_id, "run_id": job.run_id, "attempt": job.attempt,
-            "job_name": job.name, "conclusion": job.conclusion, "bytes": kept.original_bytes,
-            "lines": kept.n_lines, "truncated": kept.truncated,
+            "job_name": job.name, "conclusion": job.conclusion, "encoding": "utf-8",
+            "raw_bytes": kept.original_bytes, "n_lines": kept.n_lines,
+            "truncated": kept.truncated,
             "error_lines": [int(n) for n in log.line_numbers[log.is_error]][:200],
-            "text": "\n".join(log.texts)}
+            "content": "\n".join(log.texts)}
     return make_message("job_log", repo, f"log:{job.job_id}", data,
                         version=str(kept.original_bytes))

@@ -16,6 +16,7 @@ from agents.pipeline_monitor import sync_repository
 from core.emulator import Emulator
 from core.ingest import match_artifact_to_job
 from core.log_store import load_log, log_info
+from core.messages import validate
 from core.runner import run_agent
 from core.store import Store
 from tests.integration.conftest import settings_for
@@ -91,6 +92,13 @@ def test_failed_jobs_and_their_last_green_predecessors_get_logs(ingested):
     stored = {r[0] for r in store.query("SELECT job_id FROM logs WHERE state = 'ok'")}
     assert failed <= stored and green_before <= stored
     assert result.metrics["logs"] == len(stored)
+
+
+def test_every_queued_message_is_valid_against_its_schema(ingested):
+    store, _, _ = ingested
+    bodies = [r[0] for r in store.query("SELECT body FROM outbox")]
+    kinds = {validate(body)["event_type"] for body in bodies}
+    assert {"workflow_run", "workflow_job", "job_log"} <= kinds
 
 
 def test_a_second_run_fetches_nothing_again(ingested):

@@ -78,8 +78,9 @@ def test_demo_sync_and_analysis_arrive_whole_and_valid(sqs_url, tmp_path):
     assert sent == len(expected) and count(store, "sent") == len(expected)
     assert [d.error for d in deliveries if d.error] == []
     assert sorted(d.envelope["message_id"] for d in deliveries) == sorted(expected)
-    log = next(d for d in deliveries if d.envelope["event_type"] == "job_log")
-    stored = store.scalar("SELECT body FROM outbox WHERE event_type = 'job_log'")
+    big = analysis_messages()[0].message_id  # the 600 kB log, among the demo's own logs
+    log = next(d for d in deliveries if d.envelope["message_id"] == big)
+    stored = store.scalar("SELECT body FROM outbox WHERE message_id = ?", (big,))
     assert log.parts > 1 and json.loads(stored)["data"] == log.envelope["data"]
     kinds = set(d.envelope["event_type"] for d in deliveries)
     assert {"workflow_run", "workflow_job", "commit", "job_log", "prediction"} <= kinds

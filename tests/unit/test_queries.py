@@ -55,7 +55,9 @@ AGENTS = [("pipeline_monitor", "Pipeline Monitor", 1)]
 def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     """60 hourly runs over two workflows; every 3rd fails; run 5 has 2 attempts, run 9 has 3."""
     root = tmp_path_factory.mktemp("queries")
-    dump = make_dump(root / "dump", runs=60, attempts={5: 2, 9: 3}, jobs_per_run=2, workflows=2)
+    # Runs 1 and 9 have no logs in the dump (import stores the logs a dump has).
+    dump = make_dump(root / "dump", runs=60, attempts={5: 2, 9: 3}, jobs_per_run=2, workflows=2,
+                     expired_logs=(1, 9))
     store = Store(root / "q.db")
     import_path(store, dump)
     return store

@@ -1,0 +1,160 @@
+"""The Intelligence page (Layer 2) on the small demo: tabs, the Root causes trigger, tables,
+charts, the demo self-evaluation, and log text that stays text."""
+
+from __future__ import annotations
+
+import json
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from core.logs import normalise_log
+from tests.app.conftest import texts
+
+PAGE = "pages/layer2_intelligence.py"
+NOT_YET = "Not yet available — this agent lands in a later release."
+
+
+@pytest.fixture(scope="module")
+def logs_fetched(demo_home: Path) -> Path:
+    """The demo's logs are stored, as after pressing Fetch logs on the Pipelines page."""
+    from core.actions import run_collection
+    from core.workspace import open_workspace
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("CI_MEDIC_HOME", str(demo_home))
+        workspace = open_workspace({"CI_MEDIC_HOME": str(demo_home)}, {})
+        run_collection(workspace, "log_ingester", workspace.repo)
+    return demo_home
+
+
+def _open(app):
+    app.run()
+    return app.switch_page(PAGE).run()
+
+
+def _analysed(app):
+    _open(app)
+    return app.button(key="analyse_button").click().run()
+
+
+def _chart_titles(app) -> list[str]:
+    return [json.loads(chart.proto.spec)["layout"]["title"]["text"]
+            for chart in app.get("plotly_chart")]
+
+
+def test_given_the_demo_when_intelligence_opens_then_one_tab_per_layer2_agent(app):
+    _open(app)
+
+    assert not app.exception
+    assert [tab.label for tab in app.tabs] == ["Root causes", "Anomalies", "Flaky tests",
+                                               "Predictions"]
+    assert texts(app.info).count(NOT_YET) == 3
+
+
+def test_given_no_stored_logs_when_opened_then_it_says_fetch_logs_first_and_waits(
+        app, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr("core.rca_views.stored_logs", lambda _store, _repo: 0)
+
+    _open(app)
+
+    assert not app.exception
+    assert any("Fetch logs on the Pipelines page first" in text for text in texts(app.info))
+    assert app.button(key="analyse_button").disabled
+
+
+def test_given_fetched_logs_when_analyse_is_pressed_then_failures_table_and_charts_show(
+        app, logs_fetched):
+    _analysed(app)
+
+    assert not app.exception
+    assert any("failed jobs explained" in text for text in texts(app.success))
+    failures = app.dataframe[0].value
+    assert {"job", "workflow", "branch", "category", "confidence", "transient", "summary",
+            "cluster", "suggestion", "html_url"} <= set(failures.columns)
+    assert len(failures) > 0
+    titles = _chart_titles(app)
+    for expected in ("Occurrences per day", "Failures by class"):
+        assert any(title.startswith(expected) for title in titles), expected
+    clusters = [frame.value for frame in app.dataframe if "first_seen" in frame.value.columns]
+    assert clusters and {"occurrences", "branches", "prs", "on_default_branch"} <= set(
+        clusters[0].columns)
+
+
+def test_given_analysed_failures_when_rendered_then_every_table_and_chart_exports(
+        app, logs_fetched):
+    _analysed(app)
+
+    downloads = app.get("download_button")
+    csv = [b for b in downloads if b.proto.label == "⬇ CSV"]
+    html = [b for b in downloads if b.proto.label == "⬇ HTML"]
+    configs = [json.loads(chart.proto.config) for chart in app.get("plotly_chart")]
+    assert len(csv) >= len(app.dataframe)
+    assert len(html) == len(configs)
+    assert all(config["toImageButtonOptions"]["format"] == "png" for config in configs)
+
+
+def test_given_a_selected_failure_when_shown_then_its_failing_lines_are_marked_and_linked(
+        app, logs_fetched):
+    _analysed(app)
+
+    excerpt = next(frame.value for frame in app.dataframe if "failing" in frame.value.columns)
+
+    assert excerpt["failing"].any()
+    assert excerpt["github"].str.startswith("https://").all()
+    assert texts(app.code)  # the evidence lines
+
+
+def test_given_a_class_filter_when_chosen_then_only_that_class_is_listed(app, logs_fetched):
+    _analysed(app)
+    first = app.selectbox(key="rca_class").options[0]
+
+    app.selectbox(key="rca_class").set_value(first).run()
+
+    assert not app.exception
+    assert set(app.dataframe[0].value["category"]) == {first}
+
+
+def test_given_demo_mode_when_analysed_then_the_self_evaluation_shows(app, logs_fetched):
+    _analysed(app)
+
+    labels = [metric.label for metric in app.metric]
+    assert {"Class accuracy", "Failing lines hit@5"} <= set(labels)
+    assert any(title.startswith("Confusion matrix") for title in _chart_titles(app))
+
+
+def test_given_live_mode_when_analysed_then_no_self_evaluation_is_offered(
+        app, logs_fetched, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr("core.rca_views.demo_truth", lambda _workspace, _repo: None)
+
+    _analysed(app)
+
+    assert not app.exception
+    assert "Class accuracy" not in [metric.label for metric in app.metric]
+    assert not any(title.startswith("Confusion") for title in _chart_titles(app))
+
+
+@pytest.fixture()
+def script_log(monkeypatch: pytest.MonkeyPatch):
+    """Every job's stored log is one whose lines look like HTML and script."""
+    log = normalise_log(b"<script>alert('owned')</script>\n<b>bold?</b>\nerror: boom\n")
+    fake = types.SimpleNamespace(load_log=lambda _store, _job_id: log)
+    if "core.log_store" in sys.modules:
+        monkeypatch.setattr(sys.modules["core.log_store"], "load_log", fake.load_log)
+    else:
+        monkeypatch.setitem(sys.modules, "core.log_store", fake)
+    return log
+
+
+def test_given_a_script_log_line_when_excerpted_then_it_shows_as_plain_text(
+        app, logs_fetched, script_log):
+    _analysed(app)
+
+    excerpt = next(frame.value for frame in app.dataframe if "failing" in frame.value.columns)
+
+    assert not app.exception
+    assert "<script>alert('owned')</script>" in excerpt["text"].tolist()
+    rendered = " ".join(texts(app.markdown) + texts(app.caption) + texts(app.text))
+    assert "<script>" not in rendered
