@@ -15,6 +15,8 @@ import plotly.graph_objects as go
 
 __all__ = [
     "OUTCOME_COLORS",
+    "PALETTE",
+    "house_layout",
     "duration_trend_figure",
     "empty_figure",
     "minutes_figure",
@@ -32,12 +34,13 @@ OUTCOME_COLORS: dict[str, str] = {
     "neutral": "#868e96", "action_required": "#7048e8", "stale": "#ced4da",
     "in_progress": "#4dabf7", "queued": "#a5d8ff", "waiting": "#74c0fc",
 }
-_PALETTE = ("#1c7ed6", "#d9480f", "#2b8a3e", "#862e9c", "#e67700", "#0b7285", "#c2255c",
+PALETTE = ("#1c7ed6", "#d9480f", "#2b8a3e", "#862e9c", "#e67700", "#0b7285", "#c2255c",
             "#5c940d", "#364fc7", "#495057")
 _OUTCOME_ORDER = ("success", "failure", "timed_out", "startup_failure", "cancelled", "skipped")
 
 
-def _layout(fig: go.Figure, title: str, y_title: str, height: int = 360) -> go.Figure:
+def house_layout(fig: go.Figure, title: str, y_title: str, height: int = 360) -> go.Figure:
+    """The one look of every CI Medic chart: title, white template, legend under the plot."""
     fig.update_layout(
         title={"text": title, "x": 0.0, "font": {"size": 15}}, template="plotly_white",
         height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10},
@@ -54,7 +57,7 @@ def empty_figure(title: str, message: str = "No data in this period.") -> go.Fig
                        yref="paper", font={"size": 14, "color": "#868e96"})
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
-    return _layout(fig, title, "", height=240)
+    return house_layout(fig, title, "", height=240)
 
 
 def _ordered(values: Iterable[str], first: Iterable[str]) -> list[str]:
@@ -73,7 +76,7 @@ def runs_per_day_figure(frame: pd.DataFrame) -> go.Figure:
         fig.add_bar(x=part["day"], y=part["runs"], name=outcome,
                     marker_color=OUTCOME_COLORS.get(outcome, "#495057"))
     fig.update_layout(barmode="stack", bargap=0.15)
-    return _layout(fig, title, "runs")
+    return house_layout(fig, title, "runs")
 
 
 def _percentile_lines(frame: pd.DataFrame, key: str, title: str, unit: str) -> go.Figure:
@@ -83,7 +86,7 @@ def _percentile_lines(frame: pd.DataFrame, key: str, title: str, unit: str) -> g
     fig = go.Figure()
     for index, value in enumerate(_ordered(frame[key], ())):
         part = frame[frame[key] == value].sort_values("period")
-        color = _PALETTE[index % len(_PALETTE)]
+        color = PALETTE[index % len(PALETTE)]
         for stat, dash in (("p50", "solid"), ("p95", "dot")):
             fig.add_scatter(
                 x=part["period"], y=part[stat], mode="lines+markers", name=f"{value} {stat}",
@@ -91,7 +94,7 @@ def _percentile_lines(frame: pd.DataFrame, key: str, title: str, unit: str) -> g
                 marker={"size": 4}, customdata=part["count"],
                 hovertemplate=f"{value} {stat}: %{{y:.2f}} {unit}<br>%{{x|%d %b}}"
                               " · %{customdata} samples<extra></extra>")
-    return _layout(fig, title, unit)
+    return house_layout(fig, title, unit)
 
 
 def duration_trend_figure(frame: pd.DataFrame) -> go.Figure:
@@ -118,7 +121,7 @@ def _hbars(labels: pd.Series, values: pd.Series, marks: pd.Series | None, title:
                                 "line": {"width": 2}})
     fig.update_yaxes(autorange="reversed", automargin=True)
     fig.update_xaxes(title=x_title)
-    return _layout(fig, title, "", height=height)
+    return house_layout(fig, title, "", height=height)
 
 
 def slowest_jobs_figure(frame: pd.DataFrame) -> go.Figure:
@@ -154,7 +157,7 @@ def success_rate_figure(frame: pd.DataFrame, by: str) -> go.Figure:
                               " %{customdata[1]} failed<extra></extra>")
     fig.update_xaxes(range=[0, 100], title="% of decided runs that succeeded")
     fig.update_yaxes(autorange="reversed", automargin=True)
-    return _layout(fig, title, "", height=max(260, 26 * len(rated) + 90))
+    return house_layout(fig, title, "", height=max(260, 26 * len(rated) + 90))
 
 
 def minutes_figure(frame: pd.DataFrame) -> go.Figure:
@@ -165,9 +168,9 @@ def minutes_figure(frame: pd.DataFrame) -> go.Figure:
     fig = go.Figure()
     fig.add_bar(x=frame["runner_os"], y=frame["minutes"],
                 text=[f"${cost:,.2f}" for cost in frame["cost_usd"]], textposition="outside",
-                marker_color=[_PALETTE[i % len(_PALETTE)] for i in range(len(frame))],
+                marker_color=[PALETTE[i % len(PALETTE)] for i in range(len(frame))],
                 cliponaxis=False)
-    return _layout(fig, title, "minutes (rounded up per job)")
+    return house_layout(fig, title, "minutes (rounded up per job)")
 
 
 def steps_figure(steps: pd.DataFrame, job: str = "") -> go.Figure:
@@ -185,4 +188,4 @@ def steps_figure(steps: pd.DataFrame, job: str = "") -> go.Figure:
                 hovertemplate="%{y}: %{x:.0f} s (from +%{base:.0f} s)<extra></extra>")
     fig.update_yaxes(autorange="reversed", automargin=True)
     fig.update_xaxes(title="seconds since the first step started")
-    return _layout(fig, title, "", height=max(240, 26 * len(timed) + 90))
+    return house_layout(fig, title, "", height=max(240, 26 * len(timed) + 90))

@@ -10,24 +10,11 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.charts import empty_figure
+from core.charts import PALETTE, empty_figure, house_layout
 
 __all__ = ["class_distribution_figure", "cluster_days_figure", "confusion_figure"]
 
-_PALETTE = ("#1c7ed6", "#d9480f", "#2b8a3e", "#862e9c", "#e67700", "#0b7285", "#c2255c",
-            "#5c940d", "#364fc7", "#495057")
 _NOT_YET = "No failure analysed yet: press Analyse failures."
-
-
-def _layout(fig: go.Figure, title: str, y_title: str, height: int = 360) -> go.Figure:
-    """The house layout of :mod:`core.charts` (kept in step by hand: it is private there)."""
-    fig.update_layout(
-        title={"text": title, "x": 0.0, "font": {"size": 15}}, template="plotly_white",
-        height=height, margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        legend={"orientation": "h", "yanchor": "top", "y": -0.2, "x": 0.0},
-        yaxis_title=y_title, hovermode="closest",
-    )
-    return fig
 
 
 def cluster_days_figure(days: pd.DataFrame) -> go.Figure:
@@ -42,11 +29,11 @@ def cluster_days_figure(days: pd.DataFrame) -> go.Figure:
     for rank, (cluster, part) in enumerate(days.groupby("cluster", sort=False)):
         category = str(part["category"].iloc[0])
         fig.add_bar(x=part["day"], y=part["occurrences"], name=f"{cluster} · {category}",
-                    marker_color=_PALETTE[rank % len(_PALETTE)],
+                    marker_color=PALETTE[rank % len(PALETTE)],
                     hovertemplate=f"{cluster} ({category})<br>%{{x|%d %b}}: %{{y}} failed jobs"
                                   "<extra></extra>")
     fig.update_layout(barmode="stack", bargap=0.15)
-    return _layout(fig, title, "failed jobs")
+    return house_layout(fig, title, "failed jobs")
 
 
 def class_distribution_figure(classes: pd.DataFrame) -> go.Figure:
@@ -65,7 +52,7 @@ def class_distribution_figure(classes: pd.DataFrame) -> go.Figure:
     fig.update_layout(barmode="stack")
     fig.update_yaxes(autorange="reversed", automargin=True)
     fig.update_xaxes(title="failed jobs")
-    return _layout(fig, title, "", height=max(260, 28 * len(order) + 110))
+    return house_layout(fig, title, "", height=max(260, 28 * len(order) + 110))
 
 
 def confusion_figure(confusion: pd.DataFrame) -> go.Figure:
@@ -80,4 +67,4 @@ def confusion_figure(confusion: pd.DataFrame) -> go.Figure:
         hovertemplate="planted %{y}<br>predicted %{x}: %{z}<extra></extra>"))
     fig.update_yaxes(autorange="reversed", automargin=True, title="planted")
     fig.update_xaxes(automargin=True, title="predicted", tickangle=-30)
-    return _layout(fig, title, "planted", height=max(320, 34 * len(confusion) + 150))
+    return house_layout(fig, title, "planted", height=max(320, 34 * len(confusion) + 150))
