@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 PAGES = ("pages/overview.py", "pages/layer1_collection.py")
+PLAIN_PAGES = ("pages/layer2_intelligence.py", "pages/queues.py")  # no period selector
 TARGET_S = 2.0
 
 
@@ -67,6 +68,20 @@ def measure(repeat: int) -> list[tuple[str, int, float, float]]:
     return rows
 
 
+def measure_plain(repeat: int) -> list[tuple[str, int, float, float]]:
+    """(page, 0, first render s, best rerun s) of the pages without a period."""
+    from streamlit.testing.v1 import AppTest
+
+    rows = []
+    for page in PLAIN_PAGES:
+        app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+        app.run()
+        cold = _timed(app, lambda app=app, page=page: app.switch_page(page).run())
+        warm = min(_timed(app, app.run) for _ in range(repeat))
+        rows.append((page, 0, cold, warm))
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--home", type=Path, default=None)
@@ -78,7 +93,7 @@ def main() -> None:
         os.environ.pop(name, None)
     prepare(home)
     print(f"{'page':30} {'days':>4} {'first (s)':>9} {'rerun (s)':>9}  target {TARGET_S:.0f} s")
-    for page, days, cold, warm in measure(args.repeat):
+    for page, days, cold, warm in measure(args.repeat) + measure_plain(args.repeat):
         flag = "ok" if cold < TARGET_S else "SLOW"
         print(f"{page:30} {days:4d} {cold:9.2f} {warm:9.2f}  {flag}")
 
