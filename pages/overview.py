@@ -22,10 +22,12 @@ if view.window is None:
 note = "" if view.previous_complete else " (the data starts inside that period: read with care)"
 st.caption(f"{repo} · {view.window.label()} · changes are versus the {view.window.days} days "
            f"before{note}.")
-for column, kpi in zip(st.columns(len(view.kpis)), view.kpis.itertuples(), strict=True):
-    column.metric(kpi.label, kpi.text, delta=kpi.delta, border=True,
-                  delta_color={"lower": "inverse", "higher": "normal"}.get(kpi.better, "off"),
-                  help=f"Previous period: {kpi.previous_text}")
+kpis = list(view.kpis.itertuples())
+for row in range(0, len(kpis), 3):  # rows of three: labels and values stay whole
+    for column, kpi in zip(st.columns(3), kpis[row:row + 3], strict=False):
+        column.metric(kpi.label, kpi.text, delta=kpi.delta, border=True,
+                      delta_color={"lower": "inverse", "higher": "normal"}.get(kpi.better, "off"),
+                      help=f"Previous period: {kpi.previous_text}")
 
 chart(runs_per_day_figure(view.runs_per_day), f"{repo} runs per day {view.window.days}d",
       "overview_runs", view.runs_per_day)
