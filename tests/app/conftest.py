@@ -65,3 +65,13 @@ def app(demo_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
 def texts(elements) -> list[str]:
     """The text of every element in an AppTest element list."""
     return [str(element.value) for element in elements]
+
+
+@pytest.fixture()
+def script_log(monkeypatch: pytest.MonkeyPatch):
+    """Every job's stored log is one whose lines look like HTML and script."""
+    from core.logs import normalise_log
+
+    log = normalise_log(b"<script>alert('owned')</script>\n<b>bold?</b>\nerror: boom\n")
+    monkeypatch.setattr("core.log_store.load_log", lambda _store, _job_id: log)
+    return log

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import json
-import sys
-import types
 
 import pytest
 
-from core.logs import normalise_log
 from tests.app.conftest import texts
 
 PAGE = "pages/layer1_collection.py"
@@ -108,17 +105,6 @@ def test_given_a_filtered_drill_down_when_a_run_is_chosen_then_its_jobs_and_step
     jobs = [frame.value for frame in app.dataframe if "attempt" in frame.value.columns]
     assert jobs and len(jobs[0]) > 0
 
-
-@pytest.fixture()
-def script_log(monkeypatch: pytest.MonkeyPatch):
-    """Every job's stored log is one whose lines look like HTML and script."""
-    log = normalise_log(b"<script>alert('owned')</script>\n<b>bold?</b>\nerror: boom\n")
-    fake = types.SimpleNamespace(load_log=lambda _store, _job_id: log)
-    if "core.log_store" in sys.modules:
-        monkeypatch.setattr(sys.modules["core.log_store"], "load_log", fake.load_log)
-    else:
-        monkeypatch.setitem(sys.modules, "core.log_store", fake)
-    return log
 
 
 def test_given_a_log_with_script_tags_when_viewed_then_it_shows_as_plain_text(app, script_log):

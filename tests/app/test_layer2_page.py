@@ -4,13 +4,10 @@ charts, the demo self-evaluation, and log text that stays text."""
 from __future__ import annotations
 
 import json
-import sys
-import types
 from pathlib import Path
 
 import pytest
 
-from core.logs import normalise_log
 from tests.app.conftest import texts
 
 PAGE = "pages/layer2_intelligence.py"
@@ -135,17 +132,6 @@ def test_given_live_mode_when_analysed_then_no_self_evaluation_is_offered(
     assert "Class accuracy" not in [metric.label for metric in app.metric]
     assert not any(title.startswith("Confusion") for title in _chart_titles(app))
 
-
-@pytest.fixture()
-def script_log(monkeypatch: pytest.MonkeyPatch):
-    """Every job's stored log is one whose lines look like HTML and script."""
-    log = normalise_log(b"<script>alert('owned')</script>\n<b>bold?</b>\nerror: boom\n")
-    fake = types.SimpleNamespace(load_log=lambda _store, _job_id: log)
-    if "core.log_store" in sys.modules:
-        monkeypatch.setattr(sys.modules["core.log_store"], "load_log", fake.load_log)
-    else:
-        monkeypatch.setitem(sys.modules, "core.log_store", fake)
-    return log
 
 
 def test_given_a_script_log_line_when_excerpted_then_it_shows_as_plain_text(
