@@ -1,10 +1,11 @@
 """Failing-line localisation: rank a log's lines by how likely they explain the failure.
 
 Speed comes from never walking every line in Python. Candidate lines are found with a few literal
-searches over the lowered text (more of them in the window that ends where the failing step ends:
-``The command ... exited with 1``, ``##[error]Process completed with exit code 1``,
-``BUILD FAILURE``...), and only candidates and the neighbours of the best ones are cleaned (ANSI,
-timestamps) and scored. A candidate's score is
+searches over the lowered text (vectorised with numpy over large stretches; an ASCII log is not
+even split into lines: a line is sliced out of the text when asked for), more of them in the window
+that ends where the failing step ends (``The command ... exited with 1``, ``##[error]Process
+completed with exit code 1``, ``BUILD FAILURE``...), and only candidates and the neighbours of
+the best ones are cleaned (ANSI, timestamps) and scored. A candidate's score is
 
     keyword/regex weight  x  section factor (inside the step that failed; the first errors of the
                           step count a little more)  x  novelty (its template never appears in the
@@ -27,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agents import rca_patterns as P
-from agents.rca_templates import templates_of_text
+from agents.rca_templates import templates_of_lines, templates_of_text
 
 __all__ = ["Span", "LogView", "Located", "locate", "failing_step_of", "MAX_SPANS", "SHARE_CAP"]
 
@@ -41,6 +42,7 @@ WINDOW = 300  # lines before the end of the failing step searched for more words
 FINE_WINDOW = 120  # lines before the end of the failing step that get the finest search
 SECTION_WINDOW = 5000  # lines before the end of the failing step searched for its start
 HEAD_WINDOW = 40000  # lines before the end of the failing step searched at all
+WIDE_SEARCH = 1 << 18  # bytes: a search over more text than this is vectorised
 MAX_GAP = 3  # blank lines a block may hold in a row
 ALT_REL = 0.3  # runner-up blocks must score at least this share of the best block
 RUNNER_UP_GROWTH = 20  # lines a runner-up block may grow to
@@ -57,18 +59,50 @@ class Span:
     peak: int
 
 
+class _AsciiLines:
+    """``text.split("\n")`` of an ASCII text without building the list: line ``i`` is sliced out
+    of the text when asked for (byte offsets are character offsets)."""
+
+    __slots__ = ("_text", "_starts", "_n")
+
+    def __init__(self, text: str, starts: list[int]) -> None:
+        self._text, self._starts, self._n = text, starts, len(starts) - 1
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __getitem__(self, i: int) -> str:
+        if i < 0:
+            i += self._n
+        if not 0 <= i < self._n:
+            raise IndexError("line index out of range")
+        return self._text[self._starts[i] : self._starts[i + 1] - 1]
+
+    def __iter__(self):
+        return iter(self._text.split("\n"))
+
+
 class LogView:
     """Raw lines (numbered as ``text.split("\\n")``), lowered bytes, clean lines on demand."""
 
     def __init__(self, text: str) -> None:
-        self.raw = text.split("\n")
+        self.text = text
         self.ascii = text.isascii()
         # Literal searches run over bytes: ``bytes.lower`` keeps every offset (ASCII only) and
         # ``bytes.find`` beats ``str.find`` on logs holding any non-ASCII character.
         self.lower = text.encode("utf-8", "surrogatepass").lower()
-        newlines = np.flatnonzero(np.frombuffer(self.lower, dtype=np.uint8) == 10) + 1
-        self.starts = [0, *newlines.tolist(), len(self.lower) + 1]  # byte offset of each line
+        self._bytes = np.frombuffer(self.lower, dtype=np.uint8)
+        self._newlines = np.flatnonzero(self._bytes == 10)
+        starts = (self._newlines + 1).tolist()
+        starts.insert(0, 0)
+        starts.append(len(self.lower) + 1)
+        self.starts = starts  # byte offset of each line
+        # raw lines: slices of the text on demand when byte and character offsets agree
+        self.raw: _AsciiLines | list[str] = (
+            _AsciiLines(text, starts) if self.ascii else text.split("\n")
+        )
         self._clean: dict[int, str] = {}
+        self.absent: dict[bytes, int] = {}  # needle -> a byte offset before which it never occurs
         self._info: dict[int, P.LineInfo] = {}
 
     def __len__(self) -> int:
@@ -90,6 +124,53 @@ class LogView:
     def line_of(self, offset: int) -> int:
         return bisect.bisect_right(self.starts, offset) - 1
 
+    def _wide_lines(self, needle: bytes, begin: int, stop: int) -> list[int]:
+        """0-based lines holding ``needle`` (2 bytes or more) within bytes ``[begin, stop)``.
+
+        Vectorised: the text is read as 2- or 4-byte words at every alignment and compared with the
+        needle's first bytes (one numpy pass costs about half a ``bytes.find`` pass, and ``find``
+        slows down on frequent first letters); the few candidates left are checked byte by byte.
+        """
+        data = self._bytes[begin:stop]
+        size, length = len(data), len(needle)
+        width = 4 if length >= 4 else 2
+        key = int.from_bytes(needle[:width], "little")
+        kind = np.dtype("<u4") if width == 4 else np.dtype("<u2")
+        parts = []
+        for k in range(width):
+            count = (size - k) // width
+            if count > 0:
+                words = data[k : k + count * width].view(kind)
+                parts.append(np.flatnonzero(words == key) * width + k)
+        if not parts:
+            return []
+        where = np.concatenate(parts)
+        where = where[where <= size - length]
+        for j in range(width, length):
+            where = where[data[where + j] == needle[j]]
+        return np.searchsorted(self._newlines, where + begin).tolist()
+
+    def lines_with_symbols(self, symbols: tuple[bytes, ...]) -> set[int]:
+        """0-based indices of lines holding any of the 3-byte UTF-8 ``symbols``, in one vectorised
+        pass (a ``bytes.find`` pass per symbol costs as much as one per word)."""
+        if self.ascii or not symbols:
+            return set()
+        data, found = self._bytes, set()
+        if len(data) < 3:
+            return found
+        for lead in sorted({symbol[0] for symbol in symbols}):
+            leads = np.flatnonzero(data[:-2] == lead)
+            if not len(leads):
+                continue
+            second, third = data[leads + 1], data[leads + 2]
+            hit = np.zeros(len(leads), dtype=bool)
+            for symbol in symbols:
+                if symbol[0] == lead:
+                    hit |= (second == symbol[1]) & (third == symbol[2])
+            if hit.any():
+                found.update(np.searchsorted(self._newlines, leads[hit]).tolist())
+        return found
+
     def lines_with(
         self, needles: tuple[bytes, ...], lo: int = 0, hi: int | None = None, limit: int = 0
     ) -> set[int]:
@@ -98,6 +179,10 @@ class LogView:
         n = len(self.raw)
         begin = starts[max(0, min(lo, n))]
         stop = starts[min(n, hi)] if hi is not None else len(lower)
+        if not limit and stop - begin >= WIDE_SEARCH and min(map(len, needles), default=0) > 1:
+            for needle in needles:
+                found.update(self._wide_lines(needle, begin, stop))
+            return found
         for needle in needles:
             pos = lower.find(needle, begin, stop)
             while pos >= 0:
@@ -111,7 +196,7 @@ class LogView:
 
 _FAIL_ENDS = re.compile(
     r"BUILD FAILURE|Finished: FAILURE|build as failure|Script failed|The command|"
-    r"failed 3 times"
+    r"failed 3 times|##\[error\]Process completed|##\[error\]The operation was cancel"
 )
 
 
@@ -147,6 +232,8 @@ def _section_start(view: LogView, end: int) -> int:
     best, stop = floor, view.starts[end]
     for needle in _SECTION_NEEDLES:
         pos, tries = view.lower.rfind(needle, view.starts[best], stop), 0
+        if pos < 0 and best == 0:
+            view.absent[needle] = stop  # no such needle before byte ``stop``
         while pos >= 0 and tries < 200:
             i = view.line_of(pos)
             if P.SECTION.match(view.line(i)):
@@ -290,18 +377,22 @@ def locate(
     """Ranked spans (most likely first) explaining the failure, with the view of the log."""
     view = text_or_view if isinstance(text_or_view, LogView) else LogView(text_or_view)
     n = len(view)
-    head_hits = view.lines_with(P.HEAD_NEEDLES if view.ascii else P.HEAD_NEEDLES + P.HEAD_SYMBOLS)
+    head_hits = view.lines_with(P.HEAD_NEEDLES)
+    head_hits |= view.lines_with_symbols(P.HEAD_SYMBOLS)
     end = _end_marker(view, head_hits)
     start = _section_start(view, end)
     scores = _score_lines(view, start, end, head_hits)
     if previous_green is not None:
         _apply_novelty(view, scores, previous_green, end)
     tail = _tail_block(view, end, scores)
+    # a last line that itself says what failed keeps a line of the budget for itself
+    cued_tail = tail is not None and tail[0] == tail[1] and scores.get(tail[1], 0.0) > 0
     if tail is not None:
         for i in range(tail[0], tail[1] + 1):
             scores[i] = max(scores.get(i, 0.0), 1.0)
     budget = max(MIN_LINES, min(ABS_CAP, int(SHARE_CAP * n)))
-    spans = _select(view, scores, min(budget, n), max_spans)
+    reserve = 1 if cued_tail and budget > 1 else 0
+    spans = _select(view, scores, min(budget, n) - reserve, max_spans)
     if tail is not None and spans and not any(s.start <= tail[1] + 1 <= s.end for s in spans):
         # the last words of the failing step are always worth one of the ranked guesses
         used = sum(s.end - s.start + 1 for s in spans)
@@ -314,10 +405,11 @@ def locate(
 def _apply_novelty(view: LogView, scores: dict[int, float], previous_green: str, end: int) -> None:
     """Lines whose template the green log never printed gain; lines it printed too lose."""
     seen = set(templates_of_text(previous_green))
-    mine = templates_of_text("\n".join(view.raw))
+    window = range(max(0, end - 300), min(len(view), end + 1))
+    mine = templates_of_lines(view.text, view.raw, sorted(set(scores).union(window)))
     for i in scores:
         scores[i] *= 1.6 if mine[i] not in seen else 0.25
-    for i in range(max(0, end - 300), min(len(view), end + 1)):
+    for i in window:
         if (
             i not in scores
             and mine[i] not in seen
@@ -381,7 +473,14 @@ def failing_step_of(view: LogView, spans: list[Span]) -> str | None:
         return None
     stop, best, name = view.starts[spans[0].peak - 1], -1, None
     for needle, prefix in ((b"##[group]run ", "##[group]Run "), (b"$ ", "$ ")):
-        pos, tries = view.lower.rfind(needle, 0, stop), 0
+        # lines at or before ``best`` cannot win; text known to hold no needle is not read again
+        floor = view.starts[best] if best >= 0 else 0
+        clear = view.absent.get(needle, 0)
+        if clear >= stop:
+            continue
+        if clear > len(needle):
+            floor = max(floor, clear - len(needle) + 1)
+        pos, tries = view.lower.rfind(needle, floor, stop), 0
         while pos >= 0 and tries < 200:
             i = view.line_of(pos)
             line = view.line(i)
@@ -389,5 +488,7 @@ def failing_step_of(view: LogView, spans: list[Span]) -> str | None:
                 if i > best:
                     best, name = i, line[len(prefix) :].strip()[:200] or None
                 break
-            pos, tries = view.lower.rfind(needle, 0, view.starts[i]), tries + 1
+            if view.starts[i] <= floor:
+                break
+            pos, tries = view.lower.rfind(needle, floor, view.starts[i]), tries + 1
     return name

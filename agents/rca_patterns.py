@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 __all__ = ["Cue", "CUES", "LineInfo", "base_score", "clean_one"]
 
@@ -79,7 +80,8 @@ FINE_SHAPES = re.compile(
 )
 # Markers of the end of the failing step: lines holding "fail" come from the head search, the
 # others from these needles; ``END`` confirms.
-END_NEEDLES = (b"exit",)  # "exited with N", "exit code N"
+# ("exit code N" follows "##[error]", a head hit: only "exited with N" needs a pass of its own)
+END_NEEDLES = (b"exited with ",)
 LAST_NEEDLES = (b"cancel", b"exceeded the maximum", b"no output has been")  # in the last lines only
 END = re.compile(
     r"^The command \".*\" (?:exited with [1-9]\d*|failed)|\" exited with [1-9]\d*\.$"
@@ -356,7 +358,11 @@ def is_tally(line: str, low: str) -> bool:
 
 def base_score(line: str) -> float:
     """Cue weight of one clean line (0 for noise and boilerplate; tallies, warnings count less)."""
-    line = line[:LINE_CAP]
+    return _base_score(line[:LINE_CAP])
+
+
+@lru_cache(maxsize=1 << 14)  # CI logs repeat their lines from run to run (and within a run)
+def _base_score(line: str) -> float:
     low = line.lower()
     score = 0.0
     for weight, words, pattern, exact in _CUE_TUPLES:  # inlined: this loop is the hot path
@@ -377,8 +383,8 @@ def base_score(line: str) -> float:
     score = min(score, 10.0)
     if is_tally(line, low):
         return score * 0.35
-    if ("warn" in low or "deprecat" in low) and not STRONG.search(line):
-        return score * 0.3
+    if ("warn" in low or "deprecat" in low or "skip" in low) and not STRONG.search(line):
+        return score * 0.3  # warnings and skipped tests: they explain no failure
     return score
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 __all__ = ["template_of", "templates_of_text", "fingerprint_of", "clean_line"]
 
@@ -86,6 +86,23 @@ def templates_of_text(text: str) -> list[str]:
     if _GH_TS.match(text):
         text = _GH_TS.sub("", text)
     return list(map(str.strip, _FAST_MASK.sub("0", text.lower()).split("\n")))
+
+
+def templates_of_lines(text: str, lines: Sequence[str], wanted: Iterable[int]) -> dict[int, str]:
+    """:func:`templates_of_text` of ``text`` (split into ``lines``), for the ``wanted`` 0-based
+    lines only: the same templates without masking the whole text."""
+    ansi = "\x1b" in text
+    first = lines[0] if len(lines) else ""
+    stamped = _GH_TS.match(_ANSI.sub("", first) if ansi else first) is not None
+    out: dict[int, str] = {}
+    for i in wanted:
+        line = lines[i]
+        if ansi and "\x1b" in line:
+            line = _ANSI.sub("", line)
+        if stamped:
+            line = _GH_TS.sub("", line)
+        out[i] = _FAST_MASK.sub("0", line.lower()).strip()
+    return out
 
 
 def fingerprint_of(category: str, lines: Iterable[str]) -> str:

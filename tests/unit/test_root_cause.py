@@ -345,3 +345,42 @@ def test_root_cause_is_a_frozen_dataclass_with_the_public_fields():
     assert result.evidence and all(isinstance(line, str) for line in result.evidence)
     with pytest.raises(AttributeError):
         result.category = "lint"  # type: ignore[misc]
+
+
+def test_given_a_large_log_then_the_vectorised_search_finds_the_same_lines_as_find():
+    from agents.rca_lines import WIDE_SEARCH, LogView
+
+    rows = [f"step {i}: ok" for i in range(40000)]
+    for i in (3, 17, 20000, 39999):
+        rows[i] = f"ERROR: broke at {i} ✖ [-] exited with 1"
+    rows[123] = "fail" + "x" * 10  # at a line start
+    text = "\n".join(rows)
+    view = LogView(text)
+    assert len(view.lower) > WIDE_SEARCH
+    needles = (b"err", b"fail", b"[-] ", b"exited with ")
+    assert view.lines_with(needles) == {3, 17, 123, 20000, 39999}
+    assert view.lines_with(needles, limit=10**6) == view.lines_with(needles)  # the find path
+    assert view.lines_with_symbols(("✖".encode(), "❌".encode())) == {3, 17, 20000, 39999}
+    assert LogView("plain ascii").lines_with_symbols(("✖".encode(),)) == set()
+
+
+def test_ascii_lines_are_sliced_like_split_on_newline():
+    from agents.rca_lines import LogView
+
+    text = "a\n\nb c\n"
+    view = LogView(text)
+    assert len(view.raw) == 4
+    assert [view.raw[i] for i in range(4)] == text.split("\n") == list(view.raw)
+    assert view.raw[-1] == ""
+    with pytest.raises(IndexError):
+        view.raw[4]
+
+
+def test_templates_of_some_lines_match_the_templates_of_the_whole_text():
+    from agents.rca_templates import templates_of_lines, templates_of_text
+
+    text = (
+        "2024-05-01T10:00:00Z start 12\n\x1b[31mError 0x1f at 3s\x1b[0m\n2024-05-01T10:00:01Z done"
+    )
+    lines = text.split("\n")
+    assert templates_of_lines(text, lines, range(3)) == dict(enumerate(templates_of_text(text)))
