@@ -24,7 +24,6 @@ from core.shaping import (
     minutes_by_os,
     period_kpis,
     queue_trend,
-    run_kpis,
     runs_per_day,
     slowest_jobs,
     success_rates,
@@ -48,8 +47,6 @@ __all__ = [
     "pipelines_view",
     "recent_findings",
     "repo_freshness",
-    "run_kpis",
-    "runs_frame",
     "slowest_steps",
     "window_for",
 ]
@@ -153,14 +150,6 @@ def slowest_steps(store: Store, repo: str, window: Window, top: int = 15) -> pd.
         " AND s.duration_s IS NOT NULL GROUP BY 1, 2, 3 ORDER BY mean_min DESC LIMIT ?",
         (repo, *window.bounds(), int(top)))
     return frame.round({"mean_min": 2, "max_min": 2, "total_min": 1})
-
-
-def runs_frame(store: Store, repo: str, limit: int | None = None) -> pd.DataFrame:
-    """Latest attempt of every run of ``repo`` (whole history), newest first."""
-    sql = (f"SELECT {_RUN_COLUMNS} FROM runs WHERE repo_id = {_REPO_ID} AND is_latest = 1"
-           " ORDER BY created_at DESC")
-    frame = store.frame(sql + (f" LIMIT {int(limit)}" if limit else ""), (repo,))
-    return _with_times(frame, "created_at")
 
 
 def _with_times(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:

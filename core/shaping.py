@@ -22,7 +22,6 @@ __all__ = [
     "minutes_by_os",
     "period_kpis",
     "queue_trend",
-    "run_kpis",
     "runner_prices",
     "runs_per_day",
     "slowest_jobs",
@@ -83,14 +82,6 @@ def period_kpis(runs: pd.DataFrame, jobs: pd.DataFrame,
         "minutes": float(minutes.sum()),
         "cost_usd": float((minutes * price).sum()),
     }
-
-
-def run_kpis(runs: pd.DataFrame) -> dict[str, float]:
-    """Run-only headline numbers (kept for callers without a jobs frame)."""
-    empty_jobs = pd.DataFrame({"queue_s": [], "duration_s": [], "runner_os": []})
-    values = period_kpis(runs, empty_jobs)
-    return {"runs": values["runs"] or 0.0, "failure_rate": values["failure_rate"] or 0.0,
-            "median_duration_s": values["median_duration_s"] or 0.0}
 
 
 # key, label, format, which direction is better
