@@ -164,7 +164,8 @@ class LogIngester:
 
     def _run_reports(self, ctx: AgentContext, repo_id: int, run_id: int,
                      attempt: int) -> tuple[int, int, str | None]:
-        jobs, _failed = job_texts(ctx.store, run_id, attempt)
+        run_jobs = job_texts(ctx.store, run_id, attempt)
+        jobs = run_jobs[0]
         count = tests = 0
         error = None
         for artifact in ctx.source.run_artifacts(ctx.repo, run_id):
@@ -178,8 +179,8 @@ class LogIngester:
             except (UnsafeInput, SourceError) as exc:
                 error = f"{artifact.get('name')}: {exc}"
                 continue
-            if store_report(ctx.store, repo_id, run_id, attempt, artifact["name"],
-                            results) is None:
+            if store_report(ctx.store, repo_id, run_id, attempt, artifact["name"], results,
+                            run_jobs) is None:
                 continue
             count += 1
             tests += len(results)

@@ -20,7 +20,14 @@ from typing import Any
 
 from core.dump import Dump, read_bytes
 from core.errors import DumpError
-from core.ingest import JobRef, junit_from_files, mark_reports_read, store_job_log, store_report
+from core.ingest import (
+    JobRef,
+    job_texts,
+    junit_from_files,
+    mark_reports_read,
+    store_job_log,
+    store_report,
+)
 from core.logs import keep_head_and_tail
 from core.persist import RunBundle, save_repository, save_run_bundle, save_workflows
 from core.progress import Progress, no_progress
@@ -92,10 +99,12 @@ def _import_logs_and_reports(store: Store, dump: Dump, repo: str, repo_id: int,
             report.logs += 1
     run_id, latest = int(bundle.run["id"]), int(bundle.run.get("run_attempt") or 1)
     names = dump.artifact_names(run_id)
+    run_jobs = job_texts(store, run_id, latest) if names else ({}, frozenset())
     tests = 0
     for name in names:
         results = junit_from_files(dump.artifact_files(run_id, name))
-        if results and store_report(store, repo_id, run_id, latest, name, results) is not None:
+        if results and store_report(store, repo_id, run_id, latest, name, results,
+                                    run_jobs) is not None:
             tests += len(results)
     if names:
         mark_reports_read(store, repo_id, run_id, latest, len(names), tests, None)

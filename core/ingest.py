@@ -55,9 +55,13 @@ def store_missing_log(store: Store, repo_id: int, job_id: int, state: str,
 
 
 def store_report(store: Store, repo_id: int, run_id: int, attempt: int, artifact: str,
-                 results: list[TestResult]) -> int | None:
-    """Attach one artifact's JUnit results to the job that wrote it; returns that job's id."""
-    jobs, failed = job_texts(store, run_id, attempt)
+                 results: list[TestResult],
+                 run_jobs: tuple[dict[int, str], frozenset[int]]) -> int | None:
+    """Attach one artifact's JUnit results to the job that wrote it; returns that job's id.
+
+    ``run_jobs`` is :func:`job_texts` of the run, read once by the caller for all its artifacts.
+    """
+    jobs, failed = run_jobs
     report_failed = any(r.outcome in ("failed", "error") for r in results)
     job_id = match_artifact_to_job(artifact, jobs, failed, report_failed)
     if job_id is not None:
