@@ -44,7 +44,7 @@ SECTION_WINDOW = 5000  # lines before the end of the failing step searched for i
 HEAD_WINDOW = 40000  # lines before the end of the failing step searched at all
 WIDE_SEARCH = 1 << 18  # bytes: a search over more text than this is vectorised
 MAX_GAP = 3  # blank lines a block may hold in a row
-ALT_REL = 0.3  # runner-up blocks must score at least this share of the best block
+ALT_REL = 0.4  # runner-up blocks must score at least this share of the best block
 RUNNER_UP_GROWTH = 20  # lines a runner-up block may grow to
 ALT_LINES = 20  # and show (whole blocks: a labelled cause is a block, rarely its best line alone)
 
@@ -312,6 +312,8 @@ def _grow(view: LogView, peak: int, scores: dict[int, float], limit: int) -> tup
     """Grow a block around ``peak`` (0-based) while lines belong to the same message."""
     n = len(view)
     shape, indent = view.info(peak).shape, view.info(peak).indent
+    # a bare "Error:", "Failure:" or "--- stderr" heading: the lines up to a blank one are its body
+    bare = P.BARE_HEADING.match(view.line(peak)) is not None
     start = end = peak
     i, gap = peak + 1, 0
     while i < n and i - start < 4 * limit:
@@ -322,7 +324,7 @@ def _grow(view: LogView, peak: int, scores: dict[int, float], limit: int) -> tup
                 break
         elif info.edge or info.header:
             break
-        elif (gap <= 1 and _belongs(view, i, shape, indent, scores)) or (
+        elif (bare and gap == 0) or (gap <= 1 and _belongs(view, i, shape, indent, scores)) or (
             gap > 1 and (info.cont or (shape and info.shape == shape))
         ):
             end, gap = i, 0
@@ -431,11 +433,15 @@ def _select(view: LogView, scores: dict[int, float], budget: int, max_spans: int
         if peak in covered:
             continue
         s, e = _grow(view, peak, scores, budget if not blocks else min(budget, RUNNER_UP_GROWTH))
-        blocks.append(
-            Span(s + 1, e + 1, max(scores.get(i, 0.0) for i in range(s, e + 1)), peak + 1)
-        )
+        best = max(scores.get(i, 0.0) for i in range(s, e + 1))
+        blocks.append(Span(s + 1, e + 1, best + _evidence(view, s, e, peak, best), peak + 1))
         covered.update(range(s, e + 1))
+    first = blocks[0]
     blocks.sort(key=lambda b: (-b.score, b.peak))
+    if blocks[0] is not first and budget > RUNNER_UP_GROWTH:
+        # a runner-up won on evidence: it was grown short, give it the full budget now
+        s, e = _grow(view, blocks[0].peak - 1, scores, budget)
+        blocks[0] = Span(s + 1, e + 1, blocks[0].score, blocks[0].peak)
     top, chosen, used = blocks[0].score, [], 0
     for block in blocks:
         if len(chosen) >= max_spans or used >= budget or block.score < ALT_REL * top:
@@ -447,6 +453,20 @@ def _select(view: LogView, scores: dict[int, float], budget: int, max_spans: int
         chosen.append(Span(block.start, block.start + size - 1, block.score, block.peak))
         used += size
     return _merge(chosen)
+
+
+EVIDENCE_WEIGHT = 0.5  # of the other lines' cue weights; at most half the best line's score
+EVIDENCE_LINES = 30
+
+
+def _evidence(view: LogView, start: int, end: int, peak: int, best: float) -> float:
+    """A bonus for a block whose other lines also carry cues (an assertion under a failing test, the
+    details under a compiler error): a detailed message beats a lone verdict line of equal score."""
+    total = 0.0
+    for i in range(start, min(end, start + EVIDENCE_LINES) + 1):
+        if i != peak:
+            total += min(P.base_score(view.line(i)), 3.0)
+    return min(EVIDENCE_WEIGHT * total, 0.5 * best)
 
 
 def _merge(spans: list[Span]) -> list[Span]:

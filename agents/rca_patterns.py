@@ -117,13 +117,16 @@ CUES: tuple[Cue, ...] = (
             "core dumped",
         ),
     ),
+    # Erlang common_test: "suite:case failed on line 593" (its "Reason:" line follows)
+    Cue(3.0, ("failed on line",), R(r"\bfailed on line \d+")),
+    Cue(2.5, ("dubious, test returned",)),  # Perl prove / TAP harness
     # a bare header line: "Failure:", "FAILED", "1) Error:"
     Cue(
         2.5,
         ("fail", "error"),
         R(r"^\s*(?:\d+\) )?(?:Failure|Error|FAIL|FAILED|ERROR|Failures|Errors)s?:?\s*$"),
     ),
-    Cue(2.5, ("error:", "error[", "[error]", "err:", "error ts", "error cs")),
+    Cue(2.5, ("error:", "error!", "error[", "[error]", "err:", "error ts", "error cs")),
     Cue(2.5, exact=("E   ", "E  ")),
     # compiler diagnostics: file:12:3: error, File.java:[12,3]
     Cue(
@@ -250,7 +253,7 @@ NOISE_START = R(
 NOISE_NPM = R(
     r"npm err! (?:a complete log|this is (?:probably|not)|failed at the|tell the author|you can "
     r"get "
-    r"(?:their|information)|\s*$|\s+/\S+\.log$|code \w+$|errno |syscall|path |\w\S*@\S+ \S+: `|"
+    r"(?:their|information)|\s*$|\s+/\S+\.log$|code \w+$|errno |syscall|path |@?\w\S*@\S+ \S+: `|"
     r"(?:linux|darwin|windows)\b|argv |node v|npm +v|test failed)"
 )
 NOISE_ZERO = R(
@@ -262,6 +265,11 @@ NOISE_EXIT = R(r"exited with [1-9]\d*\.?\s*$|exit status \d+$")
 # Summaries and tallies: they say that something failed, the block above says what.
 TALLY_WORDS = (
     "fail",
+    "error occurred",
+    "errors occurred",
+    "error executing",
+    "executed",
+    "exited with code",
     "error",
     "tests",
     "wrong",
@@ -282,7 +290,12 @@ TALLY = R(
     r"\*\*"
     r"|=+ .*\d+ failed|failed \d+/\d+ (?:subtests|test programs)|test failed|build failure"
     r"|\[error\] failed to execute goal|error: process completed|error: script "
-    r"returned|fail$|failed$)"
+    r"returned|fail$|failed$"
+    r"|.*(?:one or more errors occurred|an error occurred when executing task|error executing "
+    r"child process|process exited with code|failed to run custom build command)"
+    r"|testing failed:$|\*\* test execute failed|.*\bfound \d+ (?:failures|errors)\b"
+    r"|.*\(wstat: \d+ tests: \d+ failed|failed tests?:\s+[\d, -]+$"
+    r"|executed \d+ tests?, with [1-9]\d* failures?)"
 )
 STRONG = R(r"(?i)\b(?:error|errors|failed|failure|fatal|exception|panic)\b|treated as errors")
 BOILER = R(
@@ -306,7 +319,12 @@ HEADER = R(r"\s*[_=]{3,} .+ [_=]{3,}\s*$|\s*=+ (?:FAILURES|ERRORS) =+$")
 CONTINUATION = R(
     r"(?:\s+\S|at [\w$.<]|\.\.\. \d+ more|Caused by:|\s*[|^~]|E\s|>\s|[+-](?![+-])|(?:---|"
     r"\+\+\+) |@@ |File \"|"
-    r"\s*\d+ *\||\[(?:ERROR|error)\] |Stack ?trace|Call Stack|Reason:|Expected|Actual|Received)"
+    r"\s*\d+ *\||\[(?:ERROR|error)\] |Stack ?trace|(?i:stack )?backtrace:|Call Stack|Reason:"
+    r"|Expected|Actual|Received)"
+)
+BARE_HEADING = R(
+    r"\s*(?:\d+\) )?(?:Failure|Error|FAIL|FAILED|ERROR|Failures|Errors|failures|errors)s?:?\s*$"
+    r"|\s*-+ stderr\b"
 )
 HEADLIKE = R(r"(?i)^\s*(?:\d+\)|fail|error|✖|✗|❌|\[-\]|not ok|---)|\btest\w*\b")
 SHAPE = R(r"\s*(?:\d+[).:]|\[\w+\]|[A-Za-z][\w.-]*:|E\s|#|>|\||[-*•](?=\s)|[✖✗❌]|\d+>)")
@@ -383,6 +401,11 @@ def _base_score(line: str) -> float:
     score = min(score, 10.0)
     if is_tally(line, low):
         return score * 0.35
+    if _passed_status(line):
+        return 0.0  # "t3010-killed.sh ..... ok", "test_x[npm ERR!] PASSED [ 10%]": a pass
+
+    if _app_level(low) and not _APP_BAD.match(low):
+        return score * 0.3  # an application's own info/warning log line, not the build's verdict
     if ("warn" in low or "deprecat" in low or "skip" in low) and not STRONG.search(line):
         return score * 0.3  # warnings and skipped tests: they explain no failure
     return score
@@ -404,6 +427,36 @@ class LineInfo:
         self.cont = bool(CONTINUATION.match(head))
         match = SHAPE.match(head)
         self.shape = _DIGITS.sub("0", match.group(0)) if match else ""
+
+
+# A test line whose status (its last word, before a timing or a progress figure) is a pass.
+_PASSED_STATUS = R(
+    r"(?:.*\S\s+(?:\.{3,}\s*)?(?:ok|PASS(?:ED)?|✓|✔)\b|\s*(?:ok|PASS|✓|✔)\s+\S.*)"
+    r"\s*(?:\[\s*\d+%\]|\(?\d+(?:\.\d+)?\s*m?s\b.*)?\s*$"
+)
+# An application's timestamped log line: "08:18:45.909 [warning] ...", "INFO 2019-07-05 ..."
+_APP_LEVEL = R(
+    r"\s*(?:\S+\s+){0,3}?\[?(?:info|debug|notice|warn|warning|trace)\]?[\s:]"
+)
+_APP_BAD = R(r".*\b(?:exception|traceback|panic|fatal)\b")
+
+
+_APP_WORDS = ("info", "debug", "notice", "warn", "trace")
+
+
+def _app_level(low: str) -> bool:
+    head = low[:60]
+    for word in _APP_WORDS:
+        if word in head:
+            return _APP_LEVEL.match(head) is not None
+    return False
+
+
+def _passed_status(line: str) -> bool:
+    for word in PASS_WORDS:
+        if word in line:
+            return _PASSED_STATUS.match(line) is not None
+    return False
 
 
 def _passes(line: str) -> bool:
