@@ -120,6 +120,7 @@ CUES: tuple[Cue, ...] = (
     # Erlang common_test: "suite:case failed on line 593" (its "Reason:" line follows)
     Cue(3.0, ("failed on line",), R(r"\bfailed on line \d+")),
     Cue(2.5, ("dubious, test returned",)),  # Perl prove / TAP harness
+    Cue(1.0, exact=("--- FAIL:",)),  # go test: the failing (sub)test, its messages below
     # a bare header line: "Failure:", "FAILED", "1) Error:"
     Cue(
         2.5,
@@ -295,7 +296,7 @@ TALLY = R(
     r"child process|process exited with code|failed to run custom build command)"
     r"|testing failed:$|\*\* test execute failed|.*\bfound \d+ (?:failures|errors)\b"
     r"|.*\(wstat: \d+ tests: \d+ failed|failed tests?:\s+[\d, -]+$"
-    r"|executed \d+ tests?, with [1-9]\d* failures?)"
+    r"|executed \d+ tests?, with [1-9]\d* failures?|fail\t\S+\t)"
 )
 STRONG = R(r"(?i)\b(?:error|errors|failed|failure|fatal|exception|panic)\b|treated as errors")
 BOILER = R(
@@ -323,7 +324,7 @@ CONTINUATION = R(
     r"|Expected|Actual|Received)"
 )
 BARE_HEADING = R(
-    r"\s*(?:\d+\) )?(?:Failure|Error|FAIL|FAILED|ERROR|Failures|Errors|failures|errors)s?:?\s*$"
+    r"\s*(?:\d+\) )?(?:Failure|Error|FAILURE|ERROR|Failures|Errors|failures|errors):\s*$"
     r"|\s*-+ stderr\b"
 )
 HEADLIKE = R(r"(?i)^\s*(?:\d+\)|fail|error|✖|✗|❌|\[-\]|not ok|---)|\btest\w*\b")

@@ -128,3 +128,9 @@ def test_a_detailed_failure_beats_a_bare_verdict_line_of_equal_weight():
     )
     start, end = first_range(log)
     assert start <= 409 and end >= 411
+
+
+def test_a_go_package_verdict_weighs_less_than_the_failing_test():
+    assert base_score("FAIL\tgithub.com/avelino/awesome-go\t0.165s") < base_score(
+        "--- FAIL: TestSeparator (0.03s)"
+    )
