@@ -9,6 +9,9 @@ Incremental by construction:
    history limit on a first sync.
 3. A listed run is fetched again only if it is new or its attempt/status/updated_at changed;
    missing earlier attempts are fetched too, and commits only for SHAs not yet stored.
+4. ``full=True`` (``sync --full``) skips the 304 shortcut and lists back to the oldest stored run:
+   GitHub lists runs by creation, so a re-run or late completion of a run older than the
+   look-back window only shows up there. Unchanged runs cost nothing beyond the list pages.
 Each run is saved in its own transaction, and the ETag/cursor only move when a sync completes,
 so an interrupted sync (crash, budget, rate limit) resumes with no gap and no duplicate.
 """
@@ -52,13 +55,20 @@ class SyncReport:
     not_modified: bool = False
     seconds: float = 0.0
     fetched: list[int] = field(default_factory=list)
+    full: bool = False
+    rechecked: int = 0
+    changed: int = 0
 
     def sentence(self) -> str:
         if self.not_modified:
             return f"{self.repo} is up to date ({self.requests} requests)."
-        return (f"Synced {self.fetched_runs} new or changed runs of {self.repo} "
+        text = (f"Synced {self.fetched_runs} new or changed runs of {self.repo} "
                 f"({self.listed} listed, {self.new_commits} commits) in {self.requests} "
                 f"requests, {self.seconds:.1f} s.")
+        if self.full:
+            text += (f" Full re-check: {self.rechecked} stored runs re-checked, "
+                     f"{self.changed} changed.")
+        return text
 
 
 def runs_to_fetch(listed: Iterable[dict[str, Any]],
@@ -81,10 +91,10 @@ class _Sync:
     """One sync of one repository; holds the per-sync caches (commits fetched, progress)."""
 
     def __init__(self, store: Store, source: GitHubSource, repo: str, progress: Progress,
-                 history: timedelta) -> None:
+                 history: timedelta, full: bool = False) -> None:
         self.store, self.source, self.repo, self.progress = store, source, repo, progress
-        self.history = history
-        self.report = SyncReport(repo)
+        self.history, self.full = history, full
+        self.report = SyncReport(repo, full=full)
         self.shas_seen: set[str] = set()
 
     def run(self) -> SyncReport:
@@ -105,7 +115,9 @@ class _Sync:
         repo_id = save_repository(self.store, repo_payload)
         state = self._state(repo_id)
         done = state is not None and state["completed_at"] is not None
-        first = self.source.runs_page(self.repo, 1, etag=state["runs_etag"] if done else None)
+        # a full re-check must see the older pages, which a 304 on the first page says nothing of
+        etag = state["runs_etag"] if done and not self.full else None
+        first = self.source.runs_page(self.repo, 1, etag=etag)
         if first.not_modified:
             # The first page is unchanged, unfinished runs on it included; only unfinished runs
             # older than that page can have changed unseen.
@@ -118,9 +130,13 @@ class _Sync:
             return
         if not done:
             self._check_workflows(repo_id)
-        listed = self._list(first, state["newest_created_at"] if done else None)
-        todo = runs_to_fetch(listed, known_runs(self.store, repo_id))
+        listed = self._list(first, self._stop_line(repo_id,
+                                                   state["newest_created_at"] if done else None))
+        known = known_runs(self.store, repo_id)
+        todo = runs_to_fetch(listed, known)
         todo += self._stale_unfinished(repo_id, listed)
+        if self.full:
+            self._count_recheck(listed + todo, todo, known)
         self._fetch_all(repo_id, todo)
         newest = max((r.get("created_at") or "" for r in listed), default=None)
         previous = state["newest_created_at"] if state else None
@@ -139,12 +155,30 @@ class _Sync:
                               "runs to monitor. Add a workflow under .github/workflows/.")
         save_workflows(self.store, repo_id, workflows)
 
-    def _list(self, first: Any, newest_synced: str | None) -> list[dict[str, Any]]:
-        """Read pages until the runs are older than the stop line (or the list ends)."""
+    def _count_recheck(self, checked: list[dict[str, Any]], todo: list[dict[str, Any]],
+                       known: dict[int, tuple[int, str | None, str | None]]) -> None:
+        """Stored runs a full re-check looked at, and those found changed: the user asked for
+        a re-check, so the report says how stale the store was (new runs are not counted)."""
+        self.report.rechecked = len({int(r["id"]) for r in checked} & known.keys())
+        self.report.changed = len({int(r["id"]) for r in runs_to_fetch(todo, known)}
+                                  & known.keys())
+
+    def _stop_line(self, repo_id: int, newest_synced: str | None) -> datetime:
+        """How far back to list: the look-back window behind the newest synced run, or the
+        history limit on a first (or interrupted first) sync. A full re-check also reaches the
+        oldest stored run, because any stored run may have been re-run since."""
         if newest_synced:
             stop = _parse(newest_synced) - LOOKBACK
         else:
             stop = datetime.now(UTC) - self.history
+        if self.full:
+            oldest = self.store.scalar("SELECT MIN(created_at) FROM runs WHERE repo_id = ?",
+                                       (repo_id,))
+            stop = min(stop, _parse(oldest) or stop)
+        return stop
+
+    def _list(self, first: Any, stop: datetime) -> list[dict[str, Any]]:
+        """Read pages until the runs are older than the stop line (or the list ends)."""
         listed, page, current = [], 1, first
         while True:
             listed.extend(current.runs)
@@ -220,9 +254,14 @@ class _Sync:
 
 def sync_repository(store: Store, source: GitHubSource, repo: str,
                     progress: Progress = lambda _f, _m: None,
-                    history: timedelta = HISTORY) -> SyncReport:
-    """Bring the store up to date with ``repo``; raises a SourceError with a clear sentence."""
-    sync = _Sync(store, source, repo, progress, history)
+                    history: timedelta = HISTORY, full: bool = False) -> SyncReport:
+    """Bring the store up to date with ``repo``; raises a SourceError with a clear sentence.
+
+    ``full`` re-checks every stored run (see the module docs); it costs one request per 100
+    listed runs plus the fetches of the runs that changed, and is as resumable as a normal sync:
+    run it again after a kill or budget stop and the runs already saved count as unchanged.
+    """
+    sync = _Sync(store, source, repo, progress, history, full)
     try:
         return sync.run()
     except SourceError as exc:

@@ -40,6 +40,10 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--budget", type=int, help="at most this many requests")
     sync.add_argument("--days", type=int, default=90,
                       help="on a first sync, how many days of history to read (default 90)")
+    sync.add_argument("--full", action="store_true",
+                      help="re-check every stored run, not only the last 3 days (re-runs and "
+                           "late completions of older runs); unchanged runs cost only the list "
+                           "pages")
     sub.add_parser("status", help="what the store holds, per repository")
     analyze = sub.add_parser("analyze", help="run every agent, write findings as CSV")
     analyze.add_argument("--out", type=Path, required=True, help="folder for the CSV files")
@@ -100,7 +104,8 @@ def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
     bar, progress = _bar(f"sync {repo}")
     with bar:
         source = GitHubSource(settings, on_wait=lambda _left, msg: progress(bar.n / 100, msg))
-        report = sync_repository(store, source, repo, progress, history=timedelta(days=args.days))
+        report = sync_repository(store, source, repo, progress, history=timedelta(days=args.days),
+                                 full=args.full)
     print(report.sentence())
     return 0
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from core.dump import DumpWriter
+from core.dump import Dump, DumpWriter, resolve
 
 __all__ = [
     "DURATION",
@@ -28,6 +28,7 @@ __all__ = [
     "job_log",
     "job_window",
     "make_dump",
+    "move_latest_attempt",
     "run_id",
     "sha_of",
 ]
@@ -278,3 +279,42 @@ def make_dump(
         writer.file(".github/workflows/ci.yml", b"name: CI\non: [push, pull_request]\n")
         writer.file("README.md", b"# demo\n")
     return Path(root)
+
+
+_JOB_TIMES = ("created_at", "started_at", "completed_at")
+
+
+def _shift(value: str | None, by: timedelta) -> str | None:
+    if not value:
+        return value
+    return _ts(datetime.fromisoformat(value.replace("Z", "+00:00")) + by)
+
+
+def move_latest_attempt(root: str | Path, index: int, start: datetime) -> timedelta:
+    """Move the latest attempt (a re-run) of run ``index`` so it starts at ``start``.
+
+    ``make_dump`` re-runs a run minutes after its first attempt; this turns it into a re-run
+    made days later (e.g. after the sync's look-back window), which time travel then hides
+    until ``start``. The run keeps its ``created_at``; its jobs and steps move with it.
+    Returns the shift applied.
+    """
+    dump, rid = Dump(root), run_id(index)
+    runs = list(dump.runs())
+    record = next(r for r in runs if int(r["id"]) == rid)
+    if int(record.get("run_attempt") or 1) < 2:
+        raise ValueError(f"run {index} has a single attempt; make_dump(attempts={{{index}: 2}})")
+    by = start - datetime.fromisoformat(record["run_started_at"].replace("Z", "+00:00"))
+    for key in ("run_started_at", "updated_at"):
+        record[key] = _shift(record[key], by)
+    compressed = resolve(Path(root) / "runs.jsonl").name.endswith(".gz")
+    writer = DumpWriter(root, compress=compressed)
+    writer.runs(runs)
+    jobs = dump.jobs(rid) or []
+    for job in jobs:
+        for key in _JOB_TIMES:
+            job[key] = _shift(job.get(key), by)
+        for step in job.get("steps") or []:
+            for key in ("started_at", "completed_at"):
+                step[key] = _shift(step.get(key), by)
+    writer.jobs(rid, jobs)
+    return by
