@@ -32,6 +32,7 @@ from agents.rca_lines import MAX_SPANS, SHARE_CAP, Located, failing_step_of, loc
 from agents.rca_rules import CATEGORIES
 from agents.rca_suggest import suggest, summarise
 from agents.rca_templates import fingerprint_of, template_of
+from agents.rca_versions import describe_changes, version_changes
 
 __all__ = [
     "RootCause",
@@ -117,11 +118,45 @@ def analyse_log(
         summary=summarise(
             decision.category, step, [(head + 1, loc.view.line(head))] if head is not None else []
         ),
-        suggestion=suggest(decision.category, context) if numbered else "unknown",
+        suggestion=_with_version_changes(
+            suggest(decision.category, context) if numbered else "unknown",
+            decision.category,
+            text,
+            previous_green,
+        ),
         fingerprint=_fingerprint(loc, decision, head),
         failing_step=step,
         evidence=tuple(text[:300] for _, text in numbered),
     )
+
+
+# failures a changed dependency can explain (not a cancel, a runner lost or a timeout)
+_VERSION_SENSITIVE = frozenset(
+    {
+        "compilation",
+        "test_failure",
+        "dependency_resolution",
+        "dependency_policy",
+        "lint",
+        "configuration",
+        "unknown",
+    }
+)
+
+
+def _with_version_changes(
+    suggestion: str, category: str, text: str, previous_green: str | None
+) -> str:
+    """Name the dependencies resolved at another version than in the last green run: the
+    likeliest cause of a failure that "worked yesterday", even when the error never names them."""
+    if previous_green is None or category not in _VERSION_SENSITIVE:
+        return suggestion
+    changed = describe_changes(version_changes(text, previous_green))
+    if not changed:
+        return suggestion
+    if suggestion == "unknown":
+        return f"{changed} Try the previous versions to confirm that the change broke the job."
+    return f"{suggestion} {changed}"
 
 
 def _ranges(loc: Located, decision: Decision) -> tuple[tuple[int, int], ...]:
