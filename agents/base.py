@@ -29,6 +29,7 @@ class AgentContext:
     repo: str
     progress: Progress = no_progress
     source: Any = None  # a GitHubSource for the collection agents; None for offline agents
+    options: dict[str, Any] = field(default_factory=dict)  # what the user asked for this run
 
 
 @dataclass

@@ -290,7 +290,8 @@ class PipelineMonitor:
     def run(self, ctx: AgentContext) -> AgentResult:
         if ctx.source is None:
             raise SourceError("The Pipeline Monitor needs a GitHub source (base URL + token).")
-        report = sync_repository(ctx.store, ctx.source, ctx.repo, ctx.progress)
+        report = sync_repository(ctx.store, ctx.source, ctx.repo, ctx.progress,
+                                 full=bool(ctx.options.get("full")))
         findings = pd.DataFrame({"run_id": report.fetched})
         metrics = {"requests": report.requests, "listed": report.listed,
                    "fetched_runs": report.fetched_runs, "new_commits": report.new_commits,

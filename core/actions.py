@@ -8,6 +8,8 @@ run for the Overview page. Errors are :class:`~core.errors.CIMedicError` sentenc
 
 from __future__ import annotations
 
+from typing import Any
+
 from agents.base import AgentContext, AgentResult
 from agents.registry import all_agents, get_agent
 from core.errors import ConfigError
@@ -35,10 +37,13 @@ def has_agent(name: str) -> bool:
 
 
 def run_collection(workspace: Workspace, agent_name: str, repo_text: str,
-                   progress: Progress = no_progress) -> AgentResult:
+                   progress: Progress = no_progress,
+                   options: dict[str, Any] | None = None) -> AgentResult:
     """Validate ``repo_text`` and run one agent on it; raises CIMedicError with a sentence.
 
-    Raises KeyError when ``agent_name`` is not registered (the page checks :func:`has_agent`).
+    ``options`` reach the agent as ``ctx.options`` (e.g. ``{"full": True}`` for the monitor's
+    full re-check). Raises KeyError when ``agent_name`` is not registered (the page checks
+    :func:`has_agent`).
     """
     if not (repo_text or "").strip():
         raise ConfigError("Enter a repository first: owner/name (e.g. octocat/Hello-World) "
@@ -46,7 +51,8 @@ def run_collection(workspace: Workspace, agent_name: str, repo_text: str,
     repo = parse_repo(repo_text)
     agent = get_agent(agent_name)
     ctx = AgentContext(store=workspace.store, settings=workspace.settings, repo=repo,
-                       progress=progress, source=workspace.source(progress))
+                       progress=progress, source=workspace.source(progress),
+                       options=dict(options or {}))
     return run_agent(agent, ctx)
 
 

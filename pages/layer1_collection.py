@@ -25,13 +25,13 @@ repo = current_repo(workspace)
 LINK = st.column_config.LinkColumn
 
 
-def collect(agent: str, verb: str, repo_text: str) -> None:
+def collect(agent: str, verb: str, repo_text: str, options: dict | None = None) -> None:
     """Run one collection agent with live progress; a new repository becomes the current one."""
     failure = None
     with st.status(f"{verb} {repo_text}…", expanded=True) as status:
         bar = st.progress(0.0)
         try:
-            result = run_collection(workspace, agent, repo_text, progress_reporter(bar))
+            result = run_collection(workspace, agent, repo_text, progress_reporter(bar), options)
         except Exception as exc:  # noqa: BLE001 - shown as a sentence, never a traceback
             failure = exc
             status.update(label=f"{verb} {repo_text} failed", state="error", expanded=False)
@@ -65,9 +65,13 @@ def collection_panel() -> None:
         problem = str(exc)
         st.error(problem)
     logs_ready = has_agent("log_ingester")
-    one, two, _ = st.columns([1, 1, 4])
+    one, two, three = st.columns([1, 1, 4])
+    full = three.checkbox(
+        "Re-check every stored run", key="full_recheck",
+        help="A normal sync looks 3 days back. Re-runs of older runs only show up when every "
+             "stored run is listed again (about one request per 100 runs).")
     if one.button("Sync now", key="sync_button", type="primary", disabled=bool(problem)):
-        collect("pipeline_monitor", "Syncing", repo_text)
+        collect("pipeline_monitor", "Syncing", repo_text, {"full": full})
     if two.button("Fetch logs", key="fetch_logs_button", disabled=bool(problem) or not logs_ready):
         collect("log_ingester", "Fetching logs of", repo_text)
     if not logs_ready:

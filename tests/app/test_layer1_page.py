@@ -55,6 +55,17 @@ def test_given_the_demo_when_sync_now_is_pressed_then_the_monitor_runs_and_repor
     assert any("acme-labs/shopfront" in text for text in texts(app.success))
 
 
+def test_given_re_check_every_stored_run_when_synced_then_the_monitor_says_what_it_re_checked(app):
+    _open(app)
+
+    app.checkbox(key="full_recheck").check().run()
+    app.button(key="sync_button").click().run()
+
+    assert not app.exception
+    assert any("Full re-check:" in text and "stored runs re-checked" in text
+               for text in texts(app.success))
+
+
 def test_given_an_invalid_repository_when_typed_then_a_sentence_says_why_and_sync_is_off(app):
     _open(app)
 
