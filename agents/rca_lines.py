@@ -13,7 +13,9 @@ the best ones are cleaned (ANSI, timestamps) and scored. A candidate's score is
 
 The best lines are grown into blocks (same prefix, indentation, stack frames, a header above, a few
 blank lines inside, never across a separator, a summary or a passing test). The best block is
-returned whole; runner-up blocks (up to ``MAX_SPANS`` spans in all) are returned whole too, up to
+returned whole (a one-line progress mark yields its rank to the later report naming the same
+test; of close-scoring blocks of one kind the first in the log ranks first); runner-up blocks
+(up to ``MAX_SPANS`` spans in all) are returned whole too, up to
 ``ALT_LINES`` lines, and the last line of output before the failing step ended is always one of
 the guesses. All spans together hold at most ``SHARE_CAP`` of the log's lines (and ``ABS_CAP``
 lines).
@@ -354,12 +356,30 @@ def _grow(view: LogView, peak: int, scores: dict[int, float], limit: int) -> tup
             if not info.cont:
                 break
         else:
+            if not info.edge:
+                start = _header_above(view, i, start, end - 4 * limit)
             break
         i -= 1
     if end - start + 1 > limit:
         end = start + limit - 1 if peak - start < limit else min(end, peak + limit // 2)
         start = max(start, end - limit + 1)
     return start, end
+
+
+HEADER_REACH = 12  # lines above a block searched for the header of its section
+
+
+def _header_above(view: LogView, i: int, start: int, floor: int) -> int:
+    """The start of a block whose upward growth stopped at line ``i``: a test's header
+    (pytest's ``____ test_x ____``) at most ``HEADER_REACH`` lines above, with no edge between,
+    opens it (the fixture values and source lines under it belong to the failure)."""
+    for j in range(i, max(floor, i - HEADER_REACH, -1), -1):
+        info = view.info(j)
+        if info.header and view.line(j).lstrip().startswith("___"):
+            return j
+        if info.edge:
+            break
+    return start
 
 
 @dataclass
@@ -433,11 +453,14 @@ def _select(view: LogView, scores: dict[int, float], budget: int, max_spans: int
         if peak in covered:
             continue
         s, e = _grow(view, peak, scores, budget if not blocks else min(budget, RUNNER_UP_GROWTH))
-        best = max(scores.get(i, 0.0) for i in range(s, e + 1))
+        # lines of a block ranked earlier lend it nothing (a tally above a stronger block)
+        best = max(scores.get(i, 0.0) for i in range(s, e + 1) if i not in covered)
         blocks.append(Span(s + 1, e + 1, best + _evidence(view, s, e, peak, best), peak + 1))
         covered.update(range(s, e + 1))
     first = blocks[0]
     blocks.sort(key=lambda b: (-b.score, b.peak))
+    _prefer_report(view, blocks)
+    _prefer_first(view, blocks)
     if blocks[0] is not first and budget > RUNNER_UP_GROWTH:
         # a runner-up won on evidence: it was grown short, give it the full budget now
         s, e = _grow(view, blocks[0].peak - 1, scores, budget)
@@ -453,6 +476,67 @@ def _select(view: LogView, scores: dict[int, float], budget: int, max_spans: int
         chosen.append(Span(block.start, block.start + size - 1, block.score, block.peak))
         used += size
     return _merge(chosen)
+
+
+_NAME = re.compile(r"[A-Za-z_][\w.:]{15,}")  # a test's name: long, no spaces
+REPORT_SPAN = 3  # lines: a block this short may be a progress mark reported again later
+
+
+def _prefer_report(view: LogView, blocks: list[Span]) -> None:
+    """A failure shown twice: a one-line progress mark (``✗ test_x, message``) and, later, the
+    runner's report of it (name, message, location, source). The report explains more: it
+    takes the progress mark's rank (the earliest later block naming the same test)."""
+    top = blocks[0]
+    if top.end - top.start + 1 > REPORT_SPAN:
+        return
+    names = _NAME.findall(view.line(top.peak - 1)[: P.LINE_CAP])
+    if not names:
+        return
+    name = max(names, key=len)
+    later = sorted((b for b in blocks[1:] if b.start > top.end), key=lambda b: b.start)
+    for block in later:
+        if block.end - block.start + 1 <= REPORT_SPAN:
+            continue
+        if any(name in view.line(i) for i in range(block.start - 1, block.end)):
+            blocks.remove(block)
+            blocks.insert(0, Span(block.start, block.end, top.score, block.peak))
+            return
+
+
+TIE_REL = 0.85  # blocks this close to the best one are ties
+
+
+def _kind(view: LogView, block: Span) -> str:
+    """What a block's peak line looks like: its first two words, digits masked."""
+    return _DIGIT.sub("0", " ".join(view.line(block.peak - 1)[:80].split()[:2]))
+
+
+_DIGIT = re.compile(r"\d+")
+
+
+def _prefer_first(view: LogView, blocks: list[Span]) -> None:
+    """Several failures of one kind (``Error:`` blocks of minitest, ``[-]`` tests of Pester)
+    score alike; the first of them in the log is the one a reader (and a labeller) reads first."""
+    top = blocks[0]
+    kind = None
+    for k, block in enumerate(blocks[1:], 1):
+        if block.score < TIE_REL * top.score:
+            break
+        if block.start < blocks[0].start:
+            kind = kind if kind is not None else _kind(view, top)
+            if kind and _kind(view, block) == kind and not _repeats(view, block, top):
+                blocks.insert(0, blocks.pop(k))
+
+
+def _repeats(view: LogView, one: Span, other: Span) -> bool:
+    """Whether two blocks open with the same lines (digits masked): one failure printed twice
+    (a build's summary repeating its errors, a document typeset again), not two failures."""
+    size = min(2, one.end - one.start + 1, other.end - other.start + 1)
+    return all(
+        _DIGIT.sub("0", view.line(one.start - 1 + k).strip())
+        == _DIGIT.sub("0", view.line(other.start - 1 + k).strip())
+        for k in range(size)
+    )
 
 
 EVIDENCE_WEIGHT = 0.5  # of the other lines' cue weights; at most half the best line's score

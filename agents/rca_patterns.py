@@ -129,6 +129,8 @@ CUES: tuple[Cue, ...] = (
     ),
     Cue(2.5, ("error:", "error!", "error[", "[error]", "err:", "error ts", "error cs")),
     Cue(2.5, exact=("E   ", "E  ")),
+    # eslint / stylelint (stylish): "  28:14  error  message  rule-name" under a file path
+    Cue(1.5, ("error", "✖"), R(r"^\s+\d+:\d+\s+(?:error|✖)\s")),
     # compiler diagnostics: file:12:3: error, File.java:[12,3]
     Cue(
         2.5,
@@ -296,7 +298,10 @@ TALLY = R(
     r"child process|process exited with code|failed to run custom build command)"
     r"|testing failed:$|\*\* test execute failed|.*\bfound \d+ (?:failures|errors)\b"
     r"|.*\(wstat: \d+ tests: \d+ failed|failed tests?:\s+[\d, -]+$"
-    r"|executed \d+ tests?, with [1-9]\d* failures?|fail\t\S+\t)"
+    r"|executed \d+ tests?, with [1-9]\d* failures?|fail\t\S+\t"
+    r"|[✖×]\s*\d+ problems? \(\d+ errors?, \d+ warnings?\)"  # eslint: the tally under the files
+    r"|\d+ errors? and \d+ warnings? potentially fixable"
+    r"|there (?:was|were) \d+ (?:failures?|errors?):$)"  # PHPUnit: the heading of its numbered list
 )
 STRONG = R(r"(?i)\b(?:error|errors|failed|failure|fatal|exception|panic)\b|treated as errors")
 BOILER = R(
@@ -311,7 +316,8 @@ SUMMARY = R(
     r"(?i)\s*(?:tests run:.*(?<!<<< failure!)$|results ?:$|ran \d+ tests? in|=+ .*"
     r"\d+ (?:passed|failed)"
     r"|\d+ (?:passing|pending)\b|finished:|time: |ok\b|passed$|fail$|npm err! test failed"
-    r"|\[info\]|\[warning\] |downloading|downloaded|progress|=+ warnings summary|-+ captured)"
+    r"|\[info\]|\[warning\] |downloading|downloaded|progress|=+ warnings summary|-+ captured"
+    r"|execution halted$)"  # R's last words after the error it printed
 )
 STOP = R(f"(?:{SEPARATOR.pattern})|(?:{BOILER.pattern})|(?i:{SUMMARY.pattern[4:]})")
 PASS_WORDS = ("✓", "✔", "√", "PASS", "ok", "passed", "SUCCESS")
@@ -321,13 +327,21 @@ CONTINUATION = R(
     r"(?:\s+\S|at [\w$.<]|\.\.\. \d+ more|Caused by:|\s*[|^~]|E\s|>\s|[+-](?![+-])|(?:---|"
     r"\+\+\+) |@@ |File \"|"
     r"\s*\d+ *\||\[(?:ERROR|error)\] |Stack ?trace|(?i:stack )?backtrace:|Call Stack|Reason:"
-    r"|Expected|Actual|Received)"
+    r"|Expected|Actual|Received"
+    r"|note: run with `RUST_BACKTRACE=|note: Run with `RUST_BACKTRACE="  # under a Rust panic
+    r"|/\S+\.\w+:\d+\s*$"  # a bare path:line stack frame (PHPUnit's trace under a failure)
+    r"|diff --git |index [0-9a-f]{7,}\.\.[0-9a-f]{7,}"  # the head of a git diff
+    r")"
 )
 BARE_HEADING = R(
     r"\s*(?:\d+\) )?(?:Failure|Error|FAILURE|ERROR|Failures|Errors|failures|errors):\s*$"
     r"|\s*-+ stderr\b"
 )
-HEADLIKE = R(r"(?i)^\s*(?:\d+\)|fail|error|✖|✗|❌|\[-\]|not ok|---)|\btest\w*\b")
+HEADLIKE = R(
+    r"(?i)^\s*(?:\d+\)|fail|error|✖|✗|❌|\[-\]|not ok|---(?! std(?:out|err)\b))"
+    r"|^(?!=== (?:RUN|CONT|PAUSE) ).*\btest\w*\b"
+    r"|^[\w./\\-]*\.[A-Za-z]\w*\s*$"  # a bare file path: eslint's, stylelint's heading
+)
 SHAPE = R(r"\s*(?:\d+[).:]|\[\w+\]|[A-Za-z][\w.-]*:|E\s|#|>|\||[-*•](?=\s)|[✖✗❌]|\d+>)")
 
 _ANSI = R(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]")

@@ -6,6 +6,7 @@ developer would read first, and passing tests or wrapper messages must not win o
 
 from __future__ import annotations
 
+from agents.rca_lines import LogView, Span, _prefer_first
 from agents.rca_patterns import base_score
 from agents.root_cause import analyse_log
 
@@ -134,3 +135,161 @@ def test_a_go_package_verdict_weighs_less_than_the_failing_test():
     assert base_score("FAIL\tgithub.com/avelino/awesome-go\t0.165s") < base_score(
         "--- FAIL: TestSeparator (0.03s)"
     )
+
+
+def test_a_numbered_failure_list_starts_at_its_first_item_not_at_the_tally_above():
+    """mocha's ``2 failing`` and PHPUnit's ``There was 1 failure:`` head the list; the cause is
+    the list."""
+    for heading in ("  2 failing", "There were 2 failures:"):
+        log = "\n".join(
+            FILLER
+            + [
+                "  8 passing (2m)",
+                heading,
+                "",
+                "  1) Suite waits until all windows have saved their state:",  # line 404
+                "     Error: timeout of 60000ms exceeded.",
+                "",
+                "  2) Suite quits when asked:",
+                "     Error: timeout of 60000ms exceeded.",
+                "",
+                'The command "npm test" exited with 1.',
+            ]
+        )
+        start, end = first_range(log)
+        assert start == 404 and end >= 408, heading
+
+
+def test_a_phpunit_failure_keeps_its_trace_below_the_diff():
+    log = "\n".join(
+        FILLER
+        + [
+            "There was 1 failure:",
+            "",
+            "1) Inflector_helper_test::test_plural",  # line 403
+            "Failed asserting that two strings are equal.",
+            "--- Expected",
+            "+++ Actual",
+            "@@ @@",
+            "-'tellies'",
+            "+'telly'",
+            "",
+            "/home/travis/build/app/tests/helpers/inflector_helper_test.php:43",  # line 411
+            "/home/travis/build/app/tests/mocks/ci_testcase.php:351",
+            "",
+            "FAILURES!",
+            "Tests: 454, Assertions: 1234, Failures: 1, Skipped: 34.",
+            'The command "phpunit" exited with 1.',
+        ]
+    )
+    assert first_range(log) == (403, 412)
+
+
+def test_a_go_run_line_is_not_the_heading_of_the_failure():
+    log = "\n".join(
+        FILLER
+        + [
+            "=== RUN   TestSeparator",
+            "--- FAIL: TestSeparator (0.03s)",  # line 402
+            "    repo_test.go:75: expected entry to be in form of `* [link] - description.`",
+            "=== RUN   TestGenerateHTML",
+            "--- PASS: TestGenerateHTML (0.02s)",
+            "FAIL",
+            "FAIL\tgithub.com/some/repo\t0.165s",
+            'The command "go test -v" exited with 1.',
+        ]
+    )
+    assert first_range(log) == (402, 403)
+
+
+def test_a_pytest_failure_starts_at_its_test_header_above_fixture_values():
+    log = "\n".join(
+        FILLER
+        + [
+            "=================================== FAILURES ===================================",
+            "_________________________________ test_readme __________________________________",
+            "",  # line 403
+            "source_root = PosixPath('/home/travis/build/app')",
+            "",
+            "    def test_readme(source_root):",
+            "        readme = source_root.joinpath('README.md').read_text()",
+            ">       assert 'rule' in readme",
+            "E       AssertionError: assert 'rule' in '# The readme'",
+            "",
+            "tests/test_readme.py:11: AssertionError",
+            "=========================== 1 failed in 2.10 seconds ===========================",
+            'The command "pytest" exited with 1.',
+        ]
+    )
+    start, end = first_range(log)
+    assert start == 402 and end >= 409
+
+
+def test_a_lint_report_starts_at_the_file_it_names_and_its_tally_ranks_below():
+    log = "\n".join(
+        FILLER
+        + [
+            "> eslint .",
+            "",
+            "/home/travis/build/app/src/components/Header.js",  # line 403
+            "  28:14  error  Replace `·external` with `external`  prettier/prettier",
+            "",
+            "✖ 1 problem (1 error, 0 warnings)",
+            "  1 error and 0 warnings potentially fixable with the `--fix` option.",
+            "",
+            "npm ERR! code ELIFECYCLE",
+            'The command "npm run lint" exited with 1.',
+        ]
+    )
+    assert first_range(log) == (403, 404)
+
+
+def test_a_failure_reported_again_later_ranks_by_its_detailed_report():
+    """xcpretty marks a failing test inline, then reports it with its location and source."""
+    log = "\n".join(
+        FILLER
+        + [
+            "StatusCodeValidationTestCase",
+            "    ✗ testThatValidationForRequestWithAcceptableStatusCodeSucceeds, wait failed",
+            "    ✓ testThatValidationForRequestWithNoAcceptableStatusCodesFails (1.181 seconds)",
+            "",
+            "App_Tests.StatusCodeValidationTestCase",  # line 405
+            "  testThatValidationForRequestWithAcceptableStatusCodeSucceeds, wait failed",
+            "  /Users/travis/build/app/Tests/ValidationTests.swift:55",
+            "  ```",
+            "        waitForExpectations(timeout: timeout, handler: nil)",
+            "  ```",
+            "",
+            "\t Executed 528 tests, with 1 failure (0 unexpected) in 44.353 (45.598) seconds",
+            'The command "xcodebuild test" exited with 65.',
+        ]
+    )
+    start, end = first_range(log)
+    assert start <= 406 <= end
+
+
+def test_of_several_failures_of_one_kind_the_first_ranks_first():
+    """Close scores, same kind of block: the first one in the log is ranked first; the same
+    block printed twice (a summary repeating it) is not reordered."""
+    lines = FILLER + [
+        "Error:",  # line 401
+        "SomeTest#test_alpha:",
+        "ArgumentError: bad value",
+        "",
+        "Error:",  # line 405
+        "SomeTest#test_beta:",
+        "ArgumentError: bad value",
+        "",
+        "Error:",  # line 409: a repeat of the block at 405
+        "SomeTest#test_beta:",
+    ]
+    view = LogView("\n".join(lines))
+    blocks = [Span(405, 407, 9.7, 405), Span(401, 403, 9.3, 401)]
+    _prefer_first(view, blocks)
+    assert blocks[0].start == 401
+    repeated = [Span(409, 410, 9.7, 409), Span(405, 406, 9.3, 405)]
+    _prefer_first(view, repeated)
+    assert repeated[0].start == 409
+    far = [Span(405, 407, 9.7, 405), Span(401, 403, 5.0, 401)]
+    _prefer_first(view, far)
+    assert far[0].start == 405
