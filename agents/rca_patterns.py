@@ -344,7 +344,7 @@ HEADLIKE = R(
 )
 SHAPE = R(r"\s*(?:\d+[).:]|\[\w+\]|[A-Za-z][\w.-]*:|E\s|#|>|\||[-*•](?=\s)|[✖✗❌]|\d+>)")
 
-_ANSI = R(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]")
+ANSI = R(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]")
 _GH_TS = R(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z ?")
 _DIGITS = R(r"\d+")
 
@@ -354,7 +354,7 @@ def clean_one(raw: str) -> str:
 
     Some archived Travis logs (macOS runners) carry a literal ``nl`` where a newline was.
     """
-    line = _ANSI.sub("", raw) if "\x1b" in raw else raw
+    line = ANSI.sub("", raw) if "\x1b" in raw else raw
     if "\r" in line:
         line = line.replace("\r", "")
     if line[:2] == "20" and len(line) > 20 and line[10] == "T":

@@ -17,6 +17,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from agents.rca_patterns import ANSI
+
 __all__ = ["VersionChange", "resolved_versions", "version_changes", "describe_changes"]
 
 MAX_CHANGES = 3
@@ -40,7 +42,6 @@ _PATTERNS = (
     re.compile(r"\n\+ (@?[A-Za-z][\w.\-/]*)@(\d[\w.\-+]*)[ \t\r]*(?=\n|$)"),  # npm
 )
 _PIP_ITEM = re.compile(r"([A-Za-z][\w.\-]*?)-(\d[\w.]*)(?=\s|$)")
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]")
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class VersionChange:
 def resolved_versions(text: str) -> dict[str, tuple[str, int]]:
     """Dependency name -> (version, 1-based line of its first mention) in one log."""
     if "\x1b" in text:
-        text = _ANSI.sub("", text)  # ANSI codes hold no newline: line numbers stay
+        text = ANSI.sub("", text)  # ANSI codes hold no newline: line numbers stay
     hits: list[tuple[int, str, str]] = []
     for pattern in _PATTERNS:
         for match in pattern.finditer(text):

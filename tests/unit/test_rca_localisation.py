@@ -6,8 +6,9 @@ developer would read first, and passing tests or wrapper messages must not win o
 
 from __future__ import annotations
 
-from agents.rca_lines import LogView, Span, _prefer_first
+from agents.rca_blocks import Span, prefer_first
 from agents.rca_patterns import base_score
+from agents.rca_view import LogView
 from agents.root_cause import analyse_log
 
 FILLER = [f"compiling module {i}" for i in range(400)]  # lines 1-400: 5 % of the log is enough
@@ -285,11 +286,11 @@ def test_of_several_failures_of_one_kind_the_first_ranks_first():
     ]
     view = LogView("\n".join(lines))
     blocks = [Span(405, 407, 9.7, 405), Span(401, 403, 9.3, 401)]
-    _prefer_first(view, blocks)
+    prefer_first(view, blocks)
     assert blocks[0].start == 401
     repeated = [Span(409, 410, 9.7, 409), Span(405, 406, 9.3, 405)]
-    _prefer_first(view, repeated)
+    prefer_first(view, repeated)
     assert repeated[0].start == 409
     far = [Span(405, 407, 9.7, 405), Span(401, 403, 5.0, 401)]
-    _prefer_first(view, far)
+    prefer_first(view, far)
     assert far[0].start == 405
