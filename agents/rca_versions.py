@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from agents.rca_patterns import ANSI
 
@@ -25,6 +26,7 @@ MAX_CHANGES = 3
 
 _VERSION = r"v?\d+(?:[.\-+~]\w+)*"
 # One pattern per tool, each led by a literal so that ``re`` skips to it quickly.
+_PIP_INSTALLED = re.compile(r"Successfully installed (.+)")  # pip: "a-1.0 b-2.0" on one line
 _PATTERNS = (
     # Maven / Gradle: a repository URL of an artifact file
     re.compile(
@@ -32,7 +34,7 @@ _PATTERNS = (
         r"([A-Za-z][\w.\-]*)/(\d[\w.\-]*)/\1-\2[\w.\-]*\.(?:jar|pom|aar)"
     ),
     re.compile(r"Collecting ([A-Za-z][\w.\-]*)==(" + _VERSION + ")"),  # pip
-    re.compile(r"Successfully installed (.+)"),  # pip: "a-1.0 b-2.0"
+    _PIP_INSTALLED,
     re.compile(r"go: downloading (\S+) (v\d\S*)"),  # go modules
     re.compile(r"Downloaded ([A-Za-z][\w\-]*) v(\d[\w.\-+]*)"),  # cargo
     re.compile(r"Compiling ([A-Za-z][\w\-]*) v(\d[\w.\-+]*)"),
@@ -60,8 +62,9 @@ def resolved_versions(text: str) -> dict[str, tuple[str, int]]:
         text = ANSI.sub("", text)  # ANSI codes hold no newline: line numbers stay
     hits: list[tuple[int, str, str]] = []
     for pattern in _PATTERNS:
+        many = pattern is _PIP_INSTALLED
         for match in pattern.finditer(text):
-            if match.re is _PATTERNS[2]:
+            if many:
                 pairs = _PIP_ITEM.findall(match.group(1))
             else:
                 pairs = [(match.group(1), match.group(2))]
@@ -78,13 +81,18 @@ def resolved_versions(text: str) -> dict[str, tuple[str, int]]:
 
 def version_changes(failing: str, green: str) -> list[VersionChange]:
     """Dependencies both logs resolved, at different versions (in the failing log's order)."""
-    now, before = resolved_versions(failing), resolved_versions(green)
+    now, before = resolved_versions(failing), _green_versions(green)
     changes = [
         VersionChange(name, before[name][0], version, line)
         for name, (version, line) in now.items()
         if name in before and before[name][0] != version
     ]
     return sorted(changes, key=lambda change: change.line)
+
+
+# The same green log is compared with every failing log of a batch (``rca --previous-green``):
+# read it once. One entry only, so at most one log text is kept alive.
+_green_versions = lru_cache(maxsize=1)(resolved_versions)
 
 
 def describe_changes(changes: list[VersionChange]) -> str:
