@@ -61,6 +61,8 @@ def _grow(view: LogView, peak: int, scores: dict[int, float], limit: int) -> tup
             gap > 1 and (info.cont or (shape and info.shape == shape))
         ):
             end, gap = i, 0
+        elif (caret := _caret_below(view, i)) is not None:
+            end, gap, i = caret, 0, caret
         else:
             break
         i += 1
@@ -91,10 +93,48 @@ def _grow(view: LogView, peak: int, scores: dict[int, float], limit: int) -> tup
                 start = _header_above(view, i, start, end - 4 * limit)
             break
         i -= 1
+    start = _traceback_above(view, start, end - 4 * limit)
     if end - start + 1 > limit:
         end = start + limit - 1 if peak - start < limit else min(end, peak + limit // 2)
         start = max(start, end - limit + 1)
     return start, end
+
+
+_CARET = re.compile(r"\s*~*\^~*\s*$")
+
+
+def _caret_below(view: LogView, i: int) -> int | None:
+    """A compiler's source excerpt: the quoted line ``i`` and the caret line under it (at most
+    two blank lines between, as in double-spaced logs) belong to the diagnostic above."""
+    for j in range(i + 1, min(len(view), i + 4)):
+        if _CARET.match(view.line(j)):
+            return j
+        if not view.info(j).blank:
+            return None
+    return None
+
+
+_FRAME = re.compile(r"\s+File \"")
+_TRACEBACK = re.compile(r"Traceback \(most recent call last\):")
+_TEST_VERDICT = re.compile(r"(?:FAIL|ERROR): \S")
+
+
+def _traceback_above(view: LogView, start: int, floor: int) -> int:
+    """A Python exception line closes its traceback: the frames above it up to ``Traceback (most
+    recent call last):`` belong to it, and so does unittest's ``FAIL: test`` heading (with its
+    ``-----`` rule) right above the traceback."""
+    if start == 0 or not _FRAME.match(view.line(start - 1)) and not (
+        start > 1 and _FRAME.match(view.line(start - 2))
+    ):
+        return start
+    i = start - 1
+    while i > max(floor, 0) and view.info(i).cont and not view.info(i).blank:
+        i -= 1
+    if not _TRACEBACK.match(view.line(i)):
+        return start
+    if i >= 2 and P.SEPARATOR.match(view.line(i - 1)) and _TEST_VERDICT.match(view.line(i - 2)):
+        return i - 2
+    return i
 
 
 HEADER_REACH = 12  # lines above a block searched for the header of its section

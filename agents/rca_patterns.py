@@ -12,8 +12,9 @@ expression runs only when its cheap substring gate has fired, and only on the fi
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import lru_cache
+
+from agents.rca_cues import CUES, Cue
 
 __all__ = ["Cue", "CUES", "LineInfo", "base_score", "clean_one"]
 
@@ -93,144 +94,8 @@ END = re.compile(
 SECTION = re.compile(r"^(?:travis_fold:start|travis_time:start|##\[group\]Run |\$ |> Task :\S+$)")
 
 
-@dataclass(frozen=True)
-class Cue:
-    """A failure cue: fires when a lower-case ``word`` (or a case-sensitive ``exact`` string) is in
-    the line; with a ``pattern`` the words only gate it and the pattern decides."""
-
-    weight: float
-    words: tuple[str, ...] = ()
-    pattern: re.Pattern[str] | None = None
-    exact: tuple[str, ...] = ()
-
-
 R = re.compile
-CUES: tuple[Cue, ...] = (
-    Cue(
-        3.0,
-        exact=(
-            "##[error]",
-            "Traceback (most recent call last)",
-            "panicked at",
-            "panic:",
-            "Segmentation fault",
-            "core dumped",
-        ),
-    ),
-    # Erlang common_test: "suite:case failed on line 593" (its "Reason:" line follows)
-    Cue(3.0, ("failed on line",), R(r"\bfailed on line \d+")),
-    Cue(2.5, ("dubious, test returned",)),  # Perl prove / TAP harness
-    Cue(1.0, exact=("--- FAIL:",)),  # go test: the failing (sub)test, its messages below
-    # a bare header line: "Failure:", "FAILED", "1) Error:"
-    Cue(
-        2.5,
-        ("fail", "error"),
-        R(r"^\s*(?:\d+\) )?(?:Failure|Error|FAIL|FAILED|ERROR|Failures|Errors)s?:?\s*$"),
-    ),
-    Cue(2.5, ("error:", "error!", "error[", "[error]", "err:", "error ts", "error cs")),
-    Cue(2.5, exact=("E   ", "E  ")),
-    # eslint / stylelint (stylish): "  28:14  error  message  rule-name" under a file path
-    Cue(1.5, ("error", "✖"), R(r"^\s+\d+:\d+\s+(?:error|✖)\s")),
-    # compiler diagnostics: file:12:3: error, File.java:[12,3]
-    Cue(
-        2.5,
-        ("error", ":["),
-        R(r"^\S+?:\d+(?::\d+)?:?\s*(?:fatal )?(?:error|Error)|\.\w+:\[\d+,\d+\]"),
-    ),
-    Cue(2.5, exact=("Error:", "Exception:", "Exception in thread", "Caused by:", "Error\n")),
-    Cue(2.5, exact=("FAIL", "<<< ERROR!", "Failed test", "Tests in error")),
-    Cue(
-        1.5,
-        (" failing", " failed", " failure", " error", "failures: ", "errors: "),
-        R(r"[1-9]\d* (?:failing|failed|failures?|errors?)\b|(?:Failures|Errors): [1-9]"),
-    ),
-    Cue(
-        2.0,
-        ("not ok", "[-]", "✖", "✗", "✘", "×", "❌", ")"),
-        R(r"^\s*(?:not ok\b|\[-\]|[✖✗✘×❌]|\d+\) \S)|\s[✖✗✘❌]\s"),
-    ),
-    Cue(
-        2.0,
-        ("expect", "actual"),
-        R(
-            r"(?i)expected\b.*\b(?:but|got|was|actual|to (?:be|equal|include|have|contain))\b"
-            r"|^\s*(?:expected|actual)\s*:"
-        ),
-    ),
-    Cue(1.5, ("assert",)),
-    Cue(
-        2.0,
-        (
-            "fatal",
-            "npm err!",
-            "command not found",
-            "no such file or directory",
-            "permission denied",
-            "aborted",
-            "treated as error",
-        ),
-    ),
-    Cue(
-        1.5,
-        (
-            "cannot",
-            "can't",
-            "couldn't",
-            "could not",
-            "unable to",
-            "failed to",
-            "not found",
-            "undefined",
-            "unresolved",
-            "not defined",
-            "not available",
-            "not installed",
-            "not allowed",
-            "not supported",
-            "no such",
-        ),
-    ),
-    Cue(
-        1.5,
-        (
-            "timed out",
-            "timeout",
-            "killed",
-            "out of memory",
-            "no space left",
-            "refused",
-            "forbidden",
-            "unauthorized",
-        ),
-    ),
-    Cue(
-        1.0,
-        (
-            "error",
-            "fail",
-            "exception",
-            "invalid",
-            "missing",
-            "denied",
-            "unexpected",
-            "mismatch",
-            "incompatible",
-            "violation",
-            "dubious",
-            "wrong",
-            "problem",
-            "issues",
-            "reason",
-            "would reformat",
-            "offence",
-            "offense",
-            "unused",
-        ),
-    ),
-    Cue(
-        1.0, (":",), R(r"^\S+\.\w+:\d+(?::\d+)?:?\s+\S")
-    ),  # file.ext:line message (linters, compilers)
-)
+
 _CUE_TUPLES = tuple((c.weight, c.words, c.pattern, c.exact) for c in CUES)
 
 # Lines that say "error" but carry no cause: help boilerplate, zero tallies, wrapper exits.
@@ -252,6 +117,8 @@ NOISE_START = R(
     r"failed with exit code"
     r"|(?:warning|error): build failed|error: could not compile|execution halted$|\s*at "
     r"\S|\s*\.\.\. \d+ more$"
+    r"|\s*(?:CC|CXX|LD|AR|GEN|LINK|SUBDIR|MSGFMT|INSTALL)\s+\S+\s*$"  # quiet make output
+    r"|\+*(?:export )?\w+=\S"  # a shell trace setting a variable: "+export OPTS=--state=failed"
 )
 NOISE_NPM = R(
     r"npm err! (?:a complete log|this is (?:probably|not)|failed at the|tell the author|you can "
@@ -309,7 +176,8 @@ BOILER = R(
     r"|##\[error\]Process completed with exit code|Finished: |Sending e-mails|Archiving "
     r"artifacts|Post job"
     r"|\[INFO\] (?:-{5,}|BUILD|Total time|Finished at|Reactor Summary)|Cleaning up orphan processes"
-    r"|\[INFO\] *$|\[ERROR\] *$|\[ERROR\] -> \[Help|npm ERR! *$)"
+    r"|\[INFO\] *$|\[ERROR\] *$|\[ERROR\] -> \[Help|npm ERR! *$"
+    r"|make(?:\[\d+\])?: (?:Entering|Leaving) directory)"
 )
 SEPARATOR = R(r"\s*(?:[-=_*#~+.]\s*){6,}$|\s*(?:-\s){4,}|\s*[═─━]{6,}")
 SUMMARY = R(
@@ -331,6 +199,9 @@ CONTINUATION = R(
     r"|note: run with `RUST_BACKTRACE=|note: Run with `RUST_BACKTRACE="  # under a Rust panic
     r"|/\S+\.\w+:\d+\s*$"  # a bare path:line stack frame (PHPUnit's trace under a failure)
     r"|diff --git |index [0-9a-f]{7,}\.\.[0-9a-f]{7,}"  # the head of a git diff
+    r"|# (?:Looks like |Failed test|\s+(?:got|expected):)"  # Perl Test::More's diagnostics
+    r"|See .{1,100} for (?:more |further )?details"  # autoconf: "See `config.log' for more details"
+    r"|Last \d+ lines of output:"  # R CMD check, above the tail of the failing tests' output
     r")"
 )
 BARE_HEADING = R(
@@ -394,9 +265,8 @@ def base_score(line: str) -> float:
     return _base_score(line[:LINE_CAP])
 
 
-@lru_cache(maxsize=1 << 14)  # CI logs repeat their lines from run to run (and within a run)
-def _base_score(line: str) -> float:
-    low = line.lower()
+def _cue_weight(line: str, low: str) -> float:
+    """The summed weights of the cues a line holds (``low`` is the line lowered)."""
     score = 0.0
     for weight, words, pattern, exact in _CUE_TUPLES:  # inlined: this loop is the hot path
         hit = False
@@ -411,8 +281,23 @@ def _base_score(line: str) -> float:
                     break
         if hit:
             score += weight
+    return score
+
+
+_SNAKE_NAME = R(r"\b[A-Z0-9]+(?:_[A-Z0-9]+)+\b")
+
+
+@lru_cache(maxsize=1 << 14)  # CI logs repeat their lines from run to run (and within a run)
+def _base_score(line: str) -> float:
+    low = line.lower()
+    score = _cue_weight(line, low)
     if not score or is_noise(line, low):
         return 0.0
+    if "_" in line and _SNAKE_NAME.search(line):
+        # a cue word inside a name ("TRAVIS_ALLOW_FAILURE", "error_reporting") is no cue
+        bare = _SNAKE_NAME.sub(" ", line)
+        if not _cue_weight(bare, bare.lower()):
+            return 0.0
     score = min(score, 10.0)
     if is_tally(line, low):
         return score * 0.35

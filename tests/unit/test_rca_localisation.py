@@ -294,3 +294,65 @@ def test_of_several_failures_of_one_kind_the_first_ranks_first():
     far = [Span(405, 407, 9.7, 405), Span(401, 403, 5.0, 401)]
     prefer_first(view, far)
     assert far[0].start == 405
+
+
+def test_a_python_exception_takes_its_traceback_and_the_unittest_heading_above_it():
+    log = "\n".join(
+        FILLER
+        + [
+            "tests.test_align ... FAIL",
+            "",
+            "=" * 70,
+            "FAIL: tests.test_batch.test_batch_represent",  # line 404
+            "-" * 70,
+            "Traceback (most recent call last):",
+            '  File "/usr/lib/python2.7/dist-packages/nose/case.py", line 197, in runTest',
+            "    self.test(*self.arg)",
+            '  File "/src/tests/test_batch.py", line 50, in test_batch_represent',
+            "    assert p.returncode == 0",
+            "AssertionError: ",  # line 411
+            "",
+            'The command "nosetests -v" exited with 1.',
+        ]
+    )
+    assert first_range(log) == (404, 411)
+
+
+def test_a_compiler_diagnostic_keeps_its_source_line_and_caret_in_a_double_spaced_log():
+    log = "\n".join(
+        FILLER
+        + [
+            "",
+            "../vendor/sigar_darwin.go:12:10: fatal error: 'libproc.h' file not found",  # 402
+            "",
+            "#include <libproc.h>",
+            "",
+            "         ^~~~~~~~~~~",  # line 406
+            "",
+            'The command "make test" exited with 2.',
+        ]
+    )
+    start, end = first_range(log)
+    assert start == 402 and end == 406
+
+
+def test_the_lines_a_tool_prints_under_its_error_belong_to_it():
+    """Perl's Test::More diagnostics, autoconf's pointer to config.log, R CMD check's tail."""
+    cases = [
+        ("t/https.t ........ Connection error: Connect timeout at t/https.t line 17.",
+         "# Looks like your test exited with 11 before it could output anything."),
+        ("configure: error: C compiler cannot create executables",
+         "See `config.log' for more details"),
+        ("Running the tests in 'tests/testthat.R' failed.", "Last 13 lines of output:"),
+    ]
+    for error, follower in cases:
+        log = "\n".join(FILLER + ["", error, follower, "", "Done. Your build exited with 1."])
+        assert first_range(log) == (402, 403), error
+
+
+def test_names_and_settings_that_merely_contain_a_failure_word_are_no_cue():
+    assert base_score("$_SERVER['TRAVIS_ALLOW_FAILURE'] => false") == 0.0
+    assert base_score("+export GIT_PROVE_OPTS=--timer --state=failed,slow,save") == 0.0
+    assert base_score("    GEN perl/build/lib/Git/LoadCPAN/Error.pm") == 0.0
+    assert base_score("make[2]: Leaving directory '/home/travis/build/git/git/t'") == 0.0
+    assert base_score("error: TRAVIS_ALLOW_FAILURE is not set") > 0.0
