@@ -74,6 +74,7 @@ def _sync_lock(home: str) -> threading.Lock:
 
 
 _SHELL_RAN = "_ci_medic_shell_ran"
+_REROUTED = "_ci_medic_rerouted"
 _HERE = Path(__file__).resolve().parents[1]
 # Pages that land one by one (Layer 2/3, the sidecar) are listed once their file exists.
 _LATER_PAGES = (
@@ -128,13 +129,25 @@ def current_workspace() -> Workspace:
     "pages/ folder" mode, which lasts until some session calls ``st.navigation``: a deep link
     that is a fresh server's first request, and every AppTest rerun. The page then draws the
     shell itself and registers the navigation, which also moves the server to the new mode.
+    For a browser (AppTest sends no HTTP headers) it then reruns once through app.py:
+    widgets drawn in the old mode belong to another page id and would lose their first click.
     """
     if st.session_state.pop(_SHELL_RAN, False):
         return _workspace(os.environ.get("CI_MEDIC_HOME", ""))
     workspace = app_shell()
     st.session_state.pop(_SHELL_RAN, None)
     st.navigation(page_sections())  # registered, not run: this script is the page
+    if _from_a_browser() and not st.session_state.get(_REROUTED):
+        st.session_state[_REROUTED] = True
+        st.rerun()
     return workspace
+
+
+def _from_a_browser() -> bool:
+    try:
+        return bool(st.context.headers.get("Host"))
+    except Exception:  # noqa: BLE001 - no request context: not a browser session
+        return False
 
 
 def progress_reporter(bar, every_s: float = 0.1):

@@ -69,7 +69,16 @@ def _wait_healthy(url: str, server: subprocess.Popen, log: Path, timeout_s: floa
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``streamlit run app.py`` on a free loopback port, over a home with a small demo dump."""
-    home = tmp_path_factory.mktemp("browser-home")
+    yield from _serve(tmp_path_factory.mktemp("browser-home"))
+
+
+@pytest.fixture
+def fresh_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Another server no browser has asked anything yet."""
+    yield from _serve(tmp_path_factory.mktemp("fresh-home"))
+
+
+def _serve(home: Path) -> Iterator[str]:
     build_demo_dump(home)
     env = {key: value for key, value in os.environ.items()
            if key not in {"GITHUB_TOKEN", "CI_MEDIC_GITHUB_TOKEN", "CI_MEDIC_DB_PATH",
@@ -140,3 +149,26 @@ def test_given_a_new_user_when_the_demo_opens_then_charts_show_and_a_csv_downloa
     assert name.endswith(".csv")
     assert lines[0] == "day,outcome,runs"
     assert len(lines) > 5 and any(",success," in line for line in lines[1:])
+
+
+def test_given_a_fresh_server_when_a_deep_link_is_the_first_request_then_a_click_still_counts(
+        fresh_app_url: str, tmp_path: Path):
+    """Streamlit serves a fresh server's first request in its old pages-folder mode; widgets drawn
+    in that mode would lose their first click (the page re-routes itself before drawing)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"), executable_path=str(CHROMIUM), headless=True,
+            args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000})
+        try:
+            page = browser.new_page()
+            page.goto(f"{fresh_app_url}/layer1_collection")
+            sync_now = page.get_by_role("button", name="Sync now")
+            sync_now.wait_for(timeout=90_000)
+            sync_now.click()
+            report = page.get_by_test_id("stAlert").filter(has_text="requests").first
+            report.wait_for(timeout=60_000)
+            assert "acme-labs/shopfront" in report.inner_text()
+        finally:
+            browser.close()
