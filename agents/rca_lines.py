@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from agents import rca_patterns as P
 from agents.rca_blocks import Span, merge_spans, select_spans
@@ -199,9 +200,14 @@ def locate(
     return Located(spans, view, scores, end, head_hits)
 
 
+@lru_cache(maxsize=1)  # a batch compares many failing logs with one green log: read it once
+def _green_templates(green: str) -> frozenset[str]:
+    return frozenset(templates_of_text(green))
+
+
 def _apply_novelty(view: LogView, scores: dict[int, float], previous_green: str, end: int) -> None:
     """Lines whose template the green log never printed gain; lines it printed too lose."""
-    seen = set(templates_of_text(previous_green))
+    seen = _green_templates(previous_green)
     window = range(max(0, end - 300), min(len(view), end + 1))
     mine = templates_of_lines(view.text, view.raw, sorted(set(scores).union(window)))
     for i in scores:

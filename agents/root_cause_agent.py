@@ -57,6 +57,20 @@ def _present(value: object) -> object | None:
     return None if value is None or (isinstance(value, float) and value != value) else value
 
 
+class _GreenLogs:
+    """The last green log read (one entry: failures sharing a green log are analysed in a row)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store, self.job_id, self.log = store, None, None
+
+    def text(self, job_id: int | None) -> str | None:
+        if job_id is None:
+            return None
+        if job_id != self.job_id:
+            self.job_id, self.log = job_id, _text(load_raw(self.store, int(job_id)))
+        return self.log
+
+
 class RootCauseAgent:
     """Agent: the failing lines, error class, suggestion and fingerprint of each failed job."""
 
@@ -72,9 +86,12 @@ class RootCauseAgent:
         seen = set(done["job_id"]) if "job_id" in done else set()
         rows = []
         todo = [job for job in jobs.itertuples(index=False) if job.job_id not in seen]
+        # failures compared with the same green log in a row: it is read and templated once
+        todo.sort(key=lambda job: _present(job.green_job_id) or 0)
+        greens = _GreenLogs(ctx.store)
         for index, job in enumerate(todo, start=1):
             ctx.progress(index / len(todo), f"Analysing {job.job} ({index}/{len(todo)})")
-            rows.append(self._analyse(ctx.store, job))
+            rows.append(self._analyse(ctx.store, job, greens))
         new = pd.DataFrame(rows)
         if len(new):
             save_findings(ctx.store, ctx.repo, self.name, "root_cause", new, key="job_id",
@@ -88,10 +105,9 @@ class RootCauseAgent:
                            summary)
 
     @staticmethod
-    def _analyse(store: Store, job) -> dict:
+    def _analyse(store: Store, job, greens: _GreenLogs) -> dict:
         text = _text(load_raw(store, int(job.job_id))) or ""
-        green_id = _present(job.green_job_id)
-        green = _text(load_raw(store, int(green_id))) if green_id is not None else None
+        green = greens.text(_present(job.green_job_id))
         step = _present(job.failed_step)
         cause = analyse_log(text, previous_green=green, failed_step=step)
         return {
