@@ -188,8 +188,8 @@ SUMMARY = R(
     r"|execution halted$)"  # R's last words after the error it printed
 )
 STOP = R(f"(?:{SEPARATOR.pattern})|(?:{BOILER.pattern})|(?i:{SUMMARY.pattern[4:]})")
-PASS_WORDS = ("✓", "✔", "√", "PASS", "ok", "passed", "SUCCESS")
-PASS = R(r"[✓✔√]|\bPASS(?:ED)?\b|^\s*ok\b|\bpassed\b|\bSUCCESS(?:FUL)?\b")
+PASS_WORDS = ("✓", "✔", "√", "PASS", "ok", "passed", "SUCCESS", "[+]")
+PASS = R(r"[✓✔√]|\bPASS(?:ED)?\b|^\s*ok\b|\bpassed\b|\bSUCCESS(?:FUL)?\b|^\s*\[\+\] ")
 HEADER = R(r"\s*[_=]{3,} .+ [_=]{3,}\s*$|\s*=+ (?:FAILURES|ERRORS) =+$")
 CONTINUATION = R(
     r"(?:\s+\S|at [\w$.<]|\.\.\. \d+ more|Caused by:|\s*[|^~]|E\s|>\s|[+-](?![+-])|(?:---|"

@@ -356,3 +356,19 @@ def test_names_and_settings_that_merely_contain_a_failure_word_are_no_cue():
     assert base_score("    GEN perl/build/lib/Git/LoadCPAN/Error.pm") == 0.0
     assert base_score("make[2]: Leaving directory '/home/travis/build/git/git/t'") == 0.0
     assert base_score("error: TRAVIS_ALLOW_FAILURE is not set") > 0.0
+
+
+def test_a_block_stops_at_a_passing_pester_test():
+    log = "\n".join(
+        FILLER
+        + [
+            "      [-] Error occurred in Context block 45ms",  # line 401
+            "        CommandNotFoundException: The term 'Export-NunitReport' is not recognized",
+            "        at DescribeImpl, /build/Functions/Describe.ps1: line 161",
+            "",
+            "    [+] Resolves non existing path correctly 8ms",
+            "    [+] Resolves existing path correctly 7ms",
+            "Done. Your build exited with 1.",
+        ]
+    )
+    assert first_range(log) == (401, 403)
