@@ -34,6 +34,8 @@ Line metrics (LogChunks, CiDiff), per log then **macro-averaged over logs**:
 * hit@k = 1 when one of the first k returned ranges overlaps T;
 * recall@10 / recall@50 lines (CiDiff): share of T among the first 10 / 50 predicted lines, taken in
   rank order (range 1 top to bottom, then range 2, ...);
+* first-k lines hit (LogChunks, the data card's top-k): one of the first k predicted lines, in that
+  rank order, is in T (k = 1, 5, 10);
 * share = |P| / number of lines of the log (mean over logs; also the share of logs above 5 %).
 
 Throughput = decompressed characters (≈ bytes) analysed / CPU seconds spent inside ``analyse_log``
@@ -149,6 +151,7 @@ def score_lines(pred_ranges, truth: set[int], n_lines: int, ignore: set[int] = f
     order = [n for n in ranked_lines(pred_ranges) if n not in ignore]
     rec10 = len(set(order[:10]) & truth) / len(truth) if truth else 0.0
     rec50 = len(set(order[:50]) & truth) / len(truth) if truth else 0.0
+    line_hits = [bool(set(order[:k]) & truth) for k in (1, 5, 10)]
     share = len(line_set(pred_ranges)) / max(n_lines, 1)
     return {
         "hit@1": hit[0],
@@ -159,6 +162,9 @@ def score_lines(pred_ranges, truth: set[int], n_lines: int, ignore: set[int] = f
         "f1": f1,
         "recall@10": rec10,
         "recall@50": rec50,
+        "line_hit@1": line_hits[0],
+        "line_hit@5": line_hits[1],
+        "line_hit@10": line_hits[2],
         "share": share,
         "over5": share > 0.05,
         "n_ranges": len(pred_ranges),
@@ -379,6 +385,11 @@ def print_lines(title: str, summary: dict, cidiff: bool = False) -> None:
     else:
         extra += f"  per-repo macro F1={summary['repo_macro_f1']:.3f}"
     print(extra)
+    if not cidiff:  # the data card's top-k: counted in lines (rank order), not in ranges
+        print(
+            f"   first-k lines hit: k=1 {summary['line_hit@1']:.3f}  "
+            f"k=5 {summary['line_hit@5']:.3f}  k=10 {summary['line_hit@10']:.3f}"
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
