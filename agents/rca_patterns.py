@@ -210,24 +210,31 @@ BARE_HEADING = R(
 )
 HEADLIKE = R(
     r"(?i)^\s*(?:\d+\)|fail|error|✖|✗|❌|\[-\]|not ok|---(?! std(?:out|err)\b))"
-    r"|^(?!=== (?:RUN|CONT|PAUSE) ).*\btest\w*\b"
+    r"|^(?!=== (?:RUN|CONT|PAUSE) )(?!\S*=)(?!.*\s-\S*=).*\btest\w*\b"
     r"|^[\w./\\-]*\.[A-Za-z]\w*\s*$"  # a bare file path: eslint's, stylelint's heading
 )
 SHAPE = R(r"\s*(?:\d+[).:]|\[\w+\]|[A-Za-z][\w.-]*:|E\s|#|>|\||[-*•](?=\s)|[✖✗❌]|\d+>)")
 
-ANSI = R(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]")
+# CSI, OSC, character sets (ESC ( B) and two-byte escapes (ESC = keypad mode, ESC 7 save cursor)
+ANSI = R(
+    r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)?|\x1b[ -/]+[0-~]"
+    r"|\x1b[0-?@-Z\\-_]"
+)
 _GH_TS = R(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z ?")
 _DIGITS = R(r"\d+")
 
 
 def clean_one(raw: str) -> str:
-    """One raw line without ANSI escapes, carriage returns, GitHub timestamp or a stray ``nl``.
+    """One raw line without ANSI escapes, carriage returns, backspaces, GitHub timestamp or a
+    stray ``nl``.
 
     Some archived Travis logs (macOS runners) carry a literal ``nl`` where a newline was.
     """
     line = ANSI.sub("", raw) if "\x1b" in raw else raw
     if "\r" in line:
         line = line.replace("\r", "")
+    if "\x08" in line:  # a spinner's backspaces
+        line = line.replace("\x08", "")
     if line[:2] == "20" and len(line) > 20 and line[10] == "T":
         match = _GH_TS.match(line)
         if match:

@@ -12,10 +12,12 @@ import hashlib
 import re
 from collections.abc import Iterable, Sequence
 
+from agents.rca_patterns import ANSI
+
 __all__ = ["template_of", "templates_of_text", "fingerprint_of", "clean_line"]
 
 # ANSI escapes that never span a newline (line numbers must survive cleaning).
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b\n]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]")
+_ANSI = ANSI
 _GH_TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z ?", re.M)
 
 # Order matters: the wide shapes first, the bare number last.

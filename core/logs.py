@@ -57,7 +57,9 @@ TRUNCATION_PREFIX = "[ci-medic] …"
 _BINARY_SHARE = 0.10
 _HEAD_SHARE = 0.25
 
-_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+_ANSI = re.compile(
+    r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[ -/]+[0-~]|\x1b[0-?@-Z\\-_]"
+)
 _TIMESTAMP = re.compile(r"^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z) ?")
 # Whole-text variants: never cross a line break, so line numbering survives every substitution.
 _ANSI_TEXT = re.compile(  # + ``ESC ( B`` (tput sgr0), ``ESC =``

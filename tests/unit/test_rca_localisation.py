@@ -372,3 +372,25 @@ def test_a_block_stops_at_a_passing_pester_test():
         ]
     )
     assert first_range(log) == (401, 403)
+
+
+def test_cleaning_drops_every_kind_of_terminal_escape_and_spinner_backspace():
+    from agents.rca_patterns import clean_one
+
+    assert clean_one("\x1b=\x1b=    [-] Should validate 191ms") == "    [-] Should validate 191ms"
+    assert clean_one("\x1b[1mbold\x1b(B\x1b[m text") == "bold text"
+    assert clean_one("Downloading |\x08/\x08-\x08 done") == "Downloading |/- done"
+
+
+def test_a_command_line_that_sets_variables_is_no_heading_of_the_failure_below_it():
+    log = "\n".join(
+        FILLER
+        + [
+            'PERL_DL_NONLAZY=1 "/usr/bin/perl" "-MTest::Harness" "-e" "test_harness(0)" t/*.t',
+            "t/https.t ........ Connection error: Connect timeout at t/https.t line 17.",  # 402
+            "# Looks like your test exited with 11 before it could output anything.",
+            "",
+            "Done. Your build exited with 1.",
+        ]
+    )
+    assert first_range(log) == (402, 403)
