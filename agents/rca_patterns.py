@@ -177,7 +177,8 @@ BOILER = R(
     r"artifacts|Post job"
     r"|\[INFO\] (?:-{5,}|BUILD|Total time|Finished at|Reactor Summary)|Cleaning up orphan processes"
     r"|\[INFO\] *$|\[ERROR\] *$|\[ERROR\] -> \[Help|npm ERR! *$"
-    r"|make(?:\[\d+\])?: (?:Entering|Leaving) directory)"
+    r"|make(?:\[\d+\])?: (?:Entering|Leaving) directory"
+    r"|  (?:Discovering|Discovered|Starting): +\S+$)"  # the xUnit console runner's progress
 )
 SEPARATOR = R(r"\s*(?:[-=_*#~+.]\s*){6,}$|\s*(?:-\s){4,}|\s*[═─━]{6,}")
 SUMMARY = R(
@@ -188,8 +189,11 @@ SUMMARY = R(
     r"|execution halted$)"  # R's last words after the error it printed
 )
 STOP = R(f"(?:{SEPARATOR.pattern})|(?:{BOILER.pattern})|(?i:{SUMMARY.pattern[4:]})")
-PASS_WORDS = ("✓", "✔", "√", "PASS", "ok", "passed", "SUCCESS", "[+]")
-PASS = R(r"[✓✔√]|\bPASS(?:ED)?\b|^\s*ok\b|\bpassed\b|\bSUCCESS(?:FUL)?\b|^\s*\[\+\] ")
+PASS_WORDS = ("✓", "✔", "√", "PASS", "ok", "passed", "SUCCESS", "[+]", "[no test files]")
+PASS = R(
+    r"[✓✔√]|\bPASS(?:ED)?\b|^\s*ok\b|\bpassed\b|\bSUCCESS(?:FUL)?\b|^\s*\[\+\] "
+    r"|\t\[no test files\]$"  # go test: a package without tests, neither pass nor fail
+)
 HEADER = R(r"\s*[_=]{3,} .+ [_=]{3,}\s*$|\s*=+ (?:FAILURES|ERRORS) =+$")
 CONTINUATION = R(
     r"(?:\s+\S|at [\w$.<]|\.\.\. \d+ more|Caused by:|\s*[|^~]|E\s|>\s|[+-](?![+-])|(?:---|"

@@ -394,3 +394,11 @@ def test_a_command_line_that_sets_variables_is_no_heading_of_the_failure_below_i
         ]
     )
     assert first_range(log) == (402, 403)
+
+
+def test_progress_lines_of_test_runners_are_edges_not_headings():
+    from agents.rca_patterns import LineInfo
+
+    assert LineInfo("?   \tgithub.com/acme/shh/client\t[no test files]").edge
+    assert LineInfo("  Discovering: Nancy.Testing.Tests").edge
+    assert LineInfo("  Starting:    Nancy.Testing.Tests").edge
