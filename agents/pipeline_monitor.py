@@ -11,7 +11,9 @@ Incremental by construction:
    missing earlier attempts are fetched too, and commits only for SHAs not yet stored.
 4. ``full=True`` (``sync --full``) skips the 304 shortcut and lists back to the oldest stored run:
    GitHub lists runs by creation, so a re-run or late completion of a run older than the
-   look-back window only shows up there. Unchanged runs cost nothing beyond the list pages.
+   look-back window only shows up there. Unchanged runs cost nothing beyond the list pages. A
+   full re-check that did not finish (budget, rate limit, kill) is continued by the next sync,
+   full or not: the store remembers it until one completes.
 Each run is saved in its own transaction, and the ETag/cursor only move when a sync completes,
 so an interrupted sync (crash, budget, rate limit) resumes with no gap and no duplicate.
 """
@@ -56,6 +58,7 @@ class SyncReport:
     seconds: float = 0.0
     fetched: list[int] = field(default_factory=list)
     full: bool = False
+    continued: bool = False  # a plain sync that finished an earlier, interrupted full re-check
     rechecked: int = 0
     changed: int = 0
 
@@ -66,7 +69,8 @@ class SyncReport:
                 f"({self.listed} listed, {self.new_commits} commits) in {self.requests} "
                 f"requests, {self.seconds:.1f} s.")
         if self.full:
-            text += (f" Full re-check: {self.rechecked} stored runs re-checked, "
+            what = "Interrupted full re-check finished" if self.continued else "Full re-check"
+            text += (f" {what}: {self.rechecked} stored runs re-checked, "
                      f"{self.changed} changed.")
         return text
 
@@ -115,6 +119,10 @@ class _Sync:
         repo_id = save_repository(self.store, repo_payload)
         state = self._state(repo_id)
         done = state is not None and state["completed_at"] is not None
+        if not self.full and state is not None and state["full_pending"]:
+            self.full = self.report.full = self.report.continued = True
+        if self.full:
+            self._mark_full_pending(repo_id)
         # a full re-check must see the older pages, which a 304 on the first page says nothing of
         etag = state["runs_etag"] if done and not self.full else None
         first = self.source.runs_page(self.repo, 1, etag=etag)
@@ -147,6 +155,12 @@ class _Sync:
     def _state(self, repo_id: int) -> Any:
         rows = self.store.query("SELECT * FROM sync_state WHERE repo_id = ?", (repo_id,))
         return rows[0] if rows else None
+
+    def _mark_full_pending(self, repo_id: int) -> None:
+        """Remember that a full re-check is under way until ``_finish`` clears it."""
+        with self.store.transaction() as tx:
+            tx.execute("INSERT INTO sync_state (repo_id, full_pending) VALUES (?, 1) "
+                       "ON CONFLICT(repo_id) DO UPDATE SET full_pending = 1", (repo_id,))
 
     def _check_workflows(self, repo_id: int) -> None:
         workflows = self.source.workflows(self.repo)
@@ -240,12 +254,13 @@ class _Sync:
         with self.store.transaction() as tx:
             tx.execute(
                 "INSERT INTO sync_state (repo_id, runs_etag, first_page_oldest, completed_at,"
-                " newest_created_at, requests_last, status, message) VALUES (?,?,?,?,?,?,?,?)"
+                " newest_created_at, requests_last, status, message, full_pending)"
+                " VALUES (?,?,?,?,?,?,?,?,0)"
                 " ON CONFLICT(repo_id) DO UPDATE SET runs_etag=excluded.runs_etag,"
                 " first_page_oldest=excluded.first_page_oldest,"
                 " completed_at=excluded.completed_at, newest_created_at=excluded."
                 "newest_created_at, requests_last=excluded.requests_last,"
-                " status=excluded.status, message=excluded.message",
+                " status=excluded.status, message=excluded.message, full_pending=0",
                 (repo_id, etag, page_oldest, now, newest, self.report.requests, "ok",
                  self.report.sentence()),
             )

@@ -165,4 +165,9 @@ CREATE TABLE queue_samples (
 )
 """
 
-MIGRATIONS: list[str] = [_V1, _V2_OUTBOX]
+# V3: a full re-check (``sync --full``) that did not finish is continued by the next sync.
+_V3_FULL_PENDING = """
+ALTER TABLE sync_state ADD COLUMN full_pending INTEGER NOT NULL DEFAULT 0;
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2_OUTBOX, _V3_FULL_PENDING]

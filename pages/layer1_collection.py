@@ -69,7 +69,8 @@ def collection_panel() -> None:
     full = three.checkbox(
         "Re-check every stored run", key="full_recheck",
         help="A normal sync looks 3 days back. Re-runs of older runs only show up when every "
-             "stored run is listed again (about one request per 100 runs).")
+             "stored run is listed again (about one request per 100 runs). If it is "
+             "interrupted, the next sync finishes it.")
     if one.button("Sync now", key="sync_button", type="primary", disabled=bool(problem)):
         collect("pipeline_monitor", "Syncing", repo_text, {"full": full})
     if two.button("Fetch logs", key="fetch_logs_button", disabled=bool(problem) or not logs_ready):

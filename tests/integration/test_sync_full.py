@@ -162,3 +162,20 @@ def test_the_cli_full_flag_rechecks_and_says_how_many_changed(late, tmp_path, mo
     assert code == 0
     assert f"{RUNS} stored runs re-checked, {len(RERUN)} changed" in capsys.readouterr().out
     assert [_attempt(store, i) for i in RERUN] == [2, 2, 2]
+
+
+def test_a_stopped_full_recheck_is_finished_by_the_next_plain_sync(late, tmp_path):
+    store = _synced_before_the_reruns(late, tmp_path / "s.db")
+    clean = _clean(late, tmp_path / "clean.db")
+    with pytest.raises(BudgetExhausted):
+        _sync(late, tmp_path / "s.db", full=True, request_budget=4)
+
+    resumed = _sync(late, tmp_path / "s.db")  # no --full: the store remembers the unfinished one
+    assert resumed.full and resumed.continued and resumed.changed == len(RERUN) - 1
+    assert "Interrupted full re-check finished" in resumed.sentence()
+    assert snapshot(store) == clean
+
+    late.clear_requests()
+    after = _sync(late, tmp_path / "s.db")  # finished: back to the two-request check
+    assert after.not_modified and not after.full
+    assert [r.status for r in late.requests] == [200, 304]

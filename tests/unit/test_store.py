@@ -41,6 +41,27 @@ def test_given_a_new_path_when_opened_then_schema_is_current_and_wal(tmp_path):
     assert store.scalar("PRAGMA journal_mode") == "wal"
 
 
+def test_given_a_store_of_an_older_release_when_opened_then_it_is_upgraded_keeping_its_rows(
+        tmp_path):
+    from core.schema import MIGRATIONS
+    from core.store import _statements
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    for version, script in enumerate(MIGRATIONS[:-1]):
+        for statement in _statements(script):
+            conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {version + 1}")
+    conn.execute("INSERT INTO repositories (id, full_name) VALUES (1, 'acme/app')")
+    conn.execute("INSERT INTO sync_state (repo_id, status) VALUES (1, 'ok')")
+    conn.commit()
+    conn.close()
+
+    store = Store(path)
+    assert store.schema_version == SCHEMA_VERSION
+    assert store.query("SELECT status, full_pending FROM sync_state")[0][:] == ("ok", 0)
+
+
 def test_given_a_store_from_the_future_when_opened_then_clear_error(tmp_path):
     path = tmp_path / "s.db"
     conn = sqlite3.connect(path)
