@@ -5,7 +5,8 @@ indentation, stack frames, a header above, a few blank lines inside, never acros
 summary or a passing test). Blocks rank by their best line plus the evidence of their other
 lines; a one-line progress mark yields its rank to the later report naming the same test, and of
 close-scoring blocks of one kind the first in the log ranks first. The best block is returned
-whole, runner-ups (within ``ALT_REL`` of it) by their core only.
+whole, runner-ups (within ``ALT_REL`` of it) by their core only, and only when they are another
+kind of evidence or part of the best block's own listing (not a second failure like it far away).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ __all__ = ["Span", "select_spans", "merge_spans", "prefer_first"]
 MAX_GAP = 3  # blank lines a block may hold in a row
 ALT_REL = 0.4  # runner-up blocks must score at least this share of the best block
 RUNNER_UP_GROWTH = 20  # lines a runner-up block may grow to
+SAME_KIND_NEAR = 30  # lines: a block of the best one's kind this close is part of its listing
 ALT_LINES = 20  # and show (whole blocks: a labelled cause is a block, rarely its best line alone)
 
 
@@ -181,9 +183,12 @@ def select_spans(
         s, e = _grow(view, blocks[0].peak - 1, scores, budget)
         blocks[0] = Span(s + 1, e + 1, blocks[0].score, blocks[0].peak)
     top, chosen, used = blocks[0].score, [], 0
+    best_kind = _kind(view, blocks[0])
     for block in blocks:
         if len(chosen) >= max_spans or used >= budget or block.score < ALT_REL * top:
             break
+        if chosen and _repeats_the_best(view, block, blocks[0], best_kind):
+            continue
         if chosen and block.end - block.start + 1 > ALT_LINES:  # runner-ups: their core only
             lo = max(block.start, block.peak - (ALT_LINES - 1) // 2)
             block = Span(lo, min(block.end, lo + ALT_LINES - 1), block.score, block.peak)
@@ -191,6 +196,15 @@ def select_spans(
         chosen.append(Span(block.start, block.start + size - 1, block.score, block.peak))
         used += size
     return merge_spans(chosen)
+
+
+def _repeats_the_best(view: LogView, block: Span, best: Span, best_kind: str) -> bool:
+    """A runner-up of the best block's kind far from it (a second failing test, the summary
+    repeating an error) is no other guess: the runner-ups offer other kinds of evidence, in case
+    the best block is the wrong one. Blocks of that kind close to it (a compiler's list of errors)
+    stay: they are part of the same report."""
+    gap = max(block.start - best.end, best.start - block.end)
+    return gap > SAME_KIND_NEAR and bool(best_kind) and _kind(view, block) == best_kind
 
 
 _NAME = re.compile(r"[A-Za-z_][\w.:]{15,}")  # a test's name: long, no spaces

@@ -402,3 +402,28 @@ def test_progress_lines_of_test_runners_are_edges_not_headings():
     assert LineInfo("?   \tgithub.com/acme/shh/client\t[no test files]").edge
     assert LineInfo("  Discovering: Nancy.Testing.Tests").edge
     assert LineInfo("  Starting:    Nancy.Testing.Tests").edge
+
+
+def test_a_second_failure_like_the_first_far_below_is_no_runner_up_but_a_near_one_is():
+    far_log = "\n".join(
+        FILLER
+        + ["--- FAIL: TestParse (0.01s)", "    parse_test.go:12: got 1, want 2"]  # 401-402
+        + [f"=== RUN   TestStep{i}" for i in range(60)]
+        + ["--- FAIL: TestRender (0.02s)", "    render_test.go:40: got a, want b"]
+        + ["FAIL", "exit status 1"]
+    )
+    result = analyse_log(far_log)
+    assert result.lines[0][0] == 401
+    assert not any(a <= 463 <= b for a, b in result.lines[1:])
+
+    near_log = "\n".join(
+        FILLER
+        + ["[ERROR] /src/main/App.java:[12,5] cannot find symbol",  # line 401
+           "[ERROR]   symbol:   class Widget",
+           "",
+           "[ERROR] /src/main/Other.java:[30,9] cannot find symbol",  # line 404
+           "[ERROR]   symbol:   class Gadget",
+           "[INFO] BUILD FAILURE"]
+    )
+    shown = lines_of(analyse_log(near_log))
+    assert {401, 404} <= shown
