@@ -4,12 +4,14 @@ Speed comes from never walking every line in Python. Candidate lines are found w
 searches over the lowered text (vectorised with numpy over large stretches; an ASCII log is not
 even split into lines: a line is sliced out of the text when asked for), more of them in the window
 that ends where the failing step ends (``The command ... exited with 1``, ``##[error]Process
-completed with exit code 1``, ``BUILD FAILURE``...), and only candidates and the neighbours of
-the best ones are cleaned (ANSI, timestamps) and scored. A candidate's score is
+completed with exit code 1``, the end of the error report under Maven's ``BUILD FAILURE``...),
+and only candidates and the neighbours of the best ones are cleaned (ANSI, timestamps) and
+scored. A candidate's score is
 
     keyword/regex weight  x  section factor (inside the step that failed; the first errors of the
-                          step count a little more)  x  novelty (its template never appears in the
-                          previous green log)
+                          step count a little more; an earlier step, which passed, counts a
+                          quarter)  x  novelty (its template never appears in the previous green
+                          log)
 
 The best lines are grown into blocks and ranked in ``rca_blocks`` (the best block whole,
 runner-ups by their core, at most ``MAX_SPANS``); the last line of output before the failing step
@@ -40,6 +42,8 @@ __all__ = [
 ]
 
 MAX_SPANS = 5
+AFTER_END = 0.35  # a line after the failing step ended (a later step, the summary)
+BEFORE_START = 0.25  # a line of an earlier step (it did not fail the build)
 SHARE_CAP = 0.049  # of the log's lines, all spans together
 MIN_LINES = 1  # a tiny log still shows one line (the 5 % cap wins otherwise)
 ABS_CAP = 150  # never more lines than this
@@ -69,9 +73,25 @@ def _end_marker(view: LogView, head_hits: set[int]) -> int:
     failing |= view.lines_with(P.END_NEEDLES)
     failing |= view.lines_with(P.LAST_NEEDLES, max(0, len(raw) - 300))
     for i in sorted(failing):
-        if P.END.search(view.line(i)):
-            return i
+        line = view.line(i)
+        if P.END.search(line):
+            return _maven_report_end(view, i) if "BUILD FAILURE" in line else i
     return len(view)
+
+
+MAVEN_REPORT = 300  # lines after Maven's BUILD FAILURE searched for the end of its error report
+_MAVEN_LINE = re.compile(r"\[(?:INFO|ERROR|WARNING)\]|\s*$")
+
+
+def _maven_report_end(view: LogView, verdict: int) -> int:
+    """Maven prints its verdict first and the error (goal, compiler errors, help) after it: the
+    failing step ends where that report of ``[INFO]/[ERROR]`` lines ends, not at the verdict."""
+    end = verdict
+    for i in range(verdict + 1, min(len(view), verdict + MAVEN_REPORT)):
+        if not _MAVEN_LINE.match(view.line(i)):
+            break
+        end = i
+    return end
 
 
 _SECTION_NEEDLES = (
@@ -102,9 +122,9 @@ def _section_start(view: LogView, end: int) -> int:
 
 def _position_factor(i: int, start: int, end: int) -> float:
     if i > end:
-        return 0.35
+        return AFTER_END
     if i < start:
-        return 0.5
+        return BEFORE_START
     return 1.0 - 0.1 * (i - start) / max(1, end - start)
 
 

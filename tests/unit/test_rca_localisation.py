@@ -7,6 +7,7 @@ developer would read first, and passing tests or wrapper messages must not win o
 from __future__ import annotations
 
 from agents.rca_blocks import Span, prefer_first
+from agents.rca_lines import locate
 from agents.rca_patterns import base_score
 from agents.rca_view import LogView
 from agents.root_cause import analyse_log
@@ -427,3 +428,38 @@ def test_a_second_failure_like_the_first_far_below_is_no_runner_up_but_a_near_on
     )
     shown = lines_of(analyse_log(near_log))
     assert {401, 404} <= shown
+
+
+def test_an_error_printed_by_an_earlier_step_that_passed_loses_to_the_failing_step():
+    log = "\n".join(
+        ["$ rvm use 2.2.0 --install --binary",
+         "curl: (22) The requested URL returned error: 404 Not Found",  # line 2: a passing step
+         "Required ruby-2.2.0 is not installed - installing."]
+        + FILLER
+        + ["$ bash cibuild.sh",  # line 404: the step that fails
+           "Configuration file: _config.yml",
+           "htmlproofer | Error:  HTML-Proofer found 4 failures!",  # line 406
+           'The command "bash cibuild.sh" exited with 1.']
+    )
+    start, end = first_range(log)
+    assert start <= 406 <= end
+
+
+def test_maven_errors_printed_after_its_build_failure_verdict_belong_to_the_failing_step():
+    log = "\n".join(
+        ["[INFO] Scanning for projects..."]
+        + [f"[INFO] Downloaded from central: https://repo/x/lib{i}/1.0/lib{i}-1.0.jar"
+           for i in range(399)]
+        + ["[WARNING] Could not transfer metadata: connection failed, retrying",  # line 401
+           "[INFO] BUILD FAILURE",  # line 402
+           "[INFO] ------------------------------------------------------------------------",
+           "[INFO] Total time:  12.345 s",
+           "[ERROR] Failed to execute goal org.apache.maven.plugins:maven-compiler-plugin:3.10.1:"
+           "compile (default-compile) on project core: Compilation failure",  # line 405
+           "[ERROR] /src/main/java/App.java:[36,52] cannot access org.example.Widget",
+           "[ERROR] -> [Help 1]",
+           "Finished: FAILURE"]
+    )
+    assert locate(log).end == 406  # 0-based: "[ERROR] -> [Help 1]", the report's last line
+    start, end = first_range(log)
+    assert start <= 406 <= end
