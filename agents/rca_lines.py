@@ -10,8 +10,8 @@ scored. A candidate's score is
 
     keyword/regex weight  x  section factor (inside the step that failed; the first errors of the
                           step count a little more; an earlier step, which passed, counts a
-                          quarter)  x  novelty (its template never appears in the previous green
-                          log)
+                          quarter; a later command that failed too, 0.7)  x  novelty (its
+                          template never appears in the previous green log)
 
 The best lines are grown into blocks and ranked in ``rca_blocks`` (the best block whole,
 runner-ups by their core, at most ``MAX_SPANS``); the last line of output before the failing step
@@ -22,6 +22,7 @@ lines (and ``ABS_CAP`` lines). ``rca_view`` holds the log view and its fast lite
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -43,6 +44,7 @@ __all__ = [
 
 MAX_SPANS = 5
 AFTER_END = 0.35  # a line after the failing step ended (a later step, the summary)
+LATER_FAILING = 0.7  # a line of a command that failed after the first one (Travis runs them all)
 BEFORE_START = 0.25  # a line of an earlier step (it did not fail the build)
 SHARE_CAP = 0.049  # of the log's lines, all spans together
 MIN_LINES = 1  # a tiny log still shows one line (the 5 % cap wins otherwise)
@@ -120,23 +122,48 @@ def _section_start(view: LogView, end: int) -> int:
     return best if best > floor else 0
 
 
-def _position_factor(i: int, start: int, end: int) -> float:
+_LATER_END = re.compile(r"^The command \".*\" (?:exited with [1-9]\d*|failed)")
+MAX_LATER = 4  # later failing commands looked at
+
+
+def _later_failures(view: LogView, end: int) -> list[tuple[int, int]]:
+    """(start, end) of the commands that failed after the first one: Travis runs every command of
+    its ``script`` phase even when one fails, and any of them may hold the cause."""
+    found: list[tuple[int, int]] = []
+    for i in sorted(view.lines_with(P.END_NEEDLES, end + 1)):
+        if len(found) >= MAX_LATER:
+            break
+        if _LATER_END.search(view.line(i)):
+            found.append((max(_section_start(view, i), found[-1][1] if found else end), i))
+    return found
+
+
+def _position_factor(
+    i: int, start: int, end: int, later: Sequence[tuple[int, int]] = ()
+) -> float:
     if i > end:
+        for a, b in later:
+            if a <= i <= b:
+                return LATER_FAILING
         return AFTER_END
     if i < start:
         return BEFORE_START
     return 1.0 - 0.1 * (i - start) / max(1, end - start)
 
 
-def _score_lines(view: LogView, start: int, end: int, head_hits: set[int]) -> dict[int, float]:
+def _score_lines(
+    view: LogView, start: int, end: int, head_hits: set[int], later: Sequence[tuple[int, int]] = ()
+) -> dict[int, float]:
     n = len(view)
-    hi = min(n, end + 200)
+    hi = min(n, max([end + 200] + [b + 20 for _, b in later]))
     found = {i for i in head_hits if end - HEAD_WINDOW <= i < hi}
     found.update(view.lines_with(P.NEEDLES, max(0, end - WINDOW), hi))
     lo, fine_hi = max(0, end - FINE_WINDOW), min(n, end + 20)
     found.update(view.lines_with(P.FINE_NEEDLES, lo, fine_hi))
     shapes = P.FINE_SHAPES.match
     found.update(i for i in range(lo, fine_hi) if shapes(view.line(i)))
+    for a, b in later:
+        found.update(view.lines_with(P.NEEDLES, max(a, b - WINDOW), b))
     cache: dict[str, float] = {}
     scores: dict[int, float] = {}
     ordered = sorted(found)
@@ -148,7 +175,7 @@ def _score_lines(view: LogView, start: int, end: int, head_hits: set[int]) -> di
         if base is None:
             base = cache[line] = P.base_score(line)
         if base > 0:
-            scores[i] = base * _position_factor(i, start, end)
+            scores[i] = base * _position_factor(i, start, end, later)
     return scores
 
 
@@ -199,7 +226,8 @@ def locate(
     head_hits |= view.lines_with_symbols(P.HEAD_SYMBOLS)
     end = _end_marker(view, head_hits)
     start = _section_start(view, end)
-    scores = _score_lines(view, start, end, head_hits)
+    later = _later_failures(view, end)
+    scores = _score_lines(view, start, end, head_hits, later)
     if previous_green is not None:
         _apply_novelty(view, scores, previous_green, end)
     tail = _tail_block(view, end, scores)

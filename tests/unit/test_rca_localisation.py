@@ -463,3 +463,22 @@ def test_maven_errors_printed_after_its_build_failure_verdict_belong_to_the_fail
     assert locate(log).end == 406  # 0-based: "[ERROR] -> [Help 1]", the report's last line
     start, end = first_range(log)
     assert start <= 406 <= end
+
+
+def test_a_later_command_that_failed_too_can_hold_the_cause():
+    """Travis runs every script command even after one failed; the first failure's section is not
+    the only place a cause can be."""
+    log = "\n".join(
+        FILLER[:200]
+        + ["$ make links",
+           "ERROR: Detected 1 broken links.",
+           'The command "make links" exited with 1.',  # line 203: the first failing command
+           "$ make build"]
+        + FILLER[:200]
+        + ["error: 3 warnings treated as errors",  # line 405: a stronger cue, in a later command
+           "make: *** [build] Error 1",
+           'The command "make build" exited with 2.',
+           "Done. Your build exited with 1."]
+    )
+    ranges = analyse_log(log).lines
+    assert ranges[0][0] <= 405 <= ranges[0][1]
