@@ -63,6 +63,8 @@ def _grow(view: LogView, peak: int, scores: dict[int, float], limit: int) -> tup
             gap > 1 and (info.cont or (shape and info.shape == shape))
         ):
             end, gap = i, 0
+        elif (closing := _captured_end(view, i, start + 4 * limit)) is not None:
+            end, gap, i = closing, 0, closing
         elif (caret := _caret_below(view, i)) is not None:
             end, gap, i = caret, 0, caret
         else:
@@ -137,6 +139,22 @@ def _traceback_above(view: LogView, start: int, floor: int) -> int:
     if i >= 2 and P.SEPARATOR.match(view.line(i - 1)) and _TEST_VERDICT.match(view.line(i - 2)):
         return i - 2
     return i
+
+
+_CAPTURED = re.compile(r"-+ ?>> (begin|end) captured (\w+) <<")
+
+
+def _captured_end(view: LogView, i: int, limit: int) -> int | None:
+    """nose's ``>> begin captured stdout <<`` under a failing test: the output the test printed
+    (often with the real error) belongs to the failure, up to its ``>> end captured ... <<``."""
+    match = _CAPTURED.match(view.line(i))
+    if match is None or match.group(1) != "begin":
+        return None
+    for j in range(i + 1, min(len(view), limit)):
+        closing = _CAPTURED.match(view.line(j))
+        if closing is not None and closing.group(1) == "end":
+            return j
+    return None
 
 
 HEADER_REACH = 12  # lines above a block searched for the header of its section

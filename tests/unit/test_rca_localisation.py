@@ -482,3 +482,28 @@ def test_a_later_command_that_failed_too_can_hold_the_cause():
     )
     ranges = analyse_log(log).lines
     assert ranges[0][0] <= 405 <= ranges[0][1]
+
+
+def test_the_output_nose_captured_under_a_failing_test_belongs_to_its_failure():
+    log = "\n".join(
+        FILLER
+        + ["FAIL: tests.test_batch.test_batch_represent",  # line 401
+           "-" * 70,
+           "Traceback (most recent call last):",
+           '  File "/src/tests/test_batch.py", line 50, in test_batch_represent',
+           "    assert p.returncode == 0",
+           "AssertionError: ",
+           "-------------------- >> begin captured stdout << ---------------------",
+           "",
+           "Traceback (most recent call last):",
+           '  File "/src/util/align-dlib.py", line 18, in <module>',
+           "    import cv2",
+           "ImportError: No module named 'cv2'",
+           "",
+           "--------------------- >> end captured stdout << ----------------------",  # line 414
+           "",
+           "Ran 12 tests in 3.2s",
+           "FAILED (failures=1)",
+           'The command "nosetests -v" exited with 1.']
+    )
+    assert first_range(log) == (401, 414)
