@@ -178,7 +178,9 @@ BOILER = R(
     r"|\[INFO\] (?:-{5,}|BUILD|Total time|Finished at|Reactor Summary)|Cleaning up orphan processes"
     r"|\[INFO\] *$|\[ERROR\] *$|\[ERROR\] -> \[Help|npm ERR! *$"
     r"|make(?:\[\d+\])?: (?:Entering|Leaving) directory"
-    r"|  (?:Discovering|Discovered|Starting): +\S+$)"  # the xUnit console runner's progress
+    r"|  (?:Discovering|Discovered|Starting): +\S+$"  # the xUnit console runner's progress
+    r"|\s*Use --trace for backtrace|\(See full trace by running task with --trace\)"  # hints
+    r"|\S+:\d+: recipe for target .* failed$)"  # make's wrapper under the real error
 )
 SEPARATOR = R(r"\s*(?:[-=_*#~+.]\s*){6,}$|\s*(?:-\s){4,}|\s*[═─━]{6,}")
 SUMMARY = R(

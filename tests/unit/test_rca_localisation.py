@@ -507,3 +507,19 @@ def test_the_output_nose_captured_under_a_failing_test_belongs_to_its_failure():
            'The command "nosetests -v" exited with 1.']
     )
     assert first_range(log) == (401, 414)
+
+
+def test_hints_on_getting_more_output_and_makes_wrapper_end_a_block():
+    from agents.rca_patterns import LineInfo
+
+    assert LineInfo("  Use --trace for backtrace.").edge
+    assert LineInfo("(See full trace by running task with --trace)").edge
+    assert LineInfo("erlang.mk:5360: recipe for target 'ebin/rabbit.app' failed").edge
+    log = "\n".join(
+        FILLER
+        + ["Error: Undefined variable: \"$radius\".",  # line 401
+           "        on line 7 of bulma.sass",
+           "  Use --trace for backtrace.",
+           'The command "npm run build" exited with 1.']
+    )
+    assert first_range(log) == (401, 402)
