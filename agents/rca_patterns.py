@@ -180,7 +180,8 @@ BOILER = R(
     r"|make(?:\[\d+\])?: (?:Entering|Leaving) directory"
     r"|  (?:Discovering|Discovered|Starting): +\S+$"  # the xUnit console runner's progress
     r"|\s*Use --trace for backtrace|\(See full trace by running task with --trace\)"  # hints
-    r"|\S+:\d+: recipe for target .* failed$)"  # make's wrapper under the real error
+    r"|\S+:\d+: recipe for target .* failed$"  # make's wrapper under the real error
+    r"|\s*Building \[[=> ]*\] \d+/\d+)"  # cargo's progress bar
 )
 SEPARATOR = R(r"\s*(?:[-=_*#~+.]\s*){6,}$|\s*(?:-\s){4,}|\s*[═─━]{6,}")
 SUMMARY = R(

@@ -515,6 +515,7 @@ def test_hints_on_getting_more_output_and_makes_wrapper_end_a_block():
     assert LineInfo("  Use --trace for backtrace.").edge
     assert LineInfo("(See full trace by running task with --trace)").edge
     assert LineInfo("erlang.mk:5360: recipe for target 'ebin/rabbit.app' failed").edge
+    assert LineInfo("    Building [=====>                ] 12/89").edge  # cargo's progress bar
     log = "\n".join(
         FILLER
         + ["Error: Undefined variable: \"$radius\".",  # line 401
