@@ -141,7 +141,7 @@ def _traceback_above(view: LogView, start: int, floor: int) -> int:
     return i
 
 
-_CAPTURED = re.compile(r"-+ ?>> (begin|end) captured (\w+) <<")
+_CAPTURED = re.compile(r"-+ ?>> (begin|end) captured \w+ <<")
 
 
 def _captured_end(view: LogView, i: int, limit: int) -> int | None:

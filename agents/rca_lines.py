@@ -63,16 +63,16 @@ _FAIL_ENDS = re.compile(
 )
 
 
-def _end_marker(view: LogView, head_hits: set[int]) -> int:
+def _end_marker(view: LogView, head_hits: set[int], exits: set[int]) -> int:
     """0-based index of the first line that ends the failing step (``len(view)`` if none: the step
     then ends with the log, its last line included).
 
-    ``head_hits`` (lines holding the head needles, "fail" among them) are reused so that only the
-    end needles without "fail" cost a pass over the text.
+    ``head_hits`` (lines holding the head needles, "fail" among them) and ``exits`` (lines holding
+    "exited with ") are reused: only the needles of the log's last lines cost another search.
     """
     raw = view.raw
     failing = {i for i in head_hits if _FAIL_ENDS.search(raw[i])}
-    failing |= view.lines_with(P.END_NEEDLES)
+    failing |= exits
     failing |= view.lines_with(P.LAST_NEEDLES, max(0, len(raw) - 300))
     for i in sorted(failing):
         line = view.line(i)
@@ -122,18 +122,17 @@ def _section_start(view: LogView, end: int) -> int:
     return best if best > floor else 0
 
 
-_LATER_END = re.compile(r"^The command \".*\" (?:exited with [1-9]\d*|failed)")
 MAX_LATER = 4  # later failing commands looked at
 
 
-def _later_failures(view: LogView, end: int) -> list[tuple[int, int]]:
+def _later_failures(view: LogView, end: int, exits: set[int]) -> list[tuple[int, int]]:
     """(start, end) of the commands that failed after the first one: Travis runs every command of
     its ``script`` phase even when one fails, and any of them may hold the cause."""
     found: list[tuple[int, int]] = []
-    for i in sorted(view.lines_with(P.END_NEEDLES, end + 1)):
+    for i in sorted(i for i in exits if i > end):
         if len(found) >= MAX_LATER:
             break
-        if _LATER_END.search(view.line(i)):
+        if P.COMMAND_FAILED.match(view.line(i)):
             found.append((max(_section_start(view, i), found[-1][1] if found else end), i))
     return found
 
@@ -224,9 +223,10 @@ def locate(
     n = len(view)
     head_hits = view.lines_with(P.HEAD_NEEDLES)
     head_hits |= view.lines_with_symbols(P.HEAD_SYMBOLS)
-    end = _end_marker(view, head_hits)
+    exits = view.lines_with(P.END_NEEDLES)
+    end = _end_marker(view, head_hits, exits)
     start = _section_start(view, end)
-    later = _later_failures(view, end)
+    later = _later_failures(view, end, exits)
     scores = _score_lines(view, start, end, head_hits, later)
     if previous_green is not None:
         _apply_novelty(view, scores, previous_green, end)

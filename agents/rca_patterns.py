@@ -84,8 +84,9 @@ FINE_SHAPES = re.compile(
 # ("exit code N" follows "##[error]", a head hit: only "exited with N" needs a pass of its own)
 END_NEEDLES = (b"exited with ",)
 LAST_NEEDLES = (b"cancel", b"exceeded the maximum", b"no output has been")  # in the last lines only
+COMMAND_FAILED = re.compile(r"The command \".*\" (?:exited with [1-9]\d*|failed)")  # Travis
 END = re.compile(
-    r"^The command \".*\" (?:exited with [1-9]\d*|failed)|\" exited with [1-9]\d*\.$"
+    rf"^{COMMAND_FAILED.pattern}|\" exited with [1-9]\d*\.$"
     r"|^Done\. Your build exited with [1-9]|##\[error\]Process completed with exit code [1-9]"
     r"|##\[error\]The operation was cancel|\bBUILD FAILURE\b|^Finished: FAILURE|marked build as "
     r"failure"
