@@ -299,7 +299,7 @@ def _cue_weight(line: str, low: str) -> float:
     return score
 
 
-_SNAKE_NAME = R(r"\b[A-Z0-9]+(?:_[A-Z0-9]+)+\b")
+_CONSTANT_NAME = R(r"\b[A-Z0-9]+(?:_[A-Z0-9]+)+\b")
 
 
 @lru_cache(maxsize=1 << 14)  # CI logs repeat their lines from run to run (and within a run)
@@ -308,9 +308,9 @@ def _base_score(line: str) -> float:
     score = _cue_weight(line, low)
     if not score or is_noise(line, low):
         return 0.0
-    if "_" in line and _SNAKE_NAME.search(line):
-        # a cue word inside a name ("TRAVIS_ALLOW_FAILURE", "error_reporting") is no cue
-        bare = _SNAKE_NAME.sub(" ", line)
+    if "_" in line and _CONSTANT_NAME.search(line):
+        # a cue word inside a constant's name ("TRAVIS_ALLOW_FAILURE", "EXIT_FAILURE") is no cue
+        bare = _CONSTANT_NAME.sub(" ", line)
         if not _cue_weight(bare, bare.lower()):
             return 0.0
     score = min(score, 10.0)
