@@ -3,7 +3,8 @@
 ``python -m core.worker consume QUEUE`` uses this so a user can watch the stream end to end,
 and the integration tests use it to prove nothing was lost. Messages are deleted only after the
 callback has them (at-least-once), and the parts of a split message only once all of them have
-arrived, so a consumer stopped half-way loses nothing: the rest becomes visible again.
+arrived, so a consumer stopped half-way loses nothing: the parts it holds are handed back
+(made visible again at once), and anything else becomes visible after its timeout.
 """
 
 from __future__ import annotations
@@ -51,6 +52,10 @@ class _Parts:
             return None
         del self.waiting[key]
         return join_parts(p for p, _ in bucket.values()), [r for _, r in bucket.values()]
+
+    def receipts(self) -> list[str]:
+        """Receipts of every part still waiting for a sibling."""
+        return [r for bucket in self.waiting.values() for _, r in bucket.values()]
 
 
 def _open(message: Received, parts: _Parts) -> tuple[Delivery | None, list[str]]:
@@ -105,4 +110,7 @@ def consume(sqs: SqsAdapter, queue: str, on_message: Callable[[Delivery], None],
             seen.add(message_id)
             report.message_ids.append(message_id)
         sqs.delete(queue, done)
+    held = parts.receipts()
+    if held:  # a message still missing parts: hand its parts to the next consumer now
+        sqs.release(queue, held)
     return report

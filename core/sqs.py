@@ -248,6 +248,18 @@ class SqsAdapter:
                 self.client.delete_message_batch(QueueUrl=url, Entries=[
                     {"Id": str(i), "ReceiptHandle": r} for i, r in enumerate(chunk)])
 
+    def release(self, name: str, receipts: Sequence[str]) -> None:
+        """Make received messages visible again now rather than after their visibility
+        timeout (a consumer stopping with parts it cannot use yet hands them back).
+        :calls: ``ChangeMessageVisibilityBatch`` (10 receipts per request)."""
+        url = self.queue_url(name, create=False)
+        for start in range(0, len(receipts), MAX_BATCH_ENTRIES):
+            chunk = receipts[start:start + MAX_BATCH_ENTRIES]
+            with _translated("ChangeMessageVisibilityBatch", name):
+                self.client.change_message_visibility_batch(QueueUrl=url, Entries=[
+                    {"Id": str(i), "ReceiptHandle": r, "VisibilityTimeout": 0}
+                    for i, r in enumerate(chunk)])
+
     def purge(self, name: str) -> None:
         """Drop every message of the queue. :calls: ``PurgeQueue``."""
         url = self.queue_url(name, create=False)

@@ -14,9 +14,10 @@ import time
 import boto3
 import pytest
 
+from core.consumer import consume
 from core.errors import PublishError
 from core.local_sqs import start_local_sqs, stop_local_sqs, trim_queue
-from core.messages import enqueue, make_message
+from core.messages import enqueue, make_message, split_body
 from core.outbox import stats
 from core.sqs import SqsAdapter, SqsUnavailable, make_client
 from core.worker import Worker
@@ -226,3 +227,25 @@ def test_without_aws_configuration_nothing_probes_instance_metadata(tmp_path, mo
     local = make_client(settings_for("http://127.0.0.1:9", tmp_path / "s.db"))
     assert local._request_signer._credentials.access_key == "testing"
 
+
+
+def test_a_consumer_stopping_half_way_through_a_split_message_hands_its_parts_back(sqs_url,
+                                                                                   tmp_path):
+    settings = settings_for(sqs_url, tmp_path / "unused.db")
+    message = analysis_messages()[0]  # the 600 kB log: several parts
+    parts = split_body(message.body, 256 * 1024)
+    client = boto3.client("sqs", endpoint_url=sqs_url, region_name="us-east-1")
+    url = client.create_queue(QueueName=settings.queues["logs"])["QueueUrl"]
+    client.send_message(QueueUrl=url, MessageBody=parts[0])  # the rest is not published yet
+
+    first = consume(SqsAdapter(settings), settings.queues["logs"], lambda _d: None,
+                    wait_s=0, idle_polls=1, visibility_s=300)
+    for part in parts[1:]:
+        client.send_message(QueueUrl=url, MessageBody=part)
+    got: list = []
+    consume(SqsAdapter(settings), settings.queues["logs"], got.append, wait_s=0, idle_polls=1,
+            visibility_s=300)
+
+    assert first.received == 1 and first.delivered == 0
+    assert [d.envelope["message_id"] for d in got] == [message.message_id]  # not 300 s later
+    assert got[0].parts == len(parts) and got[0].error is None
