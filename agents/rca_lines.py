@@ -15,8 +15,10 @@ scored. A candidate's score is
 
 The best lines are grown into blocks and ranked in ``rca_blocks`` (the best block whole,
 runner-ups by their core, at most ``MAX_SPANS``); the last line of output before the failing step
-ended is always one of the guesses. All spans together hold at most ``SHARE_CAP`` of the log's
-lines (and ``ABS_CAP`` lines). ``rca_view`` holds the log view and its fast literal searches.
+ended is one of the guesses unless the best block outscores it ``1 / TAIL_REL`` times (a strong,
+cued report needs no uncued line beside it; a weak one does). All spans together hold at most
+``SHARE_CAP`` of the log's lines (and ``ABS_CAP`` lines). ``rca_view`` holds the log view and
+its fast literal searches.
 """
 
 from __future__ import annotations
@@ -49,6 +51,7 @@ BEFORE_START = 0.25  # a line of an earlier step (it did not fail the build)
 SHARE_CAP = 0.049  # of the log's lines, all spans together
 MIN_LINES = 1  # a tiny log still shows one line (the 5 % cap wins otherwise)
 ABS_CAP = 150  # never more lines than this
+TAIL_REL = 0.25  # the step's last line is a guess when it scores this share of the best block
 MAX_CANDIDATES = 800  # scored lines near the end of the failing step (the last ones win)
 MAX_FAR = 300  # and before that window
 WINDOW = 300  # lines before the end of the failing step searched for more words
@@ -240,9 +243,10 @@ def locate(
     reserve = 1 if cued_tail and budget > 1 else 0
     spans = select_spans(view, scores, min(budget, n) - reserve, max_spans)
     if tail is not None and spans and not any(s.start <= tail[1] + 1 <= s.end for s in spans):
-        # the last words of the failing step are always worth one of the ranked guesses
+        # the last words of the failing step are worth one of the ranked guesses, unless the best
+        # block is far stronger evidence than they are
         used = sum(s.end - s.start + 1 for s in spans)
-        if used < budget:
+        if used < budget and scores.get(tail[1], 1.0) >= TAIL_REL * spans[0].score:
             guess = Span(tail[1] + 1, tail[1] + 1, scores.get(tail[1], 1.0), tail[1] + 1)
             spans = merge_spans((spans if len(spans) < max_spans else spans[:-1]) + [guess])
     return Located(spans, view, scores, end, head_hits)

@@ -524,3 +524,24 @@ def test_hints_on_getting_more_output_and_makes_wrapper_end_a_block():
            'The command "npm run build" exited with 1.']
     )
     assert first_range(log) == (401, 402)
+
+
+def _step_ending_with(report: list[str], tail: str) -> str:
+    """A Travis step: the report, then (out of the report's block) the step's last line."""
+    gap, verdict = ["", "", "", ""], 'The command "make" exited with 2.'
+    return "\n".join(FILLER + ["$ make"] + report + gap + [tail, verdict])
+
+
+def test_the_step_s_last_line_is_a_guess_beside_a_weak_report():
+    log = _step_ending_with(["warning: something looks wrong in module 3"], "see the notes above")
+    tail_line = len(FILLER) + 7
+    assert tail_line in lines_of(analyse_log(log))
+
+
+def test_a_strong_report_spends_no_line_on_the_step_s_uncued_last_words():
+    report = ["src/parser.c:41:5: error: 'token' undeclared (first use in this function)",
+              "   41 |     token = next();", "      |     ^~~~~"]
+    log = _step_ending_with(report, "make: leaving the build of 12 targets")
+    result = analyse_log(log)
+    assert result.lines[0][0] == len(FILLER) + 2  # the compiler's diagnostic first
+    assert len(FILLER) + 9 not in lines_of(result)  # and not the uncued tail line
