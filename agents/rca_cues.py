@@ -52,12 +52,15 @@ CUES: tuple[Cue, ...] = (
     Cue(2.5, exact=("E   ", "E  ")),
     # eslint / stylelint (stylish): "  28:14  error  message  rule-name" under a file path
     Cue(1.5, ("error", "✖"), R(r"^\s+\d+:\d+\s+(?:error|✖)\s")),
-    # compiler diagnostics: file:12:3: error, File.java:[12,3]
+    # compiler diagnostics: file:12:3: error, File.java:[12,3], xcpretty's "❌  file:12:3: message"
     Cue(
         2.5,
-        ("error", ":["),
-        R(r"^\S+?:\d+(?::\d+)?:?\s*(?:fatal )?(?:error|Error)|\.\w+:\[\d+,\d+\]"),
+        ("error", ":[", "❌"),
+        R(r"^\S+?:\d+(?::\d+)?:?\s*(?:fatal )?(?:error|Error)|\.\w+:\[\d+,\d+\]"
+          r"|^\s*❌\s+\S+?:\d+:\d+: \S"),
     ),
+    # a linter's finding, compact form (standard, eslint): "a.js:12:5: Missing semicolon. (semi)"
+    Cue(2.5, (")",), R(r"^\s*[^\s:]+\.\w+:\d+(?::\d+)?:? \S.* \((?:[\w@-]+/)?[a-z][\w-]*\)$")),
     Cue(2.5, exact=("Error:", "Exception:", "Exception in thread", "Caused by:", "Error\n")),
     Cue(2.5, exact=("FAIL", "<<< ERROR!", "Failed test", "Tests in error")),
     Cue(

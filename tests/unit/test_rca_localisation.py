@@ -545,3 +545,53 @@ def test_a_strong_report_spends_no_line_on_the_step_s_uncued_last_words():
     result = analyse_log(log)
     assert result.lines[0][0] == len(FILLER) + 2  # the compiler's diagnostic first
     assert len(FILLER) + 9 not in lines_of(result)  # and not the uncued tail line
+
+
+def test_xcpretty_s_compiler_diagnostic_is_among_the_guesses_above_xcodebuild_s_recap():
+    """xcpretty prints a compiler error as ``❌  file:line:col: message`` (no "error:"), and
+    xcodebuild repeats the bare message under "Testing failed:" with more error words around it."""
+    diagnostic = [
+        "❌  /Users/travis/build/app/Tests/ActionSpec.swift:47:19: 'value' is inaccessible due to "
+        "'internal' protection level",  # line 401
+        "",
+        "                        expect(result?.value) == 1",
+        "                                       ^",
+    ]
+    unloadable = "Failed to load the test bundle. (Underlying error: it couldn't be loaded)"
+    recap = [
+        "** TEST BUILD FAILED **", "", "The following build commands failed:",
+        "\tCompileSwift normal x86_64", "(1 failure)", "", "Testing failed:",
+        "\t'value' is inaccessible due to 'internal' protection level",
+        "\tAppTests:", f"\t\txctest (3508) encountered an error ({unloadable})",
+        "\tMapTests:", f"\t\txctest (3509) encountered an error ({unloadable})",
+        "", "** TEST EXECUTE FAILED **", 'The command "xcodebuild test" exited with 65.',
+    ]
+    result = analyse_log("\n".join(FILLER + diagnostic + [""] * 20 + recap))
+    assert any(a <= 401 <= b for a, b in result.lines[:3])
+
+
+def test_a_linter_s_compact_finding_outranks_an_upload_error_after_the_failing_step():
+    """standard/eslint print ``file:line message (rule)``: no error word, yet it is the failure;
+    Travis' artifact upload after the failed command complains louder but changed nothing."""
+    log = "\n".join(
+        FILLER
+        + [
+            "$ script/lint && script/build",
+            "src/grammar-registry.js:639 Insert `;` (prettier/prettier)",  # line 402
+            "travis_time:end:0a958dd8:start=1560378109316882521,finish=1560378132937327003",
+            'The command "script/lint && script/build" exited with 1.',
+            "",
+            "Uploading Artifacts",
+            "travis_fold:start:artifacts.setup",
+            "artifacts version v0.7.9-3-geef78ca revision=eef78ca2da49a8783a32d4293c24b7025b52b097",
+            "travis_fold:end:artifacts.setup",
+            "$ artifacts upload",
+            "INFO: uploading with settings",
+            "",
+            "ERROR: failed to upload: /home/travis/build/app/out/app.rpm",
+            "  err: open /home/travis/build/app/out/app.rpm: no such file or directory",
+            "",
+            "Done. Your build exited with 1.",
+        ]
+    )
+    assert first_range(log) == (402, 402)
