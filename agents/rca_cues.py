@@ -36,6 +36,7 @@ CUES: tuple[Cue, ...] = (
             "panic:",
             "Segmentation fault",
             "core dumped",
+            "CMake Error",
         ),
     ),
     # Erlang common_test: "suite:case failed on line 593" (its "Reason:" line follows)

@@ -21,7 +21,7 @@ __all__ = ["Cue", "CUES", "LineInfo", "base_score", "clean_one"]
 LINE_CAP = 300  # characters of a line that are scored
 
 # Few, frequent stems searched over the whole text (each costs one pass over it) ...
-HEAD_NEEDLES = (b"err", b"fail", b"[-] ")
+HEAD_NEEDLES = (b"err", b"fail", b"[-] ", b"dubious")
 HEAD_SYMBOLS = tuple(s.encode() for s in ("✖", "❌", "✗", "✘"))  # only in logs that are not ASCII
 # ... more of them in a window that ends where the failing step ends ...
 NEEDLES = (

@@ -595,3 +595,38 @@ def test_a_linter_s_compact_finding_outranks_an_upload_error_after_the_failing_s
         ]
     )
     assert first_range(log) == (402, 402)
+
+
+def test_prove_s_dubious_test_is_found_thousands_of_lines_above_its_summary():
+    """The TAP harness (prove) reports a failing script where it ran, long before its summary."""
+    passing = [f"[12:45:{i % 60:02d}] t{1000 + i}-feature.sh ................... ok"
+               for i in range(3000)]
+    log = "\n".join(
+        FILLER
+        + ["$ make test",
+           "[12:45:05] t9502-parse-output.sh ............ Dubious, test returned 1 (wstat 256)",
+           "Failed 1/13 subtests "]  # lines 402-403
+        + passing
+        + ["", "Test Summary Report", "-------------------",
+           "t9502-parse-output.sh       (Wstat: 256 Tests: 13 Failed: 1)", "  Failed test:  13",
+           "Files=900, Tests=20000, 400 wallclock secs", "Result: FAIL",
+           "make: *** [prove] Error 1", 'The command "make test" exited with 2.']
+    )
+    assert first_range(log)[0] == 402
+
+
+def test_a_cmake_error_outranks_cmake_s_status_about_an_optional_package():
+    log = "\n".join(
+        FILLER
+        + ["$ cmake ..",
+           "CMake Error at /usr/share/cmake-3.2/Modules/FindBoost.cmake:1201 (message):",  # 402
+           "  Unable to find the requested Boost libraries.", "",
+           "  Boost version: 1.54.0", "",
+           "Call Stack (most recent call first):", "  CMakeLists.txt:45 (include)", "",
+           "-- Looking for pthread_create - not found", "-- Found Threads: TRUE",
+           "-- Could NOT find Doxygen (missing:  DOXYGEN_EXECUTABLE) ",
+           "-- Configuring incomplete, errors occurred!",
+           'The command "cmake .." exited with 1.']
+    )
+    result = analyse_log(log)
+    assert result.lines[0][0] == 402 and "Boost" in result.summary
