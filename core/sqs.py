@@ -16,7 +16,7 @@ worker should do about it:
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -241,24 +241,26 @@ class SqsAdapter:
 
     def delete(self, name: str, receipts: Sequence[str]) -> None:
         """:calls: ``DeleteMessageBatch`` (10 receipts per request)."""
-        url = self.queue_url(name, create=False)
-        for start in range(0, len(receipts), MAX_BATCH_ENTRIES):
-            chunk = receipts[start:start + MAX_BATCH_ENTRIES]
-            with _translated("DeleteMessageBatch", name):
-                self.client.delete_message_batch(QueueUrl=url, Entries=[
-                    {"Id": str(i), "ReceiptHandle": r} for i, r in enumerate(chunk)])
+        self._per_receipt_batches(name, receipts, "DeleteMessageBatch",
+                                  self.client.delete_message_batch)
 
     def release(self, name: str, receipts: Sequence[str]) -> None:
         """Make received messages visible again now rather than after their visibility
         timeout (a consumer stopping with parts it cannot use yet hands them back).
         :calls: ``ChangeMessageVisibilityBatch`` (10 receipts per request)."""
+        self._per_receipt_batches(name, receipts, "ChangeMessageVisibilityBatch",
+                                  self.client.change_message_visibility_batch,
+                                  VisibilityTimeout=0)
+
+    def _per_receipt_batches(self, name: str, receipts: Sequence[str], operation: str,
+                             call: Callable[..., Any], **per_entry: Any) -> None:
+        """Send ``receipts`` to a batch ``call`` in requests of at most 10 entries."""
         url = self.queue_url(name, create=False)
         for start in range(0, len(receipts), MAX_BATCH_ENTRIES):
             chunk = receipts[start:start + MAX_BATCH_ENTRIES]
-            with _translated("ChangeMessageVisibilityBatch", name):
-                self.client.change_message_visibility_batch(QueueUrl=url, Entries=[
-                    {"Id": str(i), "ReceiptHandle": r, "VisibilityTimeout": 0}
-                    for i, r in enumerate(chunk)])
+            with _translated(operation, name):
+                call(QueueUrl=url, Entries=[{"Id": str(i), "ReceiptHandle": r, **per_entry}
+                                            for i, r in enumerate(chunk)])
 
     def purge(self, name: str) -> None:
         """Drop every message of the queue. :calls: ``PurgeQueue``."""
