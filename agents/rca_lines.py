@@ -246,8 +246,9 @@ def locate(
         # the last words of the failing step are worth one of the ranked guesses, unless the best
         # block is far stronger evidence than they are
         used = sum(s.end - s.start + 1 for s in spans)
-        if used < budget and scores.get(tail[1], 1.0) >= TAIL_REL * spans[0].score:
-            guess = Span(tail[1] + 1, tail[1] + 1, scores.get(tail[1], 1.0), tail[1] + 1)
+        tail_score = scores[tail[1]]  # set above: at least 1.0
+        if used < budget and tail_score >= TAIL_REL * spans[0].score:
+            guess = Span(tail[1] + 1, tail[1] + 1, tail_score, tail[1] + 1)
             spans = merge_spans((spans if len(spans) < max_spans else spans[:-1]) + [guess])
     return Located(spans, view, scores, end, head_hits)
 

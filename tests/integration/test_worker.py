@@ -228,7 +228,6 @@ def test_without_aws_configuration_nothing_probes_instance_metadata(tmp_path, mo
     assert local._request_signer._credentials.access_key == "testing"
 
 
-
 def test_a_consumer_stopping_half_way_through_a_split_message_hands_its_parts_back(sqs_url,
                                                                                    tmp_path):
     settings = settings_for(sqs_url, tmp_path / "unused.db")
