@@ -1,7 +1,7 @@
 """CI Medic: the Streamlit entry point. Page config, navigation and the shared sidebar only.
 
 The shell (page config, workspace, first sync, sidebar) and the list of pages live in
-pages/_support.py, because a page sometimes runs without this file (see
+pages/_shell.py, because a page sometimes runs without this file (see
 ``current_workspace`` there) and must be able to draw the same shell.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from pages._support import app_shell, page_sections
+from pages._shell import app_shell, page_sections
 
 app_shell()
 st.navigation(page_sections()).run()

@@ -16,9 +16,10 @@ from core.config import Settings
 from core.progress import Progress, no_progress
 
 if TYPE_CHECKING:
-    from core.store import Store
+    from core.store.db import Store
 
 __all__ = ["Agent", "AgentContext", "AgentResult", "Progress", "no_progress"]
+
 
 @dataclass
 class AgentContext:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from agents.base import Agent
-from agents.log_ingester import LogIngester
-from agents.pipeline_monitor import PipelineMonitor
-from agents.root_cause_agent import RootCauseAgent
+from agents.log_ingester.agent import LogIngester
+from agents.pipeline_monitor.agent import PipelineMonitor
+from agents.root_cause.agent import RootCauseAgent
 
 __all__ = ["all_agents", "get_agent"]
 

@@ -27,7 +27,7 @@ TARGET_S = 2.0
 
 def prepare(home: Path) -> None:
     """Generate (if needed) and sync the full demo, outside the timed part."""
-    from core.actions import first_sync
+    from agents.actions import first_sync
     from core.workspace import open_workspace
 
     started = time.perf_counter()

@@ -1,4 +1,5 @@
-"""Root-cause analysis bench: how right and how fast ``agents.root_cause`` is on real labelled logs.
+"""Root-cause analysis bench: how right and how fast ``agents.root_cause.analysis`` is on real
+labelled logs.
 
 Usage::
 
@@ -63,8 +64,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from agents.rca_classify import default_classifier  # noqa: E402
-from agents.root_cause import RootCause, analyse_log  # noqa: E402
+from agents.root_cause.analysis import RootCause, analyse_log  # noqa: E402
+from agents.root_cause.classify import default_classifier  # noqa: E402
 
 BUMP_MAP = {
     "COMPILATION_FAILURE": "compilation",
@@ -306,7 +307,7 @@ def memory_check(shared_rca: Path, target_mb: float = 100.0) -> dict:
         if total >= target_mb * 1e6:
             break
     code = (
-        "import sys; from agents.root_cause import rca_main; "
+        "import sys; from agents.root_cause.analysis import rca_main; "
         "files=open(sys.argv[1]).read().split('\\n'); "
         "import resource; rc=rca_main([*files, '--json']); "
         "sys.stderr.write('RSS %d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"

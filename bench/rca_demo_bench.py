@@ -4,7 +4,8 @@ Usage::
 
     python bench/rca_demo_bench.py [--seed 101] [--train-seed 202] [--runs 600] [--days 25]
 
-The demo (``core.demo.generate_demo``) is generated into a temporary folder with a fixed end date,
+The demo (``core.sandbox.demo.generator.generate_demo``) is generated into a temporary folder with
+a fixed end date,
 so the figures are reproducible. Every job in ``truth.json``'s ``root_causes`` is analysed with
 ``previous_green`` = the log of the last successful job of the same name that started before it
 (when the dump holds one). Printed: class accuracy, macro-F1 over the true classes, confusion
@@ -34,9 +35,9 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from agents.rca_classify import FailureClassifier, default_classifier  # noqa: E402
-from agents.rca_corpus import CORPUS  # noqa: E402
-from agents.root_cause import RootCause, analyse_log  # noqa: E402
+from agents.root_cause.analysis import RootCause, analyse_log  # noqa: E402
+from agents.root_cause.classify import FailureClassifier, default_classifier  # noqa: E402
+from agents.root_cause.corpus import CORPUS  # noqa: E402
 from bench.rca_bench import (  # noqa: E402
     classification_report,
     line_set,
@@ -44,7 +45,7 @@ from bench.rca_bench import (  # noqa: E402
     print_classes,
     score_lines,
 )
-from core.demo import generate_demo  # noqa: E402
+from core.sandbox.demo.generator import generate_demo  # noqa: E402
 
 END = datetime(2025, 6, 1, tzinfo=UTC)
 

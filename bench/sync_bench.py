@@ -20,13 +20,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from agents.pipeline_monitor import sync_repository  # noqa: E402
+from agents.pipeline_monitor.agent import sync_repository  # noqa: E402
 from core.config import Settings  # noqa: E402
-from core.demo import DEMO_REPO, generate_demo  # noqa: E402
-from core.dump import Dump  # noqa: E402
-from core.emulator import Emulator  # noqa: E402
-from core.github_source import GitHubSource  # noqa: E402
-from core.store import Store  # noqa: E402
+from core.dump.files import Dump  # noqa: E402
+from core.github.source import GitHubSource  # noqa: E402
+from core.sandbox.demo.generator import DEMO_REPO, generate_demo  # noqa: E402
+from core.sandbox.emulator.server import Emulator  # noqa: E402
+from core.store.db import Store  # noqa: E402
 
 
 def issue_bound(dump: Dump) -> tuple[int, int]:
@@ -38,11 +38,13 @@ def issue_bound(dump: Dump) -> tuple[int, int]:
 
 
 def timed_sync(emulator: Emulator, db: Path) -> tuple[int, float, str]:
-    settings = Settings().with_(github_base_url=emulator.base_url, github_token="bench",
-                                db_path=str(db))
+    settings = Settings().with_(
+        github_base_url=emulator.base_url, github_token="bench", db_path=str(db)
+    )
     started = time.perf_counter()
-    report = sync_repository(Store(db), GitHubSource(settings), DEMO_REPO,
-                             history=timedelta(days=3650))
+    report = sync_repository(
+        Store(db), GitHubSource(settings), DEMO_REPO, history=timedelta(days=3650)
+    )
     return report.requests, time.perf_counter() - started, report.sentence()
 
 
@@ -61,9 +63,11 @@ def main() -> int:
             served = len(emulator.requests)
             warm_requests, warm_s, _ = timed_sync(emulator, Path(tmp) / "s.db")
     print(f"demo: {n_runs} runs generated in {generated:.1f} s")
-    print(f"cold sync : {cold_requests} requests (server saw {served}), bound "
-          f"{bound} +2% = {math.floor(bound * 1.02)}, {cold_s:.1f} s "
-          f"({n_runs / cold_s:.0f} runs/s)")
+    print(
+        f"cold sync : {cold_requests} requests (server saw {served}), bound "
+        f"{bound} +2% = {math.floor(bound * 1.02)}, {cold_s:.1f} s "
+        f"({n_runs / cold_s:.0f} runs/s)"
+    )
     print(f"            {cold_sentence}")
     print(f"re-sync   : {warm_requests} requests (bound 2), {warm_s * 1000:.0f} ms")
     return 0

@@ -7,12 +7,13 @@ Usage::
                                  [--in-process]
 
 1. **Outbox overhead per run**: the same synthetic run bundles (one run, ``--jobs`` jobs of 12
-   steps, a commit — GitHub's payload shapes) are stored with ``core.persist.save_run_bundle``
+   steps, a commit — GitHub's payload shapes) are stored with ``core.store.runs.save_run_bundle``
    twice, once as is and once with ``enqueue`` replaced by a no-op; the difference per run is the
    cost of writing the messages in the same transaction, printed in ms and bytes of outbox.
 2. **Throughput**: each round fills a fresh store, then times ``Worker.run(burst=True)`` against
    moto's server on 127.0.0.1, wall clock from first claim to last mark. The server runs in its
-   own process (``python -m core.local_sqs``), as a sidecar would; ``--in-process`` runs it in a
+   own process (``python -m core.queue.local_server``), as a sidecar would; ``--in-process`` runs
+   it in a
    thread of this process instead (the embedded demo's set-up, sharing one GIL with the worker).
    Between rounds the server is reset, so a queue holds one round at most: moto's sends slow
    from ~450/s on an empty queue to ~60/s at 800 messages, so the default round is 200 messages
@@ -41,13 +42,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from core import persist  # noqa: E402
 from core.config import Settings  # noqa: E402
-from core.local_sqs import start_local_sqs, stop_local_sqs  # noqa: E402
-from core.persist import RunBundle, save_repository, save_run_bundle  # noqa: E402
-from core.sqs import BatchResult  # noqa: E402
-from core.store import Store  # noqa: E402
-from core.worker import Worker, WorkerOptions  # noqa: E402
+from core.queue.local_server import start_local_sqs, stop_local_sqs  # noqa: E402
+from core.queue.sqs import BatchResult  # noqa: E402
+from core.queue.worker import Worker, WorkerOptions  # noqa: E402
+from core.store import runs as persist  # noqa: E402
+from core.store.db import Store  # noqa: E402
+from core.store.runs import RunBundle, save_repository, save_run_bundle  # noqa: E402
 
 REPO = "bench-org/bench-repo"
 
@@ -59,26 +60,58 @@ def _iso(seconds: int) -> str:
 def _bundle(index: int, jobs: int) -> RunBundle:
     """A GitHub-shaped completed run with ``jobs`` jobs of 12 steps and its head commit."""
     start, sha = index * 3600, f"{index:040x}"
-    run = {"id": 7_000_000 + index, "run_attempt": 1, "name": "CI", "workflow_id": 1,
-           "run_number": index, "event": "push", "status": "completed",
-           "conclusion": "failure" if index % 5 == 0 else "success", "head_branch": "main",
-           "head_sha": sha, "actor": {"login": "mona"}, "created_at": _iso(start),
-           "run_started_at": _iso(start), "updated_at": _iso(start + 900),
-           "html_url": f"https://github.com/{REPO}/actions/runs/{7_000_000 + index}"}
+    run = {
+        "id": 7_000_000 + index,
+        "run_attempt": 1,
+        "name": "CI",
+        "workflow_id": 1,
+        "run_number": index,
+        "event": "push",
+        "status": "completed",
+        "conclusion": "failure" if index % 5 == 0 else "success",
+        "head_branch": "main",
+        "head_sha": sha,
+        "actor": {"login": "mona"},
+        "created_at": _iso(start),
+        "run_started_at": _iso(start),
+        "updated_at": _iso(start + 900),
+        "html_url": f"https://github.com/{REPO}/actions/runs/{7_000_000 + index}",
+    }
     job_list = []
     for j in range(jobs):
-        steps = [{"number": s + 1, "name": f"step {s + 1}", "status": "completed",
-                  "conclusion": "success", "started_at": _iso(start + 60 * s),
-                  "completed_at": _iso(start + 60 * s + 50)} for s in range(12)]
-        job_list.append({"id": 90_000_000 + index * 100 + j, "run_id": run["id"],
-                         "name": f"test ({j})", "status": "completed", "conclusion": "success",
-                         "created_at": _iso(start), "started_at": _iso(start + 5),
-                         "completed_at": _iso(start + 800), "labels": ["ubuntu-latest"],
-                         "runner_name": "GitHub Actions 2", "steps": steps})
-    commit = {"sha": sha, "author": {"login": "mona"}, "stats": {"additions": 10,
-              "deletions": 2}, "files": [{"filename": "src/app.py"}],
-              "commit": {"message": f"change {index}", "author": {"name": "Mona",
-                                                                   "date": _iso(start)}}}
+        steps = [
+            {
+                "number": s + 1,
+                "name": f"step {s + 1}",
+                "status": "completed",
+                "conclusion": "success",
+                "started_at": _iso(start + 60 * s),
+                "completed_at": _iso(start + 60 * s + 50),
+            }
+            for s in range(12)
+        ]
+        job_list.append(
+            {
+                "id": 90_000_000 + index * 100 + j,
+                "run_id": run["id"],
+                "name": f"test ({j})",
+                "status": "completed",
+                "conclusion": "success",
+                "created_at": _iso(start),
+                "started_at": _iso(start + 5),
+                "completed_at": _iso(start + 800),
+                "labels": ["ubuntu-latest"],
+                "runner_name": "GitHub Actions 2",
+                "steps": steps,
+            }
+        )
+    commit = {
+        "sha": sha,
+        "author": {"login": "mona"},
+        "stats": {"additions": 10, "deletions": 2},
+        "files": [{"filename": "src/app.py"}],
+        "commit": {"message": f"change {index}", "author": {"name": "Mona", "date": _iso(start)}},
+    }
     return RunBundle(run=run, jobs={1: job_list}, commit=commit)
 
 
@@ -108,8 +141,12 @@ def overhead(folder: Path, runs: int, jobs: int) -> dict[str, Any]:
     store = trials[0][0]
     rows = int(store.scalar("SELECT COUNT(*) FROM outbox"))
     size = int(store.scalar("SELECT SUM(LENGTH(body)) FROM outbox"))
-    return {"plain_ms": 1000 * plain / runs, "with_ms": 1000 * with_msgs / runs,
-            "messages_per_run": rows / runs, "bytes_per_run": size / runs}
+    return {
+        "plain_ms": 1000 * plain / runs,
+        "with_ms": 1000 * with_msgs / runs,
+        "messages_per_run": rows / runs,
+        "bytes_per_run": size / runs,
+    }
 
 
 class _AcceptAll:
@@ -141,9 +178,13 @@ def _server(in_process: bool) -> Iterator[str]:
         finally:
             stop_local_sqs(local)
         return
-    proc = subprocess.Popen([sys.executable, "-m", "core.local_sqs", "--port", "0"],
-                            cwd=Path(__file__).resolve().parents[1], text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "core.queue.local_server", "--port", "0"],
+        cwd=Path(__file__).resolve().parents[1],
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         line = proc.stdout.readline() if proc.stdout else ""
         yield line.split(" on ", 1)[1].split()[0]
@@ -152,15 +193,17 @@ def _server(in_process: bool) -> Iterator[str]:
         proc.wait(10)
 
 
-def throughput(folder: Path, runs: int, jobs: int, rounds: int, batch: int,
-               in_process: bool) -> list[float]:
+def throughput(
+    folder: Path, runs: int, jobs: int, rounds: int, batch: int, in_process: bool
+) -> list[float]:
     os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
     rates = []
     options = WorkerOptions(batch_size=batch, idle_s=0.01, heartbeat_s=1, sample_s=5)
     with _server(in_process) as url:
         for _ in range(rounds):
-            urllib.request.urlopen(urllib.request.Request(
-                f"{url}/moto-api/reset", method="POST", data=b""), timeout=5).close()
+            urllib.request.urlopen(
+                urllib.request.Request(f"{url}/moto-api/reset", method="POST", data=b""), timeout=5
+            ).close()
             store, _ = _store_runs(folder, runs, jobs, True)
             settings = Settings().with_(db_path=str(store.path), sqs_endpoint_url=url)
             worker = Worker(store, settings, options=options)
@@ -176,27 +219,39 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=6)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--batch-size", type=int, default=10)
-    parser.add_argument("--in-process", action="store_true",
-                        help="run moto in a thread of this process (the embedded demo's set-up)")
+    parser.add_argument(
+        "--in-process",
+        action="store_true",
+        help="run moto in a thread of this process (the embedded demo's set-up)",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         cost = overhead(Path(tmp), args.runs, args.jobs)
-        rates = throughput(Path(tmp), args.runs, args.jobs, args.rounds, args.batch_size,
-                           args.in_process)
+        rates = throughput(
+            Path(tmp), args.runs, args.jobs, args.rounds, args.batch_size, args.in_process
+        )
         ceil = ceiling(Path(tmp), args.runs, args.jobs, args.rounds, args.batch_size)
     per_round = args.runs * (args.jobs + 2)
     print(f"Outbox overhead per stored run ({args.runs} runs x {args.jobs} jobs x 12 steps):")
     print(f"  store without messages   {cost['plain_ms']:.2f} ms/run")
-    print(f"  store with messages      {cost['with_ms']:.2f} ms/run "
-          f"(+{cost['with_ms'] - cost['plain_ms']:.2f} ms, "
-          f"{cost['messages_per_run']:.1f} messages, {cost['bytes_per_run'] / 1024:.1f} KiB)")
+    print(
+        f"  store with messages      {cost['with_ms']:.2f} ms/run "
+        f"(+{cost['with_ms'] - cost['plain_ms']:.2f} ms, "
+        f"{cost['messages_per_run']:.1f} messages, {cost['bytes_per_run'] / 1024:.1f} KiB)"
+    )
     where = "in this process" if args.in_process else "in its own process"
-    print(f"Worker throughput to moto on 127.0.0.1, {where} ({args.rounds} rounds x "
-          f"{per_round} messages, batch {args.batch_size}):")
-    print(f"  {statistics.median(rates):.0f} messages/s median "
-          f"(min {min(rates):.0f}, max {max(rates):.0f})")
-    print(f"Worker ceiling (transport that accepts at once): {statistics.median(ceil):.0f} "
-          "messages/s median")
+    print(
+        f"Worker throughput to moto on 127.0.0.1, {where} ({args.rounds} rounds x "
+        f"{per_round} messages, batch {args.batch_size}):"
+    )
+    print(
+        f"  {statistics.median(rates):.0f} messages/s median "
+        f"(min {min(rates):.0f}, max {max(rates):.0f})"
+    )
+    print(
+        f"Worker ceiling (transport that accepts at once): {statistics.median(ceil):.0f} "
+        "messages/s median"
+    )
     return 0
 
 

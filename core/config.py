@@ -91,8 +91,9 @@ class Settings:
     ) -> Settings:
         """Build from ``os.environ`` (or ``env``), with ``secrets`` (st.secrets) taking priority."""
         env = dict(os.environ if env is None else env)
-        merged: dict[str, Any] = {k[len("CI_MEDIC_"):].lower(): v for k, v in env.items()
-                                  if k.startswith("CI_MEDIC_")}
+        merged: dict[str, Any] = {
+            k[len("CI_MEDIC_") :].lower(): v for k, v in env.items() if k.startswith("CI_MEDIC_")
+        }
         if "GITHUB_TOKEN" in env and "github_token" not in merged:
             merged["github_token"] = env["GITHUB_TOKEN"]
         for key, value in (secrets or {}).items():
@@ -107,13 +108,27 @@ class Settings:
         for name in ("db_path", "github_base_url", "repo", "sqs_endpoint_url", "sqs_region"):
             if name in values:
                 kwargs[name] = str(values[name])
-        for name in ("request_budget", "max_log_bytes", "worker_batch_size",
-                     "worker_max_attempts", "worker_max_message_bytes", "worker_local_bound"):
+        for name in (
+            "request_budget",
+            "max_log_bytes",
+            "worker_batch_size",
+            "worker_max_attempts",
+            "worker_max_message_bytes",
+            "worker_local_bound",
+        ):
             if name in values:
                 kwargs[name] = _as_int(name, values[name])
-        for name in ("max_rate_limit_wait_s", "http_timeout_s", "worker_lease_s",
-                     "worker_backoff_base_s", "worker_backoff_cap_s", "worker_idle_s",
-                     "worker_heartbeat_s", "worker_sample_s", "worker_retention_s"):
+        for name in (
+            "max_rate_limit_wait_s",
+            "http_timeout_s",
+            "worker_lease_s",
+            "worker_backoff_base_s",
+            "worker_backoff_cap_s",
+            "worker_idle_s",
+            "worker_heartbeat_s",
+            "worker_sample_s",
+            "worker_retention_s",
+        ):
             if name in values:
                 kwargs[name] = _as_float(name, values[name])
         for name in ("download_all_logs", "sqs_create_queues", "worker_embedded"):

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # only for the annotation: errors stays importable from every module
-    from core.console_tests import TestResult
+    from core.logs.reports.console import TestResult
 
 __all__ = [
     "CIMedicError",

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.config import Settings
-from core.github_source import GitHubSource
+from core.github.repo_names import parse_repo
+from core.github.source import GitHubSource
 from core.progress import Progress, no_progress
-from core.repo_names import parse_repo
-from core.store import Store
+from core.store.db import Store
 
 __all__ = ["Workspace", "open_workspace", "token_status"]
 
@@ -35,12 +35,13 @@ class Workspace:
         return GitHubSource(self.settings, on_wait=lambda _left, msg: progress(0.0, msg))
 
 
-def open_workspace(env: Mapping[str, str] | None = None,
-                   secrets: Mapping[str, Any] | None = None) -> Workspace:
+def open_workspace(
+    env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None = None
+) -> Workspace:
     """Build the workspace from the environment and secrets (demo when no token is set)."""
     settings = Settings.from_env(env, secrets)
     if not settings.github_token:
-        from core.local_demo import start_demo
+        from core.sandbox.local import start_demo
 
         demo = start_demo(settings)
         return Workspace(demo.settings, "demo", demo.repo, Store(demo.settings.db_path))
@@ -53,6 +54,11 @@ def token_status(ws: Workspace) -> str:
     if ws.is_demo:
         return "Demo mode: no token needed (the local emulator serves the demo repository)."
     token = ws.settings.github_token.reveal()
-    kind = ("fine-grained" if token.startswith("github_pat_") else
-            "classic" if token.startswith("ghp_") else "other")
+    kind = (
+        "fine-grained"
+        if token.startswith("github_pat_")
+        else "classic"
+        if token.startswith("ghp_")
+        else "other"
+    )
     return f"A {kind} GitHub token is configured (it is never shown)."

@@ -2,14 +2,20 @@
 
 import streamlit as st
 
-from core import charts
-from core.actions import has_agent, run_collection
-from core.drilldown import filter_options, filter_runs, job_steps, log_view, run_jobs
+from agents.actions import has_agent, run_collection
+from agents.pipeline_monitor import charts
+from agents.pipeline_monitor.drilldown import (
+    filter_options,
+    filter_runs,
+    job_steps,
+    log_view,
+    run_jobs,
+)
+from agents.pipeline_monitor.kpis import RUNNER_PRICES_USD
 from core.errors import CIMedicError
-from core.repo_names import parse_repo
-from core.shaping import RUNNER_PRICES_USD
+from core.github.repo_names import parse_repo
 from core.workspace import token_status
-from pages._support import (
+from pages._shell import (
     chart,
     current_period,
     current_repo,
@@ -53,8 +59,12 @@ def collection_panel() -> None:
     if message := st.session_state.pop("collect_message", None):
         st.success(message)
     left, right = st.columns([3, 2])
-    repo_text = left.text_input("Repository", value=repo, key="repo_input",
-                                placeholder="owner/name or https://github.com/owner/name")
+    repo_text = left.text_input(
+        "Repository",
+        value=repo,
+        key="repo_input",
+        placeholder="owner/name or https://github.com/owner/name",
+    )
     right.caption("Token")
     right.caption(token_status(workspace))
     problem = "" if repo_text.strip() else "empty"
@@ -67,10 +77,12 @@ def collection_panel() -> None:
     logs_ready = has_agent("log_ingester")
     one, two, three = st.columns([1, 1, 4])
     full = three.checkbox(
-        "Re-check every stored run", key="full_recheck",
+        "Re-check every stored run",
+        key="full_recheck",
         help="A normal sync looks 3 days back. Re-runs of older runs only show up when every "
-             "stored run is listed again (about one request per 100 runs). If it is "
-             "interrupted, the next sync finishes it.")
+        "stored run is listed again (about one request per 100 runs). If it is "
+        "interrupted, the next sync finishes it.",
+    )
     if one.button("Sync now", key="sync_button", type="primary", disabled=bool(problem)):
         collect("pipeline_monitor", "Syncing", repo_text, {"full": full})
     if two.button("Fetch logs", key="fetch_logs_button", disabled=bool(problem) or not logs_ready):
@@ -83,12 +95,21 @@ def price_inputs() -> dict[str, float]:
     """Per-minute list prices, editable because plans and larger runners differ."""
     with st.expander("Runner prices used for cost (USD per minute)"):
         columns = st.columns(len(RUNNER_PRICES_USD))
-        prices = {name: column.number_input(name, min_value=0.0, value=float(price), step=0.001,
-                                            format="%.3f", key=f"price_{name}")
-                  for column, (name, price) in zip(columns, RUNNER_PRICES_USD.items(),
-                                                   strict=True)}
-        st.caption("GitHub-hosted standard runner list prices (GitHub billing docs, 2024-2025); "
-                   "each job is rounded up to a whole minute. Self-hosted/unknown runners cost 0.")
+        prices = {
+            name: column.number_input(
+                name,
+                min_value=0.0,
+                value=float(price),
+                step=0.001,
+                format="%.3f",
+                key=f"price_{name}",
+            )
+            for column, (name, price) in zip(columns, RUNNER_PRICES_USD.items(), strict=True)
+        }
+        st.caption(
+            "GitHub-hosted standard runner list prices (GitHub billing docs, 2024-2025); "
+            "each job is rounded up to a whole minute. Self-hosted/unknown runners cost 0."
+        )
     return prices
 
 
@@ -96,21 +117,33 @@ def drill_down(view) -> None:
     """Run (filtered, newest first) → its jobs (all attempts) → steps → the job's log."""
     options = filter_options(view.runs)
     columns = st.columns(3)
-    chosen = {name: column.selectbox(name.title(), options[name], index=None, placeholder="All",
-                                     key=f"drill_{name}")
-              for column, name in zip(columns, ("workflow", "branch", "conclusion"), strict=True)}
+    chosen = {
+        name: column.selectbox(
+            name.title(), options[name], index=None, placeholder="All", key=f"drill_{name}"
+        )
+        for column, name in zip(columns, ("workflow", "branch", "conclusion"), strict=True)
+    }
     runs = filter_runs(view.runs, **chosen)
     if runs.empty:
         st.info("No run matches these filters.")
         return
     run_ids = dict(zip(runs["label"], runs["run_id"], strict=True))
     run_id = run_ids[st.selectbox("Run", list(run_ids), key="drill_run")]
-    table(runs.drop(columns="label"), f"{view.repo} runs", "drill_runs", height=240,
-          column_config={"html_url": LINK("GitHub", display_text="open")})
+    table(
+        runs.drop(columns="label"),
+        f"{view.repo} runs",
+        "drill_runs",
+        height=240,
+        column_config={"html_url": LINK("GitHub", display_text="open")},
+    )
     jobs = run_jobs(workspace.store, run_id)
     st.markdown("##### Jobs of this run (every attempt)")
-    table(jobs.drop(columns="label"), f"{view.repo} run {run_id} jobs", "drill_jobs",
-          column_config={"html_url": LINK("GitHub", display_text="open")})
+    table(
+        jobs.drop(columns="label"),
+        f"{view.repo} run {run_id} jobs",
+        "drill_jobs",
+        column_config={"html_url": LINK("GitHub", display_text="open")},
+    )
     if jobs.empty:
         return
     job_ids = dict(zip(jobs["label"], jobs["job_id"], strict=True))
@@ -129,20 +162,36 @@ def log_viewer(job_id: int) -> None:
     search = left.text_input("Search the log (plain text, any case)", key="log_search")
     errors_only = middle.toggle("Error lines only", key="log_errors_only")
     jump_key = f"log_jump_{job_id}"
-    log = log_view(workspace.store, job_id, search=search, errors_only=errors_only,
-                   around=st.session_state.get(jump_key))
+    log = log_view(
+        workspace.store,
+        job_id,
+        search=search,
+        errors_only=errors_only,
+        around=st.session_state.get(jump_key),
+    )
     if log.job_url:
         st.link_button("Open this job on GitHub", log.job_url)
     if not log.found:
         st.info(log.message)
         return
-    st.selectbox("Jump to an error line", log.error_lines[:500], index=None, key=jump_key,
-                 placeholder=f"{len(log.error_lines)} error lines: pick one to see its context")
+    st.selectbox(
+        "Jump to an error line",
+        log.error_lines[:500],
+        index=None,
+        key=jump_key,
+        placeholder=f"{len(log.error_lines)} error lines: pick one to see its context",
+    )
     st.caption(log.message)
-    table(log.lines, f"job {job_id} log", "log_lines", height=min(420, 36 * (len(log.lines) + 1)),
-          column_config={
-              "text": st.column_config.TextColumn("text", width="large"),
-              "github": LINK("GitHub", display_text="open")})
+    table(
+        log.lines,
+        f"job {job_id} log",
+        "log_lines",
+        height=min(420, 36 * (len(log.lines) + 1)),
+        column_config={
+            "text": st.column_config.TextColumn("text", width="large"),
+            "github": LINK("GitHub", display_text="open"),
+        },
+    )
 
 
 st.title("Pipelines")
@@ -157,27 +206,42 @@ if view.window is None:
 st.caption(f"{repo} · {view.window.label()}")
 stem = f"{repo} {view.window.days}d"
 activity, durations, cost, drill = st.tabs(
-    ["Activity", "Durations", "Queue time & cost", "Run → job → step → log"])
+    ["Activity", "Durations", "Queue time & cost", "Run → job → step → log"]
+)
 with activity:
-    chart(charts.runs_per_day_figure(view.runs_per_day), f"{stem} runs per day", "runs_day",
-          view.runs_per_day)
+    chart(
+        charts.runs_per_day_figure(view.runs_per_day),
+        f"{stem} runs per day",
+        "runs_day",
+        view.runs_per_day,
+    )
     by = st.radio("Success rate by", list(view.success), horizontal=True, key="success_by")
-    chart(charts.success_rate_figure(view.success[by], by), f"{stem} success by {by}",
-          "success", view.success[by])
+    chart(
+        charts.success_rate_figure(view.success[by], by),
+        f"{stem} success by {by}",
+        "success",
+        view.success[by],
+    )
 with durations:
-    chart(charts.duration_trend_figure(view.duration_trend), f"{stem} duration trend",
-          "duration", view.duration_trend)
+    chart(
+        charts.duration_trend_figure(view.duration_trend),
+        f"{stem} duration trend",
+        "duration",
+        view.duration_trend,
+    )
     jobs_column, steps_column = st.columns(2)
     with jobs_column:
         chart(charts.slowest_jobs_figure(view.slowest_jobs), f"{stem} slowest jobs", "slow_jobs")
         table(view.slowest_jobs, f"{stem} slowest jobs", "slow_jobs_table")
     with steps_column:
-        chart(charts.slowest_steps_figure(view.slowest_steps), f"{stem} slowest steps",
-              "slow_steps")
+        chart(
+            charts.slowest_steps_figure(view.slowest_steps), f"{stem} slowest steps", "slow_steps"
+        )
         table(view.slowest_steps, f"{stem} slowest steps", "slow_steps_table")
 with cost:
-    chart(charts.queue_trend_figure(view.queue_trend), f"{stem} queue time", "queue",
-          view.queue_trend)
+    chart(
+        charts.queue_trend_figure(view.queue_trend), f"{stem} queue time", "queue", view.queue_trend
+    )
     chart(charts.minutes_figure(view.minutes), f"{stem} minutes by OS", "minutes")
     table(view.minutes, f"{stem} minutes and cost by OS", "minutes_table")
 with drill:

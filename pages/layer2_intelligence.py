@@ -1,14 +1,14 @@
 """Intelligence (Layer 2): trigger each analysis agent and read what it found.
 
 One tab per Layer-2 agent. Root causes is the first to land; the other tabs say so until their
-agent arrives (no dummy data). Every number comes from :mod:`core.rca_views`; this page draws.
+agent arrives (no dummy data). Every number comes from :mod:`agents.root_cause.view`; this page
+draws.
 """
 
 import streamlit as st
 
-from core import rca_charts
-from core.exports import csv_bytes, export_name
-from core.rca_views import (
+from agents.root_cause import charts as rca_charts
+from agents.root_cause.view import (
     NO_LOGS_MESSAGE,
     RootCauseView,
     analyse_failures,
@@ -19,7 +19,8 @@ from core.rca_views import (
     highlight_failing,
     root_cause_view,
 )
-from pages._support import (
+from core.presentation.exports import csv_bytes, export_name
+from pages._shell import (
     chart,
     current_repo,
     current_workspace,
@@ -39,7 +40,8 @@ FAILURE_COLUMNS = {
     "html_url": LINK("GitHub", display_text="open job"),
     "summary": st.column_config.TextColumn("summary", width="large"),
     "suggestion": st.column_config.TextColumn("suggestion", width="large"),
-    "job_id": None, "label": None,
+    "job_id": None,
+    "label": None,
 }
 
 
@@ -49,10 +51,13 @@ def analyse_panel(view: RootCauseView) -> RootCauseView:
         st.info(NO_LOGS_MESSAGE)
         st.page_link("pages/layer1_collection.py", label="Go to Pipelines", icon="📥")
     left, right = st.columns([1, 4])
-    pressed = left.button("Analyse failures", key="analyse_button", type="primary",
-                          disabled=not view.logs)
-    right.caption("Reads every failed job's stored log once: the failing lines, the class, "
-                  "a suggestion and a fingerprint that groups the same failure across runs.")
+    pressed = left.button(
+        "Analyse failures", key="analyse_button", type="primary", disabled=not view.logs
+    )
+    right.caption(
+        "Reads every failed job's stored log once: the failing lines, the class, "
+        "a suggestion and a fingerprint that groups the same failure across runs."
+    )
     if not pressed:
         return view
     with st.status(f"Analysing the failed jobs of {repo}…", expanded=True) as status:
@@ -72,15 +77,19 @@ def failures_section(view: RootCauseView) -> None:
     """Filters, the failures table and one failure's log excerpt."""
     options = filter_options(view.failures)
     columns = st.columns(4)
-    chosen = {name: column.selectbox(name.title(), options[name], index=None, placeholder="All",
-                                     key=f"rca_{name}")
-              for column, name in zip(columns, ("class", "workflow", "branch", "transient"),
-                                      strict=True)}
-    failures = filter_failures(view.failures, chosen["class"], chosen["workflow"],
-                               chosen["branch"], chosen["transient"])
+    chosen = {
+        name: column.selectbox(
+            name.title(), options[name], index=None, placeholder="All", key=f"rca_{name}"
+        )
+        for column, name in zip(columns, ("class", "workflow", "branch", "transient"), strict=True)
+    }
+    failures = filter_failures(
+        view.failures, chosen["class"], chosen["workflow"], chosen["branch"], chosen["transient"]
+    )
     st.caption(f"{len(failures):,} of {len(view.failures):,} analysed failed jobs.")
-    table(failures, f"{repo} root causes", "rca_failures", height=320,
-          column_config=FAILURE_COLUMNS)
+    table(
+        failures, f"{repo} root causes", "rca_failures", height=320, column_config=FAILURE_COLUMNS
+    )
     if failures.empty:
         return
     jobs = dict(zip(failures["label"], failures["job_id"], strict=True))
@@ -99,14 +108,26 @@ def failure_panel(view: RootCauseView, job_id: int) -> None:
         st.info(detail.message)
     else:
         st.caption(detail.message)
-        st.dataframe(highlight_failing(detail.lines), hide_index=True, width="stretch",
-                     key="rca_excerpt_table", height=min(420, 36 * (len(detail.lines) + 1)),
-                     column_config={"text": st.column_config.TextColumn("text", width="large"),
-                                    "failing": st.column_config.CheckboxColumn("failing"),
-                                    "github": LINK("GitHub", display_text="open line")})
-        st.download_button("⬇ CSV", data=lambda: csv_bytes(detail.lines),
-                           file_name=f"{export_name(repo, 'job', job_id, 'excerpt')}.csv",
-                           mime="text/csv", key="rca_excerpt_csv", on_click="ignore")
+        st.dataframe(
+            highlight_failing(detail.lines),
+            hide_index=True,
+            width="stretch",
+            key="rca_excerpt_table",
+            height=min(420, 36 * (len(detail.lines) + 1)),
+            column_config={
+                "text": st.column_config.TextColumn("text", width="large"),
+                "failing": st.column_config.CheckboxColumn("failing"),
+                "github": LINK("GitHub", display_text="open line"),
+            },
+        )
+        st.download_button(
+            "⬇ CSV",
+            data=lambda: csv_bytes(detail.lines),
+            file_name=f"{export_name(repo, 'job', job_id, 'excerpt')}.csv",
+            mime="text/csv",
+            key="rca_excerpt_csv",
+            on_click="ignore",
+        )
     st.markdown("##### Suggested next step")
     st.text(detail.suggestion)
     if detail.evidence:
@@ -117,17 +138,33 @@ def failure_panel(view: RootCauseView, job_id: int) -> None:
 def clusters_section(view: RootCauseView) -> None:
     """Recurring failures: the clusters table, their days and the class distribution."""
     st.subheader("Clusters over time")
-    chart(rca_charts.cluster_days_figure(view.days), f"{repo} top clusters per day",
-          "rca_days", view.days)
-    table(view.clusters, f"{repo} failure clusters", "rca_clusters", column_config={
-        "first_seen": st.column_config.DatetimeColumn("first seen", format="D MMM, HH:mm"),
-        "last_seen": st.column_config.DatetimeColumn("last seen", format="D MMM, HH:mm"),
-        "category": "class", "fingerprint": None,
-        "on_default_branch": st.column_config.CheckboxColumn(
-            "also failing on the default branch?"),
-        "example_job_id": st.column_config.NumberColumn("example job", format="%d")})
-    chart(rca_charts.class_distribution_figure(view.classes), f"{repo} failure classes",
-          "rca_classes", view.classes)
+    chart(
+        rca_charts.cluster_days_figure(view.days),
+        f"{repo} top clusters per day",
+        "rca_days",
+        view.days,
+    )
+    table(
+        view.clusters,
+        f"{repo} failure clusters",
+        "rca_clusters",
+        column_config={
+            "first_seen": st.column_config.DatetimeColumn("first seen", format="D MMM, HH:mm"),
+            "last_seen": st.column_config.DatetimeColumn("last seen", format="D MMM, HH:mm"),
+            "category": "class",
+            "fingerprint": None,
+            "on_default_branch": st.column_config.CheckboxColumn(
+                "also failing on the default branch?"
+            ),
+            "example_job_id": st.column_config.NumberColumn("example job", format="%d"),
+        },
+    )
+    chart(
+        rca_charts.class_distribution_figure(view.classes),
+        f"{repo} failure classes",
+        "rca_classes",
+        view.classes,
+    )
 
 
 def evaluation_section(view: RootCauseView) -> None:
@@ -136,19 +173,30 @@ def evaluation_section(view: RootCauseView) -> None:
     if evaluation is None:
         return
     st.subheader("Self-evaluation against the demo's planted causes")
-    st.caption("Demo mode only: the demo repository was generated with known root causes; "
-               "the agent never sees them. Live repositories have no such answer key.")
+    st.caption(
+        "Demo mode only: the demo repository was generated with known root causes; "
+        "the agent never sees them. Live repositories have no such answer key."
+    )
     if not evaluation.evaluated:
         st.info("No analysed failure has a planted cause yet.")
         return
-    for column, (label, value) in zip(st.columns(4), (
+    for column, (label, value) in zip(
+        st.columns(4),
+        (
             ("Failures evaluated", f"{evaluation.evaluated:,}"),
             ("Class accuracy", f"{evaluation.accuracy:.1%}"),
             ("Failing lines hit@5", f"{evaluation.hit_at_5:.1%}"),
-            ("Transient accuracy", f"{evaluation.transient_accuracy:.1%}")), strict=True):
+            ("Transient accuracy", f"{evaluation.transient_accuracy:.1%}"),
+        ),
+        strict=True,
+    ):
         column.metric(label, value, border=True)
-    chart(rca_charts.confusion_figure(evaluation.confusion), f"{repo} rca confusion matrix",
-          "rca_confusion", evaluation.confusion.reset_index())
+    chart(
+        rca_charts.confusion_figure(evaluation.confusion),
+        f"{repo} rca confusion matrix",
+        "rca_confusion",
+        evaluation.confusion.reset_index(),
+    )
     table(evaluation.jobs, f"{repo} rca self-evaluation", "rca_eval")
 
 
@@ -171,7 +219,8 @@ if not repo:
     st.page_link("pages/layer1_collection.py", label="Go to Pipelines", icon="📥")
     st.stop()
 roots, anomalies, flaky, predictions = st.tabs(
-    ["Root causes", "Anomalies", "Flaky tests", "Predictions"])
+    ["Root causes", "Anomalies", "Flaky tests", "Predictions"]
+)
 with roots:
     root_causes()
 for tab in (anomalies, flaky, predictions):

@@ -3,16 +3,21 @@
 import plotly.express as px
 import streamlit as st
 
-from core.queue_views import load_queue_page, retry_dead_letters
-from pages._support import current_workspace
+from core.queue.view import load_queue_page, retry_dead_letters
+from pages._shell import current_workspace
 
 workspace = current_workspace()
 st.title("Queues")
 st.caption("Messages wait in the store's outbox until the worker publishes them to SQS.")
 
 left, right = st.columns([3, 1])
-hours = left.select_slider("History", options=[1, 6, 24, 72], value=6, key="queues_hours",
-                           format_func=lambda h: f"last {h} h")
+hours = left.select_slider(
+    "History",
+    options=[1, 6, 24, 72],
+    value=6,
+    key="queues_hours",
+    format_func=lambda h: f"last {h} h",
+)
 right.button("Refresh", key="queues_refresh")
 page = load_queue_page(workspace.store, workspace.settings, hours=float(hours))
 
@@ -30,28 +35,48 @@ d.metric("Dead letters", f"{page.dead:,}")
 
 st.subheader("Per queue")
 st.dataframe(page.overview, width="stretch", hide_index=True, key="queues_overview")
-st.download_button("Download CSV", page.overview.to_csv(index=False), "queues.csv",
-                   "text/csv", key="queues_overview_csv")
+st.download_button(
+    "Download CSV",
+    page.overview.to_csv(index=False),
+    "queues.csv",
+    "text/csv",
+    key="queues_overview_csv",
+)
 
 st.subheader("Over time")
 if page.history.empty:
     st.info("No samples yet: the worker records one every few seconds while it runs.")
 else:
-    st.plotly_chart(px.line(page.history, x="time", y="backlog", color="queue",
-                            title="Backlog"), key="queues_backlog_chart")
-    st.plotly_chart(px.line(page.history, x="time", y="failed_total", color="queue",
-                            title="Failed attempts (cumulative)"), key="queues_failed_chart")
+    st.plotly_chart(
+        px.line(page.history, x="time", y="backlog", color="queue", title="Backlog"),
+        key="queues_backlog_chart",
+    )
+    st.plotly_chart(
+        px.line(
+            page.history,
+            x="time",
+            y="failed_total",
+            color="queue",
+            title="Failed attempts (cumulative)",
+        ),
+        key="queues_failed_chart",
+    )
 if not page.sent_per_minute.empty:
-    st.plotly_chart(px.bar(page.sent_per_minute, x="minute", y="sent", color="queue",
-                           title="Published per minute"), key="queues_sent_chart")
+    st.plotly_chart(
+        px.bar(
+            page.sent_per_minute, x="minute", y="sent", color="queue", title="Published per minute"
+        ),
+        key="queues_sent_chart",
+    )
 
 st.subheader("Dead letters")
 if page.dead_letters.empty:
     st.success("No dead letters.")
 else:
     st.dataframe(page.dead_letters, width="stretch", hide_index=True, key="queues_dead")
-    chosen = st.multiselect("Messages to retry", page.dead_letters["id"].tolist(),
-                            key="queues_dead_pick")
+    chosen = st.multiselect(
+        "Messages to retry", page.dead_letters["id"].tolist(), key="queues_dead_pick"
+    )
     retry_one, retry_all = st.columns(2)
     if retry_one.button("Retry selected", key="queues_retry_selected", disabled=not chosen):
         st.toast(f"{retry_dead_letters(workspace.store, chosen)} message(s) queued again.")
@@ -59,8 +84,13 @@ else:
     if retry_all.button("Retry all dead letters", key="queues_retry_all", type="primary"):
         st.toast(f"{retry_dead_letters(workspace.store)} message(s) queued again.")
         st.rerun()
-    st.download_button("Download CSV", page.dead_letters.to_csv(index=False),
-                       "dead_letters.csv", "text/csv", key="queues_dead_csv")
+    st.download_button(
+        "Download CSV",
+        page.dead_letters.to_csv(index=False),
+        "dead_letters.csv",
+        "text/csv",
+        key="queues_dead_csv",
+    )
 
 st.subheader("Last messages")
 tabs = st.tabs(list(page.last_messages))
@@ -76,5 +106,10 @@ if page.workers.empty:
     st.info("No worker has run yet.")
 else:
     st.dataframe(page.workers, width="stretch", hide_index=True, key="queues_workers")
-    st.download_button("Download CSV", page.workers.to_csv(index=False), "workers.csv",
-                       "text/csv", key="queues_workers_csv")
+    st.download_button(
+        "Download CSV",
+        page.workers.to_csv(index=False),
+        "workers.csv",
+        "text/csv",
+        key="queues_workers_csv",
+    )

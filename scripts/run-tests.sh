@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -m pip install --disable-pip-version-check -q -r requirements-dev.txt
+python3 -m pip install --disable-pip-version-check -q --no-deps -e .  # the ci-medic command
 if ! command -v chromium >/dev/null 2>&1 && command -v apt-get >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1 && SUDO="sudo -n"
   { $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium >/dev/null; } \

@@ -1,6 +1,6 @@
 """AppTest fixtures: one small demo home per session, synced once through the real demo path.
 
-The home holds what ``core.local_demo`` looks for (``demo-dump-v{N}-seed7`` with its
+The home holds what ``core.sandbox.local`` looks for (``demo-dump-v{N}-seed7`` with its
 ``.complete`` marker), so the app uses a ~300-run demo instead of generating the full one, and
 the first sync runs once here through the emulator and PyGithub (as on a real first start).
 Every test then points ``CI_MEDIC_HOME`` at that home; the cached workspace is shared.
@@ -26,8 +26,8 @@ def build_demo_dump(home: Path) -> Path:
     The demo ends at today's midnight (UTC) so every run lies inside the monitor's 90-day
     history window; within one day the dump is byte-for-byte the same.
     """
-    from core.demo import generate_demo
-    from core.local_demo import DEMO_FORMAT
+    from core.sandbox.demo.generator import generate_demo
+    from core.sandbox.local import DEMO_FORMAT
 
     folder = home / f"demo-dump-v{DEMO_FORMAT}-seed7"
     end = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
@@ -38,7 +38,7 @@ def build_demo_dump(home: Path) -> Path:
 
 def sync_demo_home(home: Path) -> None:
     """Run the app's first start (open the workspace, first sync) outside Streamlit."""
-    from core.actions import first_sync
+    from agents.actions import first_sync
     from core.workspace import open_workspace
 
     with pytest.MonkeyPatch.context() as patch:
@@ -70,8 +70,8 @@ def texts(elements) -> list[str]:
 @pytest.fixture()
 def script_log(monkeypatch: pytest.MonkeyPatch):
     """Every job's stored log is one whose lines look like HTML and script."""
-    from core.logs import normalise_log
+    from core.logs.normalise import normalise_log
 
     log = normalise_log(b"<script>alert('owned')</script>\n<b>bold?</b>\nerror: boom\n")
-    monkeypatch.setattr("core.log_store.load_log", lambda _store, _job_id: log)
+    monkeypatch.setattr("core.store.logs.load_log", lambda _store, _job_id: log)
     return log

@@ -20,11 +20,19 @@ def test_given_the_demo_when_pipelines_opens_then_it_renders_every_chart_without
     _open(app)
 
     assert not app.exception
-    titles = [json.loads(chart.proto.spec)["layout"]["title"]["text"]
-              for chart in app.get("plotly_chart")]
-    for expected in ("Runs per day", "Success rate by workflow", "Run duration per workflow",
-                     "Slowest jobs", "Slowest steps", "Job queue time", "Billable minutes",
-                     "Steps of"):
+    titles = [
+        json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in app.get("plotly_chart")
+    ]
+    for expected in (
+        "Runs per day",
+        "Success rate by workflow",
+        "Run duration per workflow",
+        "Slowest jobs",
+        "Slowest steps",
+        "Job queue time",
+        "Billable minutes",
+        "Steps of",
+    ):
         assert any(title.startswith(expected) for title in titles), expected
 
 
@@ -62,8 +70,9 @@ def test_given_re_check_every_stored_run_when_synced_then_the_monitor_says_what_
     app.button(key="sync_button").click().run()
 
     assert not app.exception
-    assert any("Full re-check:" in text and "stored runs re-checked" in text
-               for text in texts(app.success))
+    assert any(
+        "Full re-check:" in text and "stored runs re-checked" in text for text in texts(app.success)
+    )
 
 
 def test_given_an_invalid_repository_when_typed_then_a_sentence_says_why_and_sync_is_off(app):
@@ -117,7 +126,6 @@ def test_given_a_filtered_drill_down_when_a_run_is_chosen_then_its_jobs_and_step
     assert jobs and len(jobs[0]) > 0
 
 
-
 def test_given_a_log_with_script_tags_when_viewed_then_it_shows_as_plain_text(app, script_log):
     _open(app)
 
@@ -153,18 +161,24 @@ def test_given_error_lines_when_one_is_jumped_to_then_its_context_shows(app, scr
 def test_given_the_demo_when_pipelines_renders_then_no_token_is_ever_shown(app):
     _open(app)
 
-    shown = " ".join(texts(app.caption) + texts(app.markdown) + texts(app.code)
-                     + texts(app.info) + texts(app.success))
+    shown = " ".join(
+        texts(app.caption)
+        + texts(app.markdown)
+        + texts(app.code)
+        + texts(app.info)
+        + texts(app.success)
+    )
     assert "no token needed" in shown
     assert "demo-token" not in shown
 
 
 def test_given_an_agent_bug_when_collecting_then_one_error_line_shows_not_a_trace(
-        app, monkeypatch: pytest.MonkeyPatch):
+    app, monkeypatch: pytest.MonkeyPatch
+):
     def broken(*_args, **_kwargs):
         raise TypeError("cannot convert 'KeptLog' object to bytes")
 
-    monkeypatch.setattr("core.actions.run_collection", broken)
+    monkeypatch.setattr("agents.actions.run_collection", broken)
     _open(app)
 
     app.button(key="sync_button").click().run()

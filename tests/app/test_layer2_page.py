@@ -17,7 +17,7 @@ NOT_YET = "Not yet available — this agent lands in a later release."
 @pytest.fixture(scope="module")
 def logs_fetched(demo_home: Path) -> Path:
     """The demo's logs are stored, as after pressing Fetch logs on the Pipelines page."""
-    from core.actions import run_collection
+    from agents.actions import run_collection
     from core.workspace import open_workspace
 
     with pytest.MonkeyPatch.context() as patch:
@@ -38,22 +38,28 @@ def _analysed(app):
 
 
 def _chart_titles(app) -> list[str]:
-    return [json.loads(chart.proto.spec)["layout"]["title"]["text"]
-            for chart in app.get("plotly_chart")]
+    return [
+        json.loads(chart.proto.spec)["layout"]["title"]["text"] for chart in app.get("plotly_chart")
+    ]
 
 
 def test_given_the_demo_when_intelligence_opens_then_one_tab_per_layer2_agent(app):
     _open(app)
 
     assert not app.exception
-    assert [tab.label for tab in app.tabs] == ["Root causes", "Anomalies", "Flaky tests",
-                                               "Predictions"]
+    assert [tab.label for tab in app.tabs] == [
+        "Root causes",
+        "Anomalies",
+        "Flaky tests",
+        "Predictions",
+    ]
     assert texts(app.info).count(NOT_YET) == 3
 
 
 def test_given_no_stored_logs_when_opened_then_it_says_fetch_logs_first_and_waits(
-        app, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr("core.rca_views.stored_logs", lambda _store, _repo: 0)
+    app, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr("agents.root_cause.view.stored_logs", lambda _store, _repo: 0)
 
     _open(app)
 
@@ -63,25 +69,38 @@ def test_given_no_stored_logs_when_opened_then_it_says_fetch_logs_first_and_wait
 
 
 def test_given_fetched_logs_when_analyse_is_pressed_then_failures_table_and_charts_show(
-        app, logs_fetched):
+    app, logs_fetched
+):
     _analysed(app)
 
     assert not app.exception
     assert any("failed jobs explained" in text for text in texts(app.success))
     failures = app.dataframe[0].value
-    assert {"job", "workflow", "branch", "category", "confidence", "transient", "summary",
-            "cluster", "suggestion", "html_url"} <= set(failures.columns)
+    assert {
+        "job",
+        "workflow",
+        "branch",
+        "category",
+        "confidence",
+        "transient",
+        "summary",
+        "cluster",
+        "suggestion",
+        "html_url",
+    } <= set(failures.columns)
     assert len(failures) > 0
     titles = _chart_titles(app)
     for expected in ("Occurrences per day", "Failures by class"):
         assert any(title.startswith(expected) for title in titles), expected
     clusters = [frame.value for frame in app.dataframe if "first_seen" in frame.value.columns]
     assert clusters and {"occurrences", "branches", "prs", "on_default_branch"} <= set(
-        clusters[0].columns)
+        clusters[0].columns
+    )
 
 
 def test_given_analysed_failures_when_rendered_then_every_table_and_chart_exports(
-        app, logs_fetched):
+    app, logs_fetched
+):
     _analysed(app)
 
     downloads = app.get("download_button")
@@ -94,7 +113,8 @@ def test_given_analysed_failures_when_rendered_then_every_table_and_chart_export
 
 
 def test_given_a_selected_failure_when_shown_then_its_failing_lines_are_marked_and_linked(
-        app, logs_fetched):
+    app, logs_fetched
+):
     _analysed(app)
 
     excerpt = next(frame.value for frame in app.dataframe if "failing" in frame.value.columns)
@@ -123,8 +143,9 @@ def test_given_demo_mode_when_analysed_then_the_self_evaluation_shows(app, logs_
 
 
 def test_given_live_mode_when_analysed_then_no_self_evaluation_is_offered(
-        app, logs_fetched, monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setattr("core.rca_views.demo_truth", lambda _workspace, _repo: None)
+    app, logs_fetched, monkeypatch: pytest.MonkeyPatch
+):
+    monkeypatch.setattr("agents.root_cause.view.demo_truth", lambda _workspace, _repo: None)
 
     _analysed(app)
 
@@ -133,9 +154,9 @@ def test_given_live_mode_when_analysed_then_no_self_evaluation_is_offered(
     assert not any(title.startswith("Confusion") for title in _chart_titles(app))
 
 
-
 def test_given_a_script_log_line_when_excerpted_then_it_shows_as_plain_text(
-        app, logs_fetched, script_log):
+    app, logs_fetched, script_log
+):
     _analysed(app)
 
     excerpt = next(frame.value for frame in app.dataframe if "failing" in frame.value.columns)

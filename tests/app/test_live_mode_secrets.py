@@ -10,31 +10,53 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.demo import DEMO_REPO
-from core.emulator import Emulator
+from core.sandbox.demo.generator import DEMO_REPO
+from core.sandbox.emulator.server import Emulator
 from tests.app.conftest import APP, build_demo_dump
 
 CANARY = "ghp_LIVEcanary0123456789abcdefABCDEF0123"
-PAGES = ["pages/overview.py", "pages/layer1_collection.py", "pages/layer2_intelligence.py",
-         "pages/queues.py"]
+PAGES = [
+    "pages/overview.py",
+    "pages/layer1_collection.py",
+    "pages/layer2_intelligence.py",
+    "pages/queues.py",
+]
 
 
 @pytest.fixture()
 def live_app(tmp_path, monkeypatch):
     dump = build_demo_dump(tmp_path / "dump-home")
     with Emulator(dump, valid_tokens={CANARY}) as emu:
-        for name, value in {"CI_MEDIC_GITHUB_TOKEN": CANARY, "CI_MEDIC_REPO": DEMO_REPO,
-                            "CI_MEDIC_GITHUB_BASE_URL": emu.base_url,
-                            "CI_MEDIC_DB_PATH": str(tmp_path / "live.db"),
-                            "CI_MEDIC_HOME": str(tmp_path / "live-home")}.items():
+        for name, value in {
+            "CI_MEDIC_GITHUB_TOKEN": CANARY,
+            "CI_MEDIC_REPO": DEMO_REPO,
+            "CI_MEDIC_GITHUB_BASE_URL": emu.base_url,
+            "CI_MEDIC_DB_PATH": str(tmp_path / "live.db"),
+            "CI_MEDIC_HOME": str(tmp_path / "live-home"),
+        }.items():
             monkeypatch.setenv(name, value)
         yield AppTest.from_file(str(APP), default_timeout=120)
 
 
 def _everything_shown(at: AppTest) -> str:
-    parts = [str(e.value) for kind in ("markdown", "caption", "code", "info", "success",
-                                       "warning", "error", "text", "title", "header",
-                                       "subheader", "json") for e in getattr(at, kind)]
+    parts = [
+        str(e.value)
+        for kind in (
+            "markdown",
+            "caption",
+            "code",
+            "info",
+            "success",
+            "warning",
+            "error",
+            "text",
+            "title",
+            "header",
+            "subheader",
+            "json",
+        )
+        for e in getattr(at, kind)
+    ]
     parts += [str(m.value) + str(m.label) for m in at.metric]
     parts += [df.value.to_csv() for df in at.dataframe]
     parts += [str(b.proto) for b in at.get("download_button")]

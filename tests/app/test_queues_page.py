@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core import outbox
-from core.messages import enqueue, make_message
-from core.store import Store
-from core.worker_supervisor import stop_workers
+from core.messages.envelope import enqueue, make_message
+from core.queue.supervisor import stop_workers
+from core.store import outbox
+from core.store.db import Store
 from tests.integration.sqs_support import MotoServer
 
 PAGE = Path(__file__).resolve().parents[2] / "pages" / "queues.py"
@@ -20,15 +20,22 @@ PAGE = Path(__file__).resolve().parents[2] / "pages" / "queues.py"
 def _seed(db: Path) -> None:
     """Given a store where 6 messages were published and 2 died with an error."""
     store = Store(db)
-    messages = [make_message("anomaly", "o/r", f"k{i}", {"subject": f"run:{i}", "metric": "m",
-                                                        "value": float(i), "score": 3.0})
-                for i in range(8)]
+    messages = [
+        make_message(
+            "anomaly",
+            "o/r",
+            f"k{i}",
+            {"subject": f"run:{i}", "metric": "m", "value": float(i), "score": 3.0},
+        )
+        for i in range(8)
+    ]
     with store.transaction() as tx:
         enqueue(tx, messages)
     rows = outbox.claim(store, "seed", limit=8)
     outbox.mark_sent(store, rows[:6])
-    outbox.mark_failed(store, [(r, "InvalidParameterValue: too big") for r in rows[6:]],
-                       permanent=True)
+    outbox.mark_failed(
+        store, [(r, "InvalidParameterValue: too big") for r in rows[6:]], permanent=True
+    )
     outbox.record_sample(store)
 
 
@@ -37,10 +44,14 @@ def page_env(tmp_path, monkeypatch):
     server = MotoServer()
     db = tmp_path / "queues.db"
     _seed(db)
-    for name, value in {"CI_MEDIC_GITHUB_TOKEN": "app-test-token-123", "CI_MEDIC_DB_PATH":
-                        str(db), "CI_MEDIC_SQS_ENDPOINT_URL": server.url,
-                        "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-                        "CI_MEDIC_WORKER_EMBEDDED": "true"}.items():
+    for name, value in {
+        "CI_MEDIC_GITHUB_TOKEN": "app-test-token-123",
+        "CI_MEDIC_DB_PATH": str(db),
+        "CI_MEDIC_SQS_ENDPOINT_URL": server.url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "CI_MEDIC_WORKER_EMBEDDED": "true",
+    }.items():
         monkeypatch.setenv(name, value)
     yield db
     stop_workers()

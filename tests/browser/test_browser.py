@@ -23,9 +23,15 @@ from tests.app.conftest import build_demo_dump
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 SHOTS = Path(os.environ.get("CI_MEDIC_SCREENSHOTS", "/tmp"))
 
 pytestmark = pytest.mark.timeout(180)
@@ -33,8 +39,10 @@ pytestmark = pytest.mark.timeout(180)
 
 def _skip_reason() -> str | None:
     if not CHROMIUM.exists():
-        return (f"Debian's chromium is not installed at {CHROMIUM}; `apt-get install -y "
-                "chromium` (scripts/run-tests.sh does it where apt is available)")
+        return (
+            f"Debian's chromium is not installed at {CHROMIUM}; `apt-get install -y "
+            "chromium` (scripts/run-tests.sh does it where apt is available)"
+        )
     try:
         import playwright.sync_api  # noqa: F401
     except ImportError:
@@ -80,18 +88,36 @@ def fresh_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 def _serve(home: Path) -> Iterator[str]:
     build_demo_dump(home)
-    env = {key: value for key, value in os.environ.items()
-           if key not in {"GITHUB_TOKEN", "CI_MEDIC_GITHUB_TOKEN", "CI_MEDIC_DB_PATH",
-                          "CI_MEDIC_REPO"}}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"GITHUB_TOKEN", "CI_MEDIC_GITHUB_TOKEN", "CI_MEDIC_DB_PATH", "CI_MEDIC_REPO"}
+    }
     env["CI_MEDIC_HOME"] = str(home)
     env["CI_MEDIC_WORKER_EMBEDDED"] = "true"  # as the README's run command does
     port, log = _free_port(), home / "streamlit.log"
     with log.open("wb") as out:
         server = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py", "--server.address",
-             "127.0.0.1", "--server.port", str(port), "--server.headless", "true",
-             "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                "app.py",
+                "--server.address",
+                "127.0.0.1",
+                "--server.port",
+                str(port),
+                "--server.headless",
+                "true",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_healthy(url, server, log, timeout_s=45)
@@ -108,27 +134,35 @@ def _serve(home: Path) -> Iterator[str]:
 def _shot(page, name: str) -> None:
     """A full-height screenshot (Streamlit scrolls inside stMain, so resize to fit it)."""
     height = page.evaluate(
-        "() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 1000")
+        "() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 1000"
+    )
     page.set_viewport_size({"width": 1400, "height": min(int(height) + 40, 6000)})
     page.screenshot(path=str(SHOTS / f"ci-medic-{name}.png"), full_page=True)
     page.set_viewport_size({"width": 1400, "height": 1000})
 
 
 def test_given_a_new_user_when_the_demo_opens_then_charts_show_and_a_csv_downloads(
-        app_url: str, tmp_path: Path):
+    app_url: str, tmp_path: Path
+):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=str(CHROMIUM), headless=True,
-            args=CHROMIUM_ARGS, accept_downloads=True, viewport={"width": 1400, "height": 1000})
+            str(tmp_path / "profile"),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            accept_downloads=True,
+            viewport={"width": 1400, "height": 1000},
+        )
         try:
             page = browser.new_page()
             page.goto(app_url)
 
             # The first start syncs the demo, then the Overview shows its KPIs and a chart.
             page.get_by_test_id("stMetricLabel").filter(has_text="Failure rate").wait_for(
-                timeout=90_000)
+                timeout=90_000
+            )
             page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
             _shot(page, "overview")
 
@@ -152,15 +186,20 @@ def test_given_a_new_user_when_the_demo_opens_then_charts_show_and_a_csv_downloa
 
 
 def test_given_a_fresh_server_when_a_deep_link_is_the_first_request_then_a_click_still_counts(
-        fresh_app_url: str, tmp_path: Path):
+    fresh_app_url: str, tmp_path: Path
+):
     """Streamlit serves a fresh server's first request in its old pages-folder mode; widgets drawn
     in that mode would lose their first click (the page re-routes itself before drawing)."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=str(CHROMIUM), headless=True,
-            args=CHROMIUM_ARGS, viewport={"width": 1400, "height": 1000})
+            str(tmp_path / "profile"),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport={"width": 1400, "height": 1000},
+        )
         try:
             page = browser.new_page()
             page.goto(f"{fresh_app_url}/layer1_collection")

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from core.config import Settings
-from core.demo import DEMO_REPO, generate_demo
-from core.emulator import Emulator
-from core.github_source import GitHubSource
-from core.store import Store
+from core.github.source import GitHubSource
+from core.sandbox.demo.generator import DEMO_REPO, generate_demo
+from core.sandbox.emulator.server import Emulator
+from core.store.db import Store
 
 DEMO_END = datetime(2026, 1, 1, tzinfo=UTC)
 ALL_HISTORY = timedelta(days=3650)  # the test demo ends in the past: sync all of it
@@ -28,8 +28,9 @@ SNAPSHOT_TABLES = {
 @pytest.fixture(scope="session")
 def small_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A ~300-run demo dump: big enough for paging and re-runs, small enough to sync fast."""
-    return generate_demo(tmp_path_factory.mktemp("demo") / "dump", seed=11, end=DEMO_END,
-                         runs_target=300, days=20)
+    return generate_demo(
+        tmp_path_factory.mktemp("demo") / "dump", seed=11, end=DEMO_END, runs_target=300, days=20
+    )
 
 
 @pytest.fixture()
@@ -39,8 +40,12 @@ def emulator(small_demo: Path) -> Iterator[Emulator]:
 
 
 def settings_for(emu: Emulator, db: Path, **changes) -> Settings:
-    values = {"github_base_url": emu.base_url, "github_token": "t0ken-for-tests",
-              "db_path": str(db), **changes}
+    values = {
+        "github_base_url": emu.base_url,
+        "github_token": "t0ken-for-tests",
+        "db_path": str(db),
+        **changes,
+    }
     return Settings().with_(**values)
 
 
@@ -50,14 +55,16 @@ def source_for(emu: Emulator, db: Path, **changes) -> GitHubSource:
 
 def snapshot(store: Store) -> dict[str, list[tuple]]:
     """Every synced row, ordered by its key: two stores with equal snapshots hold equal data."""
-    return {table: [tuple(row) for row in store.query(f"SELECT * FROM {table} ORDER BY {key}")]
-            for table, key in SNAPSHOT_TABLES.items()}
+    return {
+        table: [tuple(row) for row in store.query(f"SELECT * FROM {table} ORDER BY {key}")]
+        for table, key in SNAPSHOT_TABLES.items()
+    }
 
 
 @pytest.fixture(scope="session")
 def clean_snapshot(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> dict:
     """The store after one undisturbed sync: what every faulty sync must end up equal to."""
-    from agents.pipeline_monitor import sync_repository
+    from agents.pipeline_monitor.agent import sync_repository
 
     db = tmp_path_factory.mktemp("clean") / "clean.db"
     with Emulator(small_demo) as emu:

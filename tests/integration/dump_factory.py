@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from core.dump import Dump, DumpWriter, resolve
+from core.dump.files import Dump, DumpWriter, resolve
 
 __all__ = [
     "DURATION",
@@ -74,8 +74,14 @@ def _ts(when: datetime) -> str:
 
 
 def _user(login: str) -> dict[str, Any]:
-    return {"login": login, "id": 1000 + len(login), "type": "User", "site_admin": False,
-            "url": f"{API}/users/{login}", "html_url": f"https://github.com/{login}"}
+    return {
+        "login": login,
+        "id": 1000 + len(login),
+        "type": "User",
+        "site_admin": False,
+        "url": f"{API}/users/{login}",
+        "html_url": f"https://github.com/{login}",
+    }
 
 
 def _run(index: int, attempt: int, full: str, conclusion: str | None, wf: int) -> dict[str, Any]:
@@ -84,18 +90,30 @@ def _run(index: int, attempt: int, full: str, conclusion: str | None, wf: int) -
     wf_id, api = WORKFLOW_IDS[wf], f"{API}/repos/{full}/actions/runs/{rid}"
     actor = _user("alice" if index % 2 == 0 else "bob")
     return {
-        "id": rid, "name": "CI" if wf == 0 else "Lint", "node_id": f"WFR_{rid}",
-        "head_branch": "main" if index % 3 else "feature/x", "head_sha": sha,
-        "path": f".github/workflows/{_WORKFLOW_FILES[wf]}", "display_title": f"Change {index}",
-        "run_number": index + 1, "event": "push" if index % 2 == 0 else "pull_request",
-        "status": "completed" if conclusion else "in_progress", "conclusion": conclusion,
-        "workflow_id": wf_id, "check_suite_id": rid + 7, "url": api,
+        "id": rid,
+        "name": "CI" if wf == 0 else "Lint",
+        "node_id": f"WFR_{rid}",
+        "head_branch": "main" if index % 3 else "feature/x",
+        "head_sha": sha,
+        "path": f".github/workflows/{_WORKFLOW_FILES[wf]}",
+        "display_title": f"Change {index}",
+        "run_number": index + 1,
+        "event": "push" if index % 2 == 0 else "pull_request",
+        "status": "completed" if conclusion else "in_progress",
+        "conclusion": conclusion,
+        "workflow_id": wf_id,
+        "check_suite_id": rid + 7,
+        "url": api,
         "html_url": f"https://github.com/{full}/actions/runs/{rid}",
         "pull_requests": [] if index % 2 == 0 else [{"number": 100 + index}],
         "created_at": _ts(attempt_window(index, 1)[0]),
         "updated_at": _ts(end if conclusion else start + DURATION / 2),
-        "actor": actor, "triggering_actor": actor, "run_attempt": attempt,
-        "run_started_at": _ts(start), "jobs_url": f"{api}/jobs", "logs_url": f"{api}/logs",
+        "actor": actor,
+        "triggering_actor": actor,
+        "run_attempt": attempt,
+        "run_started_at": _ts(start),
+        "jobs_url": f"{api}/jobs",
+        "logs_url": f"{api}/logs",
         "workflow_url": f"{API}/repos/{full}/actions/workflows/{wf_id}",
         "head_commit": {"id": sha, "message": f"Change {index}", "timestamp": _ts(start)},
     }
@@ -111,31 +129,53 @@ def _steps(start: datetime, end: datetime, failed: bool, done: bool) -> list[dic
         s_start, s_end = start + (number - 1) * span, start + number * span
         bad = failed and number == 3
         skipped = failed and number == 4
-        steps.append({"name": name, "number": number, "status": "completed" if done else "queued",
-                      "conclusion": ("failure" if bad else "skipped" if skipped else "success")
-                      if done else None,
-                      "started_at": _ts(s_start) if done else None,
-                      "completed_at": _ts(s_end) if done else None})
+        steps.append(
+            {
+                "name": name,
+                "number": number,
+                "status": "completed" if done else "queued",
+                "conclusion": ("failure" if bad else "skipped" if skipped else "success")
+                if done
+                else None,
+                "started_at": _ts(s_start) if done else None,
+                "completed_at": _ts(s_end) if done else None,
+            }
+        )
     return steps
 
 
-def _job(index: int, attempt: int, j: int, jobs: int, full: str, run_conclusion: str | None,
-         ) -> dict[str, Any]:
+def _job(
+    index: int,
+    attempt: int,
+    j: int,
+    jobs: int,
+    full: str,
+    run_conclusion: str | None,
+) -> dict[str, Any]:
     start, end = job_window(index, attempt, j, jobs)
     done = run_conclusion is not None or j == 0
     failed = run_conclusion == "failure" and j == jobs - 1
     jid, rid = job_id(index, attempt, j), run_id(index)
     return {
-        "id": jid, "run_id": rid, "run_attempt": attempt, "node_id": f"CR_{jid}",
-        "head_sha": sha_of(index), "url": f"{API}/repos/{full}/actions/jobs/{jid}",
+        "id": jid,
+        "run_id": rid,
+        "run_attempt": attempt,
+        "node_id": f"CR_{jid}",
+        "head_sha": sha_of(index),
+        "url": f"{API}/repos/{full}/actions/jobs/{jid}",
         "html_url": f"https://github.com/{full}/actions/runs/{rid}/job/{jid}",
         "status": "completed" if done else "in_progress",
         "conclusion": ("failure" if failed else "success") if done else None,
-        "created_at": _ts(start - timedelta(seconds=4)), "started_at": _ts(start),
-        "completed_at": _ts(end) if done else None, "name": f"test (py3.{10 + j})",
-        "steps": _steps(start, end, failed, done), "labels": ["ubuntu-latest"],
-        "runner_id": 10 + j, "runner_name": f"GitHub Actions {10 + j}",
-        "runner_group_id": 2, "runner_group_name": "GitHub Actions",
+        "created_at": _ts(start - timedelta(seconds=4)),
+        "started_at": _ts(start),
+        "completed_at": _ts(end) if done else None,
+        "name": f"test (py3.{10 + j})",
+        "steps": _steps(start, end, failed, done),
+        "labels": ["ubuntu-latest"],
+        "runner_id": 10 + j,
+        "runner_name": f"GitHub Actions {10 + j}",
+        "runner_group_id": 2,
+        "runner_group_name": "GitHub Actions",
     }
 
 
@@ -143,52 +183,92 @@ def job_log(job: dict[str, Any]) -> str:
     """A job log in GitHub's raw format: timestamped lines, ``##[group]Run`` per step."""
     when = datetime.fromisoformat(job["started_at"].replace("Z", "+00:00"))
     failed = job["conclusion"] == "failure"
-    lines = ["Current runner version: '2.317.0'", "##[group]Operating System", "Ubuntu 22.04",
-             "##[endgroup]", "##[group]Run actions/checkout@v4", "with:", "##[endgroup]",
-             "Syncing repository: octo-org/demo", "##[group]Run pytest -q", "pytest -q",
-             "##[endgroup]", "tests/test_api.py::test_ok PASSED",
-             f"tests/test_api.py::test_flaky {'FAILED' if failed else 'PASSED'}"]
+    lines = [
+        "Current runner version: '2.317.0'",
+        "##[group]Operating System",
+        "Ubuntu 22.04",
+        "##[endgroup]",
+        "##[group]Run actions/checkout@v4",
+        "with:",
+        "##[endgroup]",
+        "Syncing repository: octo-org/demo",
+        "##[group]Run pytest -q",
+        "pytest -q",
+        "##[endgroup]",
+        "tests/test_api.py::test_ok PASSED",
+        f"tests/test_api.py::test_flaky {'FAILED' if failed else 'PASSED'}",
+    ]
     if failed:
-        lines += ["FAILED tests/test_api.py::test_flaky - AssertionError: timeout",
-                  "##[error]Process completed with exit code 1."]
+        lines += [
+            "FAILED tests/test_api.py::test_flaky - AssertionError: timeout",
+            "##[error]Process completed with exit code 1.",
+        ]
     lines += ["Post job cleanup.", "Cleaning up orphan processes"]
-    stamp = [(when + timedelta(seconds=i)).strftime("%Y-%m-%dT%H:%M:%S.0000000Z")
-             for i in range(len(lines))]
+    stamp = [
+        (when + timedelta(seconds=i)).strftime("%Y-%m-%dT%H:%M:%S.0000000Z")
+        for i in range(len(lines))
+    ]
     return "".join(f"{t} {line}\n" for t, line in zip(stamp, lines, strict=True))
 
 
 def _junit(failed: bool) -> bytes:
-    case = ('<testcase classname="tests.test_api" name="test_flaky" time="0.5">'
-            + ('<failure message="AssertionError: timeout"/>' if failed else "") + "</testcase>")
-    return (f'<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" '
-            f'tests="2" failures="{int(failed)}"><testcase classname="tests.test_api" '
-            f'name="test_ok" time="0.1"/>{case}</testsuite></testsuites>').encode()
+    case = (
+        '<testcase classname="tests.test_api" name="test_flaky" time="0.5">'
+        + ('<failure message="AssertionError: timeout"/>' if failed else "")
+        + "</testcase>"
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><testsuites><testsuite name="pytest" '
+        f'tests="2" failures="{int(failed)}"><testcase classname="tests.test_api" '
+        f'name="test_ok" time="0.1"/>{case}</testsuite></testsuites>'
+    ).encode()
 
 
 def _commit(index: int, full: str) -> dict[str, Any]:
     sha, when = sha_of(index), _ts(attempt_window(index, 1)[0] - timedelta(minutes=2))
-    files = [{"filename": f"src/module_{k}.py", "status": "modified", "additions": 3 + k,
-              "deletions": k, "changes": 3 + 2 * k, "patch": "@@ -1 +1 @@\n-a\n+b",
-              "raw_url": f"https://github.com/{full}/raw/{sha}/src/module_{k}.py",
-              "contents_url": f"{API}/repos/{full}/contents/src/module_{k}.py?ref={sha}"}
-             for k in range(1 + index % 3)]
+    files = [
+        {
+            "filename": f"src/module_{k}.py",
+            "status": "modified",
+            "additions": 3 + k,
+            "deletions": k,
+            "changes": 3 + 2 * k,
+            "patch": "@@ -1 +1 @@\n-a\n+b",
+            "raw_url": f"https://github.com/{full}/raw/{sha}/src/module_{k}.py",
+            "contents_url": f"{API}/repos/{full}/contents/src/module_{k}.py?ref={sha}",
+        }
+        for k in range(1 + index % 3)
+    ]
     adds, dels = sum(f["additions"] for f in files), sum(f["deletions"] for f in files)
     author = {"name": "Alice", "email": "alice@example.com", "date": when}
-    return {"sha": sha, "node_id": f"C_{sha[:8]}", "url": f"{API}/repos/{full}/commits/{sha}",
-            "html_url": f"https://github.com/{full}/commit/{sha}",
-            "commit": {"message": f"Change {index}", "author": author, "committer": author},
-            "author": _user("alice"), "committer": _user("alice"),
-            "parents": [{"sha": sha_of(index - 1)}] if index else [],
-            "stats": {"additions": adds, "deletions": dels, "total": adds + dels}, "files": files}
+    return {
+        "sha": sha,
+        "node_id": f"C_{sha[:8]}",
+        "url": f"{API}/repos/{full}/commits/{sha}",
+        "html_url": f"https://github.com/{full}/commit/{sha}",
+        "commit": {"message": f"Change {index}", "author": author, "committer": author},
+        "author": _user("alice"),
+        "committer": _user("alice"),
+        "parents": [{"sha": sha_of(index - 1)}] if index else [],
+        "stats": {"additions": adds, "deletions": dels, "total": adds + dels},
+        "files": files,
+    }
 
 
 def _workflows(full: str, count: int) -> list[dict[str, Any]]:
-    return [{"id": WORKFLOW_IDS[k], "node_id": f"W_{WORKFLOW_IDS[k]}",
-             "name": "CI" if k == 0 else "Lint", "path": f".github/workflows/{_WORKFLOW_FILES[k]}",
-             "state": "active", "created_at": "2023-01-01T00:00:00.000Z",
-             "updated_at": "2023-01-01T00:00:00.000Z",
-             "url": f"{API}/repos/{full}/actions/workflows/{WORKFLOW_IDS[k]}"}
-            for k in range(count)]
+    return [
+        {
+            "id": WORKFLOW_IDS[k],
+            "node_id": f"W_{WORKFLOW_IDS[k]}",
+            "name": "CI" if k == 0 else "Lint",
+            "path": f".github/workflows/{_WORKFLOW_FILES[k]}",
+            "state": "active",
+            "created_at": "2023-01-01T00:00:00.000Z",
+            "updated_at": "2023-01-01T00:00:00.000Z",
+            "url": f"{API}/repos/{full}/actions/workflows/{WORKFLOW_IDS[k]}",
+        }
+        for k in range(count)
+    ]
 
 
 @dataclass(frozen=True)
@@ -219,15 +299,18 @@ def _write_attempt(writer: DumpWriter, plan: _Plan, index: int, attempt: int) ->
     latest = attempt == plan.attempts.get(index, 1)
     conclusion = plan.conclusion(index, attempt)
     run = _run(index, attempt, plan.full_name, conclusion, index % plan.workflows)
-    jobs = [_job(index, attempt, j, plan.jobs_per_run, plan.full_name, conclusion)
-            for j in range(plan.jobs_per_run)]
+    jobs = [
+        _job(index, attempt, j, plan.jobs_per_run, plan.full_name, conclusion)
+        for j in range(plan.jobs_per_run)
+    ]
     writer.jobs(run["id"], jobs, attempt=None if latest else attempt)
     for job in jobs:
         if plan.with_logs and job["status"] == "completed" and index not in plan.expired_logs:
             writer.log(job["id"], job_log(job))
     if latest and conclusion and plan.with_artifacts:
-        writer.artifact_file(run["id"], "test-results", "junit.xml",
-                             _junit(conclusion == "failure"))
+        writer.artifact_file(
+            run["id"], "test-results", "junit.xml", _junit(conclusion == "failure")
+        )
     return run
 
 
@@ -256,14 +339,32 @@ def make_dump(
     expired_logs: run indexes whose logs are missing (GitHub's expired logs).
     workflows: 1 or 2 (``ci.yml``, ``lint.yml``); run i belongs to workflow i % workflows.
     """
-    plan = _Plan(dict(attempts or {}), jobs_per_run, fail_every, set(in_progress),
-                 set(expired_logs), workflows, full_name, with_logs, with_artifacts)
+    plan = _Plan(
+        dict(attempts or {}),
+        jobs_per_run,
+        fail_every,
+        set(in_progress),
+        set(expired_logs),
+        workflows,
+        full_name,
+        with_logs,
+        with_artifacts,
+    )
     writer = DumpWriter(root, compress=compress)
     owner, name = full_name.split("/")
-    writer.repo({"id": 424242, "node_id": "R_demo", "name": name, "full_name": full_name,
-                 "private": False, "default_branch": "main",
-                 "owner": {"login": owner, "type": "Organization"},
-                 "html_url": f"https://github.com/{full_name}", "url": f"{API}/repos/{full_name}"})
+    writer.repo(
+        {
+            "id": 424242,
+            "node_id": "R_demo",
+            "name": name,
+            "full_name": full_name,
+            "private": False,
+            "default_branch": "main",
+            "owner": {"login": owner, "type": "Organization"},
+            "html_url": f"https://github.com/{full_name}",
+            "url": f"{API}/repos/{full_name}",
+        }
+    )
     writer.workflows(_workflows(full_name, workflows))
     latest_runs, earlier_runs = [], []
     for index in range(runs):

@@ -16,13 +16,21 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from core.config import Settings
-from core.consumer import Delivery, consume
-from core.sqs import SqsAdapter
-from core.store import Store
-from core.worker import WorkerOptions
+from core.queue.consumer import Delivery, consume
+from core.queue.sqs import SqsAdapter
+from core.queue.worker import WorkerOptions
+from core.store.db import Store
 
-FAST = WorkerOptions(batch_size=10, lease_s=30, max_attempts=3, backoff_base_s=0.05,
-                     backoff_cap_s=0.3, idle_s=0.05, heartbeat_s=0.2, sample_s=0.2)
+FAST = WorkerOptions(
+    batch_size=10,
+    lease_s=30,
+    max_attempts=3,
+    backoff_base_s=0.05,
+    backoff_cap_s=0.3,
+    idle_s=0.05,
+    heartbeat_s=0.2,
+    sample_s=0.2,
+)
 
 
 class MotoServer:
@@ -62,13 +70,19 @@ def filled_store(tmp_path: Path, runs: int = 12, jobs_per_run: int = 3) -> Store
     since importing is the slow part)."""
     key = f"{runs}x{jobs_per_run}"
     if key not in _TEMPLATES or not _TEMPLATES[key].exists():
-        from core.importer import import_path
+        from core.dump.importer import import_path
         from tests.integration.dump_factory import make_dump
 
         root = Path(tmp_path.parent / f"template-{key}")
         root.mkdir(exist_ok=True)
-        dump = make_dump(root / "dump", runs=runs, jobs_per_run=jobs_per_run,
-                         attempts={1: 2, 4: 3}, with_logs=False, with_files=False)
+        dump = make_dump(
+            root / "dump",
+            runs=runs,
+            jobs_per_run=jobs_per_run,
+            attempts={1: 2, 4: 3},
+            with_logs=False,
+            with_files=False,
+        )
         template = Store(root / "template.db")
         import_path(template, dump)
         template.query("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -81,15 +95,16 @@ def filled_store(tmp_path: Path, runs: int = 12, jobs_per_run: int = 3) -> Store
 
 def demo_store(tmp_path: Path) -> Store:
     """The embedded demo's generator (30 runs over 3 days) imported through the real path, or
-    the small hand-made dump when core.demo is not available."""
+    the small hand-made dump when core.sandbox.demo.generator is not available."""
     try:
-        from core.demo import generate_demo
+        from core.sandbox.demo.generator import generate_demo
     except ImportError:
         return filled_store(tmp_path, runs=30, jobs_per_run=4)
-    from core.importer import import_path
+    from core.dump.importer import import_path
 
-    dump = generate_demo(tmp_path / "dump", seed=5, end=datetime(2026, 1, 1, tzinfo=UTC),
-                         runs_target=30, days=3)
+    dump = generate_demo(
+        tmp_path / "dump", seed=5, end=datetime(2026, 1, 1, tzinfo=UTC), runs_target=30, days=3
+    )
     store = Store(tmp_path / "demo.db")
     import_path(store, dump)
     return store
@@ -100,10 +115,11 @@ def outbox_ids(store: Store, status: str | None = None) -> set[str]:
     return {r[0] for r in store.query(sql, (status,) if status else ())}
 
 
-def drain(settings: Settings, kinds: tuple[str, ...] = ("metrics", "logs", "features",
-                                                         "analysis")) -> list[Delivery]:
+def drain(
+    settings: Settings, kinds: tuple[str, ...] = ("metrics", "logs", "features", "analysis")
+) -> list[Delivery]:
     """Receive and delete everything currently in the given queues (missing queues are empty)."""
-    from core.sqs import QueueMissing
+    from core.queue.sqs import QueueMissing
 
     sqs = SqsAdapter(settings)
     got: list[Delivery] = []
@@ -115,8 +131,7 @@ def drain(settings: Settings, kinds: tuple[str, ...] = ("metrics", "logs", "feat
     return got
 
 
-def drain_during(settings: Settings, action: Callable[[], object]) -> tuple[object,
-                                                                           list[Delivery]]:
+def drain_during(settings: Settings, action: Callable[[], object]) -> tuple[object, list[Delivery]]:
     """Run ``action`` while a consumer thread keeps every queue drained (as a live consumer
     would); return the action's result and everything received, including after it ended."""
     import threading
@@ -138,8 +153,12 @@ def drain_during(settings: Settings, action: Callable[[], object]) -> tuple[obje
     return result, got + drain(settings)
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float = 20.0, every: float = 0.05,
-               what: str = "condition") -> None:
+def wait_until(
+    predicate: Callable[[], bool],
+    timeout: float = 20.0,
+    every: float = 0.05,
+    what: str = "condition",
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():

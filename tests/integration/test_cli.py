@@ -9,30 +9,45 @@ import sys
 
 from tests.conftest import REPO_ROOT
 
-CONTRACT = {"file", "category", "confidence", "transient", "lines", "summary", "suggestion",
-            "fingerprint"}
-FAILING_LOG = "\n".join([
-    "2024-05-01T12:00:00.0000000Z ##[group]Run pytest -q",
-    "2024-05-01T12:00:01.0000000Z pytest -q",
-    "2024-05-01T12:00:02.0000000Z ##[endgroup]",
-    "2024-05-01T12:00:03.0000000Z ============================= test session starts ===",
-    "2024-05-01T12:00:04.0000000Z collected 2 items",
-    "2024-05-01T12:00:05.0000000Z tests/test_cart.py .F                                [100%]",
-    "2024-05-01T12:00:06.0000000Z =================================== FAILURES ========",
-    "2024-05-01T12:00:07.0000000Z ___________________________ test_total ______________",
-    "2024-05-01T12:00:08.0000000Z     def test_total():",
-    "2024-05-01T12:00:09.0000000Z >       assert total([1, 2]) == 4",
-    "2024-05-01T12:00:10.0000000Z E       assert 3 == 4",
-    "2024-05-01T12:00:11.0000000Z tests/test_cart.py:7: AssertionError",
-    "2024-05-01T12:00:12.0000000Z FAILED tests/test_cart.py::test_total - assert 3 == 4",
-    "2024-05-01T12:00:13.0000000Z ========================= 1 failed, 1 passed in 0.12s ====",
-    "2024-05-01T12:00:14.0000000Z ##[error]Process completed with exit code 1.",
-])
+CONTRACT = {
+    "file",
+    "category",
+    "confidence",
+    "transient",
+    "lines",
+    "summary",
+    "suggestion",
+    "fingerprint",
+}
+FAILING_LOG = "\n".join(
+    [
+        "2024-05-01T12:00:00.0000000Z ##[group]Run pytest -q",
+        "2024-05-01T12:00:01.0000000Z pytest -q",
+        "2024-05-01T12:00:02.0000000Z ##[endgroup]",
+        "2024-05-01T12:00:03.0000000Z ============================= test session starts ===",
+        "2024-05-01T12:00:04.0000000Z collected 2 items",
+        "2024-05-01T12:00:05.0000000Z tests/test_cart.py .F                                [100%]",
+        "2024-05-01T12:00:06.0000000Z =================================== FAILURES ========",
+        "2024-05-01T12:00:07.0000000Z ___________________________ test_total ______________",
+        "2024-05-01T12:00:08.0000000Z     def test_total():",
+        "2024-05-01T12:00:09.0000000Z >       assert total([1, 2]) == 4",
+        "2024-05-01T12:00:10.0000000Z E       assert 3 == 4",
+        "2024-05-01T12:00:11.0000000Z tests/test_cart.py:7: AssertionError",
+        "2024-05-01T12:00:12.0000000Z FAILED tests/test_cart.py::test_total - assert 3 == 4",
+        "2024-05-01T12:00:13.0000000Z ========================= 1 failed, 1 passed in 0.12s ====",
+        "2024-05-01T12:00:14.0000000Z ##[error]Process completed with exit code 1.",
+    ]
+)
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "core.cli", *args], cwd=REPO_ROOT,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "agents.cli", *args],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_rca_prints_one_contract_object_per_file_for_plain_and_gzip_logs(tmp_path):

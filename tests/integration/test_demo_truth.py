@@ -6,9 +6,9 @@ from collections import Counter
 
 import pytest
 
-from core.dump import Dump
-from core.importer import import_path
-from core.store import Store
+from core.dump.files import Dump
+from core.dump.importer import import_path
+from core.store.db import Store
 
 
 @pytest.fixture(scope="module")
@@ -19,8 +19,11 @@ def imported(small_demo, tmp_path_factory):
 
 
 def _counts(store: Store, source: str) -> dict[int, Counter]:
-    rows = store.query("SELECT job_id, outcome, COUNT(*) FROM test_results WHERE source = ? "
-                       "GROUP BY job_id, outcome", (source,))
+    rows = store.query(
+        "SELECT job_id, outcome, COUNT(*) FROM test_results WHERE source = ? "
+        "GROUP BY job_id, outcome",
+        (source,),
+    )
     counts: dict[int, Counter] = {}
     for job_id, outcome, n in rows:
         key = "failed" if outcome in ("failed", "error") else outcome
@@ -31,32 +34,47 @@ def _counts(store: Store, source: str) -> dict[int, Counter]:
 def test_junit_reports_give_the_planted_pass_fail_skip_counts_of_every_job(imported):
     store, truth = imported
     junit = _counts(store, "junit")
-    expected = {int(job): counts for job, counts in truth["test_counts"].items()
-                if int(job) in junit}
+    expected = {
+        int(job): counts for job, counts in truth["test_counts"].items() if int(job) in junit
+    }
     assert len(expected) > 50
-    wrong = {job: (dict(junit[job]), counts) for job, counts in expected.items()
-             if any(junit[job][k] != counts[k] for k in ("passed", "failed", "skipped"))}
+    wrong = {
+        job: (dict(junit[job]), counts)
+        for job, counts in expected.items()
+        if any(junit[job][k] != counts[k] for k in ("passed", "failed", "skipped"))
+    }
     assert not wrong, list(wrong.items())[:3]
 
 
 def test_console_output_finds_exactly_the_failed_tests_of_each_failing_job(imported):
     store, truth = imported
     console = _counts(store, "console")
-    failing = {int(job): counts["failed"] for job, counts in truth["test_counts"].items()
-               if counts["failed"] and int(job) in console}
+    failing = {
+        int(job): counts["failed"]
+        for job, counts in truth["test_counts"].items()
+        if counts["failed"] and int(job) in console
+    }
     assert len(failing) > 5
-    wrong = {job: (console[job]["failed"], n) for job, n in failing.items()
-             if console[job]["failed"] != n}
+    wrong = {
+        job: (console[job]["failed"], n)
+        for job, n in failing.items()
+        if console[job]["failed"] != n
+    }
     assert not wrong, list(wrong.items())[:3]
 
 
 def test_the_failed_test_ids_match_the_planted_root_causes(imported):
     store, truth = imported
-    planted = {int(job): set(cause["tests"]) for job, cause in truth["root_causes"].items()
-               if cause.get("tests")}
+    planted = {
+        int(job): set(cause["tests"])
+        for job, cause in truth["root_causes"].items()
+        if cause.get("tests")
+    }
     found = {}
-    for job_id, test_id in store.query("SELECT job_id, test_id FROM test_results WHERE "
-                                       "source = 'junit' AND outcome IN ('failed', 'error')"):
+    for job_id, test_id in store.query(
+        "SELECT job_id, test_id FROM test_results WHERE "
+        "source = 'junit' AND outcome IN ('failed', 'error')"
+    ):
         found.setdefault(job_id, set()).add(test_id)
     compared = [job for job in planted if job in found]
     assert len(compared) > 5

@@ -25,9 +25,9 @@ from github.GithubException import (
     UnknownObjectException,
 )
 
-from core.dump import Dump
-from core.emulator import Emulator
-from core.emulator_shapes import artifact_id
+from core.dump.files import Dump
+from core.sandbox.emulator.server import Emulator
+from core.sandbox.emulator.shapes import artifact_id
 from tests.integration.dump_factory import (
     FULL_NAME,
     START,
@@ -49,8 +49,9 @@ RUNS = 8  # index 2 has 2 attempts, 6 has 3; 7 is still running; 1 has expired l
 @pytest.fixture(scope="module")
 def dump_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("dump") / "demo"
-    return make_dump(root, RUNS, attempts={2: 2, 6: 3}, in_progress=[7], expired_logs=[1],
-                     workflows=2)
+    return make_dump(
+        root, RUNS, attempts={2: 2, 6: 3}, in_progress=[7], expired_logs=[1], workflows=2
+    )
 
 
 @pytest.fixture
@@ -60,8 +61,12 @@ def emu(dump_dir: Path) -> Iterator[Emulator]:
 
 
 def client(emu: Emulator, token: str | None = "t", **kwargs: object) -> Github:
-    options: dict[str, object] = {"per_page": 100, "seconds_between_requests": 0,
-                                  "seconds_between_writes": 0, "retry": None}
+    options: dict[str, object] = {
+        "per_page": 100,
+        "seconds_between_requests": 0,
+        "seconds_between_writes": 0,
+        "retry": None,
+    }
     options.update(kwargs)
     auth = Auth.Token(token) if token else None
     return Github(base_url=emu.base_url, auth=auth, **options)  # type: ignore[arg-type]
@@ -78,6 +83,7 @@ def repo_path(rest: str = "") -> str:
 
 
 # --- repository, workflows, runs --------------------------------------------------------------
+
 
 def test_repo_and_workflows_carry_this_servers_urls(emu: Emulator) -> None:
     repo = client(emu).get_repo("OCTO-ORG/Demo")  # owner/repo match is case-insensitive
@@ -96,16 +102,27 @@ def test_runs_come_newest_first_with_github_link_headers(emu: Emulator) -> None:
     assert sum("/actions/runs?" in r.path for r in emu.requests) == 3  # 3 pages of 3
     link = api(emu, repo_path("/actions/runs?per_page=3&page=2")).headers["Link"]
     base = f"{emu.base_url}{repo_path('/actions/runs')}?per_page=3"
-    assert link == (f'<{base}&page=1>; rel="prev", <{base}&page=3>; rel="next", '
-                    f'<{base}&page=3>; rel="last", <{base}&page=1>; rel="first"')
+    assert link == (
+        f'<{base}&page=1>; rel="prev", <{base}&page=3>; rel="next", '
+        f'<{base}&page=3>; rel="last", <{base}&page=1>; rel="first"'
+    )
 
 
 def test_run_objects_have_every_api_url_pygithub_follows(emu: Emulator) -> None:
     run = client(emu).get_repo(FULL_NAME).get_workflow_run(run_id(2))
     raw = api(emu, repo_path(f"/actions/runs/{run_id(2)}")).json()
 
-    for name in ("url", "jobs_url", "logs_url", "artifacts_url", "cancel_url", "rerun_url",
-                 "check_suite_url", "workflow_url", "previous_attempt_url"):
+    for name in (
+        "url",
+        "jobs_url",
+        "logs_url",
+        "artifacts_url",
+        "cancel_url",
+        "rerun_url",
+        "check_suite_url",
+        "workflow_url",
+        "previous_attempt_url",
+    ):
         assert raw[name].startswith(emu.base_url + repo_path()), name
     assert raw["repository"]["url"] == emu.base_url + repo_path()
     assert "api.github.com" not in str(raw)
@@ -151,6 +168,7 @@ def test_workflow_runs_by_file_name_and_the_search_cap(dump_dir: Path) -> None:
 
 # --- attempts, jobs, logs -----------------------------------------------------------------------
 
+
 def test_attempts_and_jobs_of_every_attempt(emu: Emulator) -> None:
     run = client(emu).get_repo(FULL_NAME).get_workflow_run(run_id(6))
     first = run.get_attempt(1)
@@ -159,8 +177,9 @@ def test_attempts_and_jobs_of_every_attempt(emu: Emulator) -> None:
     assert first.jobs_url.endswith(f"/runs/{run_id(6)}/attempts/1/jobs")
     assert [j.id for j in run.jobs()] == [job_id(6, 3, 0), job_id(6, 3, 1)]
     assert [j.run_attempt for j in run.jobs("all")] == [1, 1, 2, 2, 3, 3]
-    assert api(emu, repo_path(f"/actions/runs/{run_id(6)}/attempts/2/jobs")).json()[
-        "total_count"] == 2
+    assert (
+        api(emu, repo_path(f"/actions/runs/{run_id(6)}/attempts/2/jobs")).json()["total_count"] == 2
+    )
     with pytest.raises(UnknownObjectException):
         _ = run.get_attempt(4).status
 
@@ -195,14 +214,18 @@ def test_run_log_archive_has_job_files_and_step_files(emu: Emulator) -> None:
     archive = zipfile.ZipFile(io.BytesIO(requests.get(headers["location"], timeout=5).content))
 
     names = archive.namelist()
-    assert names[:4] == ["0_test (py3.10).txt", "test (py3.10)/1_Set up job.txt",
-                         "test (py3.10)/2_Run actionscheckout@v4.txt",
-                         "test (py3.10)/3_Run pytest -q.txt"]
+    assert names[:4] == [
+        "0_test (py3.10).txt",
+        "test (py3.10)/1_Set up job.txt",
+        "test (py3.10)/2_Run actionscheckout@v4.txt",
+        "test (py3.10)/3_Run pytest -q.txt",
+    ]
     step = archive.read("test (py3.11)/3_Run pytest -q.txt").decode()
     assert "##[group]Run pytest -q" in step and "##[error]Process completed" in step
 
 
 # --- artifacts, commits, contents ------------------------------------------------------------
+
 
 def test_artifacts_have_stable_ids_and_download_as_zip(emu: Emulator) -> None:
     repo = client(emu).get_repo(FULL_NAME)
@@ -222,8 +245,11 @@ def test_commit_stats_files_and_contents(emu: Emulator) -> None:
     commit = repo.get_commit(sha_of(2))
 
     assert (commit.stats.additions, commit.stats.deletions, commit.stats.total) == (12, 3, 15)
-    assert [f.filename for f in commit.files] == ["src/module_0.py", "src/module_1.py",
-                                                  "src/module_2.py"]
+    assert [f.filename for f in commit.files] == [
+        "src/module_0.py",
+        "src/module_1.py",
+        "src/module_2.py",
+    ]
     assert repo.get_contents(".github/workflows/ci.yml").decoded_content.startswith(b"name: CI")
     assert {c.name for c in repo.get_contents(".github/workflows")} == {"ci.yml"}
     with pytest.raises(GithubException) as missing:
@@ -234,6 +260,7 @@ def test_commit_stats_files_and_contents(emu: Emulator) -> None:
 
 
 # --- conditional requests, rate limits, auth --------------------------------------------------
+
 
 def test_if_none_match_gives_304_without_spending_rate_limit(emu: Emulator) -> None:
     first = api(emu, repo_path("/actions/runs"))
@@ -285,6 +312,7 @@ def test_auth_errors_map_to_pygithub_exceptions(dump_dir: Path) -> None:
 
 
 # --- faults ---------------------------------------------------------------------------------
+
 
 def test_primary_rate_limit_fault(emu: Emulator) -> None:
     emu.faults.add("rate_limit", path=r"/actions/runs", reset_in_s=2)
@@ -344,11 +372,14 @@ def test_reruns_are_recorded(emu: Emulator) -> None:
     run = client(emu).get_repo(FULL_NAME).get_workflow_run(run_id(5))
 
     assert run.rerun_failed_jobs() and run.rerun()
-    assert [(r.run_id, r.failed_only) for r in emu.reruns] == [(run_id(5), True),
-                                                              (run_id(5), False)]
+    assert [(r.run_id, r.failed_only) for r in emu.reruns] == [
+        (run_id(5), True),
+        (run_id(5), False),
+    ]
 
 
 # --- time travel ------------------------------------------------------------------------------
+
 
 def test_set_now_shows_a_run_in_progress_then_finished(emu: Emulator) -> None:
     start, end = attempt_window(3)
@@ -361,8 +392,10 @@ def test_set_now_shows_a_run_in_progress_then_finished(emu: Emulator) -> None:
     assert (live.status, live.conclusion) == ("in_progress", None)
     assert live.updated_at == start + timedelta(minutes=6)
     jobs = list(live.jobs())
-    assert [(j.status, j.conclusion) for j in jobs] == [("completed", "success"),
-                                                        ("in_progress", None)]
+    assert [(j.status, j.conclusion) for j in jobs] == [
+        ("completed", "success"),
+        ("in_progress", None),
+    ]
     assert {s.status for s in jobs[1].steps} == {"completed", "in_progress", "queued"}
     assert jobs[0].logs_url()
     with pytest.raises(UnknownObjectException):
@@ -409,6 +442,7 @@ def test_set_now_supports_incremental_sync(emu: Emulator) -> None:
 
 # --- plumbing -------------------------------------------------------------------------------------
 
+
 def test_keep_alive_serves_many_requests_on_one_connection(emu: Emulator) -> None:
     conn = http.client.HTTPConnection("127.0.0.1", emu.port, timeout=5)
     for _ in range(3):
@@ -434,9 +468,14 @@ def test_two_dumps_on_one_server_and_clean_stop(tmp_path: Path) -> None:
 
 def test_cli_prints_the_base_url_and_serves(dump_dir: Path) -> None:
     env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
-    proc = subprocess.Popen([sys.executable, "-m", "core.emulator", str(dump_dir), "--port", "0"],
-                            cwd=REPO_ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.DEVNULL, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "core.sandbox.emulator.server", str(dump_dir), "--port", "0"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         base_url = proc.stdout.readline().strip() if proc.stdout else ""
         reply = requests.get(base_url + repo_path(), timeout=5)

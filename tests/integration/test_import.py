@@ -7,13 +7,13 @@ import shutil
 
 import pytest
 
-from agents.pipeline_monitor import sync_repository
-from core.cli import main
-from core.demo import DEMO_REPO
-from core.dump import Dump
+from agents.cli import main
+from agents.pipeline_monitor.agent import sync_repository
+from core.dump.files import Dump
+from core.dump.importer import import_path
 from core.errors import DumpError
-from core.importer import import_path
-from core.store import Store
+from core.sandbox.demo.generator import DEMO_REPO
+from core.store.db import Store
 from tests.conftest import shared_path
 from tests.integration.conftest import ALL_HISTORY, snapshot, source_for
 
@@ -25,8 +25,7 @@ def test_importing_the_demo_equals_syncing_it_through_the_emulator(small_demo, e
     assert snapshot(imported) == snapshot(synced)
 
 
-def test_importing_a_dump_stores_its_logs_and_test_reports_like_the_ingester(small_demo,
-                                                                            tmp_path):
+def test_importing_a_dump_stores_its_logs_and_test_reports_like_the_ingester(small_demo, tmp_path):
     store = Store(tmp_path / "i.db")
     report = import_path(store, small_demo)
     logs = len(list((small_demo / "logs").iterdir()))
@@ -36,7 +35,8 @@ def test_importing_a_dump_stores_its_logs_and_test_reports_like_the_ingester(sma
 
 
 def test_analyze_after_import_writes_root_causes_for_every_failed_job_with_a_log(
-        small_demo, tmp_path, capsys):
+    small_demo, tmp_path, capsys
+):
     db, out = str(tmp_path / "a.db"), tmp_path / "out"
     assert main(["--db", db, "import", str(small_demo)]) == 0
     assert main(["--db", db, "analyze", "--out", str(out)]) == 0
@@ -45,7 +45,8 @@ def test_analyze_after_import_writes_root_causes_for_every_failed_job_with_a_log
     causes = pd.read_csv(out / "root_causes.csv")
     failed_with_log = Store(db).scalar(
         "SELECT COUNT(*) FROM jobs j JOIN logs l ON l.job_id = j.job_id AND l.state = 'ok' "
-        "WHERE j.conclusion IN ('failure','timed_out','cancelled','startup_failure')")
+        "WHERE j.conclusion IN ('failure','timed_out','cancelled','startup_failure')"
+    )
     assert len(causes) == failed_with_log > 0
     assert {"job", "category", "lines", "summary", "suggestion", "fingerprint"} <= set(causes)
 
@@ -98,8 +99,10 @@ def test_the_cli_import_command_reports_and_exits_cleanly(small_demo, tmp_path, 
 def _shared_sources():
     root = shared_path("data", "dev")
     dumps = [p for p in sorted((root / "dumps").iterdir()) if p.name != "_about"]
-    return dumps + [root / "reference" / "gha-api-payloads-pygithub",
-                    root / "reference" / "ghalogs-example-record"]
+    return dumps + [
+        root / "reference" / "gha-api-payloads-pygithub",
+        root / "reference" / "ghalogs-example-record",
+    ]
 
 
 def test_every_shared_dump_and_recorded_payload_imports_without_error(tmp_path):
@@ -110,7 +113,9 @@ def test_every_shared_dump_and_recorded_payload_imports_without_error(tmp_path):
         if (source / "runs.jsonl").exists():
             expected = sum(1 for _ in Dump(source).runs())
             repo = Dump(source).repo()["full_name"]
-            stored = store.scalar("SELECT COUNT(*) FROM runs r JOIN repositories p ON "
-                                  "p.id = r.repo_id WHERE p.full_name = ? AND is_latest = 1",
-                                  (repo,))
+            stored = store.scalar(
+                "SELECT COUNT(*) FROM runs r JOIN repositories p ON "
+                "p.id = r.repo_id WHERE p.full_name = ? AND is_latest = 1",
+                (repo,),
+            )
             assert stored == expected, source

@@ -11,14 +11,14 @@ from datetime import timedelta
 import pytest
 
 from agents.base import AgentContext
-from agents.log_ingester import LogIngester
-from agents.pipeline_monitor import sync_repository
-from core.emulator import Emulator
-from core.ingest import match_artifact_to_job
-from core.log_store import load_log, log_info
-from core.messages import validate
-from core.runner import run_agent
-from core.store import Store
+from agents.log_ingester.agent import LogIngester
+from agents.pipeline_monitor.agent import sync_repository
+from agents.runner import run_agent
+from core.messages.envelope import validate
+from core.sandbox.emulator.server import Emulator
+from core.store.db import Store
+from core.store.ingest import match_artifact_to_job
+from core.store.logs import load_log, log_info
 from tests.integration.conftest import settings_for
 from tests.integration.dump_factory import FULL_NAME, job_id, make_dump, run_id
 
@@ -28,8 +28,10 @@ BIG = 200 * 1024 * 1024
 def _bomb() -> bytes:
     """A real zip bomb: 200 MiB of zeros deflated to a few hundred KiB."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive, \
-            archive.open("junit.xml", "w", force_zip64=True) as member:
+    with (
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive,
+        archive.open("junit.xml", "w", force_zip64=True) as member,
+    ):
         block = b"\0" * (1 << 20)
         for _ in range(200):
             member.write(block)
@@ -75,7 +77,7 @@ def ingested(hostile_dump, tmp_path_factory):
     db = tmp_path_factory.mktemp("db") / "s.db"
     with Emulator(hostile_dump) as emu:
         settings = settings_for(emu, db)
-        from core.github_source import GitHubSource
+        from core.github.source import GitHubSource
 
         source = GitHubSource(settings, sleep=lambda _s: None)
         store = Store(db)
@@ -113,8 +115,10 @@ def test_a_200_mb_log_is_kept_as_head_and_tail_with_true_line_numbers(ingested):
     log = load_log(store, job_id(2, 1, 1))
     assert log.texts[-1].endswith("the real cause") and log.line_numbers[-1] == info.n_lines
     assert any("truncated" in text for text in log.texts)
-    assert store.scalar("SELECT LENGTH(content) FROM logs WHERE job_id = ?",
-                        (job_id(2, 1, 1),)) < 25 * 1024 * 1024
+    assert (
+        store.scalar("SELECT LENGTH(content) FROM logs WHERE job_id = ?", (job_id(2, 1, 1),))
+        < 25 * 1024 * 1024
+    )
 
 
 def test_a_log_of_random_bytes_is_stored_readable(ingested):
@@ -140,24 +144,36 @@ def test_a_zip_bomb_and_a_traversal_zip_are_refused_with_reasons_and_the_rest_fl
     assert set(errors) == {run_id(3), run_id(4)}
     assert "ratio" in errors[run_id(3)].lower() or "bomb" in errors[run_id(3)].lower()
     assert "path" in errors[run_id(4)].lower()
-    junit_runs = {r[0] for r in store.query(
-        "SELECT DISTINCT run_id FROM test_results WHERE source = 'junit'")}
+    junit_runs = {
+        r[0] for r in store.query("SELECT DISTINCT run_id FROM test_results WHERE source = 'junit'")
+    }
     assert len(junit_runs) == 13  # 15 runs minus the two refused archives
 
 
 def test_console_and_junit_results_agree_on_the_failing_test(ingested):
     store, _, _ = ingested
-    failed = store.query("SELECT source, test_id FROM test_results WHERE outcome = 'failed' "
-                         "AND job_id = ? ORDER BY source", (job_id(14, 1, 1),))
+    failed = store.query(
+        "SELECT source, test_id FROM test_results WHERE outcome = 'failed' "
+        "AND job_id = ? ORDER BY source",
+        (job_id(14, 1, 1),),
+    )
     assert [source for source, _ in failed] == ["console", "junit"]
     assert all(test_id.endswith("test_flaky") for _, test_id in failed)
 
 
-@pytest.mark.parametrize("artifact, expected", [
-    ("pytest-results-3.11", 1), ("pytest-results-windows", 2), ("jest-junit", 3),
-    ("coverage-html", None),
-])
+@pytest.mark.parametrize(
+    "artifact, expected",
+    [
+        ("pytest-results-3.11", 1),
+        ("pytest-results-windows", 2),
+        ("jest-junit", 3),
+        ("coverage-html", None),
+    ],
+)
 def test_artifacts_are_matched_to_the_job_that_wrote_them(artifact, expected):
-    jobs = {1: "backend (ubuntu-latest, 3.11) Run pytest", 2: "backend (windows-latest, 3.12) "
-            "Run pytest", 3: "frontend Run jest"}
+    jobs = {
+        1: "backend (ubuntu-latest, 3.11) Run pytest",
+        2: "backend (windows-latest, 3.12) Run pytest",
+        3: "frontend Run jest",
+    }
     assert match_artifact_to_job(artifact, jobs) == expected

@@ -12,12 +12,12 @@ from datetime import datetime
 
 import pytest
 
-from agents.pipeline_monitor import sync_repository
-from core.demo import DEMO_REPO
-from core.dump import Dump
-from core.emulator import Emulator
+from agents.pipeline_monitor.agent import sync_repository
+from core.dump.files import Dump
 from core.errors import BudgetExhausted
-from core.store import Store
+from core.sandbox.demo.generator import DEMO_REPO
+from core.sandbox.emulator.server import Emulator
+from core.store.db import Store
 from tests.integration.conftest import ALL_HISTORY, snapshot, source_for
 
 
@@ -63,8 +63,9 @@ def test_resync_of_an_unchanged_repository_costs_at_most_two_requests(emulator, 
     assert snapshot(store) == before
 
 
-def test_time_passing_then_resync_equals_a_clean_sync(emulator, small_demo, tmp_path,
-                                                      clean_snapshot):
+def test_time_passing_then_resync_equals_a_clean_sync(
+    emulator, small_demo, tmp_path, clean_snapshot
+):
     runs = sorted(Dump(small_demo).runs(), key=lambda r: r["created_at"])
     midpoint = datetime.fromisoformat(runs[len(runs) // 2]["created_at"].replace("Z", "+00:00"))
     emulator.set_now(midpoint)
@@ -76,23 +77,28 @@ def test_time_passing_then_resync_equals_a_clean_sync(emulator, small_demo, tmp_
     assert second.fetched_runs < len(runs)  # incremental: the first half is not fetched again
 
 
-@pytest.mark.parametrize("kind, params", [
-    ("rate_limit", {"reset_in_s": 1}),
-    ("retry_after", {"seconds": 1}),
-    ("server_error", {"status": 500}),
-    ("server_error", {"status": 502}),
-    ("reset", {}),
-    ("malformed_json", {}),
-])
+@pytest.mark.parametrize(
+    "kind, params",
+    [
+        ("rate_limit", {"reset_in_s": 1}),
+        ("retry_after", {"seconds": 1}),
+        ("server_error", {"status": 500}),
+        ("server_error", {"status": 502}),
+        ("reset", {}),
+        ("malformed_json", {}),
+    ],
+)
 def test_faults_mid_sync_are_survived_and_the_store_equals_a_clean_sync(
-        emulator, tmp_path, clean_snapshot, kind, params):
+    emulator, tmp_path, clean_snapshot, kind, params
+):
     emulator.faults.add(kind, path=r"/jobs", times=3, after=20, **params)
     store, _report = _sync(emulator, tmp_path / "s.db")
     assert snapshot(store) == clean_snapshot
 
 
-def test_a_sync_stopped_by_its_budget_resumes_with_no_gap_or_duplicate(emulator, tmp_path,
-                                                                       clean_snapshot):
+def test_a_sync_stopped_by_its_budget_resumes_with_no_gap_or_duplicate(
+    emulator, tmp_path, clean_snapshot
+):
     db = tmp_path / "s.db"
     with pytest.raises(BudgetExhausted):
         _sync(emulator, db, request_budget=120)

@@ -10,11 +10,9 @@ import time
 
 import pytest
 
-from agents.pipeline_monitor import sync_repository
-from core.actions import run_collection
-from core.demo import DEMO_REPO
-from core.dump import DumpWriter
-from core.emulator import Emulator
+from agents.actions import run_collection
+from agents.pipeline_monitor.agent import sync_repository
+from core.dump.files import DumpWriter
 from core.errors import (
     AccessDenied,
     BadCredentials,
@@ -24,7 +22,9 @@ from core.errors import (
     RepoNotFound,
     SourceError,
 )
-from core.store import Store
+from core.sandbox.demo.generator import DEMO_REPO
+from core.sandbox.emulator.server import Emulator
+from core.store.db import Store
 from tests.conftest import REPO_ROOT
 from tests.integration.conftest import ALL_HISTORY, snapshot, source_for
 
@@ -38,15 +38,31 @@ def _synced_store(emu: Emulator, db) -> Store:
 
 
 def test_a_sync_killed_with_sigkill_then_restarted_equals_a_clean_sync(
-        small_demo, tmp_path, clean_snapshot):
+    small_demo, tmp_path, clean_snapshot
+):
     db = tmp_path / "s.db"
     with Emulator(small_demo) as emu:
         emu.faults.add("slow", path=r"/jobs", times=10_000, delay_s=0.01)
         env = dict(os.environ, CI_MEDIC_GITHUB_TOKEN="t")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "core.cli", "--db", str(db), "sync", DEMO_REPO,
-             "--base-url", emu.base_url, "--days", "3650"],
-            cwd=REPO_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            [
+                sys.executable,
+                "-m",
+                "agents.cli",
+                "--db",
+                str(db),
+                "sync",
+                DEMO_REPO,
+                "--base-url",
+                emu.base_url,
+                "--days",
+                "3650",
+            ],
+            cwd=REPO_ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and _runs(db) < 40:
             time.sleep(0.05)
@@ -137,12 +153,15 @@ def test_exhausted_rate_limit_with_a_long_reset_stops_with_the_reset_time(emulat
 
 def test_rate_limit_waits_are_visible_while_they_last(emulator, tmp_path):
     waits: list[str] = []
-    from core.github_source import GitHubSource
+    from core.github.source import GitHubSource
     from tests.integration.conftest import settings_for
 
     emulator.faults.add("retry_after", path=r"/actions/runs$", times=1, seconds=2)
-    source = GitHubSource(settings_for(emulator, tmp_path / "s.db"),
-                          on_wait=lambda _left, msg: waits.append(msg), sleep=lambda _s: None)
+    source = GitHubSource(
+        settings_for(emulator, tmp_path / "s.db"),
+        on_wait=lambda _left, msg: waits.append(msg),
+        sleep=lambda _s: None,
+    )
     source.runs_page(DEMO_REPO, 1)
     assert waits and "Waiting" in waits[0]
 

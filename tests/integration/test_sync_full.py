@@ -16,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from agents.pipeline_monitor import LOOKBACK, SyncReport, sync_repository
-from core.cli import main
-from core.demo import DEMO_REPO
-from core.dump import Dump
-from core.emulator import Emulator
+from agents.cli import main
+from agents.pipeline_monitor.agent import LOOKBACK, SyncReport, sync_repository
+from core.dump.files import Dump
 from core.errors import BudgetExhausted
-from core.store import Store
+from core.sandbox.demo.generator import DEMO_REPO
+from core.sandbox.emulator.server import Emulator
+from core.store.db import Store
 from tests.integration.conftest import ALL_HISTORY, snapshot, source_for
 from tests.integration.dump_factory import (
     FULL_NAME,
@@ -42,9 +42,15 @@ RERUN_AT = LAST_END + timedelta(days=1)
 @pytest.fixture(scope="module")
 def late_rerun_dump(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """150 hourly runs; runs 0-2 get a second attempt a day after the newest run ended."""
-    root = make_dump(tmp_path_factory.mktemp("late") / "dump", RUNS,
-                     attempts={index: 2 for index in RERUN}, jobs_per_run=1,
-                     with_logs=False, with_artifacts=False, with_files=False)
+    root = make_dump(
+        tmp_path_factory.mktemp("late") / "dump",
+        RUNS,
+        attempts={index: 2 for index in RERUN},
+        jobs_per_run=1,
+        with_logs=False,
+        with_artifacts=False,
+        with_files=False,
+    )
     for index in RERUN:
         move_latest_attempt(root, index, RERUN_AT + index * timedelta(hours=1))
     assert RERUN_AT - attempt_window(RERUN[-1])[0] > LOOKBACK
@@ -57,10 +63,12 @@ def late(late_rerun_dump: Path) -> Iterator[Emulator]:
         yield emu
 
 
-def _sync(emu: Emulator, db: Path, repo: str = FULL_NAME, full: bool = False,
-          **changes) -> SyncReport:
-    return sync_repository(Store(db), source_for(emu, db, **changes), repo,
-                           history=ALL_HISTORY, full=full)
+def _sync(
+    emu: Emulator, db: Path, repo: str = FULL_NAME, full: bool = False, **changes
+) -> SyncReport:
+    return sync_repository(
+        Store(db), source_for(emu, db, **changes), repo, history=ALL_HISTORY, full=full
+    )
 
 
 def _synced_before_the_reruns(emu: Emulator, db: Path) -> Store:
@@ -78,8 +86,9 @@ def _clean(emu: Emulator, db: Path) -> dict:
 
 
 def _attempt(store: Store, index: int) -> int:
-    return store.scalar("SELECT attempt FROM runs WHERE run_id = ? AND is_latest = 1",
-                        (run_id(index),))
+    return store.scalar(
+        "SELECT attempt FROM runs WHERE run_id = ? AND is_latest = 1", (run_id(index),)
+    )
 
 
 def _run_detail_paths(emu: Emulator) -> list[str]:
@@ -89,8 +98,7 @@ def _run_detail_paths(emu: Emulator) -> list[str]:
     return [r.path for r in emu.requests if r.path.split("?")[0] not in listing]
 
 
-def test_a_late_rerun_of_an_old_run_is_missed_by_a_sync_and_found_by_a_full_recheck(
-        late, tmp_path):
+def test_a_late_rerun_of_an_old_run_is_missed_by_a_sync_and_found_by_a_full_recheck(late, tmp_path):
     store = _synced_before_the_reruns(late, tmp_path / "s.db")
     clean = _clean(late, tmp_path / "clean.db")
 
@@ -107,14 +115,16 @@ def test_a_late_rerun_of_an_old_run_is_missed_by_a_sync_and_found_by_a_full_rech
     assert len(_run_detail_paths(late)) == len(RERUN)
 
 
-def test_a_full_recheck_of_an_unchanged_store_fetches_no_run_details(emulator, small_demo,
-                                                                     tmp_path):
+def test_a_full_recheck_of_an_unchanged_store_fetches_no_run_details(
+    emulator, small_demo, tmp_path
+):
     db = tmp_path / "s.db"
     sync_repository(Store(db), source_for(emulator, db), DEMO_REPO, history=ALL_HISTORY)
     before = snapshot(Store(db))
     emulator.clear_requests()
-    report = sync_repository(Store(db), source_for(emulator, db), DEMO_REPO,
-                             history=ALL_HISTORY, full=True)
+    report = sync_repository(
+        Store(db), source_for(emulator, db), DEMO_REPO, history=ALL_HISTORY, full=True
+    )
     runs = sum(1 for _ in Dump(small_demo).runs())
     paths = [r.path.split("?")[0] for r in emulator.requests]
     assert set(paths) == {f"/repos/{DEMO_REPO}", f"/repos/{DEMO_REPO}/actions/runs"}
@@ -153,12 +163,22 @@ def test_the_default_sync_keeps_its_request_count(late, tmp_path):
     assert "re-checked" not in report.sentence()
 
 
-def test_the_cli_full_flag_rechecks_and_says_how_many_changed(late, tmp_path, monkeypatch,
-                                                              capsys):
+def test_the_cli_full_flag_rechecks_and_says_how_many_changed(late, tmp_path, monkeypatch, capsys):
     store = _synced_before_the_reruns(late, tmp_path / "s.db")
     monkeypatch.setenv("CI_MEDIC_GITHUB_TOKEN", "t0ken-for-tests")
-    code = main(["--db", str(tmp_path / "s.db"), "sync", FULL_NAME, "--base-url",
-                 late.base_url, "--days", "3650", "--full"])
+    code = main(
+        [
+            "--db",
+            str(tmp_path / "s.db"),
+            "sync",
+            FULL_NAME,
+            "--base-url",
+            late.base_url,
+            "--days",
+            "3650",
+            "--full",
+        ]
+    )
     assert code == 0
     assert f"{RUNS} stored runs re-checked, {len(RERUN)} changed" in capsys.readouterr().out
     assert [_attempt(store, i) for i in RERUN] == [2, 2, 2]

@@ -14,15 +14,15 @@ import time
 import boto3
 import pytest
 
-from core.consumer import consume
 from core.errors import PublishError
-from core.local_sqs import start_local_sqs, stop_local_sqs, trim_queue
-from core.messages import enqueue, make_message, split_body
-from core.outbox import stats
-from core.sqs import SqsAdapter, SqsUnavailable, make_client
-from core.worker import Worker
-from core.worker_cli import main
-from core.worker_supervisor import ensure_worker, stop_workers
+from core.messages.envelope import enqueue, make_message, split_body
+from core.queue.cli import main
+from core.queue.consumer import consume
+from core.queue.local_server import start_local_sqs, stop_local_sqs, trim_queue
+from core.queue.sqs import SqsAdapter, SqsUnavailable, make_client
+from core.queue.supervisor import ensure_worker, stop_workers
+from core.queue.worker import Worker
+from core.store.outbox import stats
 from tests.integration.sqs_support import (
     FAST,
     count,
@@ -44,25 +44,77 @@ def analysis_messages(repo: str = REPO, log_bytes: int = 600_000) -> list:
     """One message of every non-metrics event type, as the Layer 1-3 agents write them."""
     log = "".join(f"2026-01-01T00:00:{i % 60:02d}Z step {i}: ok\n" for i in range(100_000))
     return [
-        make_message("job_log", repo, "log:1", {"job_id": 1, "run_id": 9, "encoding": "utf-8",
-                                                 "content": log[:log_bytes], "n_lines": 1}),
-        make_message("feature_set", repo, "features:job:1", {
-            "subject": "job:1", "feature_version": 1,
-            "features": {"duration_s": 312.5, "queue_s": 4.0, "is_main": True}}),
-        make_message("anomaly", repo, "anomaly:run:9", {
-            "subject": "run:9", "metric": "duration_s", "value": 900.0, "expected": 300.0,
-            "score": 4.2, "severity": "high"}),
-        make_message("flaky_test", repo, "flaky:t1", {
-            "test_id": "tests/test_api.py::test_login", "flake_rate": 0.18, "runs": 50}),
-        make_message("root_cause", repo, "rca:job:1", {
-            "subject": "job:1", "job_id": 1, "category": "dependency", "confidence": 0.8,
-            "evidence": ["ERROR: Could not find a version that satisfies"]}),
-        make_message("prediction", repo, "pred:run:10", {
-            "subject": "run:10", "probability": 0.73, "label": "fail", "model": "rf-v1",
-            "top_features": [{"feature": "files_changed", "value": 40, "shap": 0.21}]}),
-        make_message("remediation", repo, "fix:job:1", {
-            "subject": "job:1", "action": "pin dependency", "status": "dry_run",
-            "risk": "low"}),
+        make_message(
+            "job_log",
+            repo,
+            "log:1",
+            {
+                "job_id": 1,
+                "run_id": 9,
+                "encoding": "utf-8",
+                "content": log[:log_bytes],
+                "n_lines": 1,
+            },
+        ),
+        make_message(
+            "feature_set",
+            repo,
+            "features:job:1",
+            {
+                "subject": "job:1",
+                "feature_version": 1,
+                "features": {"duration_s": 312.5, "queue_s": 4.0, "is_main": True},
+            },
+        ),
+        make_message(
+            "anomaly",
+            repo,
+            "anomaly:run:9",
+            {
+                "subject": "run:9",
+                "metric": "duration_s",
+                "value": 900.0,
+                "expected": 300.0,
+                "score": 4.2,
+                "severity": "high",
+            },
+        ),
+        make_message(
+            "flaky_test",
+            repo,
+            "flaky:t1",
+            {"test_id": "tests/test_api.py::test_login", "flake_rate": 0.18, "runs": 50},
+        ),
+        make_message(
+            "root_cause",
+            repo,
+            "rca:job:1",
+            {
+                "subject": "job:1",
+                "job_id": 1,
+                "category": "dependency",
+                "confidence": 0.8,
+                "evidence": ["ERROR: Could not find a version that satisfies"],
+            },
+        ),
+        make_message(
+            "prediction",
+            repo,
+            "pred:run:10",
+            {
+                "subject": "run:10",
+                "probability": 0.73,
+                "label": "fail",
+                "model": "rf-v1",
+                "top_features": [{"feature": "files_changed", "value": 40, "shap": 0.21}],
+            },
+        ),
+        make_message(
+            "remediation",
+            repo,
+            "fix:job:1",
+            {"subject": "job:1", "action": "pin dependency", "status": "dry_run", "risk": "low"},
+        ),
     ]
 
 
@@ -93,8 +145,7 @@ def test_demo_sync_and_analysis_arrive_whole_and_valid(sqs_url, tmp_path):
 
 def test_fifo_queues_deduplicate_by_message_id_and_group_by_repo(sqs_url, tmp_path):
     store = filled_store(tmp_path, runs=3, jobs_per_run=2)
-    fifo = {kind: f"ci_medic_{kind}.fifo" for kind in ("metrics", "logs", "features",
-                                                       "analysis")}
+    fifo = {kind: f"ci_medic_{kind}.fifo" for kind in ("metrics", "logs", "features", "analysis")}
     settings = settings_for(sqs_url, store.path, queues=fifo)
     expected = outbox_ids(store)
     Worker(store, settings, options=FAST).run(burst=True)
@@ -105,8 +156,9 @@ def test_fifo_queues_deduplicate_by_message_id_and_group_by_repo(sqs_url, tmp_pa
     client = boto3.client("sqs", endpoint_url=sqs_url, region_name="us-east-1")
     url = client.get_queue_url(QueueName=fifo["metrics"])["QueueUrl"]
     attributes = client.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
-    got = client.receive_message(QueueUrl=url, MaxNumberOfMessages=1,
-                                 MessageSystemAttributeNames=["All"])["Messages"][0]
+    got = client.receive_message(
+        QueueUrl=url, MaxNumberOfMessages=1, MessageSystemAttributeNames=["All"]
+    )["Messages"][0]
     client.delete_message(QueueUrl=url, ReceiptHandle=got["ReceiptHandle"])
     assert attributes["FifoQueue"] == "true"
     assert got["Attributes"]["MessageGroupId"] == REPO
@@ -131,16 +183,26 @@ def test_secrets_are_redacted_at_the_source_and_refused_at_the_edge(sqs_url, tmp
     store = filled_store(tmp_path, runs=1, jobs_per_run=1)
     token = "ghp_" + "A1b2C3d4" * 5
     settings = settings_for(sqs_url, store.path, github_token="s3cret-configured-token-42")
-    leaked = make_message("root_cause", REPO, "rca:leak", {
-        "subject": "job:1", "category": "auth", "confidence": 0.9,
-        "evidence": [f"export GITHUB_TOKEN={token}", "AKIAIOSFODNN7EXAMPLE"]})
+    leaked = make_message(
+        "root_cause",
+        REPO,
+        "rca:leak",
+        {
+            "subject": "job:1",
+            "category": "auth",
+            "confidence": 0.9,
+            "evidence": [f"export GITHUB_TOKEN={token}", "AKIAIOSFODNN7EXAMPLE"],
+        },
+    )
     with store.transaction() as tx:
         enqueue(tx, [leaked])
         raw = json.loads(leaked.body)
         raw["message_id"], raw["data"]["summary"] = "f" * 32, "token s3cret-configured-token-42"
-        tx.execute("INSERT INTO outbox (message_id, queue, event_type, body, created_at)"
-                   " VALUES (?, 'analysis', 'root_cause', ?, ?)",
-                   ("f" * 32, json.dumps(raw), time.time()))
+        tx.execute(
+            "INSERT INTO outbox (message_id, queue, event_type, body, created_at)"
+            " VALUES (?, 'analysis', 'root_cause', ?, ?)",
+            ("f" * 32, json.dumps(raw), time.time()),
+        )
     Worker(store, settings, options=FAST).run(burst=True)
     published = json.dumps([d.envelope for d in drain(settings)])
     assert token not in published and "AKIAIOSFODNN7EXAMPLE" not in published
@@ -174,8 +236,8 @@ def test_embedded_worker_starts_once_per_server_and_defers_to_a_live_one(sqs_url
     finally:
         stop_workers()
     other = settings_for(sqs_url, tmp_path / "other.db")
-    from core.store import Store
-    from core.worker_health import register
+    from core.queue.health import register
+    from core.store.db import Store
 
     register(Store(other.db_path), "sidecar-elsewhere", "sidecar", sqs_url)  # live heartbeat
     try:
@@ -200,8 +262,13 @@ def test_local_server_queues_stay_bounded(aws_env, tmp_path):
 
 
 def test_without_aws_configuration_nothing_probes_instance_metadata(tmp_path, monkeypatch):
-    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE",
-                 "AWS_EC2_METADATA_DISABLED", "AWS_SESSION_TOKEN"):
+    for name in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_PROFILE",
+        "AWS_EC2_METADATA_DISABLED",
+        "AWS_SESSION_TOKEN",
+    ):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("HOME", str(tmp_path))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
@@ -211,8 +278,9 @@ def test_without_aws_configuration_nothing_probes_instance_metadata(tmp_path, mo
     real_send = botocore.httpsession.URLLib3Session.send
 
     def guarded_send(self, request):
-        assert "169.254.169.254" not in request.url and "fd00:ec2" not in request.url, \
+        assert "169.254.169.254" not in request.url and "fd00:ec2" not in request.url, (
             "boto3 probed the instance-metadata address"
+        )
         return real_send(self, request)
 
     monkeypatch.setattr(botocore.httpsession.URLLib3Session, "send", guarded_send)
@@ -228,8 +296,9 @@ def test_without_aws_configuration_nothing_probes_instance_metadata(tmp_path, mo
     assert local._request_signer._credentials.access_key == "testing"
 
 
-def test_a_consumer_stopping_half_way_through_a_split_message_hands_its_parts_back(sqs_url,
-                                                                                   tmp_path):
+def test_a_consumer_stopping_half_way_through_a_split_message_hands_its_parts_back(
+    sqs_url, tmp_path
+):
     settings = settings_for(sqs_url, tmp_path / "unused.db")
     message = analysis_messages()[0]  # the 600 kB log: several parts
     parts = split_body(message.body, 256 * 1024)
@@ -237,13 +306,25 @@ def test_a_consumer_stopping_half_way_through_a_split_message_hands_its_parts_ba
     url = client.create_queue(QueueName=settings.queues["logs"])["QueueUrl"]
     client.send_message(QueueUrl=url, MessageBody=parts[0])  # the rest is not published yet
 
-    first = consume(SqsAdapter(settings), settings.queues["logs"], lambda _d: None,
-                    wait_s=0, idle_polls=1, visibility_s=300)
+    first = consume(
+        SqsAdapter(settings),
+        settings.queues["logs"],
+        lambda _d: None,
+        wait_s=0,
+        idle_polls=1,
+        visibility_s=300,
+    )
     for part in parts[1:]:
         client.send_message(QueueUrl=url, MessageBody=part)
     got: list = []
-    consume(SqsAdapter(settings), settings.queues["logs"], got.append, wait_s=0, idle_polls=1,
-            visibility_s=300)
+    consume(
+        SqsAdapter(settings),
+        settings.queues["logs"],
+        got.append,
+        wait_s=0,
+        idle_polls=1,
+        visibility_s=300,
+    )
 
     assert first.received == 1 and first.delivered == 0
     assert [d.envelope["message_id"] for d in got] == [message.message_id]  # not 300 s later

@@ -21,10 +21,10 @@ from pathlib import Path
 import boto3
 
 import core
-from core.messages import enqueue, make_message
-from core.queue_views import retry_dead_letters
-from core.sqs import BatchResult, EntryFailure, SqsAdapter
-from core.worker import Worker
+from core.messages.envelope import enqueue, make_message
+from core.queue.sqs import BatchResult, EntryFailure, SqsAdapter
+from core.queue.view import retry_dead_letters
+from core.queue.worker import Worker
 from tests.integration.sqs_support import (
     FAST,
     MotoServer,
@@ -83,17 +83,39 @@ def test_sqs_stopped_mid_drain_then_restarted_empty_loses_nothing(aws_env, tmp_p
 
 
 def _spawn(store_path: Path, url: str, *extra: str) -> subprocess.Popen:
-    env = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-               AWS_EC2_METADATA_DISABLED="true", PYTHONPATH=str(ROOT))
-    command = [sys.executable, "-m", "core.worker", "run", "--db", str(store_path),
-               "--endpoint", url, "--backoff-base", "0.05", "--backoff-cap", "0.3", *extra]
-    return subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    env = dict(
+        os.environ,
+        AWS_ACCESS_KEY_ID="testing",
+        AWS_SECRET_ACCESS_KEY="testing",
+        AWS_EC2_METADATA_DISABLED="true",
+        PYTHONPATH=str(ROOT),
+    )
+    command = [
+        sys.executable,
+        "-m",
+        "core.queue.worker",
+        "run",
+        "--db",
+        str(store_path),
+        "--endpoint",
+        url,
+        "--backoff-base",
+        "0.05",
+        "--backoff-cap",
+        "0.3",
+        *extra,
+    ]
+    return subprocess.Popen(
+        command, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def _leased(store) -> int:
-    return int(store.scalar("SELECT COUNT(*) FROM outbox WHERE status = 'pending'"
-                            " AND lease_owner IS NOT NULL"))
+    return int(
+        store.scalar(
+            "SELECT COUNT(*) FROM outbox WHERE status = 'pending' AND lease_owner IS NOT NULL"
+        )
+    )
 
 
 def test_worker_killed_with_sigkill_mid_batch_and_restarted_loses_nothing(sqs_url, tmp_path):
@@ -101,8 +123,12 @@ def test_worker_killed_with_sigkill_mid_batch_and_restarted_loses_nothing(sqs_ur
     expected = outbox_ids(store)
     worker = _spawn(store.path, sqs_url, "--batch-size", "1")
     try:
-        wait_until(lambda: count(store, "sent") >= 5 and _leased(store) > 0, timeout=30,
-                   every=0.005, what="the worker to hold a batch")
+        wait_until(
+            lambda: count(store, "sent") >= 5 and _leased(store) > 0,
+            timeout=30,
+            every=0.005,
+            what="the worker to hold a batch",
+        )
     finally:
         worker.kill()
         worker.wait(10)
@@ -129,20 +155,30 @@ def test_first_sigterm_finishes_the_batch_and_exits_cleanly(sqs_url, tmp_path):
 
 def _insert_raw(store, message_id: str, queue: str, event_type: str, body: str) -> None:
     with store.transaction() as tx:
-        tx.execute("INSERT INTO outbox (message_id, queue, event_type, body, created_at)"
-                   " VALUES (?,?,?,?,?)", (message_id, queue, event_type, body, time.time()))
+        tx.execute(
+            "INSERT INTO outbox (message_id, queue, event_type, body, created_at)"
+            " VALUES (?,?,?,?,?)",
+            (message_id, queue, event_type, body, time.time()),
+        )
 
 
 def test_poison_messages_go_to_dead_letters_while_the_rest_flow(sqs_url, tmp_path):
     store = filled_store(tmp_path, runs=3, jobs_per_run=2)
     settings = settings_for(sqs_url, store.path)
     client = boto3.client("sqs", endpoint_url=sqs_url, region_name="us-east-1")
-    logs_url = client.create_queue(QueueName=settings.queues["logs"],
-                                   Attributes={"MaximumMessageSize": "1024"})["QueueUrl"]
+    logs_url = client.create_queue(
+        QueueName=settings.queues["logs"], Attributes={"MaximumMessageSize": "1024"}
+    )["QueueUrl"]
     big = make_message("job_log", REPO, "log:big", {"job_id": 99, "content": "x" * 3000})
     with store.transaction() as tx:
-        enqueue(tx, [big] + [make_message("job_log", REPO, f"log:{i}",
-                                          {"job_id": i, "content": "ok"}) for i in range(3)])
+        enqueue(
+            tx,
+            [big]
+            + [
+                make_message("job_log", REPO, f"log:{i}", {"job_id": i, "content": "ok"})
+                for i in range(3)
+            ],
+        )
     run = json.loads(store.scalar("SELECT body FROM outbox WHERE event_type = 'workflow_run'"))
     run["message_id"], run["data"]["run_id"] = "b" * 32, "not-a-number"
     _insert_raw(store, "a" * 32, "metrics", "workflow_run", "{not json")
@@ -154,8 +190,10 @@ def test_poison_messages_go_to_dead_letters_while_the_rest_flow(sqs_url, tmp_pat
     good = outbox_ids(store) - poison
     worker = Worker(store, settings, options=FAST)
 
-    wait_until(lambda: worker.run(burst=True) >= 0 and count(store, "pending") == 0,
-               what="every message to be sent or dead")
+    wait_until(
+        lambda: worker.run(burst=True) >= 0 and count(store, "pending") == 0,
+        what="every message to be sent or dead",
+    )
 
     dead = {r["message_id"]: r for r in store.query("SELECT * FROM outbox WHERE status='dead'")}
     assert set(dead) == poison
@@ -192,7 +230,8 @@ def test_server_side_entry_failures_are_retried_without_counting_attempts(sqs_ur
     expected = outbox_ids(store)
     settings = settings_for(sqs_url, store.path)
     worker = Worker(store, settings, options=FAST, sqs=_HiccupOnce(settings))
-    wait_until(lambda: worker.run(burst=True) >= 0 and count(store, "pending") == 0,
-               what="the drain")
+    wait_until(
+        lambda: worker.run(burst=True) >= 0 and count(store, "pending") == 0, what="the drain"
+    )
     assert store.scalar("SELECT MAX(attempts) FROM outbox") == 0
     _assert_all_arrived(drain(settings), expected)

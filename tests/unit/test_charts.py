@@ -6,36 +6,56 @@ import pandas as pd
 import plotly.graph_objects as go
 import pytest
 
-from core import charts
-from core.exports import csv_bytes, export_name, figure_html, plotly_config
+from agents.pipeline_monitor import charts
+from core.presentation.exports import csv_bytes, export_name, figure_html, plotly_config
 
 DAYS = pd.to_datetime(["2024-05-01", "2024-05-01", "2024-05-02"])
 
 
 def _percentiles(key: str) -> pd.DataFrame:
-    return pd.DataFrame({"period": DAYS, key: ["CI", "Lint", "CI"], "p50": [1.0, 2.0, 1.5],
-                         "p95": [3.0, 4.0, 3.5], "count": [4, 5, 6]})
+    return pd.DataFrame(
+        {
+            "period": DAYS,
+            key: ["CI", "Lint", "CI"],
+            "p50": [1.0, 2.0, 1.5],
+            "p95": [3.0, 4.0, 3.5],
+            "count": [4, 5, 6],
+        }
+    )
 
 
 FRAMES = {
-    "runs_per_day_figure": (pd.DataFrame({"day": DAYS, "outcome": ["success", "failure",
-                                                                    "success"],
-                                          "runs": [3, 1, 4]}),),
+    "runs_per_day_figure": (
+        pd.DataFrame(
+            {"day": DAYS, "outcome": ["success", "failure", "success"], "runs": [3, 1, 4]}
+        ),
+    ),
     "duration_trend_figure": (_percentiles("workflow"),),
     "queue_trend_figure": (_percentiles("runner_os"),),
-    "slowest_jobs_figure": (pd.DataFrame({"workflow": ["CI"], "job": ["build"],
-                                          "median_min": [3.0], "p95_min": [5.0]}),),
-    "slowest_steps_figure": (pd.DataFrame({"job": ["build"], "step": ["Run make"],
-                                           "mean_min": [2.0], "max_min": [4.0]}),),
-    "success_rate_figure": (pd.DataFrame({"workflow": ["CI"], "success_rate": [0.9],
-                                          "decided": [10], "failures": [1]}), "workflow"),
-    "minutes_figure": (pd.DataFrame({"runner_os": ["Linux"], "minutes": [100],
-                                     "cost_usd": [0.8]}),),
-    "steps_figure": (pd.DataFrame({"number": [1, 2], "name": ["Set up job", "Test"],
-                                   "conclusion": ["success", "failure"],
-                                   "started_at": pd.to_datetime(["2024-05-01T00:00:00Z",
-                                                                 "2024-05-01T00:00:05Z"]),
-                                   "duration_s": [5.0, 30.0]}),),
+    "slowest_jobs_figure": (
+        pd.DataFrame({"workflow": ["CI"], "job": ["build"], "median_min": [3.0], "p95_min": [5.0]}),
+    ),
+    "slowest_steps_figure": (
+        pd.DataFrame({"job": ["build"], "step": ["Run make"], "mean_min": [2.0], "max_min": [4.0]}),
+    ),
+    "success_rate_figure": (
+        pd.DataFrame({"workflow": ["CI"], "success_rate": [0.9], "decided": [10], "failures": [1]}),
+        "workflow",
+    ),
+    "minutes_figure": (
+        pd.DataFrame({"runner_os": ["Linux"], "minutes": [100], "cost_usd": [0.8]}),
+    ),
+    "steps_figure": (
+        pd.DataFrame(
+            {
+                "number": [1, 2],
+                "name": ["Set up job", "Test"],
+                "conclusion": ["success", "failure"],
+                "started_at": pd.to_datetime(["2024-05-01T00:00:00Z", "2024-05-01T00:00:05Z"]),
+                "duration_s": [5.0, 30.0],
+            }
+        ),
+    ),
 }
 
 
@@ -92,13 +112,17 @@ def test_given_a_table_when_exported_to_csv_then_it_has_a_header_and_no_index():
 
 def test_given_odd_characters_when_naming_an_export_then_the_name_is_file_safe():
     assert export_name("acme-labs/shopfront", "runs per day", 30) == (
-        "acme-labs_shopfront-runs_per_day-30")
+        "acme-labs_shopfront-runs_per_day-30"
+    )
     assert export_name("", "/") == "ci-medic"
 
 
 def test_given_a_chart_name_when_configuring_the_toolbar_then_the_camera_saves_a_named_png():
     config = plotly_config("runs-per-day")
 
-    assert config["toImageButtonOptions"] == {"format": "png", "filename": "runs-per-day",
-                                              "scale": 2}
+    assert config["toImageButtonOptions"] == {
+        "format": "png",
+        "filename": "runs-per-day",
+        "scale": 2,
+    }
     assert config["displaylogo"] is False

@@ -1,7 +1,7 @@
-"""Specification of the demo dump generator (``core.demo``).
+"""Specification of the demo dump generator (``core.sandbox.demo.generator``).
 
 Given a seed and a fixed end time, When the demo is generated, Then it is a valid GitHub dump
-(read back through ``core.dump.Dump``) whose logs, JUnit reports and planted truth agree.
+(read back through ``core.dump.files.Dump``) whose logs, JUnit reports and planted truth agree.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from core.demo import DEMO_REPO, generate_demo, main
-from core.demo_catalog import JOBS
-from core.dump import Dump
+from core.dump.files import Dump
+from core.sandbox.demo.catalog import JOBS
+from core.sandbox.demo.generator import DEMO_REPO, generate_demo, main
 
 END = datetime(2026, 1, 1, tzinfo=UTC)
 ISO = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$")
@@ -28,7 +28,8 @@ ERROR_TEXT = re.compile(
     r"Exception|reformat|Found \d+|^\s+\d+:\d+\s+error|symbol:|location:|^\?\? |Mark-Compact|"
     r"Aborted|Rule \d|The user requested|Dependency convergence|peer |unreachable|Printf|"
     r"Type '|vet:|go: |^\s*expect\(|unused|\b[A-Z]\d{3}\b|could not|reset|no matching",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 ARTIFACT_JOB = {j.artifact: j.name for j in JOBS if j.artifact}
 
 
@@ -49,8 +50,11 @@ def full(tmp_path_factory: pytest.TempPathFactory) -> Dump:
 
 
 def _files(root: Path) -> dict[str, bytes]:
-    return {p.relative_to(root).as_posix(): p.read_bytes()
-            for p in sorted(root.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(root).as_posix(): p.read_bytes()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
 
 
 def _all_jobs(dump: Dump) -> list[dict]:
@@ -80,11 +84,13 @@ def test_default_demo_has_the_promised_size_and_shape(full: Dump) -> None:
     jobs = _all_jobs(full)
     names = {j["name"] for j in jobs}
     assert 8 <= len(names) <= 15
-    assert {lab for j in jobs for lab in j["labels"]} >= {"ubuntu-latest", "windows-latest",
-                                                          "macos-14"}
+    assert {lab for j in jobs for lab in j["labels"]} >= {
+        "ubuntu-latest",
+        "windows-latest",
+        "macos-14",
+    }
     assert len({r["actor"]["login"] for r in runs}) >= 6
-    assert {r["event"] for r in runs} >= {"push", "pull_request", "schedule",
-                                          "workflow_dispatch"}
+    assert {r["event"] for r in runs} >= {"push", "pull_request", "schedule", "workflow_dispatch"}
     done = [r for r in runs if r["status"] == "completed"]
     rate = sum(r["conclusion"] == "failure" for r in done) / len(done)
     assert 0.08 <= rate <= 0.25
@@ -186,14 +192,18 @@ def _console(text: str) -> dict[str, int] | None:
         if line.startswith("Tests:"):
             got = dict((k, int(v)) for v, k in re.findall(r"(\d+) (\w+)", line))
             return {k: got.get(k, 0) for k in ("passed", "failed", "skipped")}
-        m = re.match(r"^\[\w+\] Tests run: (\d+), Failures: (\d+), Errors: (\d+), Skipped: (\d+)$",
-                     line)
+        m = re.match(
+            r"^\[\w+\] Tests run: (\d+), Failures: (\d+), Errors: (\d+), Skipped: (\d+)$", line
+        )
         if m:
             run, fail, err, skip = map(int, m.groups())
             return {"passed": run - fail - err - skip, "failed": fail + err, "skipped": skip}
     if any(b.startswith("=== RUN") for b in body):
-        return {"passed": sum(bool(re.match(r"^\s*--- PASS", b)) for b in body),
-                "failed": sum(bool(re.match(r"^\s*--- FAIL", b)) for b in body), "skipped": 0}
+        return {
+            "passed": sum(bool(re.match(r"^\s*--- PASS", b)) for b in body),
+            "failed": sum(bool(re.match(r"^\s*--- FAIL", b)) for b in body),
+            "skipped": 0,
+        }
     return None
 
 
@@ -234,8 +244,15 @@ def test_truth_lists_the_planted_problems(full: Dump) -> None:
     jobs = {j["id"]: j for j in _all_jobs(full)}
     assert all(jobs[i]["conclusion"] == "cancelled" for i in truth["timeouts"])
     categories = {c["category"] for c in truth["root_causes"].values()}
-    assert categories >= {"test_failure", "compilation", "dependency_resolution", "lint",
-                          "infrastructure", "timeout", "resource_exhaustion"}
+    assert categories >= {
+        "test_failure",
+        "compilation",
+        "dependency_resolution",
+        "lint",
+        "infrastructure",
+        "timeout",
+        "resource_exhaustion",
+    }
 
 
 def test_newest_runs_may_still_be_running(full: Dump) -> None:
@@ -250,7 +267,21 @@ def test_workflow_files_are_served(small: Dump) -> None:
 
 
 def test_command_line_writes_a_dump(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main([str(tmp_path / "cli"), "--seed", "3", "--days", "10", "--runs", "120",
-                 "--end", "2026-01-01T00:00:00Z"]) == 0
+    assert (
+        main(
+            [
+                str(tmp_path / "cli"),
+                "--seed",
+                "3",
+                "--days",
+                "10",
+                "--runs",
+                "120",
+                "--end",
+                "2026-01-01T00:00:00Z",
+            ]
+        )
+        == 0
+    )
     assert "Wrote demo dump" in capsys.readouterr().out
     assert len(list(Dump(tmp_path / "cli").runs())) >= 100

@@ -33,8 +33,10 @@ def test_streamlit_github_and_boto3_are_imported_only_where_allowed(path):
     if "streamlit" in names:
         assert rel == "app.py" or rel.startswith("pages/"), rel
     if "github" in names:
-        assert rel == "core/github_source.py", rel
+        assert rel == "core/github/source.py", rel
     if "boto3" in names or "botocore" in names:
-        assert rel in {"core/worker.py", "core/sqs.py", "core/local_sqs.py"}, rel
+        assert rel in {"core/queue/worker.py", "core/queue/sqs.py", "core/queue/local_server.py"}, (
+            rel
+        )
     if rel.startswith("agents/"):
         assert "pages" not in names and "streamlit" not in names, rel

@@ -1,4 +1,4 @@
-"""Specification of core.logs: numbering, cleaning, structure and GitHub step mapping."""
+"""Specification of core.logs.normalise: numbering, cleaning, structure and GitHub step mapping."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from core.logs import (
+from core.logs.normalise import (
     REPLACEMENT,
     TRUNCATION_PREFIX,
     LogLine,
@@ -23,40 +23,75 @@ from core.logs import (
 
 MIB = 1024 * 1024
 
-GITHUB_LOG = "\n".join([
-    "\ufeff2024-05-01T12:00:00.1000000Z Requested labels: ubuntu-latest",
-    "2024-05-01T12:00:00.2000000Z Current runner version: '2.316.0'",
-    "2024-05-01T12:00:00.3000000Z ##[group]Operating System",
-    "2024-05-01T12:00:00.4000000Z Ubuntu",
-    "2024-05-01T12:00:00.5000000Z ##[endgroup]",
-    "2024-05-01T12:00:02.0000000Z ##[group]Run actions/checkout@v4",
-    "2024-05-01T12:00:02.1000000Z with:",
-    "2024-05-01T12:00:02.2000000Z ##[endgroup]",
-    "2024-05-01T12:00:03.0000000Z ##[group]Run pytest -q",
-    "2024-05-01T12:00:03.0500000Z \x1b[36;1mpytest -q\x1b[0m",
-    "2024-05-01T12:00:03.1000000Z ##[endgroup]",
-    "2024-05-01T12:00:04.0000000Z collecting 10%\r\x1b[Kcollecting 100%",
-    "2024-05-01T12:00:05.0000000Z ##[warning]Node.js 16 actions are deprecated.",
-    "2024-05-01T12:00:06.0000000Z FAILED tests/test_cart.py::test_total - assert 3 == 4",
-    "2024-05-01T12:00:07.0000000Z ##[error]Process completed with exit code 1.",
-    "2024-05-01T12:00:08.0000000Z Post job cleanup.",
-    "2024-05-01T12:00:08.5000000Z [command]/usr/bin/git version",
-    "2024-05-01T12:00:09.0000000Z Cleaning up orphan processes",
-]) + "\n"
+GITHUB_LOG = (
+    "\n".join(
+        [
+            "\ufeff2024-05-01T12:00:00.1000000Z Requested labels: ubuntu-latest",
+            "2024-05-01T12:00:00.2000000Z Current runner version: '2.316.0'",
+            "2024-05-01T12:00:00.3000000Z ##[group]Operating System",
+            "2024-05-01T12:00:00.4000000Z Ubuntu",
+            "2024-05-01T12:00:00.5000000Z ##[endgroup]",
+            "2024-05-01T12:00:02.0000000Z ##[group]Run actions/checkout@v4",
+            "2024-05-01T12:00:02.1000000Z with:",
+            "2024-05-01T12:00:02.2000000Z ##[endgroup]",
+            "2024-05-01T12:00:03.0000000Z ##[group]Run pytest -q",
+            "2024-05-01T12:00:03.0500000Z \x1b[36;1mpytest -q\x1b[0m",
+            "2024-05-01T12:00:03.1000000Z ##[endgroup]",
+            "2024-05-01T12:00:04.0000000Z collecting 10%\r\x1b[Kcollecting 100%",
+            "2024-05-01T12:00:05.0000000Z ##[warning]Node.js 16 actions are deprecated.",
+            "2024-05-01T12:00:06.0000000Z FAILED tests/test_cart.py::test_total - assert 3 == 4",
+            "2024-05-01T12:00:07.0000000Z ##[error]Process completed with exit code 1.",
+            "2024-05-01T12:00:08.0000000Z Post job cleanup.",
+            "2024-05-01T12:00:08.5000000Z [command]/usr/bin/git version",
+            "2024-05-01T12:00:09.0000000Z Cleaning up orphan processes",
+        ]
+    )
+    + "\n"
+)
 
 API_STEPS = [
-    {"number": 1, "name": "Set up job", "conclusion": "success",
-     "started_at": "2024-05-01T12:00:00Z", "completed_at": "2024-05-01T12:00:01Z"},
-    {"number": 2, "name": "Run actions/checkout@v4", "conclusion": "success",
-     "started_at": "2024-05-01T12:00:02Z", "completed_at": "2024-05-01T12:00:02Z"},
-    {"number": 3, "name": "Tests", "conclusion": "failure",
-     "started_at": "2024-05-01T12:00:03Z", "completed_at": "2024-05-01T12:00:07Z"},
-    {"number": 4, "name": "Upload coverage", "conclusion": "skipped",
-     "started_at": "2024-05-01T12:00:07Z", "completed_at": "2024-05-01T12:00:07Z"},
-    {"number": 7, "name": "Post Run actions/checkout@v4", "conclusion": "success",
-     "started_at": "2024-05-01T12:00:08Z", "completed_at": "2024-05-01T12:00:08Z"},
-    {"number": 8, "name": "Complete job", "conclusion": "success",
-     "started_at": "2024-05-01T12:00:09Z", "completed_at": "2024-05-01T12:00:09Z"},
+    {
+        "number": 1,
+        "name": "Set up job",
+        "conclusion": "success",
+        "started_at": "2024-05-01T12:00:00Z",
+        "completed_at": "2024-05-01T12:00:01Z",
+    },
+    {
+        "number": 2,
+        "name": "Run actions/checkout@v4",
+        "conclusion": "success",
+        "started_at": "2024-05-01T12:00:02Z",
+        "completed_at": "2024-05-01T12:00:02Z",
+    },
+    {
+        "number": 3,
+        "name": "Tests",
+        "conclusion": "failure",
+        "started_at": "2024-05-01T12:00:03Z",
+        "completed_at": "2024-05-01T12:00:07Z",
+    },
+    {
+        "number": 4,
+        "name": "Upload coverage",
+        "conclusion": "skipped",
+        "started_at": "2024-05-01T12:00:07Z",
+        "completed_at": "2024-05-01T12:00:07Z",
+    },
+    {
+        "number": 7,
+        "name": "Post Run actions/checkout@v4",
+        "conclusion": "success",
+        "started_at": "2024-05-01T12:00:08Z",
+        "completed_at": "2024-05-01T12:00:08Z",
+    },
+    {
+        "number": 8,
+        "name": "Complete job",
+        "conclusion": "success",
+        "started_at": "2024-05-01T12:00:09Z",
+        "completed_at": "2024-05-01T12:00:09Z",
+    },
 ]
 
 
@@ -65,8 +100,15 @@ API_STEPS = [
 
 @pytest.mark.parametrize(
     ("raw", "texts"),
-    [(b"", []), (b"\n", [""]), (b"a", ["a"]), (b"a\nb", ["a", "b"]), (b"a\nb\n", ["a", "b"]),
-     (b"a\n\n", ["a", ""]), (b"a\r\nb\r\n", ["a", "b"])],
+    [
+        (b"", []),
+        (b"\n", [""]),
+        (b"a", ["a"]),
+        (b"a\nb", ["a", "b"]),
+        (b"a\nb\n", ["a", "b"]),
+        (b"a\n\n", ["a", ""]),
+        (b"a\r\nb\r\n", ["a", "b"]),
+    ],
 )
 def test_given_a_log_when_split_then_lines_follow_the_labels_newline_contract(raw, texts):
     log = normalise_log(raw)
@@ -101,9 +143,15 @@ def test_given_a_str_log_when_normalised_then_it_equals_the_utf8_bytes_result():
 def test_given_a_github_log_when_normalised_then_timestamps_are_split_off_and_parsed():
     log = normalise_log(GITHUB_LOG)
 
-    assert log[0] == LogLine(number=1, timestamp="2024-05-01T12:00:00.100000000Z",
-                             text="Requested labels: ubuntu-latest", step=0, group=None,
-                             is_error=False, is_warning=False)
+    assert log[0] == LogLine(
+        number=1,
+        timestamp="2024-05-01T12:00:00.100000000Z",
+        text="Requested labels: ubuntu-latest",
+        step=0,
+        group=None,
+        is_error=False,
+        is_warning=False,
+    )
     assert np.all(np.diff(log.timestamps.astype(np.int64)) >= 0)
 
 
@@ -153,7 +201,9 @@ def test_given_a_script_tag_when_normalised_then_it_survives_as_plain_text():
 def test_given_the_existing_helpers_when_called_then_their_behaviour_is_unchanged():
     assert strip_ansi("\x1b[32mok\x1b[0m") == "ok"
     assert split_timestamp("2024-05-01T12:00:00.1234567Z hello") == (
-        "2024-05-01T12:00:00.1234567Z", "hello")
+        "2024-05-01T12:00:00.1234567Z",
+        "hello",
+    )
     assert split_timestamp("hello") == (None, "hello")
 
 
@@ -178,7 +228,10 @@ def test_given_github_groups_when_normalised_then_lines_know_their_group():
     log = normalise_log(GITHUB_LOG)
 
     assert [g.name for g in log.groups] == [
-        "Operating System", "Run actions/checkout@v4", "Run pytest -q"]
+        "Operating System",
+        "Run actions/checkout@v4",
+        "Run pytest -q",
+    ]
     assert log[log.row_of(4)].group == "Operating System"
     assert log[log.row_of(12)].group is None
 
@@ -191,33 +244,56 @@ def test_given_error_and_warning_commands_when_normalised_then_lines_are_flagged
 
 
 def test_given_a_travis_log_when_normalised_then_folds_are_steps_with_travis_times():
-    raw = (b"travis_fold:start:install\r\x1b[0Ktravis_time:start:0a1b\r\x1b[0K$ pip install .\n"
-           b"Successfully installed shop\n"
-           b"travis_time:end:0a1b:start=1460887312954770370,finish=1460887322465895713,"
-           b"duration=9511125343\r\x1b[0Ktravis_fold:end:install\r\x1b[0K\n"
-           b"$ pytest\nFAILED tests/test_a.py::test_b\n")
+    raw = (
+        b"travis_fold:start:install\r\x1b[0Ktravis_time:start:0a1b\r\x1b[0K$ pip install .\n"
+        b"Successfully installed shop\n"
+        b"travis_time:end:0a1b:start=1460887312954770370,finish=1460887322465895713,"
+        b"duration=9511125343\r\x1b[0Ktravis_fold:end:install\r\x1b[0K\n"
+        b"$ pytest\nFAILED tests/test_a.py::test_b\n"
+    )
 
     log = normalise_log(raw)
 
     assert log.texts[0] == "$ pip install ."
     assert [(s.name, s.kind, s.first_line, s.last_line) for s in log.steps] == [
-        ("install", "fold", 1, 3), ("", "gap", 4, 5)]
+        ("install", "fold", 1, 3),
+        ("", "gap", 4, 5),
+    ]
     assert log.steps[0].started_at == "2016-04-17T10:01:52.954770370Z"
     assert [line.group for line in log] == ["install", "install", "install", None, None]
 
 
 def test_given_a_jenkins_pipeline_log_when_normalised_then_stages_are_steps():
-    raw = "\n".join([
-        "Started by user admin", "[Pipeline] node", "[Pipeline] {", "[Pipeline] stage",
-        "[Pipeline] { (Build)", "+ mvn -B package", "[Pipeline] }", "[Pipeline] // stage",
-        "[Pipeline] stage", "[Pipeline] { (Test)", "+ mvn test", "[ERROR] Tests run: 3",
-        "[Pipeline] }", "[Pipeline] // stage", "[Pipeline] }", "Finished: FAILURE",
-    ])
+    raw = "\n".join(
+        [
+            "Started by user admin",
+            "[Pipeline] node",
+            "[Pipeline] {",
+            "[Pipeline] stage",
+            "[Pipeline] { (Build)",
+            "+ mvn -B package",
+            "[Pipeline] }",
+            "[Pipeline] // stage",
+            "[Pipeline] stage",
+            "[Pipeline] { (Test)",
+            "+ mvn test",
+            "[ERROR] Tests run: 3",
+            "[Pipeline] }",
+            "[Pipeline] // stage",
+            "[Pipeline] }",
+            "Finished: FAILURE",
+        ]
+    )
 
     log = normalise_log(raw)
 
     assert [(s.name, s.kind) for s in log.steps] == [
-        ("", "preamble"), ("Build", "stage"), ("", "gap"), ("Test", "stage"), ("", "gap")]
+        ("", "preamble"),
+        ("Build", "stage"),
+        ("", "gap"),
+        ("Test", "stage"),
+        ("", "gap"),
+    ]
     assert log[log.row_of(11)].group == "Test"
 
 
@@ -225,7 +301,14 @@ def test_given_a_log_when_framed_then_the_frame_has_the_promised_columns():
     frame = normalise_log(GITHUB_LOG).to_frame()
 
     assert list(frame.columns) == [
-        "line_no", "timestamp", "step", "group", "text", "is_error", "is_warning"]
+        "line_no",
+        "timestamp",
+        "step",
+        "group",
+        "text",
+        "is_error",
+        "is_warning",
+    ]
     assert str(frame["timestamp"].dtype) == "datetime64[ns, UTC]"
     assert frame["line_no"].tolist() == list(range(1, 19))
 
@@ -265,8 +348,9 @@ def test_given_a_200_mib_log_when_normalised_then_it_is_truncated_fast_and_memor
 
 
 def test_given_a_20_mib_github_log_when_normalised_without_truncation_then_it_is_quick():
-    block = "".join(f"2024-05-01T12:00:{i % 60:02d}.0000000Z \x1b[32mok\x1b[0m line {i}\n"
-                    for i in range(1000)).encode()
+    block = "".join(
+        f"2024-05-01T12:00:{i % 60:02d}.0000000Z \x1b[32mok\x1b[0m line {i}\n" for i in range(1000)
+    ).encode()
     raw = block * (20 * MIB // len(block))
     started = time.perf_counter()
 
@@ -285,43 +369,74 @@ def test_given_api_steps_when_mapped_then_sections_get_numbers_and_skipped_steps
     steps = map_github_steps(log, API_STEPS)
 
     assert [(s.number, s.name, s.first_line, s.last_line) for s in steps] == [
-        (1, "Set up job", 1, 5), (2, "Run actions/checkout@v4", 6, 8), (3, "Tests", 9, 15),
-        (7, "Post Run actions/checkout@v4", 16, 17), (8, "Complete job", 18, 18)]
+        (1, "Set up job", 1, 5),
+        (2, "Run actions/checkout@v4", 6, 8),
+        (3, "Tests", 9, 15),
+        (7, "Post Run actions/checkout@v4", 16, 17),
+        (8, "Complete job", 18, 18),
+    ]
 
 
 def test_given_only_step_names_when_mapped_then_order_and_names_decide():
     log = normalise_log(GITHUB_LOG)
-    names = ["Set up job", "Run actions/checkout@v4", "Tests", "Post Run actions/checkout@v4",
-             "Complete job"]
+    names = [
+        "Set up job",
+        "Run actions/checkout@v4",
+        "Tests",
+        "Post Run actions/checkout@v4",
+        "Complete job",
+    ]
 
     assert [s.number for s in map_github_steps(log, names)] == [1, 2, 3, 4, 5]
 
 
 def test_given_a_composite_action_when_times_are_known_then_inner_runs_stay_in_its_step():
-    raw = "\n".join([
-        "2024-05-01T12:00:00.1000000Z Current runner version: '2.316.0'",
-        "2024-05-01T12:00:01.1000000Z ##[group]Run ./.github/actions/setup",
-        "2024-05-01T12:00:01.2000000Z ##[group]Run actions/setup-python@v5",
-        "2024-05-01T12:00:02.3000000Z ##[group]Run pip install -e .",
-        "2024-05-01T12:00:05.1000000Z ##[group]Run pytest",
-        "2024-05-01T12:00:06.0000000Z ##[error]Process completed with exit code 1.",
-        "2024-05-01T12:00:07.0000000Z Cleaning up orphan processes",
-    ])
+    raw = "\n".join(
+        [
+            "2024-05-01T12:00:00.1000000Z Current runner version: '2.316.0'",
+            "2024-05-01T12:00:01.1000000Z ##[group]Run ./.github/actions/setup",
+            "2024-05-01T12:00:01.2000000Z ##[group]Run actions/setup-python@v5",
+            "2024-05-01T12:00:02.3000000Z ##[group]Run pip install -e .",
+            "2024-05-01T12:00:05.1000000Z ##[group]Run pytest",
+            "2024-05-01T12:00:06.0000000Z ##[error]Process completed with exit code 1.",
+            "2024-05-01T12:00:07.0000000Z Cleaning up orphan processes",
+        ]
+    )
     api = [
-        {"number": 1, "name": "Set up job", "started_at": "2024-05-01T12:00:00Z",
-         "completed_at": "2024-05-01T12:00:01Z"},
-        {"number": 2, "name": "Setup", "started_at": "2024-05-01T12:00:01Z",
-         "completed_at": "2024-05-01T12:00:04Z"},
-        {"number": 3, "name": "Test", "started_at": "2024-05-01T12:00:05Z",
-         "completed_at": "2024-05-01T12:00:06Z"},
-        {"number": 4, "name": "Complete job", "started_at": "2024-05-01T12:00:07Z",
-         "completed_at": "2024-05-01T12:00:07Z"},
+        {
+            "number": 1,
+            "name": "Set up job",
+            "started_at": "2024-05-01T12:00:00Z",
+            "completed_at": "2024-05-01T12:00:01Z",
+        },
+        {
+            "number": 2,
+            "name": "Setup",
+            "started_at": "2024-05-01T12:00:01Z",
+            "completed_at": "2024-05-01T12:00:04Z",
+        },
+        {
+            "number": 3,
+            "name": "Test",
+            "started_at": "2024-05-01T12:00:05Z",
+            "completed_at": "2024-05-01T12:00:06Z",
+        },
+        {
+            "number": 4,
+            "name": "Complete job",
+            "started_at": "2024-05-01T12:00:07Z",
+            "completed_at": "2024-05-01T12:00:07Z",
+        },
     ]
 
     steps = map_github_steps(normalise_log(raw), api)
 
     assert [(s.number, s.first_line, s.last_line) for s in steps] == [
-        (1, 1, 1), (2, 2, 4), (3, 5, 6), (4, 7, 7)]
+        (1, 1, 1),
+        (2, 2, 4),
+        (3, 5, 6),
+        (4, 7, 7),
+    ]
 
 
 def test_given_a_non_github_log_when_mapped_then_nothing_is_claimed():

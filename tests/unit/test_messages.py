@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from core.message_schemas import DATA_SCHEMAS, PART_EVENT, envelope_schema
-from core.messages import (
+from core.messages.envelope import (
     EVENT_QUEUES,
     SCHEMA_VERSION,
     InvalidMessage,
@@ -20,6 +19,7 @@ from core.messages import (
     split_body,
     validate,
 )
+from core.messages.schemas import DATA_SCHEMAS, PART_EVENT, envelope_schema
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "messages.md"
 GITHUB_TOKEN = "ghp_" + "x1Y2z3W4" * 5
@@ -64,60 +64,85 @@ def test_message_id_is_stable_for_the_same_state_and_changes_with_it():
     assert first.queue == "metrics"
 
 
-@pytest.mark.parametrize("body, needle", [
-    ("not json", "not JSON"),
-    ("[1, 2]", "not an object"),
-    (json.dumps({"event_type": "commit"}), "required"),
-])
+@pytest.mark.parametrize(
+    "body, needle",
+    [
+        ("not json", "not JSON"),
+        ("[1, 2]", "not an object"),
+        (json.dumps({"event_type": "commit"}), "required"),
+    ],
+)
 def test_malformed_bodies_are_rejected_with_a_reason(body, needle):
     with pytest.raises(InvalidMessage, match=needle):
         validate(body)
 
 
 def test_a_wrong_field_type_names_the_field():
-    body = json.loads(make_message("workflow_run", "o/r", "run:1", {
-        "run_id": 1, "attempt": 1, "status": "completed", "conclusion": "success",
-        "created_at": "2026-01-01T00:00:00Z"}).body)
+    body = json.loads(
+        make_message(
+            "workflow_run",
+            "o/r",
+            "run:1",
+            {
+                "run_id": 1,
+                "attempt": 1,
+                "status": "completed",
+                "conclusion": "success",
+                "created_at": "2026-01-01T00:00:00Z",
+            },
+        ).body
+    )
     body["data"]["run_id"] = "one"
     with pytest.raises(InvalidMessage, match=r"data\.run_id"):
         validate(body)
 
 
-@pytest.mark.parametrize("secret, kind", [
-    (GITHUB_TOKEN, "GitHub token"),
-    (FINE_GRAINED, "GitHub token"),
-    ("gho_" + "Q" * 36, "GitHub token"),
-    (AWS_KEY_ID, "AWS access key id"),
-    (f"aws_secret_access_key = {AWS_SECRET}", "AWS secret access key"),
-    ("-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----", "private key"),
-])
+@pytest.mark.parametrize(
+    "secret, kind",
+    [
+        (GITHUB_TOKEN, "GitHub token"),
+        (FINE_GRAINED, "GitHub token"),
+        ("gho_" + "Q" * 36, "GitHub token"),
+        (AWS_KEY_ID, "AWS access key id"),
+        (f"aws_secret_access_key = {AWS_SECRET}", "AWS secret access key"),
+        ("-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----", "private key"),
+    ],
+)
 def test_credentials_are_found_and_redacted_wherever_they_hide(secret, kind):
     data = {"message": f"fix\n{secret}\n", "nested": [{"line": f"x={secret}"}]}
     assert find_secrets(data) == [kind] == find_secrets(data, text=json.dumps(data))
     cleaned = redact(data)
     assert find_secrets(cleaned) == [] and "[REDACTED]" in cleaned["message"]
-    message = make_message("root_cause", "o/r", "k", {"subject": "job:1", "category": "c",
-                                                      "confidence": 0.5, "summary": secret})
+    message = make_message(
+        "root_cause",
+        "o/r",
+        "k",
+        {"subject": "job:1", "category": "c", "confidence": 0.5, "summary": secret},
+    )
     assert secret.splitlines()[0][-12:] not in message.body
 
 
 def test_ordinary_ci_text_is_not_mistaken_for_a_secret():
-    text = {"sha": "3f786850e387550fdab836ed7e6dc881de23001b", "url":
-            "https://github.com/acme/app/actions/runs/123456789/job/987654321",
-            "log": "ghp_ prefix alone, AKIA lower akiaiosfodnn7example, secret=short"}
+    text = {
+        "sha": "3f786850e387550fdab836ed7e6dc881de23001b",
+        "url": "https://github.com/acme/app/actions/runs/123456789/job/987654321",
+        "log": "ghp_ prefix alone, AKIA lower akiaiosfodnn7example, secret=short",
+    }
     assert find_secrets(text) == []
 
 
 def test_a_known_secret_value_is_found_verbatim():
     value = {"x": "token my-configured-value-123"}
     for text in (None, json.dumps(value)):
-        assert find_secrets(value, literals=["my-configured-value-123"],
-                            text=text) == ["configured secret"]
+        assert find_secrets(value, literals=["my-configured-value-123"], text=text) == [
+            "configured secret"
+        ]
 
 
 def test_oversize_bodies_travel_as_ordered_checksummed_parts():
-    body = make_message("job_log", "o/r", "log:1", {"job_id": 1,
-                                                    "content": "é line\n" * 60_000}).body
+    body = make_message(
+        "job_log", "o/r", "log:1", {"job_id": 1, "content": "é line\n" * 60_000}
+    ).body
     parts = split_body(body, 64 * 1024)
     assert len(parts) > 1 and all(len(p.encode()) <= 64 * 1024 for p in parts)
     envelopes = [validate(p) for p in parts]

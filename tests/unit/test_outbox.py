@@ -6,11 +6,8 @@ import random
 
 import pytest
 
-from core import outbox
-from core.messages import enqueue, make_message
-from core.sqs import Entry, pack_batches
-from core.store import Store
-from core.worker_health import (
+from core.messages.envelope import enqueue, make_message
+from core.queue.health import (
     acquire_lease,
     forget_old,
     heartbeat,
@@ -18,6 +15,9 @@ from core.worker_health import (
     reap_dead_local,
     register,
 )
+from core.queue.sqs import Entry, pack_batches
+from core.store import outbox
+from core.store.db import Store
 
 NOW = 1_800_000_000.0
 
@@ -25,9 +25,15 @@ NOW = 1_800_000_000.0
 @pytest.fixture()
 def store(tmp_path) -> Store:
     store = Store(tmp_path / "s.db")
-    messages = [make_message("anomaly", "o/r", f"k{i}", {"subject": f"run:{i}", "metric": "m",
-                                                        "value": 1.0, "score": 2.0})
-                for i in range(5)]
+    messages = [
+        make_message(
+            "anomaly",
+            "o/r",
+            f"k{i}",
+            {"subject": f"run:{i}", "metric": "m", "value": 1.0, "score": 2.0},
+        )
+        for i in range(5)
+    ]
     messages.append(make_message("commit", "o/r", "commit:a", {"sha": "a" * 40}))
     with store.transaction() as tx:
         enqueue(tx, messages)
@@ -58,8 +64,14 @@ def test_failures_back_off_exponentially_then_dead_letter(store):
     delays = []
     for attempt in range(1, 4):
         row = outbox.claim(store, "w", limit=1, now=NOW + 1000 * attempt)[0]
-        dead = outbox.mark_failed(store, [(row, "InvalidParameterValue")], max_attempts=3,
-                                  base_s=1.0, rng=rng, now=NOW + 1000 * attempt)
+        dead = outbox.mark_failed(
+            store,
+            [(row, "InvalidParameterValue")],
+            max_attempts=3,
+            base_s=1.0,
+            rng=rng,
+            now=NOW + 1000 * attempt,
+        )
         due = store.scalar("SELECT next_attempt_at FROM outbox WHERE id = 1")
         delays.append(due - (NOW + 1000 * attempt))
     assert dead == 1 and 0.5 <= delays[0] <= 1.0 and 1.0 <= delays[1] <= 2.0
@@ -100,8 +112,9 @@ def test_dead_letters_can_be_retried_one_or_all(store):
 def test_producing_a_dead_message_again_revives_it_with_the_new_body(store):
     row = outbox.claim(store, "w", limit=1, now=NOW)[0]
     outbox.mark_failed(store, [(row, "schema")], permanent=True, now=NOW)
-    fixed = make_message("anomaly", "o/r", "k0", {"subject": "run:0", "metric": "m",
-                                                  "value": 2.0, "score": 2.0})
+    fixed = make_message(
+        "anomaly", "o/r", "k0", {"subject": "run:0", "metric": "m", "value": 2.0, "score": 2.0}
+    )
     with store.transaction() as tx:
         assert enqueue(tx, [fixed]) == 1
         assert enqueue(tx, [fixed]) == 0  # a pending duplicate is ignored
@@ -128,8 +141,7 @@ def test_prune_keeps_dead_letters_and_recent_rows(store):
 def test_samples_record_every_queue(store):
     outbox.record_sample(store, now=NOW)
     rows = store.query("SELECT queue, backlog FROM queue_samples ORDER BY queue")
-    assert dict(tuple(r) for r in rows) == {"analysis": 5, "features": 0, "logs": 0,
-                                            "metrics": 1}
+    assert dict(tuple(r) for r in rows) == {"analysis": 5, "features": 0, "logs": 0, "metrics": 1}
 
 
 def test_only_one_live_worker_holds_the_store_lease(store):

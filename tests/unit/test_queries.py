@@ -9,9 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from core.actions import has_agent, run_collection
-from core.config import Settings
-from core.drilldown import (
+from agents.actions import has_agent, run_collection
+from agents.pipeline_monitor.drilldown import (
     NO_LOG_MESSAGE,
     filter_options,
     filter_runs,
@@ -20,10 +19,17 @@ from core.drilldown import (
     run_jobs,
     shape_log,
 )
-from core.errors import ConfigError
-from core.importer import import_path
-from core.logs import normalise_log
-from core.queries import (
+from agents.pipeline_monitor.kpis import (
+    billable_minutes,
+    kpi_table,
+    minutes_by_os,
+    period_kpis,
+    runner_prices,
+    runs_per_day,
+    slowest_jobs,
+    success_rates,
+)
+from agents.pipeline_monitor.view import (
     age_text,
     agent_status,
     data_version,
@@ -34,17 +40,11 @@ from core.queries import (
     repo_freshness,
     window_for,
 )
-from core.shaping import (
-    billable_minutes,
-    kpi_table,
-    minutes_by_os,
-    period_kpis,
-    runner_prices,
-    runs_per_day,
-    slowest_jobs,
-    success_rates,
-)
-from core.store import Store
+from core.config import Settings
+from core.dump.importer import import_path
+from core.errors import ConfigError
+from core.logs.normalise import normalise_log
+from core.store.db import Store
 from core.workspace import Workspace
 from tests.integration.dump_factory import FULL_NAME, make_dump, run_id
 
@@ -56,8 +56,14 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
     """60 hourly runs over two workflows; every 3rd fails; run 5 has 2 attempts, run 9 has 3."""
     root = tmp_path_factory.mktemp("queries")
     # Runs 1 and 9 have no logs in the dump (import stores the logs a dump has).
-    dump = make_dump(root / "dump", runs=60, attempts={5: 2, 9: 3}, jobs_per_run=2, workflows=2,
-                     expired_logs=(1, 9))
+    dump = make_dump(
+        root / "dump",
+        runs=60,
+        attempts={5: 2, 9: 3},
+        jobs_per_run=2,
+        workflows=2,
+        expired_logs=(1, 9),
+    )
     store = Store(root / "q.db")
     import_path(store, dump)
     return store
@@ -70,18 +76,29 @@ def _runs(rows: list[tuple]) -> pd.DataFrame:
 
 
 def _jobs(durations: list[float | None], oses: list[str], queues: list[float]) -> pd.DataFrame:
-    return pd.DataFrame({"duration_s": durations, "runner_os": oses, "queue_s": queues,
-                         "workflow": "CI", "job": [f"j{i}" for i in range(len(durations))]})
+    return pd.DataFrame(
+        {
+            "duration_s": durations,
+            "runner_os": oses,
+            "queue_s": queues,
+            "workflow": "CI",
+            "job": [f"j{i}" for i in range(len(durations))],
+        }
+    )
 
 
 # --------------------------------------------------------------------------- KPIs and billing
 
 
 def test_given_cancelled_and_unfinished_runs_when_kpis_then_only_decided_runs_count():
-    runs = _runs([("completed", "success", 60, "2024-05-01"),
-                  ("completed", "failure", 120, "2024-05-01"),
-                  ("completed", "cancelled", 5, "2024-05-02"),
-                  ("in_progress", None, None, "2024-05-02")])
+    runs = _runs(
+        [
+            ("completed", "success", 60, "2024-05-01"),
+            ("completed", "failure", 120, "2024-05-01"),
+            ("completed", "cancelled", 5, "2024-05-02"),
+            ("in_progress", None, None, "2024-05-02"),
+        ]
+    )
 
     kpis = period_kpis(runs, _jobs([], [], []))
 
@@ -113,10 +130,22 @@ def test_given_runner_oses_when_costed_then_list_prices_apply_and_overrides_win(
 
 
 def test_given_two_periods_when_kpi_table_then_rates_change_in_points_and_counts_in_percent():
-    now = {"runs": 120.0, "failure_rate": 0.25, "median_duration_s": 90.0, "p95_queue_s": None,
-           "minutes": 0.0, "cost_usd": 3.0}
-    before = {"runs": 100.0, "failure_rate": 0.20, "median_duration_s": 120.0,
-              "p95_queue_s": 10.0, "minutes": 0.0, "cost_usd": 0.0}
+    now = {
+        "runs": 120.0,
+        "failure_rate": 0.25,
+        "median_duration_s": 90.0,
+        "p95_queue_s": None,
+        "minutes": 0.0,
+        "cost_usd": 3.0,
+    }
+    before = {
+        "runs": 100.0,
+        "failure_rate": 0.20,
+        "median_duration_s": 120.0,
+        "p95_queue_s": 10.0,
+        "minutes": 0.0,
+        "cost_usd": 0.0,
+    }
 
     table = kpi_table(now, before).set_index("kpi")
 
@@ -131,30 +160,40 @@ def test_given_two_periods_when_kpi_table_then_rates_change_in_points_and_counts
 
 
 def test_given_many_branches_when_success_rates_by_branch_then_the_rest_is_grouped():
-    runs = _runs([("completed", "success", 1, "2024-05-01")] * 3
-                 + [("completed", "failure", 1, "2024-05-01")] * 3)
+    runs = _runs(
+        [("completed", "success", 1, "2024-05-01")] * 3
+        + [("completed", "failure", 1, "2024-05-01")] * 3
+    )
     runs["branch"] = ["main", "main", "a", "b", "c", "main"]
 
     rates = success_rates(runs, "branch", top=2).set_index("branch")
 
     assert set(rates.index) == {"main", "(other)", "a"} or set(rates.index) == {
-        "main", "(other)", rates.index[-1]}
+        "main",
+        "(other)",
+        rates.index[-1],
+    }
     assert rates.loc["main", "runs"] == 3
     assert rates.loc["main", "success_rate"] == pytest.approx(2 / 3, abs=1e-4)
     assert rates["runs"].sum() == 6
 
 
 def test_given_unfinished_runs_when_counted_per_day_then_they_count_under_their_status():
-    runs = _runs([("completed", "success", 1, "2024-05-01T10:00:00Z"),
-                  ("queued", None, None, "2024-05-01T11:00:00Z"),
-                  ("completed", "failure", 1, "2024-05-02T00:30:00Z")])
+    runs = _runs(
+        [
+            ("completed", "success", 1, "2024-05-01T10:00:00Z"),
+            ("queued", None, None, "2024-05-01T11:00:00Z"),
+            ("completed", "failure", 1, "2024-05-02T00:30:00Z"),
+        ]
+    )
 
     per_day = runs_per_day(runs)
 
     assert per_day.to_dict("records") == [
         {"day": pd.Timestamp("2024-05-01"), "outcome": "queued", "runs": 1},
         {"day": pd.Timestamp("2024-05-01"), "outcome": "success", "runs": 1},
-        {"day": pd.Timestamp("2024-05-02"), "outcome": "failure", "runs": 1}]
+        {"day": pd.Timestamp("2024-05-02"), "outcome": "failure", "runs": 1},
+    ]
 
 
 def test_given_jobs_when_slowest_then_sorted_by_median_in_minutes():
@@ -218,8 +257,9 @@ def test_given_failed_runs_when_latest_failures_then_failed_jobs_link_to_github(
 def test_given_agent_runs_when_status_is_read_then_last_run_per_agent_and_never_for_others(store):
     repo_id = store.repo_id(FULL_NAME)
     store.record_agent_run(repo_id, "pipeline_monitor", time.time() - 5, "error", error="old")
-    store.record_agent_run(repo_id, "pipeline_monitor", time.time() - 1, "ok", findings=3,
-                           summary="Synced 3 runs.")
+    store.record_agent_run(
+        repo_id, "pipeline_monitor", time.time() - 1, "ok", findings=3, summary="Synced 3 runs."
+    )
 
     status = agent_status(store, FULL_NAME, AGENTS + [("flaky_tests", "Flaky Tests", 2)])
 
@@ -232,8 +272,14 @@ def test_given_unregistered_attention_agents_when_overview_then_they_are_not_ava
     view = overview_view(store, FULL_NAME, 7, AGENTS)
 
     assert view.attention == {"New anomalies": None, "Flaky tests": None}
-    assert list(view.kpis["kpi"]) == ["runs", "failure_rate", "median_duration_s",
-                                      "p95_queue_s", "minutes", "cost_usd"]
+    assert list(view.kpis["kpi"]) == [
+        "runs",
+        "failure_rate",
+        "median_duration_s",
+        "p95_queue_s",
+        "minutes",
+        "cost_usd",
+    ]
     assert not view.runs_per_day.empty
 
 
@@ -291,25 +337,43 @@ def test_given_no_stored_log_when_the_viewer_opens_then_it_says_to_fetch_logs(st
 
 # --------------------------------------------------------------------------- log viewer
 
-COMPOSITE_LOG = "\n".join([
-    "2024-05-01T12:00:00.1000000Z Current runner version: '2.316.0'",
-    "2024-05-01T12:00:01.1000000Z ##[group]Run ./.github/actions/setup",
-    "2024-05-01T12:00:01.2000000Z ##[group]Run actions/setup-python@v5",
-    "2024-05-01T12:00:02.3000000Z ##[group]Run pip install -e .",
-    "2024-05-01T12:00:05.1000000Z ##[group]Run pytest",
-    "2024-05-01T12:00:05.5000000Z E   AssertionError: <script>alert('x')</script>",
-    "2024-05-01T12:00:06.0000000Z ##[error]Process completed with exit code 1.",
-    "2024-05-01T12:00:07.0000000Z Cleaning up orphan processes",
-])
+COMPOSITE_LOG = "\n".join(
+    [
+        "2024-05-01T12:00:00.1000000Z Current runner version: '2.316.0'",
+        "2024-05-01T12:00:01.1000000Z ##[group]Run ./.github/actions/setup",
+        "2024-05-01T12:00:01.2000000Z ##[group]Run actions/setup-python@v5",
+        "2024-05-01T12:00:02.3000000Z ##[group]Run pip install -e .",
+        "2024-05-01T12:00:05.1000000Z ##[group]Run pytest",
+        "2024-05-01T12:00:05.5000000Z E   AssertionError: <script>alert('x')</script>",
+        "2024-05-01T12:00:06.0000000Z ##[error]Process completed with exit code 1.",
+        "2024-05-01T12:00:07.0000000Z Cleaning up orphan processes",
+    ]
+)
 API_STEPS = [
-    {"number": 1, "name": "Set up job", "started_at": "2024-05-01T12:00:00Z",
-     "completed_at": "2024-05-01T12:00:01Z"},
-    {"number": 2, "name": "Setup", "started_at": "2024-05-01T12:00:01Z",
-     "completed_at": "2024-05-01T12:00:04Z"},
-    {"number": 3, "name": "Test", "started_at": "2024-05-01T12:00:05Z",
-     "completed_at": "2024-05-01T12:00:06Z"},
-    {"number": 4, "name": "Complete job", "started_at": "2024-05-01T12:00:07Z",
-     "completed_at": "2024-05-01T12:00:07Z"},
+    {
+        "number": 1,
+        "name": "Set up job",
+        "started_at": "2024-05-01T12:00:00Z",
+        "completed_at": "2024-05-01T12:00:01Z",
+    },
+    {
+        "number": 2,
+        "name": "Setup",
+        "started_at": "2024-05-01T12:00:01Z",
+        "completed_at": "2024-05-01T12:00:04Z",
+    },
+    {
+        "number": 3,
+        "name": "Test",
+        "started_at": "2024-05-01T12:00:05Z",
+        "completed_at": "2024-05-01T12:00:06Z",
+    },
+    {
+        "number": 4,
+        "name": "Complete job",
+        "started_at": "2024-05-01T12:00:07Z",
+        "completed_at": "2024-05-01T12:00:07Z",
+    },
 ]
 JOB_URL = "https://github.com/acme/shop/actions/runs/1/job/2"
 
@@ -384,7 +448,8 @@ def _workspace(tmp_path: Path) -> Workspace:
 
 @pytest.mark.parametrize("text", ["", "   ", "not a repo", "https://github.com/only-owner"])
 def test_given_bad_repository_text_when_collecting_then_a_sentence_says_what_to_type(
-        tmp_path, text):
+    tmp_path, text
+):
     with pytest.raises(ConfigError, match="owner/name"):
         run_collection(_workspace(tmp_path), "pipeline_monitor", text)
 

@@ -6,11 +6,11 @@ developer would read first, and passing tests or wrapper messages must not win o
 
 from __future__ import annotations
 
-from agents.rca_blocks import Span, prefer_first
-from agents.rca_lines import locate
-from agents.rca_patterns import base_score
-from agents.rca_view import LogView
-from agents.root_cause import analyse_log
+from agents.root_cause.analysis import analyse_log
+from agents.root_cause.blocks import Span, prefer_first
+from agents.root_cause.lines import locate
+from agents.root_cause.log_view import LogView
+from agents.root_cause.patterns import base_score
 
 FILLER = [f"compiling module {i}" for i in range(400)]  # lines 1-400: 5 % of the log is enough
 
@@ -340,10 +340,14 @@ def test_a_compiler_diagnostic_keeps_its_source_line_and_caret_in_a_double_space
 def test_the_lines_a_tool_prints_under_its_error_belong_to_it():
     """Perl's Test::More diagnostics, autoconf's pointer to config.log, R CMD check's tail."""
     cases = [
-        ("t/https.t ........ Connection error: Connect timeout at t/https.t line 17.",
-         "# Looks like your test exited with 11 before it could output anything."),
-        ("configure: error: C compiler cannot create executables",
-         "See `config.log' for more details"),
+        (
+            "t/https.t ........ Connection error: Connect timeout at t/https.t line 17.",
+            "# Looks like your test exited with 11 before it could output anything.",
+        ),
+        (
+            "configure: error: C compiler cannot create executables",
+            "See `config.log' for more details",
+        ),
         ("Running the tests in 'tests/testthat.R' failed.", "Last 13 lines of output:"),
     ]
     for error, follower in cases:
@@ -376,7 +380,7 @@ def test_a_block_stops_at_a_passing_pester_test():
 
 
 def test_cleaning_drops_every_kind_of_terminal_escape_and_spinner_backspace():
-    from agents.rca_patterns import clean_one
+    from agents.root_cause.patterns import clean_one
 
     assert clean_one("\x1b=\x1b=    [-] Should validate 191ms") == "    [-] Should validate 191ms"
     assert clean_one("\x1b[1mbold\x1b(B\x1b[m text") == "bold text"
@@ -398,7 +402,7 @@ def test_a_command_line_that_sets_variables_is_no_heading_of_the_failure_below_i
 
 
 def test_progress_lines_of_test_runners_are_edges_not_headings():
-    from agents.rca_patterns import LineInfo
+    from agents.root_cause.patterns import LineInfo
 
     assert LineInfo("?   \tgithub.com/acme/shh/client\t[no test files]").edge
     assert LineInfo("  Discovering: Nancy.Testing.Tests").edge
@@ -419,12 +423,14 @@ def test_a_second_failure_like_the_first_far_below_is_no_runner_up_but_a_near_on
 
     near_log = "\n".join(
         FILLER
-        + ["[ERROR] /src/main/App.java:[12,5] cannot find symbol",  # line 401
-           "[ERROR]   symbol:   class Widget",
-           "",
-           "[ERROR] /src/main/Other.java:[30,9] cannot find symbol",  # line 404
-           "[ERROR]   symbol:   class Gadget",
-           "[INFO] BUILD FAILURE"]
+        + [
+            "[ERROR] /src/main/App.java:[12,5] cannot find symbol",  # line 401
+            "[ERROR]   symbol:   class Widget",
+            "",
+            "[ERROR] /src/main/Other.java:[30,9] cannot find symbol",  # line 404
+            "[ERROR]   symbol:   class Gadget",
+            "[INFO] BUILD FAILURE",
+        ]
     )
     shown = lines_of(analyse_log(near_log))
     assert {401, 404} <= shown
@@ -432,14 +438,18 @@ def test_a_second_failure_like_the_first_far_below_is_no_runner_up_but_a_near_on
 
 def test_an_error_printed_by_an_earlier_step_that_passed_loses_to_the_failing_step():
     log = "\n".join(
-        ["$ rvm use 2.2.0 --install --binary",
-         "curl: (22) The requested URL returned error: 404 Not Found",  # line 2: a passing step
-         "Required ruby-2.2.0 is not installed - installing."]
+        [
+            "$ rvm use 2.2.0 --install --binary",
+            "curl: (22) The requested URL returned error: 404 Not Found",  # line 2: a passing step
+            "Required ruby-2.2.0 is not installed - installing.",
+        ]
         + FILLER
-        + ["$ bash cibuild.sh",  # line 404: the step that fails
-           "Configuration file: _config.yml",
-           "htmlproofer | Error:  HTML-Proofer found 4 failures!",  # line 406
-           'The command "bash cibuild.sh" exited with 1.']
+        + [
+            "$ bash cibuild.sh",  # line 404: the step that fails
+            "Configuration file: _config.yml",
+            "htmlproofer | Error:  HTML-Proofer found 4 failures!",  # line 406
+            'The command "bash cibuild.sh" exited with 1.',
+        ]
     )
     start, end = first_range(log)
     assert start <= 406 <= end
@@ -448,17 +458,21 @@ def test_an_error_printed_by_an_earlier_step_that_passed_loses_to_the_failing_st
 def test_maven_errors_printed_after_its_build_failure_verdict_belong_to_the_failing_step():
     log = "\n".join(
         ["[INFO] Scanning for projects..."]
-        + [f"[INFO] Downloaded from central: https://repo/x/lib{i}/1.0/lib{i}-1.0.jar"
-           for i in range(399)]
-        + ["[WARNING] Could not transfer metadata: connection failed, retrying",  # line 401
-           "[INFO] BUILD FAILURE",  # line 402
-           "[INFO] ------------------------------------------------------------------------",
-           "[INFO] Total time:  12.345 s",
-           "[ERROR] Failed to execute goal org.apache.maven.plugins:maven-compiler-plugin:3.10.1:"
-           "compile (default-compile) on project core: Compilation failure",  # line 405
-           "[ERROR] /src/main/java/App.java:[36,52] cannot access org.example.Widget",
-           "[ERROR] -> [Help 1]",
-           "Finished: FAILURE"]
+        + [
+            f"[INFO] Downloaded from central: https://repo/x/lib{i}/1.0/lib{i}-1.0.jar"
+            for i in range(399)
+        ]
+        + [
+            "[WARNING] Could not transfer metadata: connection failed, retrying",  # line 401
+            "[INFO] BUILD FAILURE",  # line 402
+            "[INFO] ------------------------------------------------------------------------",
+            "[INFO] Total time:  12.345 s",
+            "[ERROR] Failed to execute goal org.apache.maven.plugins:maven-compiler-plugin:3.10.1:"
+            "compile (default-compile) on project core: Compilation failure",  # line 405
+            "[ERROR] /src/main/java/App.java:[36,52] cannot access org.example.Widget",
+            "[ERROR] -> [Help 1]",
+            "Finished: FAILURE",
+        ]
     )
     assert locate(log).end == 406  # 0-based: "[ERROR] -> [Help 1]", the report's last line
     start, end = first_range(log)
@@ -470,15 +484,19 @@ def test_a_later_command_that_failed_too_can_hold_the_cause():
     the only place a cause can be."""
     log = "\n".join(
         FILLER[:200]
-        + ["$ make links",
-           "ERROR: Detected 1 broken links.",
-           'The command "make links" exited with 1.',  # line 203: the first failing command
-           "$ make build"]
+        + [
+            "$ make links",
+            "ERROR: Detected 1 broken links.",
+            'The command "make links" exited with 1.',  # line 203: the first failing command
+            "$ make build",
+        ]
         + FILLER[:200]
-        + ["error: 3 warnings treated as errors",  # line 405: a stronger cue, in a later command
-           "make: *** [build] Error 1",
-           'The command "make build" exited with 2.',
-           "Done. Your build exited with 1."]
+        + [
+            "error: 3 warnings treated as errors",  # line 405: a stronger cue, in a later command
+            "make: *** [build] Error 1",
+            'The command "make build" exited with 2.',
+            "Done. Your build exited with 1.",
+        ]
     )
     ranges = analyse_log(log).lines
     assert ranges[0][0] <= 405 <= ranges[0][1]
@@ -487,30 +505,32 @@ def test_a_later_command_that_failed_too_can_hold_the_cause():
 def test_the_output_nose_captured_under_a_failing_test_belongs_to_its_failure():
     log = "\n".join(
         FILLER
-        + ["FAIL: tests.test_batch.test_batch_represent",  # line 401
-           "-" * 70,
-           "Traceback (most recent call last):",
-           '  File "/src/tests/test_batch.py", line 50, in test_batch_represent',
-           "    assert p.returncode == 0",
-           "AssertionError: ",
-           "-------------------- >> begin captured stdout << ---------------------",
-           "",
-           "Traceback (most recent call last):",
-           '  File "/src/util/align-dlib.py", line 18, in <module>',
-           "    import cv2",
-           "ImportError: No module named 'cv2'",
-           "",
-           "--------------------- >> end captured stdout << ----------------------",  # line 414
-           "",
-           "Ran 12 tests in 3.2s",
-           "FAILED (failures=1)",
-           'The command "nosetests -v" exited with 1.']
+        + [
+            "FAIL: tests.test_batch.test_batch_represent",  # line 401
+            "-" * 70,
+            "Traceback (most recent call last):",
+            '  File "/src/tests/test_batch.py", line 50, in test_batch_represent',
+            "    assert p.returncode == 0",
+            "AssertionError: ",
+            "-------------------- >> begin captured stdout << ---------------------",
+            "",
+            "Traceback (most recent call last):",
+            '  File "/src/util/align-dlib.py", line 18, in <module>',
+            "    import cv2",
+            "ImportError: No module named 'cv2'",
+            "",
+            "--------------------- >> end captured stdout << ----------------------",  # line 414
+            "",
+            "Ran 12 tests in 3.2s",
+            "FAILED (failures=1)",
+            'The command "nosetests -v" exited with 1.',
+        ]
     )
     assert first_range(log) == (401, 414)
 
 
 def test_hints_on_getting_more_output_and_makes_wrapper_end_a_block():
-    from agents.rca_patterns import LineInfo
+    from agents.root_cause.patterns import LineInfo
 
     assert LineInfo("  Use --trace for backtrace.").edge
     assert LineInfo("(See full trace by running task with --trace)").edge
@@ -518,10 +538,12 @@ def test_hints_on_getting_more_output_and_makes_wrapper_end_a_block():
     assert LineInfo("    Building [=====>                ] 12/89").edge  # cargo's progress bar
     log = "\n".join(
         FILLER
-        + ["Error: Undefined variable: \"$radius\".",  # line 401
-           "        on line 7 of bulma.sass",
-           "  Use --trace for backtrace.",
-           'The command "npm run build" exited with 1.']
+        + [
+            'Error: Undefined variable: "$radius".',  # line 401
+            "        on line 7 of bulma.sass",
+            "  Use --trace for backtrace.",
+            'The command "npm run build" exited with 1.',
+        ]
     )
     assert first_range(log) == (401, 402)
 
@@ -539,8 +561,11 @@ def test_the_step_s_last_line_is_a_guess_beside_a_weak_report():
 
 
 def test_a_strong_report_spends_no_line_on_the_step_s_uncued_last_words():
-    report = ["src/parser.c:41:5: error: 'token' undeclared (first use in this function)",
-              "   41 |     token = next();", "      |     ^~~~~"]
+    report = [
+        "src/parser.c:41:5: error: 'token' undeclared (first use in this function)",
+        "   41 |     token = next();",
+        "      |     ^~~~~",
+    ]
     log = _step_ending_with(report, "make: leaving the build of 12 targets")
     result = analyse_log(log)
     assert result.lines[0][0] == len(FILLER) + 2  # the compiler's diagnostic first
@@ -559,12 +584,21 @@ def test_xcpretty_s_compiler_diagnostic_is_among_the_guesses_above_xcodebuild_s_
     ]
     unloadable = "Failed to load the test bundle. (Underlying error: it couldn't be loaded)"
     recap = [
-        "** TEST BUILD FAILED **", "", "The following build commands failed:",
-        "\tCompileSwift normal x86_64", "(1 failure)", "", "Testing failed:",
+        "** TEST BUILD FAILED **",
+        "",
+        "The following build commands failed:",
+        "\tCompileSwift normal x86_64",
+        "(1 failure)",
+        "",
+        "Testing failed:",
         "\t'value' is inaccessible due to 'internal' protection level",
-        "\tAppTests:", f"\t\txctest (3508) encountered an error ({unloadable})",
-        "\tMapTests:", f"\t\txctest (3509) encountered an error ({unloadable})",
-        "", "** TEST EXECUTE FAILED **", 'The command "xcodebuild test" exited with 65.',
+        "\tAppTests:",
+        f"\t\txctest (3508) encountered an error ({unloadable})",
+        "\tMapTests:",
+        f"\t\txctest (3509) encountered an error ({unloadable})",
+        "",
+        "** TEST EXECUTE FAILED **",
+        'The command "xcodebuild test" exited with 65.',
     ]
     result = analyse_log("\n".join(FILLER + diagnostic + [""] * 20 + recap))
     assert any(a <= 401 <= b for a, b in result.lines[:3])
@@ -599,18 +633,28 @@ def test_a_linter_s_compact_finding_outranks_an_upload_error_after_the_failing_s
 
 def test_prove_s_dubious_test_is_found_thousands_of_lines_above_its_summary():
     """The TAP harness (prove) reports a failing script where it ran, long before its summary."""
-    passing = [f"[12:45:{i % 60:02d}] t{1000 + i}-feature.sh ................... ok"
-               for i in range(3000)]
+    passing = [
+        f"[12:45:{i % 60:02d}] t{1000 + i}-feature.sh ................... ok" for i in range(3000)
+    ]
     log = "\n".join(
         FILLER
-        + ["$ make test",
-           "[12:45:05] t9502-parse-output.sh ............ Dubious, test returned 1 (wstat 256)",
-           "Failed 1/13 subtests "]  # lines 402-403
+        + [
+            "$ make test",
+            "[12:45:05] t9502-parse-output.sh ............ Dubious, test returned 1 (wstat 256)",
+            "Failed 1/13 subtests ",
+        ]  # lines 402-403
         + passing
-        + ["", "Test Summary Report", "-------------------",
-           "t9502-parse-output.sh       (Wstat: 256 Tests: 13 Failed: 1)", "  Failed test:  13",
-           "Files=900, Tests=20000, 400 wallclock secs", "Result: FAIL",
-           "make: *** [prove] Error 1", 'The command "make test" exited with 2.']
+        + [
+            "",
+            "Test Summary Report",
+            "-------------------",
+            "t9502-parse-output.sh       (Wstat: 256 Tests: 13 Failed: 1)",
+            "  Failed test:  13",
+            "Files=900, Tests=20000, 400 wallclock secs",
+            "Result: FAIL",
+            "make: *** [prove] Error 1",
+            'The command "make test" exited with 2.',
+        ]
     )
     assert first_range(log)[0] == 402
 
@@ -618,15 +662,22 @@ def test_prove_s_dubious_test_is_found_thousands_of_lines_above_its_summary():
 def test_a_cmake_error_outranks_cmake_s_status_about_an_optional_package():
     log = "\n".join(
         FILLER
-        + ["$ cmake ..",
-           "CMake Error at /usr/share/cmake-3.2/Modules/FindBoost.cmake:1201 (message):",  # 402
-           "  Unable to find the requested Boost libraries.", "",
-           "  Boost version: 1.54.0", "",
-           "Call Stack (most recent call first):", "  CMakeLists.txt:45 (include)", "",
-           "-- Looking for pthread_create - not found", "-- Found Threads: TRUE",
-           "-- Could NOT find Doxygen (missing:  DOXYGEN_EXECUTABLE) ",
-           "-- Configuring incomplete, errors occurred!",
-           'The command "cmake .." exited with 1.']
+        + [
+            "$ cmake ..",
+            "CMake Error at /usr/share/cmake-3.2/Modules/FindBoost.cmake:1201 (message):",  # 402
+            "  Unable to find the requested Boost libraries.",
+            "",
+            "  Boost version: 1.54.0",
+            "",
+            "Call Stack (most recent call first):",
+            "  CMakeLists.txt:45 (include)",
+            "",
+            "-- Looking for pthread_create - not found",
+            "-- Found Threads: TRUE",
+            "-- Could NOT find Doxygen (missing:  DOXYGEN_EXECUTABLE) ",
+            "-- Configuring incomplete, errors occurred!",
+            'The command "cmake .." exited with 1.',
+        ]
     )
     result = analyse_log(log)
     assert result.lines[0][0] == 402 and "Boost" in result.summary

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from agents.rca_versions import describe_changes, resolved_versions, version_changes
-from agents.root_cause import analyse_log
+from agents.root_cause.analysis import analyse_log
+from agents.root_cause.versions import describe_changes, resolved_versions, version_changes
 
 MAVEN = (
     "[INFO] Downloading from central: https://repo.maven.apache.org/maven2/org/springframework/"

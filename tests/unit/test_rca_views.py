@@ -5,11 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from core import rca_charts
-from core.findings import save_findings
-from core.log_store import save_log
-from core.logs import normalise_log
-from core.rca_views import (
+from agents.root_cause import charts as rca_charts
+from agents.root_cause.view import (
     NO_LOGS_MESSAGE,
     class_distribution,
     cluster_days,
@@ -24,33 +21,63 @@ from core.rca_views import (
     self_evaluation,
     stored_logs,
 )
-from core.store import Store
+from core.logs.normalise import normalise_log
+from core.store.db import Store
+from core.store.findings import save_findings
+from core.store.logs import save_log
 
 REPO = "acme/app"
 JOB_URL = "https://github.com/acme/app/actions/runs/9/job/"
 
 
-def _finding(job_id: int, fingerprint: str, category: str, day: str, branch: str = "main",
-             transient: bool = False, lines: str = "2-2", prs: str | None = None) -> dict:
-    return {"subject": f"job:{job_id}", "job_id": job_id, "run_id": 9, "attempt": 1,
-            "job": f"test-{job_id % 2}", "workflow": "CI" if job_id % 2 else "Nightly",
-            "branch": branch, "prs": prs, "created_at": f"{day}T10:00:{job_id:02d}Z",
-            "conclusion": "failure", "failed_step": "Test", "category": category,
-            "confidence": 0.9, "transient": transient, "lines": lines,
-            "summary": f"{category} in Test", "suggestion": "Fix it (line 2).",
-            "fingerprint": fingerprint, "evidence": ["error: boom"],
-            "html_url": f"{JOB_URL}{job_id}", "compared_with_green": False}
+def _finding(
+    job_id: int,
+    fingerprint: str,
+    category: str,
+    day: str,
+    branch: str = "main",
+    transient: bool = False,
+    lines: str = "2-2",
+    prs: str | None = None,
+) -> dict:
+    return {
+        "subject": f"job:{job_id}",
+        "job_id": job_id,
+        "run_id": 9,
+        "attempt": 1,
+        "job": f"test-{job_id % 2}",
+        "workflow": "CI" if job_id % 2 else "Nightly",
+        "branch": branch,
+        "prs": prs,
+        "created_at": f"{day}T10:00:{job_id:02d}Z",
+        "conclusion": "failure",
+        "failed_step": "Test",
+        "category": category,
+        "confidence": 0.9,
+        "transient": transient,
+        "lines": lines,
+        "summary": f"{category} in Test",
+        "suggestion": "Fix it (line 2).",
+        "fingerprint": fingerprint,
+        "evidence": ["error: boom"],
+        "html_url": f"{JOB_URL}{job_id}",
+        "compared_with_green": False,
+    }
 
 
 @pytest.fixture()
 def findings() -> pd.DataFrame:
     """Four failures: one fingerprint three times (on main and a PR branch), one once."""
-    return pd.DataFrame([
-        _finding(1, "aaaaaaaaaaaa0001", "test_failure", "2025-05-01", prs="12"),
-        _finding(2, "aaaaaaaaaaaa0001", "test_failure", "2025-05-01", branch="main"),
-        _finding(3, "aaaaaaaaaaaa0001", "test_failure", "2025-05-03", branch="fix/x", prs="14,15"),
-        _finding(4, "bbbbbbbbbbbb0002", "infrastructure", "2025-05-02", transient=True),
-    ])
+    return pd.DataFrame(
+        [
+            _finding(1, "aaaaaaaaaaaa0001", "test_failure", "2025-05-01", prs="12"),
+            _finding(2, "aaaaaaaaaaaa0001", "test_failure", "2025-05-01", branch="main"),
+            _finding(
+                3, "aaaaaaaaaaaa0001", "test_failure", "2025-05-03", branch="fix/x", prs="14,15"
+            ),
+            _finding(4, "bbbbbbbbbbbb0002", "infrastructure", "2025-05-02", transient=True),
+        ]
+    )
 
 
 def test_given_range_text_when_parsed_then_ranges_keep_their_order_and_skip_junk():
@@ -59,7 +86,8 @@ def test_given_range_text_when_parsed_then_ranges_keep_their_order_and_skip_junk
 
 
 def test_given_findings_when_tabled_then_newest_first_with_short_clusters_and_unique_labels(
-        findings):
+    findings,
+):
     table = failures_table(findings)
 
     assert table["job_id"].tolist() == [3, 4, 2, 1]
@@ -72,18 +100,19 @@ def test_given_filters_when_applied_then_only_matching_failures_remain(findings)
 
     assert filter_failures(table, category="test_failure")["job_id"].tolist() == [3, 2, 1]
     assert filter_failures(table, transient="transient")["job_id"].tolist() == [4]
-    assert filter_failures(table, branch="fix/x", transient="not transient")["job_id"].tolist() \
-        == [3]
+    assert filter_failures(table, branch="fix/x", transient="not transient")["job_id"].tolist() == [
+        3
+    ]
     assert filter_options(table)["class"] == ["test_failure", "infrastructure"]
 
 
 def test_given_a_recurring_fingerprint_when_clustered_then_it_counts_branches_prs_and_main(
-        findings):
+    findings,
+):
     clusters = cluster_table(findings, "main")
 
     top = clusters.iloc[0]
-    assert (top["cluster"], top["occurrences"], top["category"]) == ("aaaaaaaa", 3,
-                                                                     "test_failure")
+    assert (top["cluster"], top["occurrences"], top["category"]) == ("aaaaaaaa", 3, "test_failure")
     assert top["branches"] == "fix/x, main" and top["prs"] == "#12, #14"
     assert bool(top["on_default_branch"])
     assert top["fingerprint"] == "aaaaaaaaaaaa0001"
@@ -101,7 +130,8 @@ def test_given_findings_when_classes_counted_then_transient_is_split_out(finding
 
     assert classes.to_dict("records") == [
         {"category": "test_failure", "transient": False, "failures": 3},
-        {"category": "infrastructure", "transient": True, "failures": 1}]
+        {"category": "infrastructure", "transient": True, "failures": 1},
+    ]
 
 
 def test_given_no_findings_when_shaped_then_every_frame_is_empty_and_charts_say_so():
@@ -109,9 +139,11 @@ def test_given_no_findings_when_shaped_then_every_frame_is_empty_and_charts_say_
 
     assert failures_table(empty).empty and cluster_table(empty, "main").empty
     assert class_distribution(empty).empty and cluster_days(empty, empty).empty
-    for fig in (rca_charts.cluster_days_figure(cluster_days(empty, empty)),
-                rca_charts.class_distribution_figure(class_distribution(empty)),
-                rca_charts.confusion_figure(pd.DataFrame())):
+    for fig in (
+        rca_charts.cluster_days_figure(cluster_days(empty, empty)),
+        rca_charts.class_distribution_figure(class_distribution(empty)),
+        rca_charts.confusion_figure(pd.DataFrame()),
+    ):
         assert fig.layout.annotations and not fig.data
 
 
@@ -142,12 +174,14 @@ def test_given_no_located_lines_when_excerpted_then_the_end_of_the_log_shows():
     assert not lines["failing"].any()
 
 
-def test_given_findings_and_truth_when_self_evaluated_then_accuracy_confusion_and_hit5(
-        findings):
-    truth = {"root_causes": {
-        "1": {"category": "test_failure", "lines": [[2, 3]], "transient": False},
-        "2": {"category": "compilation", "lines": [[40, 41]], "transient": False},
-        "4": {"category": "infrastructure", "lines": [[2, 2]], "transient": True}}}
+def test_given_findings_and_truth_when_self_evaluated_then_accuracy_confusion_and_hit5(findings):
+    truth = {
+        "root_causes": {
+            "1": {"category": "test_failure", "lines": [[2, 3]], "transient": False},
+            "2": {"category": "compilation", "lines": [[40, 41]], "transient": False},
+            "4": {"category": "infrastructure", "lines": [[2, 2]], "transient": True},
+        }
+    }
 
     evaluation = self_evaluation(findings, truth)
 
@@ -170,8 +204,10 @@ def store(tmp_path) -> Store:
     """A store with one repository and no logs yet."""
     store = Store(tmp_path / "rca.db")
     with store.transaction() as tx:
-        tx.execute("INSERT INTO repositories (id, full_name, default_branch) VALUES (1, ?, 'main')",
-                   (REPO,))
+        tx.execute(
+            "INSERT INTO repositories (id, full_name, default_branch) VALUES (1, ?, 'main')",
+            (REPO,),
+        )
     return store
 
 
@@ -185,9 +221,15 @@ def test_given_no_logs_when_viewed_then_the_view_says_fetch_logs_first(store):
 def test_given_a_stored_finding_when_detailed_then_its_log_excerpt_and_advice_show(store):
     with store.transaction() as tx:
         save_log(tx, 1, 5, b"setup\n<script>x</script>\nerror: boom\ndone\n")
-    save_findings(store, REPO, "root_cause", "root_cause",
-                  pd.DataFrame([_finding(5, "cccccccc0003", "test_failure", "2025-05-04",
-                                         lines="3-3")]), key="job_id", subject="subject")
+    save_findings(
+        store,
+        REPO,
+        "root_cause",
+        "root_cause",
+        pd.DataFrame([_finding(5, "cccccccc0003", "test_failure", "2025-05-04", lines="3-3")]),
+        key="job_id",
+        subject="subject",
+    )
 
     view = root_cause_view(store, REPO)
     detail = failure_detail(store, view.finding(5))

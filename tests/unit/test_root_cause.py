@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from agents.root_cause import (
+from agents.root_cause.analysis import (
     CATEGORIES,
     CONTRACT_KEYS,
     FailureClassifier,
@@ -348,7 +348,7 @@ def test_root_cause_is_a_frozen_dataclass_with_the_public_fields():
 
 
 def test_given_a_large_log_then_the_vectorised_search_finds_the_same_lines_as_find():
-    from agents.rca_lines import WIDE_SEARCH, LogView
+    from agents.root_cause.lines import WIDE_SEARCH, LogView
 
     rows = [f"step {i}: ok" for i in range(40000)]
     for i in (3, 17, 20000, 39999):
@@ -365,7 +365,7 @@ def test_given_a_large_log_then_the_vectorised_search_finds_the_same_lines_as_fi
 
 
 def test_ascii_lines_are_sliced_like_split_on_newline():
-    from agents.rca_lines import LogView
+    from agents.root_cause.lines import LogView
 
     text = "a\n\nb c\n"
     view = LogView(text)
@@ -377,7 +377,7 @@ def test_ascii_lines_are_sliced_like_split_on_newline():
 
 
 def test_templates_of_some_lines_match_the_templates_of_the_whole_text():
-    from agents.rca_templates import templates_of_lines, templates_of_text
+    from agents.root_cause.templates import templates_of_lines, templates_of_text
 
     text = (
         "2024-05-01T10:00:00Z start 12\n\x1b[31mError 0x1f at 3s\x1b[0m\n2024-05-01T10:00:01Z done"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from agents.root_cause import analyse_log
+from agents.root_cause.analysis import analyse_log
 
 
 def gha_log(failure: list[str], *, setup: int = 40) -> str:

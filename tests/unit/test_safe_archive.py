@@ -1,4 +1,4 @@
-"""Specification of core.safe_archive: hostile zips are refused, honest ones read in memory."""
+"""Specification of core.logs.safe_archive: hostile zips are refused, honest ones read in memory."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import zipfile
 import pytest
 
 from core.errors import UnsafeInput
-from core.safe_archive import is_zip, safe_extract_zip
+from core.logs.safe_archive import is_zip, safe_extract_zip
 
 MIB = 1024 * 1024
 
@@ -41,8 +41,7 @@ def test_given_a_github_log_archive_when_extracted_then_every_file_is_returned_i
     tmp_path, monkeypatch
 ):
     monkeypatch.chdir(tmp_path)
-    data = make_zip({"1_build.txt": b"log", "build/1_Set up job.txt": b"setup",
-                     "build/": b""})
+    data = make_zip({"1_build.txt": b"log", "build/1_Set up job.txt": b"setup", "build/": b""})
 
     assert safe_extract_zip(data) == {"1_build.txt": b"log", "build/1_Set up job.txt": b"setup"}
     assert list(tmp_path.iterdir()) == []  # nothing written to disk
@@ -143,7 +142,8 @@ def test_given_a_nested_zip_within_depth_when_extracted_then_its_members_are_exp
     inner = make_zip({"junit.xml": b"<testsuite/>"})
 
     assert safe_extract_zip(make_zip({"reports.zip": inner})) == {
-        "reports.zip/junit.xml": b"<testsuite/>"}
+        "reports.zip/junit.xml": b"<testsuite/>"
+    }
 
 
 def test_given_zips_nested_beyond_the_depth_when_extracted_then_it_is_refused():

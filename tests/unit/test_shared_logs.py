@@ -1,4 +1,5 @@
-"""core.logs on every real log in shared/data/dev/rca: numbering, labels, timestamps, steps.
+"""core.logs.normalise on every real log in shared/data/dev/rca: numbering, labels, timestamps,
+steps.
 
 The labels there number lines of the decompressed text split on "\\n" (1-based), so the
 normalised log must keep exactly that numbering for the RCA scores to mean anything.
@@ -14,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from core.logs import REPLACEMENT, map_github_steps, normalise_log, strip_ansi
+from core.logs.normalise import REPLACEMENT, map_github_steps, normalise_log, strip_ansi
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 RCA = SHARED / "data" / "dev" / "rca"
@@ -75,7 +76,7 @@ def test_given_logchunks_labels_when_normalised_then_the_labelled_lines_are_the_
         first, last = label["chunk_start_line"], label["chunk_end_line"]
         log = normalise_log(data)
 
-        want = [comparable(line) for line in raw_lines(data)[first - 1:last]]
+        want = [comparable(line) for line in raw_lines(data)[first - 1 : last]]
         got = [comparable(text) for text in log.text_lines(first, last)]
 
         assert got == want, label["id"]
@@ -121,27 +122,38 @@ def test_given_github_archives_when_steps_are_mapped_then_they_match_the_step_fi
 def _job_logs_for(folder: Path) -> list[Path]:
     """``N_<job>.txt`` (or ``N_<job> (k).txt``: archives number repeated job names)."""
     pattern = re.compile(re.escape(folder.name) + r"(?: \(\d+\))?")
-    return [p for p in folder.parent.glob("*.txt.gz")
-            if pattern.fullmatch(p.name[:-len(".txt.gz")].split("_", 1)[1])]
+    return [
+        p
+        for p in folder.parent.glob("*.txt.gz")
+        if pattern.fullmatch(p.name[: -len(".txt.gz")].split("_", 1)[1])
+    ]
 
 
 def _steps_from_files(folder: Path) -> tuple[list[dict], dict[int, int]]:
     """API-like steps (number, name, times truncated to seconds) and each step's line count."""
     steps, lengths = [], {}
     for path in folder.glob("*.txt.gz"):
-        number, name = path.name[:-len(".txt.gz")].split("_", 1)
+        number, name = path.name[: -len(".txt.gz")].split("_", 1)
         lines = raw_lines(read(path))
         stamps = [line[:19] + "Z" for line in lines if re.match(r"\d{4}-\d\d-\d\dT", line)]
-        steps.append({"number": int(number), "name": name,
-                      "started_at": stamps[0] if stamps else None,
-                      "completed_at": stamps[-1] if stamps else None})
+        steps.append(
+            {
+                "number": int(number),
+                "name": name,
+                "started_at": stamps[0] if stamps else None,
+                "completed_at": stamps[-1] if stamps else None,
+            }
+        )
         lengths[int(number)] = len(lines)
     return sorted(steps, key=lambda step: step["number"]), lengths
 
 
 def _mapping_matches(data: bytes, api_steps: list[dict], lengths: dict[int, int]) -> bool:
     """Same steps, same line counts (Set up job has extra runner lines in the job log)."""
-    mapped = {s.number: s.last_line - s.first_line + 1
-              for s in map_github_steps(normalise_log(data), api_steps)}
+    mapped = {
+        s.number: s.last_line - s.first_line + 1
+        for s in map_github_steps(normalise_log(data), api_steps)
+    }
     return set(mapped) == set(lengths) and all(
-        mapped[number] == count for number, count in lengths.items() if number != 1)
+        mapped[number] == count for number, count in lengths.items() if number != 1
+    )

@@ -10,29 +10,52 @@ from pathlib import Path
 import pytest
 
 from core.errors import ConfigError
-from core.persist import RunBundle, save_repository, save_run_bundle
-from core.store import SCHEMA_VERSION, Store
+from core.store.db import SCHEMA_VERSION, Store
+from core.store.runs import RunBundle, save_repository, save_run_bundle
 
 ROOT = Path(__file__).resolve().parents[2]
 REPO = {"id": 1, "full_name": "acme/app", "default_branch": "main"}
 
 
 def _run(run_id: int, attempt: int = 1, status: str = "completed") -> dict:
-    return {"id": run_id, "run_attempt": attempt, "name": "CI", "status": status,
-            "conclusion": "success" if status == "completed" else None, "head_sha": "abc",
-            "created_at": "2024-05-01T10:00:00Z", "run_started_at": "2024-05-01T10:00:00Z",
-            "updated_at": "2024-05-01T10:05:00Z", "pull_requests": [{"number": 7}],
-            "actor": {"login": "dev"}}
+    return {
+        "id": run_id,
+        "run_attempt": attempt,
+        "name": "CI",
+        "status": status,
+        "conclusion": "success" if status == "completed" else None,
+        "head_sha": "abc",
+        "created_at": "2024-05-01T10:00:00Z",
+        "run_started_at": "2024-05-01T10:00:00Z",
+        "updated_at": "2024-05-01T10:05:00Z",
+        "pull_requests": [{"number": 7}],
+        "actor": {"login": "dev"},
+    }
 
 
 def _job(job_id: int, run_id: int, attempt: int = 1) -> dict:
-    return {"id": job_id, "run_id": run_id, "run_attempt": attempt, "name": "test",
-            "status": "completed", "conclusion": "success",
-            "created_at": "2024-05-01T10:00:00Z", "started_at": "2024-05-01T10:00:30Z",
-            "completed_at": "2024-05-01T10:04:30Z", "labels": ["ubuntu-latest"],
-            "steps": [{"name": "Set up job", "number": 1, "status": "completed",
-                       "conclusion": "success", "started_at": "2024-05-01T10:00:30Z",
-                       "completed_at": "2024-05-01T10:00:32Z"}]}
+    return {
+        "id": job_id,
+        "run_id": run_id,
+        "run_attempt": attempt,
+        "name": "test",
+        "status": "completed",
+        "conclusion": "success",
+        "created_at": "2024-05-01T10:00:00Z",
+        "started_at": "2024-05-01T10:00:30Z",
+        "completed_at": "2024-05-01T10:04:30Z",
+        "labels": ["ubuntu-latest"],
+        "steps": [
+            {
+                "name": "Set up job",
+                "number": 1,
+                "status": "completed",
+                "conclusion": "success",
+                "started_at": "2024-05-01T10:00:30Z",
+                "completed_at": "2024-05-01T10:00:32Z",
+            }
+        ],
+    }
 
 
 def test_given_a_new_path_when_opened_then_schema_is_current_and_wal(tmp_path):
@@ -42,9 +65,10 @@ def test_given_a_new_path_when_opened_then_schema_is_current_and_wal(tmp_path):
 
 
 def test_given_a_store_of_an_older_release_when_opened_then_it_is_upgraded_keeping_its_rows(
-        tmp_path):
-    from core.schema import MIGRATIONS
-    from core.store import _statements
+    tmp_path,
+):
+    from core.store.db import _statements
+    from core.store.schema import MIGRATIONS
 
     path = tmp_path / "old.db"
     conn = sqlite3.connect(path)
@@ -86,8 +110,9 @@ def test_given_a_rerun_when_saved_then_only_the_new_attempt_is_latest(tmp_path):
     store = Store(tmp_path / "s.db")
     repo_id = save_repository(store, REPO)
     save_run_bundle(store, repo_id, "acme/app", RunBundle(run=_run(10), jobs={1: [_job(1, 10)]}))
-    save_run_bundle(store, repo_id, "acme/app",
-                    RunBundle(run=_run(10, attempt=2), jobs={2: [_job(2, 10, 2)]}))
+    save_run_bundle(
+        store, repo_id, "acme/app", RunBundle(run=_run(10, attempt=2), jobs={2: [_job(2, 10, 2)]})
+    )
     rows = store.query("SELECT attempt, is_latest FROM runs ORDER BY attempt")
     assert [tuple(r) for r in rows] == [(1, 0), (2, 1)]
 
@@ -105,15 +130,21 @@ def _writer(path: str, start: int) -> None:
     store = Store(path)
     repo_id = save_repository(store, REPO)
     for run_id in range(start, start + 40):
-        save_run_bundle(store, repo_id, "acme/app",
-                        RunBundle(run=_run(run_id), jobs={1: [_job(run_id * 10, run_id)]}))
+        save_run_bundle(
+            store,
+            repo_id,
+            "acme/app",
+            RunBundle(run=_run(run_id), jobs={1: [_job(run_id * 10, run_id)]}),
+        )
 
 
 def test_given_two_processes_writing_when_both_finish_then_every_run_is_there(tmp_path):
     path = str(tmp_path / "s.db")
     Store(path)
     code = "import sys; from tests.unit.test_store import _writer; _writer(sys.argv[1], {})"
-    procs = [subprocess.Popen([sys.executable, "-c", code.format(start), path], cwd=ROOT)
-             for start in (1, 1000)]
+    procs = [
+        subprocess.Popen([sys.executable, "-c", code.format(start), path], cwd=ROOT)
+        for start in (1, 1000)
+    ]
     assert [proc.wait(120) for proc in procs] == [0, 0]
     assert Store(path).scalar("SELECT COUNT(*) FROM runs") == 80

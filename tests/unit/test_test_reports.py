@@ -1,4 +1,4 @@
-"""Specification of core.test_reports: JUnit XML and console parsers, on realistic output.
+"""Specification of core.logs.reports.junit: JUnit XML and console parsers, on realistic output.
 
 Every fixture below was written for this test in each tool's real format; none is copied.
 """
@@ -13,7 +13,7 @@ import time
 import pytest
 
 from core.errors import UnsafeInput
-from core.test_reports import (
+from core.logs.reports.junit import (
     OUTCOMES,
     ConsoleSummary,
     MalformedReport,
@@ -332,8 +332,10 @@ def test_given_pytest_junit_when_parsed_then_ids_outcomes_and_messages_follow_th
     results = by_id(parse_junit_xml(JUNIT_PYTEST))
 
     assert list(results) == [
-        "tests.test_cart::test_total", "tests.test_cart.TestCart::test_add[1-2]",
-        "tests.test_cart::test_skip", "tests.test_cart::test_fix",
+        "tests.test_cart::test_total",
+        "tests.test_cart.TestCart::test_add[1-2]",
+        "tests.test_cart::test_skip",
+        "tests.test_cart::test_fix",
     ]
     assert results["tests.test_cart::test_total"].outcome == "passed"
     assert results["tests.test_cart::test_total"].file == "tests/test_cart.py"
@@ -369,7 +371,8 @@ def test_given_nested_testsuites_when_a_testcase_has_no_classname_then_the_suite
     results = by_id(parse_junit_xml(JUNIT_GO_NESTED))
 
     assert set(results) == {
-        "example.com/shop/calc::TestAdd", "example.com/shop/calc::TestSub/negative",
+        "example.com/shop/calc::TestAdd",
+        "example.com/shop/calc::TestSub/negative",
         "example.com/shop/calc::TestNetwork",
     }
     assert results["example.com/shop/calc::TestSub/negative"].message.endswith("got 1")
@@ -390,7 +393,7 @@ def test_given_an_external_entity_when_parsed_then_no_file_is_read_and_it_is_ref
 
 
 def test_given_a_truncated_report_when_parsed_then_malformed_report_keeps_the_tests_before():
-    cut = JUNIT_SUREFIRE[: JUNIT_SUREFIRE.index(b"<testcase name=\"testCoupon\"")]
+    cut = JUNIT_SUREFIRE[: JUNIT_SUREFIRE.index(b'<testcase name="testCoupon"')]
 
     with pytest.raises(MalformedReport) as caught:
         parse_junit_xml(cut)
@@ -428,31 +431,41 @@ def test_given_a_report_with_100k_testcases_when_parsed_then_it_streams_in_secon
 
 
 def test_given_xml_text_in_a_message_when_parsed_then_script_tags_stay_plain_text():
-    data = (b"<testsuite name='s'><testcase classname='c' name='t'>"
-            b"<failure message='&lt;script&gt;alert(1)&lt;/script&gt;'/></testcase></testsuite>")
+    data = (
+        b"<testsuite name='s'><testcase classname='c' name='t'>"
+        b"<failure message='&lt;script&gt;alert(1)&lt;/script&gt;'/></testcase></testsuite>"
+    )
 
     assert parse_junit_xml(data)[0].message == "<script>alert(1)</script>"
 
 
 def test_given_junit_ids_when_mapped_then_they_equal_the_console_ids():
     assert junit_id_for("pytest", "tests.test_cart", "test_total") == (
-        "tests/test_cart.py::test_total")
+        "tests/test_cart.py::test_total"
+    )
     assert junit_id_for("pytest", "tests.test_cart.TestCart", "test_add[1-2]") == (
-        "tests/test_cart.py::TestCart::test_add[1-2]")
-    assert junit_id_for("pytest", "tests.test_cart.TestCart", "test_add",
-                        file="tests/test_cart.py") == "tests/test_cart.py::TestCart::test_add"
+        "tests/test_cart.py::TestCart::test_add[1-2]"
+    )
+    assert (
+        junit_id_for("pytest", "tests.test_cart.TestCart", "test_add", file="tests/test_cart.py")
+        == "tests/test_cart.py::TestCart::test_add"
+    )
     assert junit_id_for("surefire", "com.acme.shop.CartTest", "testTotal") == (
-        "com.acme.shop.CartTest::testTotal")
+        "com.acme.shop.CartTest::testTotal"
+    )
     assert junit_id_for("go", "example.com/shop/calc", "TestSub/negative") == (
-        "example.com/shop/calc::TestSub/negative")
+        "example.com/shop/calc::TestSub/negative"
+    )
     assert junit_id_for("jest", "Cart", "Cart › computes total", file="src/cart.test.js") == (
-        "src/cart.test.js::Cart › computes total")
+        "src/cart.test.js::Cart › computes total"
+    )
 
 
 def test_given_pytest_console_and_junit_when_ids_are_mapped_then_both_sources_join():
     console = {r.test_id for r in parse_pytest(PYTEST)[0]}
-    junit = {junit_id_for("pytest", r.classname, r.name, r.file)
-             for r in parse_junit_xml(JUNIT_PYTEST)}
+    junit = {
+        junit_id_for("pytest", r.classname, r.name, r.file) for r in parse_junit_xml(JUNIT_PYTEST)
+    }
 
     assert junit <= console
 
@@ -479,7 +492,8 @@ def test_given_pytest_failures_when_parsed_then_messages_come_from_summary_or_e_
 
     assert found["tests/test_cart.py::TestCart::test_add[1-2]"].message == "assert (1 + 2) == 4"
     assert found["tests/test_api.py::test_get[https://x/?q=1]"].message == (
-        "ConnectionError: refused")
+        "ConnectionError: refused"
+    )
     assert found["tests/test_cart.py::test_fix"].message == "fixture 'db' not found"
     assert "No module named 'foo'" in found["tests/test_broken.py"].message
 
@@ -489,14 +503,19 @@ def test_given_a_parametrised_node_id_when_parsed_then_name_and_classname_match_
     result = found["tests/test_cart.py::TestCart::test_add[1-2]"]
 
     assert (result.name, result.classname, result.file) == (
-        "test_add[1-2]", "tests.test_cart.TestCart", "tests/test_cart.py")
+        "test_add[1-2]",
+        "tests.test_cart.TestCart",
+        "tests/test_cart.py",
+    )
 
 
 def test_given_xdist_output_when_parsed_then_worker_lines_are_read():
     results, summary = parse_pytest(PYTEST_XDIST)
 
     assert {r.test_id: r.outcome for r in results} == {
-        "tests/test_a.py::test_one": "passed", "tests/test_b.py::TestB::test_two[x-1]": "failed"}
+        "tests/test_a.py::test_one": "passed",
+        "tests/test_b.py::TestB::test_two[x-1]": "failed",
+    }
     assert by_id(results)["tests/test_b.py::TestB::test_two[x-1]"].message == "KeyError: 'x'"
     assert summary == ConsoleSummary(1, 1, 0, 0, "pytest")
 
@@ -533,13 +552,20 @@ def test_given_a_jest_suite_that_failed_to_run_when_parsed_then_it_is_an_error()
 
 
 def test_given_non_verbose_jest_when_parsed_then_failures_still_come_from_blocks():
-    quiet = [" FAIL  src/a.test.js", "  ● A › b", "", "    Error: boom", "",
-             "Tests:       1 failed, 3 passed, 4 total"]
+    quiet = [
+        " FAIL  src/a.test.js",
+        "  ● A › b",
+        "",
+        "    Error: boom",
+        "",
+        "Tests:       1 failed, 3 passed, 4 total",
+    ]
 
     results, summary = parse_jest(quiet)
 
     assert [(r.test_id, r.outcome, r.message) for r in results] == [
-        ("src/a.test.js::A › b", "failed", "Error: boom")]
+        ("src/a.test.js::A › b", "failed", "Error: boom")
+    ]
     assert summary == ConsoleSummary(3, 1, 0, 0, "jest")
 
 
@@ -556,15 +582,15 @@ def test_given_surefire_3_output_when_parsed_then_failures_errors_and_flakes_hav
     assert "no database" in found["com.acme.shop.CartTest::testDatabase"].message
     flaky = found["com.acme.shop.net.ClientTest::testRetry"]
     assert flaky.outcome == "passed" and flaky.message.startswith("flaky:")
-    assert summary == ConsoleSummary(passed=9, failed=1, skipped=1, errors=1,
-                                     framework="surefire")
+    assert summary == ConsoleSummary(passed=9, failed=1, skipped=1, errors=1, framework="surefire")
 
 
 def test_given_surefire_2_output_when_parsed_then_method_class_lines_are_read():
     results, summary = parse_maven_surefire(SUREFIRE_2)
 
     assert [(r.test_id, r.outcome) for r in results] == [
-        ("org.example.LegacyTest::testParse", "failed")]
+        ("org.example.LegacyTest::testParse", "failed")
+    ]
     assert summary == ConsoleSummary(1, 1, 0, 0, "surefire")
 
 
@@ -584,7 +610,8 @@ def test_given_go_verbose_output_when_parsed_then_subtests_and_packages_make_the
     assert found["example.com/shop/calc::TestSub"].outcome == "failed"
     negative = found["example.com/shop/calc::TestSub/negative"]
     assert negative.outcome == "failed" and negative.message == (
-        "calc_test.go:20: expected -1, got 1")
+        "calc_test.go:20: expected -1, got 1"
+    )
     assert found["example.com/shop/calc::TestSub/zero"].outcome == "passed"
     assert found["example.com/shop/calc::TestNetwork"].outcome == "skipped"
     assert found["example.com/shop/parse::TestParse"].duration_s == pytest.approx(0.01)
@@ -609,14 +636,20 @@ def test_given_go_test_json_when_parsed_then_events_give_the_same_results():
     results, summary = parse_go_test(GO_JSON)
 
     assert {r.test_id: r.outcome for r in results} == {
-        "example.com/shop/calc::TestAdd": "passed", "example.com/shop/calc::TestSub": "failed"}
+        "example.com/shop/calc::TestAdd": "passed",
+        "example.com/shop/calc::TestSub": "failed",
+    }
     assert by_id(results)["example.com/shop/calc::TestSub"].message.endswith("got 1")
     assert summary == ConsoleSummary(1, 1, 0, 0, "go")
 
 
 def test_given_gotestsum_done_line_when_parsed_then_it_gives_the_totals():
-    lines = ["--- FAIL: TestA (0.00s)", "FAIL\texample.com/a\t0.01s", "",
-             "DONE 12 tests, 1 skipped, 2 failures in 1.234s"]
+    lines = [
+        "--- FAIL: TestA (0.00s)",
+        "FAIL\texample.com/a\t0.01s",
+        "",
+        "DONE 12 tests, 1 skipped, 2 failures in 1.234s",
+    ]
 
     assert parse_go_test(lines)[1] == ConsoleSummary(9, 2, 1, 0, "go")
 
@@ -626,8 +659,15 @@ def test_given_gotestsum_done_line_when_parsed_then_it_gives_the_totals():
 
 @pytest.mark.parametrize(
     ("lines", "framework"),
-    [(PYTEST, "pytest"), (PYTEST_XDIST, "pytest"), (JEST, "jest"), (SUREFIRE, "surefire"),
-     (SUREFIRE_2, "surefire"), (GO, "go"), (GO_JSON, "go")],
+    [
+        (PYTEST, "pytest"),
+        (PYTEST_XDIST, "pytest"),
+        (JEST, "jest"),
+        (SUREFIRE, "surefire"),
+        (SUREFIRE_2, "surefire"),
+        (GO, "go"),
+        (GO_JSON, "go"),
+    ],
 )
 def test_given_runner_output_when_detected_then_the_framework_is_named(lines, framework):
     assert detect_framework(lines) == framework

@@ -1,0 +1,189 @@
+"""``python -m agents.cli``: CI Medic without the app: demo, import, sync, status, analyze, rca.
+
+The store is chosen with ``--db PATH`` (or ``CI_MEDIC_DB_PATH``), so two stores never mix.
+The token only ever comes from the environment (``CI_MEDIC_GITHUB_TOKEN`` or ``GITHUB_TOKEN``),
+never from a flag, so it cannot end up in shell history or ``ps`` output.
+Exit codes: 0 done, 1 a CI Medic error (one sentence on stderr), 2 bad usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from datetime import timedelta
+from pathlib import Path
+
+from tqdm import tqdm
+
+from agents.base import AgentContext
+from core.config import Settings
+from core.errors import CIMedicError
+from core.progress import Progress
+from core.store.db import Store
+
+__all__ = ["main", "build_parser"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ci-medic", description=__doc__.split("\n")[0])
+    parser.add_argument("--db", help="store file (default: CI_MEDIC_DB_PATH or ~/.ci-medic/)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="write the demo repository dump")
+    demo.add_argument("out", type=Path, help="folder to write the dump into")
+    demo.add_argument("--seed", type=int, default=7)
+    imp = sub.add_parser("import", help="load a dump or recorded payloads into the store")
+    imp.add_argument("dump", type=Path)
+    sync = sub.add_parser("sync", help="incrementally sync OWNER/REPO from GitHub")
+    sync.add_argument("repo", help="owner/name or a GitHub URL")
+    sync.add_argument("--base-url", help="GitHub API base URL (GitHub Enterprise, emulator)")
+    sync.add_argument("--budget", type=int, help="at most this many requests")
+    sync.add_argument(
+        "--days",
+        type=int,
+        default=90,
+        help="on a first sync, how many days of history to read (default 90)",
+    )
+    sync.add_argument(
+        "--full",
+        action="store_true",
+        help="re-check every stored run, not only the last 3 days (re-runs and "
+        "late completions of older runs); unchanged runs cost only the list "
+        "pages",
+    )
+    sub.add_parser("status", help="what the store holds, per repository")
+    analyze = sub.add_parser("analyze", help="run every agent, write findings as CSV")
+    analyze.add_argument("--out", type=Path, required=True, help="folder for the CSV files")
+    analyze.add_argument("--repo", help="repository (default: the only one in the store)")
+    rca = sub.add_parser("rca", help="root-cause analysis of log files", add_help=False)
+    rca.add_argument("rest", nargs=argparse.REMAINDER)
+    return parser
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = Settings.from_env()
+    if args.db:
+        settings = settings.with_(db_path=str(args.db))
+    return settings
+
+
+def _bar(description: str) -> tuple[tqdm, Progress]:
+    bar = tqdm(
+        total=100,
+        desc=description,
+        unit="%",
+        file=sys.stderr,
+        disable=not sys.stderr.isatty(),
+        bar_format="{desc}: {percentage:3.0f}%|{bar}|",
+    )
+
+    def progress(fraction: float, message: str) -> None:
+        bar.n = round(100 * max(0.0, min(1.0, fraction)))
+        bar.set_postfix_str(message[:60], refresh=True)
+
+    return bar, progress
+
+
+def _cmd_demo(args: argparse.Namespace, _settings: Settings) -> int:
+    from core.sandbox.demo.generator import generate_demo
+
+    path = generate_demo(args.out, seed=args.seed)
+    print(f"Demo dump written to {path}")
+    return 0
+
+
+def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
+    from core.dump.importer import import_path
+
+    store = Store(settings.db_path)
+    bar, progress = _bar("import")
+    with bar:
+        report = import_path(store, args.dump, progress)
+    print(report.sentence())
+    return 0
+
+
+def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
+    from agents.pipeline_monitor.agent import sync_repository
+    from core.github.repo_names import parse_repo
+    from core.github.source import GitHubSource
+
+    repo = parse_repo(args.repo)
+    if args.base_url:
+        settings = settings.with_(github_base_url=args.base_url)
+    if args.budget:
+        settings = settings.with_(request_budget=args.budget)
+    store = Store(settings.db_path)
+    bar, progress = _bar(f"sync {repo}")
+    with bar:
+        source = GitHubSource(settings, on_wait=lambda _left, msg: progress(bar.n / 100, msg))
+        report = sync_repository(
+            store, source, repo, progress, history=timedelta(days=args.days), full=args.full
+        )
+    print(report.sentence())
+    return 0
+
+
+def _cmd_status(_args: argparse.Namespace, settings: Settings) -> int:
+    from core.store.status import store_status
+
+    print(store_status(Store(settings.db_path)).to_string(index=False))
+    return 0
+
+
+def _cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
+    from agents.registry import all_agents
+    from agents.runner import run_agent, write_findings_csv
+
+    store = Store(settings.db_path)
+    repos = store.repositories()["full_name"].tolist()
+    repo = args.repo or (repos[0] if len(repos) == 1 else None)
+    if repo is None:
+        raise CIMedicError(
+            f"The store holds {len(repos)} repositories; choose one with --repo "
+            f"({', '.join(repos) or 'import or sync one first'})."
+        )
+    for agent in all_agents():
+        if getattr(agent, "needs_source", False):
+            print(f"{agent.title}: skipped (collection needs a GitHub source; use `sync`).")
+            continue
+        _, progress = _bar(agent.title)
+        result = run_agent(agent, AgentContext(store, settings, repo, progress))
+        path = write_findings_csv(result, args.out, getattr(agent, "csv_name", agent.name + ".csv"))
+        print(f"{agent.title}: {result.summary} -> {path}")
+    return 0
+
+
+def _cmd_rca(args: argparse.Namespace, _settings: Settings) -> int:
+    from agents.root_cause.analysis import rca_main
+
+    return rca_main(args.rest)
+
+
+COMMANDS = {
+    "demo": _cmd_demo,
+    "import": _cmd_import,
+    "sync": _cmd_sync,
+    "status": _cmd_status,
+    "analyze": _cmd_analyze,
+    "rca": _cmd_rca,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args, _settings(args))
+    except CIMedicError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(
+            "interrupted: everything saved so far is kept; run the command again to resume.",
+            file=sys.stderr,
+        )
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

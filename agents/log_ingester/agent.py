@@ -1,0 +1,197 @@
+"""Log Ingester (Layer 1): job logs and test reports into the store.
+
+What it fetches, incrementally (nothing already stored is asked for again):
+- the log of every failed, timed-out or cancelled job (of every job with
+  ``download_all_logs``), plus the log of the last successful run of the same job before each
+  failure: root-cause analysis compares a failure with its last green log;
+- the test-report artifacts (JUnit XML, in zips checked against bombs and path traversal) of
+  every completed run in the last ``REPORT_DAYS`` days, mapped to the job that wrote them.
+Per-test outcomes come from the JUnit reports and from the console output of pytest, jest,
+maven-surefire and ``go test``. Each saved log also queues a ``job_log`` message.
+A job whose log fails to download is recorded with its error and the rest carry on; running
+out of budget or rate limit stops the agent with everything fetched so far kept.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import pandas as pd
+
+from agents.base import AgentContext, AgentResult
+from core.errors import BudgetExhausted, RateLimited, SourceError, UnsafeInput
+from core.logs.normalise import KeptLog
+from core.store.db import Store
+from core.store.ingest import (
+    JobRef,
+    job_texts,
+    junit_from_zip,
+    mark_reports_read,
+    match_artifact_to_job,
+    store_job_log,
+    store_missing_log,
+    store_report,
+)
+
+__all__ = ["LogIngester", "IngestReport", "jobs_needing_logs", "runs_needing_reports"]
+
+REPORT_DAYS = 30
+MAX_ARTIFACT_BYTES = 64 * 1024 * 1024
+
+
+@dataclass
+class IngestReport:
+    logs: int = 0
+    expired: int = 0
+    errors: int = 0
+    reports: int = 0
+    tests: int = 0
+
+    def sentence(self) -> str:
+        return (
+            f"Stored {self.logs} logs ({self.expired} expired, {self.errors} failed) and "
+            f"{self.tests} test results from {self.reports} reports."
+        )
+
+
+_LOG_JOBS_SQL = """
+WITH job AS (
+  SELECT j.job_id, j.run_id, j.attempt, j.name, j.conclusion, j.started_at, r.workflow_id
+  FROM jobs j JOIN runs r ON r.run_id = j.run_id AND r.attempt = j.attempt
+  WHERE j.repo_id = :repo AND j.status = 'completed'
+),
+failed AS (SELECT * FROM job WHERE conclusion IN ('failure','timed_out','cancelled',
+                                                  'startup_failure')),
+baseline AS (
+  SELECT (SELECT g.job_id FROM job g WHERE g.name = f.name AND g.workflow_id IS f.workflow_id
+          AND g.conclusion = 'success' AND g.started_at < f.started_at
+          ORDER BY g.started_at DESC LIMIT 1) AS job_id
+  FROM failed f
+),
+wanted AS (
+  SELECT job_id FROM failed UNION SELECT job_id FROM baseline WHERE job_id IS NOT NULL
+  UNION SELECT job_id FROM job WHERE :all_jobs
+)
+SELECT j.job_id, j.run_id, j.attempt, j.name, j.conclusion, j.started_at FROM wanted w
+JOIN job j ON j.job_id = w.job_id
+WHERE NOT EXISTS (SELECT 1 FROM logs l WHERE l.job_id = w.job_id AND l.state IN ('ok','expired'))
+ORDER BY j.started_at DESC
+"""
+
+
+def jobs_needing_logs(store: Store, repo_id: int, all_jobs: bool = False) -> pd.DataFrame:
+    """Failed jobs and their last green predecessors (or all jobs) with no stored log yet."""
+    return store.frame(_LOG_JOBS_SQL, {"repo": repo_id, "all_jobs": int(all_jobs)})
+
+
+def runs_needing_reports(store: Store, repo_id: int, days: int = REPORT_DAYS) -> pd.DataFrame:
+    """Completed latest attempts of the last ``days`` days whose artifacts were not read yet."""
+    since = (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+    newest = store.scalar("SELECT MAX(created_at) FROM runs WHERE repo_id = ?", (repo_id,))
+    if newest and newest < since:  # an imported or old history: measure from its newest run
+        since = (
+            datetime.fromisoformat(newest.replace("Z", "+00:00")) - timedelta(days=days)
+        ).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return store.frame(
+        "SELECT run_id, attempt FROM runs r WHERE repo_id = ? AND is_latest = 1 AND "
+        "status = 'completed' AND created_at >= ? AND NOT EXISTS (SELECT 1 FROM run_reports p "
+        "WHERE p.run_id = r.run_id AND p.attempt = r.attempt) ORDER BY created_at DESC",
+        (repo_id, since),
+    )
+
+
+class LogIngester:
+    """Agent: fetch missing logs and test reports of ``ctx.repo`` through ``ctx.source``."""
+
+    name = "log_ingester"
+    layer = 1
+    title = "Log Ingester"
+    needs_source = True
+
+    def run(self, ctx: AgentContext) -> AgentResult:
+        if ctx.source is None:
+            raise SourceError("The Log Ingester needs a GitHub source (base URL + token).")
+        repo_id = ctx.store.repo_id(ctx.repo)
+        if repo_id is None:
+            raise SourceError(
+                f"{ctx.repo} has not been synced yet: run the Pipeline Monitor first."
+            )
+        report = IngestReport()
+        ctx.source.new_budget()
+        try:
+            self._logs(ctx, repo_id, report)
+            self._reports(ctx, repo_id, report)
+        except (BudgetExhausted, RateLimited) as exc:
+            raise type(exc)(f"{report.sentence()} Then: {exc}") from None
+        metrics = {k: v for k, v in vars(report).items()}
+        return AgentResult(self.name, pd.DataFrame([metrics]), metrics, report.sentence())
+
+    def _logs(self, ctx: AgentContext, repo_id: int, report: IngestReport) -> None:
+        todo = jobs_needing_logs(ctx.store, repo_id, ctx.settings.download_all_logs)
+        for index, job in enumerate(todo.itertuples(index=False), start=1):
+            ctx.progress(0.6 * index / max(len(todo), 1), f"Log {index}/{len(todo)}: {job.name}")
+            try:
+                kept = ctx.source.job_log(ctx.repo, int(job.job_id), ctx.settings.max_log_bytes)
+            except (BudgetExhausted, RateLimited):
+                raise
+            except SourceError as exc:
+                store_missing_log(ctx.store, repo_id, int(job.job_id), "error", str(exc))
+                report.errors += 1
+                continue
+            self._save_log(ctx, repo_id, job, kept, report)
+
+    @staticmethod
+    def _save_log(
+        ctx: AgentContext, repo_id: int, job, kept: KeptLog | None, report: IngestReport
+    ) -> None:
+        if kept is None:
+            store_missing_log(ctx.store, repo_id, int(job.job_id), "expired")
+            report.expired += 1
+            return
+        ref = JobRef(int(job.job_id), int(job.run_id), int(job.attempt), job.name, job.conclusion)
+        report.tests += store_job_log(ctx.store, ctx.repo, repo_id, ref, kept)
+        report.logs += 1
+
+    def _reports(self, ctx: AgentContext, repo_id: int, report: IngestReport) -> None:
+        runs = runs_needing_reports(ctx.store, repo_id)
+        for index, run in enumerate(runs.itertuples(index=False), start=1):
+            ctx.progress(0.6 + 0.4 * index / max(len(runs), 1), f"Test reports {index}/{len(runs)}")
+            artifacts, tests, error = self._run_reports(
+                ctx, repo_id, int(run.run_id), int(run.attempt)
+            )
+            report.reports += artifacts
+            report.tests += tests
+            report.errors += error is not None
+            mark_reports_read(
+                ctx.store, repo_id, int(run.run_id), int(run.attempt), artifacts, tests, error
+            )
+
+    def _run_reports(
+        self, ctx: AgentContext, repo_id: int, run_id: int, attempt: int
+    ) -> tuple[int, int, str | None]:
+        run_jobs = job_texts(ctx.store, run_id, attempt)
+        jobs = run_jobs[0]
+        count = tests = 0
+        error = None
+        for artifact in ctx.source.run_artifacts(ctx.repo, run_id):
+            if artifact.get("expired") or match_artifact_to_job(artifact["name"], jobs) is None:
+                continue  # expired, or no job of this run could have written it
+            try:
+                data = ctx.source.artifact_zip(ctx.repo, int(artifact["id"]), MAX_ARTIFACT_BYTES)
+                results = junit_from_zip(data)
+            except (BudgetExhausted, RateLimited):
+                raise
+            except (UnsafeInput, SourceError) as exc:
+                error = f"{artifact.get('name')}: {exc}"
+                continue
+            if (
+                store_report(
+                    ctx.store, repo_id, run_id, attempt, artifact["name"], results, run_jobs
+                )
+                is None
+            ):
+                continue
+            count += 1
+            tests += len(results)
+        return count, tests, error

@@ -1,0 +1,374 @@
+"""Pipeline Monitor (Layer 1): keeps the store in step with a repository's Actions history.
+
+Incremental by construction:
+1. A conditional request for the first runs page (``If-None-Match`` with the ETag of the last
+   *completed* sync). A 304 means nothing new was created and no recent run changed: done, in
+   two requests (repository + runs page) unless a stored run is still unfinished.
+2. Otherwise the runs list is read newest first until it reaches runs older than the newest run
+   already synced minus ``LOOKBACK`` (re-runs and late completions land in that window), or the
+   history limit on a first sync.
+3. A listed run is fetched again only if it is new or its attempt/status/updated_at changed;
+   missing earlier attempts are fetched too, and commits only for SHAs not yet stored.
+4. ``full=True`` (``sync --full``) skips the 304 shortcut and lists back to the oldest stored run:
+   GitHub lists runs by creation, so a re-run or late completion of a run older than the
+   look-back window only shows up there. Unchanged runs cost nothing beyond the list pages. A
+   full re-check that did not finish (budget, rate limit, kill) is continued by the next sync,
+   full or not: the store remembers it until one completes.
+Each run is saved in its own transaction, and the ETag/cursor only move when a sync completes,
+so an interrupted sync (crash, budget, rate limit) resumes with no gap and no duplicate.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+
+from agents.base import AgentContext, AgentResult, Progress
+from core.errors import NoWorkflows, SourceError
+from core.github.source import GitHubSource
+from core.store.db import Store
+from core.store.runs import (
+    RunBundle,
+    known_runs,
+    save_repository,
+    save_run_bundle,
+    save_workflows,
+)
+
+__all__ = ["PipelineMonitor", "SyncReport", "sync_repository", "runs_to_fetch"]
+
+LOOKBACK = timedelta(days=3)
+HISTORY = timedelta(days=90)
+
+
+@dataclass
+class SyncReport:
+    repo: str
+    requests: int = 0
+    listed: int = 0
+    fetched_runs: int = 0
+    new_commits: int = 0
+    messages: int = 0
+    not_modified: bool = False
+    seconds: float = 0.0
+    fetched: list[int] = field(default_factory=list)
+    full: bool = False
+    continued: bool = False  # a plain sync that finished an earlier, interrupted full re-check
+    rechecked: int = 0
+    changed: int = 0
+
+    def sentence(self) -> str:
+        if self.not_modified:
+            return f"{self.repo} is up to date ({self.requests} requests)."
+        text = (
+            f"Synced {self.fetched_runs} new or changed runs of {self.repo} "
+            f"({self.listed} listed, {self.new_commits} commits) in {self.requests} "
+            f"requests, {self.seconds:.1f} s."
+        )
+        if self.full:
+            what = "Interrupted full re-check finished" if self.continued else "Full re-check"
+            text += f" {what}: {self.rechecked} stored runs re-checked, {self.changed} changed."
+        return text
+
+
+def runs_to_fetch(
+    listed: Iterable[dict[str, Any]], known: dict[int, tuple[int, str | None, str | None]]
+) -> list[dict[str, Any]]:
+    """The listed runs that are new or whose attempt, status or updated_at changed."""
+    changed = []
+    for run in listed:
+        seen = known.get(int(run["id"]))
+        state = (int(run.get("run_attempt") or 1), run.get("status"), run.get("updated_at"))
+        if seen is None or tuple(seen) != state:
+            changed.append(run)
+    return changed
+
+
+def _parse(ts: str | None) -> datetime | None:
+    return datetime.fromisoformat(ts.replace("Z", "+00:00")) if ts else None
+
+
+class _Sync:
+    """One sync of one repository; holds the per-sync caches (commits fetched, progress)."""
+
+    def __init__(
+        self,
+        store: Store,
+        source: GitHubSource,
+        repo: str,
+        progress: Progress,
+        history: timedelta,
+        full: bool = False,
+    ) -> None:
+        self.store, self.source, self.repo, self.progress = store, source, repo, progress
+        self.history, self.full = history, full
+        self.report = SyncReport(repo, full=full)
+        self.shas_seen: set[str] = set()
+
+    def run(self) -> SyncReport:
+        self.source.new_budget()
+        started, self._first_request = time.monotonic(), self.source.requests_made
+        try:
+            self._sync()
+        finally:
+            self.report.requests = self.source.requests_made - self._first_request
+            self.report.seconds = time.monotonic() - started
+        return self.report
+
+    def _sync(self) -> None:
+        self.progress(0.0, f"Reading {self.repo}…")
+        repo_payload = self.source.repository(self.repo)
+        self.repo = repo_payload.get("full_name") or self.repo
+        self.report.repo = self.repo
+        repo_id = save_repository(self.store, repo_payload)
+        state = self._state(repo_id)
+        done = state is not None and state["completed_at"] is not None
+        if not self.full and state is not None and state["full_pending"]:
+            self.full = self.report.full = self.report.continued = True
+        if self.full:
+            self._mark_full_pending(repo_id)
+        # a full re-check must see the older pages, which a 304 on the first page says nothing of
+        etag = state["runs_etag"] if done and not self.full else None
+        first = self.source.runs_page(self.repo, 1, etag=etag)
+        if first.not_modified:
+            # The first page is unchanged, unfinished runs on it included; only unfinished runs
+            # older than that page can have changed unseen.
+            older = self._unfinished(repo_id, before=state["first_page_oldest"])
+            self._fetch_all(
+                repo_id,
+                runs_to_fetch(
+                    [self.source.run(self.repo, r) for r in older], known_runs(self.store, repo_id)
+                ),
+            )
+            self.report.not_modified = not self.report.fetched_runs
+            self._finish(
+                repo_id, state["runs_etag"], state["newest_created_at"], state["first_page_oldest"]
+            )
+            return
+        if not done:
+            self._check_workflows(repo_id)
+        listed = self._list(
+            first, self._stop_line(repo_id, state["newest_created_at"] if done else None)
+        )
+        known = known_runs(self.store, repo_id)
+        todo = runs_to_fetch(listed, known)
+        todo += self._stale_unfinished(repo_id, listed)
+        if self.full:
+            self._count_recheck(listed + todo, todo, known)
+        self._fetch_all(repo_id, todo)
+        newest = max((r.get("created_at") or "" for r in listed), default=None)
+        previous = state["newest_created_at"] if state else None
+        page_oldest = min((r.get("created_at") or "" for r in first.runs), default=None)
+        self._finish(
+            repo_id,
+            first.etag,
+            max(filter(None, [newest, previous]), default=None),
+            page_oldest or None,
+        )
+
+    def _state(self, repo_id: int) -> Any:
+        rows = self.store.query("SELECT * FROM sync_state WHERE repo_id = ?", (repo_id,))
+        return rows[0] if rows else None
+
+    def _mark_full_pending(self, repo_id: int) -> None:
+        """Remember that a full re-check is under way until ``_finish`` clears it."""
+        with self.store.transaction() as tx:
+            tx.execute(
+                "INSERT INTO sync_state (repo_id, full_pending) VALUES (?, 1) "
+                "ON CONFLICT(repo_id) DO UPDATE SET full_pending = 1",
+                (repo_id,),
+            )
+
+    def _check_workflows(self, repo_id: int) -> None:
+        workflows = self.source.workflows(self.repo)
+        if not workflows:
+            raise NoWorkflows(
+                f"{self.repo} has no GitHub Actions workflows, so there are no "
+                "runs to monitor. Add a workflow under .github/workflows/."
+            )
+        save_workflows(self.store, repo_id, workflows)
+
+    def _count_recheck(
+        self,
+        checked: list[dict[str, Any]],
+        todo: list[dict[str, Any]],
+        known: dict[int, tuple[int, str | None, str | None]],
+    ) -> None:
+        """Stored runs a full re-check looked at, and those found changed: the user asked for
+        a re-check, so the report says how stale the store was (new runs are not counted)."""
+        self.report.rechecked = len({int(r["id"]) for r in checked} & known.keys())
+        self.report.changed = len({int(r["id"]) for r in runs_to_fetch(todo, known)} & known.keys())
+
+    def _stop_line(self, repo_id: int, newest_synced: str | None) -> datetime:
+        """How far back to list: the look-back window behind the newest synced run, or the
+        history limit on a first (or interrupted first) sync. A full re-check also reaches the
+        oldest stored run, because any stored run may have been re-run since."""
+        if newest_synced:
+            stop = _parse(newest_synced) - LOOKBACK
+        else:
+            stop = datetime.now(UTC) - self.history
+        if self.full:
+            oldest = self.store.scalar(
+                "SELECT MIN(created_at) FROM runs WHERE repo_id = ?", (repo_id,)
+            )
+            stop = min(stop, _parse(oldest) or stop)
+        return stop
+
+    def _list(self, first: Any, stop: datetime) -> list[dict[str, Any]]:
+        """Read pages until the runs are older than the stop line (or the list ends)."""
+        listed, page, current = [], 1, first
+        while True:
+            listed.extend(current.runs)
+            self.report.listed = len(listed)
+            self.progress(0.05, f"Listed {len(listed)} of {current.total_count} runs…")
+            oldest = _parse(current.runs[-1].get("created_at")) if current.runs else None
+            if len(current.runs) < 100 or oldest is None or oldest < stop:
+                return [r for r in listed if (_parse(r.get("created_at")) or stop) >= stop]
+            page += 1
+            current = self.source.runs_page(self.repo, page)
+
+    def _unfinished(self, repo_id: int, before: str | None = None) -> list[int]:
+        """Stored runs not completed yet (only those created before ``before`` if given)."""
+        rows = self.store.query(
+            "SELECT run_id FROM runs WHERE repo_id = ? AND is_latest = 1 "
+            "AND status <> 'completed' AND (? IS NULL OR created_at < ?)",
+            (repo_id, before, before),
+        )
+        return [r[0] for r in rows]
+
+    def _stale_unfinished(self, repo_id: int, listed: list[dict[str, Any]]) -> list[dict]:
+        """Unfinished runs older than the listing window: fetch them by id."""
+        seen = {int(r["id"]) for r in listed}
+        return [
+            self.source.run(self.repo, run_id)
+            for run_id in self._unfinished(repo_id)
+            if run_id not in seen
+        ]
+
+    def _fetch_all(self, repo_id: int, todo: list[dict[str, Any]]) -> None:
+        stored = {
+            r[0] for r in self.store.query("SELECT sha FROM commits WHERE repo_id = ?", (repo_id,))
+        }
+        self.shas_seen |= stored
+        for index, run in enumerate(todo, start=1):
+            bundle = self._bundle(repo_id, run)
+            self.report.messages += save_run_bundle(self.store, repo_id, self.repo, bundle)
+            self.report.fetched_runs += 1
+            self.report.fetched.append(int(run["id"]))
+            self.progress(
+                0.05 + 0.95 * index / len(todo),
+                f"Run {index}/{len(todo)}: {run.get('name')} #{run.get('run_number')}",
+            )
+
+    def _bundle(self, repo_id: int, run: dict[str, Any]) -> RunBundle:
+        run_id, latest = int(run["id"]), int(run.get("run_attempt") or 1)
+        have = {
+            r[0] for r in self.store.query("SELECT attempt FROM runs WHERE run_id = ?", (run_id,))
+        }
+        bundle = RunBundle(run=run)
+        for attempt in range(1, latest):
+            if attempt not in have:
+                bundle.earlier_attempts.append(self.source.run(self.repo, run_id, attempt))
+                bundle.jobs[attempt] = self.source.jobs(self.repo, run_id, attempt)
+        bundle.jobs[latest] = self.source.jobs(self.repo, run_id, latest)
+        sha = run.get("head_sha")
+        if sha and sha not in self.shas_seen:
+            self.shas_seen.add(sha)
+            bundle.commit = self.source.commit(self.repo, sha)
+            self.report.new_commits += bundle.commit is not None
+        return bundle
+
+    def _finish(
+        self, repo_id: int, etag: str | None, newest: str | None, page_oldest: str | None
+    ) -> None:
+        """Move the cursor: only a sync that got here leaves an ETag for the next one."""
+        now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        self.report.requests = self.source.requests_made - self._first_request
+        with self.store.transaction() as tx:
+            tx.execute(
+                "INSERT INTO sync_state (repo_id, runs_etag, first_page_oldest, completed_at,"
+                " newest_created_at, requests_last, status, message, full_pending)"
+                " VALUES (?,?,?,?,?,?,?,?,0)"
+                " ON CONFLICT(repo_id) DO UPDATE SET runs_etag=excluded.runs_etag,"
+                " first_page_oldest=excluded.first_page_oldest,"
+                " completed_at=excluded.completed_at, newest_created_at=excluded."
+                "newest_created_at, requests_last=excluded.requests_last,"
+                " status=excluded.status, message=excluded.message, full_pending=0",
+                (
+                    repo_id,
+                    etag,
+                    page_oldest,
+                    now,
+                    newest,
+                    self.report.requests,
+                    "ok",
+                    self.report.sentence(),
+                ),
+            )
+            tx.execute("UPDATE repositories SET synced_at = ? WHERE id = ?", (now, repo_id))
+
+
+def sync_repository(
+    store: Store,
+    source: GitHubSource,
+    repo: str,
+    progress: Progress = lambda _f, _m: None,
+    history: timedelta = HISTORY,
+    full: bool = False,
+) -> SyncReport:
+    """Bring the store up to date with ``repo``; raises a SourceError with a clear sentence.
+
+    ``full`` re-checks every stored run (see the module docs); it costs one request per 100
+    listed runs plus the fetches of the runs that changed, and is as resumable as a normal sync:
+    run it again after a kill or budget stop and the runs already saved count as unchanged.
+    """
+    sync = _Sync(store, source, repo, progress, history, full)
+    try:
+        return sync.run()
+    except SourceError as exc:
+        _record_failure(store, repo, str(exc))
+        raise
+
+
+def _record_failure(store: Store, repo: str, message: str) -> None:
+    repo_id = store.repo_id(repo)
+    if repo_id is None:
+        return
+    with store.transaction() as tx:
+        tx.execute(
+            "INSERT INTO sync_state (repo_id, status, message) VALUES (?,?,?) "
+            "ON CONFLICT(repo_id) DO UPDATE SET status=excluded.status, "
+            "message=excluded.message",
+            (repo_id, "interrupted", message),
+        )
+
+
+class PipelineMonitor:
+    """Agent wrapper: syncs ``ctx.repo`` through ``ctx.source`` and reports what changed."""
+
+    name = "pipeline_monitor"
+    layer = 1
+    title = "Pipeline Monitor"
+    needs_source = True
+
+    def run(self, ctx: AgentContext) -> AgentResult:
+        if ctx.source is None:
+            raise SourceError("The Pipeline Monitor needs a GitHub source (base URL + token).")
+        report = sync_repository(
+            ctx.store, ctx.source, ctx.repo, ctx.progress, full=bool(ctx.options.get("full"))
+        )
+        findings = pd.DataFrame({"run_id": report.fetched})
+        metrics = {
+            "requests": report.requests,
+            "listed": report.listed,
+            "fetched_runs": report.fetched_runs,
+            "new_commits": report.new_commits,
+            "messages": report.messages,
+            "seconds": round(report.seconds, 2),
+        }
+        return AgentResult(self.name, findings, metrics, report.sentence())

@@ -1,0 +1,273 @@
+"""Pure shapers for the pages: KPIs, chart frames and billing, from frames to frames.
+
+Nothing here touches the store or Streamlit, so every number the pages show can be tested on a
+hand-made frame. :mod:`agents.pipeline_monitor.view` loads the frames and calls these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "FAILED_CONCLUSIONS",
+    "RUNNER_PRICES_USD",
+    "UNKNOWN_OS",
+    "billable_minutes",
+    "duration_trend",
+    "kpi_table",
+    "minutes_by_os",
+    "period_kpis",
+    "queue_trend",
+    "runner_prices",
+    "runs_per_day",
+    "slowest_jobs",
+    "success_rates",
+    "trend_freq",
+]
+
+FAILED_CONCLUSIONS: tuple[str, ...] = ("failure", "timed_out", "startup_failure")
+# Conclusions that say nothing about whether the code works: left out of success rates.
+_UNDECIDED = ("cancelled", "skipped", "neutral", "stale", "action_required")
+
+# GitHub-hosted standard runners, list price in USD per minute (Linux 2-core, Windows 2-core,
+# macOS), from GitHub's "Actions minute multiplier reference" / "About billing for GitHub
+# Actions" (docs.github.com, rates as published 2024-2025). GitHub rounds each job's minutes up
+# to the next whole minute. Public repositories and included free minutes are not deducted.
+# Override per call with ``runner_prices({...})`` (the Pipelines page exposes the three prices).
+RUNNER_PRICES_USD: Mapping[str, float] = MappingProxyType(
+    {"Linux": 0.008, "Windows": 0.016, "macOS": 0.08}
+)
+UNKNOWN_OS = "Unknown"
+
+
+# --------------------------------------------------------------------------- KPIs
+
+
+def runner_prices(overrides: Mapping[str, float] | None = None) -> dict[str, float]:
+    """The per-minute price table with ``overrides`` applied (unknown runners cost 0)."""
+    prices = dict(RUNNER_PRICES_USD)
+    prices.update({os_name: float(price) for os_name, price in (overrides or {}).items()})
+    return prices
+
+
+def billable_minutes(duration_s: pd.Series) -> pd.Series:
+    """Minutes GitHub bills per job: each job's duration rounded up to a whole minute."""
+    seconds = pd.to_numeric(duration_s, errors="coerce").fillna(0.0).clip(lower=0.0)
+    return np.ceil(seconds / 60.0).astype("int64")
+
+
+def _failure_mask(runs: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """(decided, failed): completed runs whose conclusion says something, and the failures."""
+    decided = (
+        (runs["status"] == "completed")
+        & runs["conclusion"].notna()
+        & ~runs["conclusion"].isin(_UNDECIDED)
+    )
+    return decided, decided & runs["conclusion"].isin(FAILED_CONCLUSIONS)
+
+
+def period_kpis(
+    runs: pd.DataFrame, jobs: pd.DataFrame, prices: Mapping[str, float] | None = None
+) -> dict[str, float | None]:
+    """Headline numbers of one period; None where the period has nothing to measure."""
+    decided, failed = _failure_mask(runs)
+    durations = runs.loc[runs["status"] == "completed", "duration_s"].dropna()
+    queues = jobs["queue_s"].dropna()
+    minutes = billable_minutes(jobs["duration_s"])
+    price = jobs["runner_os"].map(runner_prices(prices)).fillna(0.0)
+    return {
+        "runs": float(len(runs)),
+        "failure_rate": float(failed.sum() / decided.sum()) if decided.any() else None,
+        "median_duration_s": float(durations.median()) if len(durations) else None,
+        "p95_queue_s": float(queues.quantile(0.95)) if len(queues) else None,
+        "minutes": float(minutes.sum()),
+        "cost_usd": float((minutes * price).sum()),
+    }
+
+
+# key, label, format, which direction is better
+_KPI_SPECS: tuple[tuple[str, str, str, str], ...] = (
+    ("runs", "Runs", "count", "neutral"),
+    ("failure_rate", "Failure rate", "percent", "lower"),
+    ("median_duration_s", "Median duration", "duration", "lower"),
+    ("p95_queue_s", "p95 queue", "duration", "lower"),
+    ("minutes", "Minutes used", "count", "lower"),
+    ("cost_usd", "Estimated cost", "usd", "lower"),
+)
+
+
+def _fmt(kind: str, value: float | None) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return "–"
+    if kind == "percent":
+        return f"{value:.1%}"
+    if kind == "duration":
+        return f"{value / 60:.1f} min" if value >= 60 else f"{value:.0f} s"
+    if kind == "usd":
+        return f"${value:,.2f}"
+    return f"{value:,.0f}"
+
+
+def _delta(kind: str, value: float | None, previous: float | None) -> str | None:
+    """Change versus the previous period: points for rates, percent for the rest."""
+    if value is None or previous is None:
+        return None
+    if kind == "percent":
+        return f"{(value - previous) * 100:+.1f} pp"
+    if previous == 0:
+        return None if value == 0 else "new"
+    return f"{(value - previous) / previous:+.0%}"
+
+
+def kpi_table(
+    current: Mapping[str, float | None], previous: Mapping[str, float | None]
+) -> pd.DataFrame:
+    """One row per KPI: value, previous value, display texts and which direction is better."""
+    rows = []
+    for key, label, kind, better in _KPI_SPECS:
+        value, before = current.get(key), previous.get(key)
+        rows.append(
+            {
+                "kpi": key,
+                "label": label,
+                "value": value,
+                "previous": before,
+                "text": _fmt(kind, value),
+                "previous_text": _fmt(kind, before),
+                "delta": _delta(kind, value, before),
+                "better": better,
+            }
+        )
+    frame = pd.DataFrame(rows)
+    frame["delta"] = pd.Series([row["delta"] for row in rows], dtype=object)  # None stays None
+    return frame
+
+
+# --------------------------------------------------------------------------- chart frames
+
+
+def _bucket(times: pd.Series, freq: str) -> pd.Series:
+    """Day (``D``) or week starting Monday (``W``) of each time, as naive UTC dates."""
+    naive = times.dt.tz_convert("UTC").dt.tz_localize(None)
+    if freq == "W":
+        return naive.dt.to_period("W-SUN").dt.start_time
+    return naive.dt.floor("D")
+
+
+def trend_freq(days: int) -> str:
+    """Daily points up to a month, weekly beyond (90 daily points per workflow are noise)."""
+    return "D" if days <= 31 else "W"
+
+
+def runs_per_day(runs: pd.DataFrame) -> pd.DataFrame:
+    """Runs per day and outcome (conclusion, or status while a run is unfinished)."""
+    frame = pd.DataFrame(
+        {
+            "day": _bucket(runs["created_at"], "D"),
+            "outcome": runs["conclusion"].fillna(runs["status"]).fillna("unknown"),
+        }
+    )
+    return frame.groupby(["day", "outcome"]).size().reset_index(name="runs")
+
+
+def _percentiles(frame: pd.DataFrame, keys: list[str], value: str, scale: float) -> pd.DataFrame:
+    grouped = frame.groupby(keys)[value]
+    out = pd.DataFrame(
+        {
+            "p50": grouped.median() / scale,
+            "p95": grouped.quantile(0.95) / scale,
+            "count": grouped.size(),
+        }
+    )
+    return out.reset_index().round({"p50": 2, "p95": 2})
+
+
+def duration_trend(runs: pd.DataFrame, freq: str = "D") -> pd.DataFrame:
+    """p50/p95 run duration in minutes per period bucket and workflow (completed runs)."""
+    done = runs[(runs["status"] == "completed") & runs["duration_s"].notna()]
+    frame = pd.DataFrame(
+        {
+            "period": _bucket(done["created_at"], freq),
+            "workflow": done["workflow"].fillna("?"),
+            "value": done["duration_s"],
+        }
+    )
+    return _percentiles(frame, ["period", "workflow"], "value", 60.0)
+
+
+def queue_trend(jobs: pd.DataFrame, freq: str = "D") -> pd.DataFrame:
+    """p50/p95 job queue time in seconds per period bucket and runner OS."""
+    waited = jobs[jobs["queue_s"].notna()]
+    frame = pd.DataFrame(
+        {
+            "period": _bucket(waited["created_at"], freq),
+            "runner_os": waited["runner_os"],
+            "value": waited["queue_s"],
+        }
+    )
+    return _percentiles(frame, ["period", "runner_os"], "value", 1.0)
+
+
+def slowest_jobs(jobs: pd.DataFrame, top: int = 15) -> pd.DataFrame:
+    """Jobs with the highest median duration (minutes), with p95, count and total."""
+    done = jobs[jobs["duration_s"].notna()]
+    grouped = done.groupby([done["workflow"].fillna("?"), done["job"].fillna("?")])["duration_s"]
+    frame = pd.DataFrame(
+        {
+            "runs": grouped.size(),
+            "median_min": grouped.median() / 60,
+            "p95_min": grouped.quantile(0.95) / 60,
+            "total_min": grouped.sum() / 60,
+        }
+    ).reset_index()
+    frame = frame.sort_values("median_min", ascending=False).head(top)
+    return frame.round({"median_min": 2, "p95_min": 2, "total_min": 1}).reset_index(drop=True)
+
+
+def success_rates(runs: pd.DataFrame, by: str, top: int = 15) -> pd.DataFrame:
+    """Success rate per ``by`` value (workflow, branch or event) over decided runs.
+
+    Only the ``top`` values with most runs are kept (a repository can have hundreds of
+    branches); the rest is summed up as ``(other)``.
+    """
+    decided, failed = _failure_mask(runs)
+    keys = runs[by].fillna("(none)").astype(str)
+    frame = pd.DataFrame(
+        {
+            by: keys,
+            "decided": decided,
+            "failed": failed,
+            "success": decided & (runs["conclusion"] == "success"),
+        }
+    )
+    counts = keys.value_counts()
+    frame.loc[~keys.isin(counts.index[:top]), by] = "(other)"
+    out = frame.groupby(by).agg(
+        runs=(by, "size"),
+        decided=("decided", "sum"),
+        failures=("failed", "sum"),
+        successes=("success", "sum"),
+    )
+    out["success_rate"] = (out["successes"] / out["decided"].where(out["decided"] > 0)).round(4)
+    return (
+        out.reset_index()
+        .sort_values(["success_rate", "runs"], ascending=[True, False], na_position="last")
+        .reset_index(drop=True)
+    )
+
+
+def minutes_by_os(jobs: pd.DataFrame, prices: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """Billable minutes and their list-price cost per runner OS."""
+    table = runner_prices(prices)
+    frame = pd.DataFrame(
+        {"runner_os": jobs["runner_os"], "minutes": billable_minutes(jobs["duration_s"])}
+    )
+    out = frame.groupby("runner_os").agg(jobs=("minutes", "size"), minutes=("minutes", "sum"))
+    out = out.reset_index()
+    out["usd_per_minute"] = out["runner_os"].map(table).fillna(0.0)
+    out["cost_usd"] = (out["minutes"] * out["usd_per_minute"]).round(2)
+    return out.sort_values("cost_usd", ascending=False).reset_index(drop=True)

@@ -1,0 +1,361 @@
+"""Read models for the pages: the store's rows loaded and bundled into what a page draws.
+
+Loaders run one SQL query each (aggregating in SQLite where that saves moving rows into
+Python); the pure frame-to-frame shaping lives in :mod:`agents.pipeline_monitor.kpis`. A page calls
+one *view*
+(:func:`overview_view`, :func:`pipelines_view`) that bundles every frame it draws, so the page
+stays "widgets, one call, draw" and one cache entry holds the whole bundle.
+
+Periods end at the newest run of the repository (not at "now"): a demo dump generated last week
+or a repository that was quiet for a month still shows its last N days of activity, and the
+previous period is the N days before that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from agents.pipeline_monitor.kpis import (
+    UNKNOWN_OS,
+    duration_trend,
+    kpi_table,
+    minutes_by_os,
+    period_kpis,
+    queue_trend,
+    runs_per_day,
+    slowest_jobs,
+    success_rates,
+    trend_freq,
+)
+from core.store.db import Store
+
+__all__ = [
+    "ATTENTION_AGENTS",
+    "PERIODS",
+    "OverviewView",
+    "PipelinesView",
+    "Window",
+    "age_text",
+    "agent_status",
+    "data_version",
+    "latest_failures",
+    "load_jobs",
+    "load_runs",
+    "overview_view",
+    "pipelines_view",
+    "recent_findings",
+    "repo_freshness",
+    "slowest_steps",
+    "window_for",
+]
+
+PERIODS: tuple[int, ...] = (7, 30, 90)
+
+# Agents whose findings appear under "Needs attention" once they are registered.
+ATTENTION_AGENTS: tuple[tuple[str, str], ...] = (
+    ("anomaly_detection", "New anomalies"),
+    ("flaky_tests", "Flaky tests"),
+)
+
+_ISO = "%Y-%m-%dT%H:%M:%SZ"
+_REPO_ID = "(SELECT id FROM repositories WHERE full_name = ? COLLATE NOCASE)"
+
+
+# --------------------------------------------------------------------------- periods
+
+
+@dataclass(frozen=True)
+class Window:
+    """The ``days`` ending at ``end`` (inclusive), starting after ``start`` (exclusive)."""
+
+    days: int
+    start: pd.Timestamp
+    end: pd.Timestamp
+
+    @property
+    def previous(self) -> Window:
+        return Window(self.days, self.start - pd.Timedelta(days=self.days), self.start)
+
+    def bounds(self) -> tuple[str, str]:
+        """The ISO strings the store compares ``created_at`` with (times sort as text)."""
+        return self.start.strftime(_ISO), self.end.strftime(_ISO)
+
+    def label(self) -> str:
+        first = (self.start + pd.Timedelta(seconds=1)).strftime("%d %b %Y")
+        return f"last {self.days} days of activity ({first} – {self.end.strftime('%d %b %Y')})"
+
+
+def window_for(store: Store, repo: str, days: int) -> Window | None:
+    """The period of ``days`` ending at the newest run of ``repo`` (None: no runs yet)."""
+    newest = store.scalar(f"SELECT MAX(created_at) FROM runs WHERE repo_id = {_REPO_ID}", (repo,))
+    if not newest:
+        return None
+    end = pd.Timestamp(newest)
+    end = end.tz_localize("UTC") if end.tzinfo is None else end.tz_convert("UTC")
+    return Window(int(days), end - pd.Timedelta(days=int(days)), end)
+
+
+def data_version(store: Store, repo: str) -> str:
+    """Changes whenever a sync, an agent run or a log fetch changed what the pages show.
+
+    Cheap enough to compute on every rerun; caches key on it so they never serve stale data.
+    """
+    row = store.query(
+        f"SELECT (SELECT synced_at FROM repositories WHERE id = {_REPO_ID}),"
+        " (SELECT MAX(id) FROM agent_runs), (SELECT COUNT(*) FROM logs),"
+        f" (SELECT COUNT(*) FROM runs WHERE repo_id = {_REPO_ID})",
+        (repo, repo),
+    )[0]
+    return "|".join(str(value) for value in row)
+
+
+# --------------------------------------------------------------------------- loaders
+
+_RUN_COLUMNS = """run_id, attempt, workflow_name AS workflow, run_number, event, status,
+       conclusion, head_branch AS branch, actor, created_at, duration_s, html_url,
+       display_title AS title"""
+
+
+def load_runs(store: Store, repo: str, window: Window) -> pd.DataFrame:
+    """Latest attempt of every run created in ``window``, newest first."""
+    frame = store.frame(
+        f"SELECT {_RUN_COLUMNS} FROM runs WHERE repo_id = {_REPO_ID} AND is_latest = 1"
+        " AND created_at > ? AND created_at <= ? ORDER BY created_at DESC",
+        (repo, *window.bounds()),
+    )
+    return _with_times(frame, "created_at")
+
+
+def load_jobs(store: Store, repo: str, window: Window) -> pd.DataFrame:
+    """Every job of every attempt of the runs created in ``window`` (all attempts are billed)."""
+    frame = store.frame(
+        "SELECT j.job_id, j.run_id, j.attempt, r.workflow_name AS workflow, j.name AS job,"
+        " j.status, j.conclusion, r.created_at, j.queue_s, j.duration_s, j.runner_os,"
+        " j.html_url FROM runs r JOIN jobs j ON j.run_id = r.run_id AND j.attempt = r.attempt"
+        f" WHERE r.repo_id = {_REPO_ID} AND r.created_at > ? AND r.created_at <= ?",
+        (repo, *window.bounds()),
+    )
+    frame["runner_os"] = frame["runner_os"].fillna(UNKNOWN_OS)
+    return _with_times(frame, "created_at")
+
+
+def slowest_steps(store: Store, repo: str, window: Window, top: int = 15) -> pd.DataFrame:
+    """Steps with the highest mean duration in ``window``, aggregated in SQLite (many rows)."""
+    frame = store.frame(
+        "SELECT r.workflow_name AS workflow, j.name AS job, s.name AS step, COUNT(*) AS runs,"
+        " AVG(s.duration_s) / 60.0 AS mean_min, MAX(s.duration_s) / 60.0 AS max_min,"
+        " SUM(s.duration_s) / 60.0 AS total_min"
+        " FROM runs r JOIN jobs j ON j.run_id = r.run_id AND j.attempt = r.attempt"
+        " JOIN steps s ON s.job_id = j.job_id"
+        f" WHERE r.repo_id = {_REPO_ID} AND r.created_at > ? AND r.created_at <= ?"
+        " AND s.duration_s IS NOT NULL GROUP BY 1, 2, 3 ORDER BY mean_min DESC LIMIT ?",
+        (repo, *window.bounds(), int(top)),
+    )
+    return frame.round({"mean_min": 2, "max_min": 2, "total_min": 1})
+
+
+def _with_times(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    for column in columns:
+        frame[column] = pd.to_datetime(frame[column], utc=True, errors="coerce", format="ISO8601")
+    return frame
+
+
+# --------------------------------------------------------------------------- overview
+
+
+def agent_status(store: Store, repo: str, agents: Sequence[tuple[str, str, int]]) -> pd.DataFrame:
+    """Last run of every registered agent on ``repo`` (``agents``: name, title, layer)."""
+    last = store.frame(
+        "SELECT agent, started_at, duration_s, status, findings, summary, error FROM agent_runs"
+        " WHERE id IN (SELECT MAX(id) FROM agent_runs"
+        f" WHERE repo_id = {_REPO_ID} GROUP BY agent)",
+        (repo,),
+    )
+    last = last.set_index("agent")
+    rows = []
+    for name, title, layer in agents:
+        seen = last.loc[name] if name in last.index else None
+        rows.append(
+            {
+                "layer": layer,
+                "agent": title,
+                "name": name,
+                "status": "never run" if seen is None else seen["status"],
+                "last_run": None
+                if seen is None
+                else pd.Timestamp(seen["started_at"], unit="s", tz="UTC"),
+                "duration_s": None if seen is None else round(float(seen["duration_s"] or 0), 2),
+                "findings": None if seen is None else int(seen["findings"] or 0),
+                "summary": "" if seen is None else (seen["summary"] or ""),
+                "error": "" if seen is None else (seen["error"] or ""),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def latest_failures(store: Store, repo: str, runs: int = 10) -> pd.DataFrame:
+    """The failed jobs of the ``runs`` newest failed runs, with links to both on GitHub."""
+    frame = store.frame(
+        "WITH failed AS (SELECT run_id, attempt, workflow_name, run_number, head_branch,"
+        " created_at, html_url FROM runs WHERE repo_id = " + _REPO_ID + " AND is_latest = 1"
+        " AND conclusion IN ('failure', 'timed_out', 'startup_failure')"
+        " ORDER BY created_at DESC LIMIT ?)"
+        " SELECT f.created_at, f.workflow_name AS workflow, f.run_number, f.head_branch AS"
+        " branch, COALESCE(j.name, '(run)') AS job, COALESCE(j.conclusion, 'failure') AS"
+        " conclusion, f.html_url AS run_url, j.html_url AS job_url, f.run_id, j.job_id"
+        " FROM failed f LEFT JOIN jobs j ON j.run_id = f.run_id AND j.attempt = f.attempt"
+        " AND j.conclusion IN ('failure', 'timed_out', 'startup_failure')"
+        " ORDER BY f.created_at DESC, j.name",
+        (repo, int(runs)),
+    )
+    return _with_times(frame, "created_at")
+
+
+def recent_findings(store: Store, repo: str, agent: str, limit: int = 10) -> pd.DataFrame:
+    """The newest findings one agent stored for ``repo``."""
+    frame = store.frame(
+        "SELECT created_at, severity, kind, subject, summary FROM findings"
+        f" WHERE repo_id = {_REPO_ID} AND agent = ? ORDER BY created_at DESC LIMIT ?",
+        (repo, agent, int(limit)),
+    )
+    return _with_times(frame, "created_at")
+
+
+@dataclass
+class OverviewView:
+    """Everything the Overview page draws, in one picklable bundle (cacheable)."""
+
+    repo: str
+    window: Window | None
+    kpis: pd.DataFrame
+    runs_per_day: pd.DataFrame
+    agents: pd.DataFrame
+    failures: pd.DataFrame
+    attention: dict[str, pd.DataFrame | None] = field(default_factory=dict)
+    previous_complete: bool = True  # False: the data starts inside the previous period
+
+
+def overview_view(
+    store: Store,
+    repo: str,
+    days: int,
+    agents: Sequence[tuple[str, str, int]],
+    prices: Mapping[str, float] | None = None,
+) -> OverviewView:
+    """KPIs of the period versus the previous one, agent health and what needs attention.
+
+    ``attention`` maps a section title to the agent's newest findings, or to None while the
+    agent is not registered yet (the page then says "not yet available", never dummy data).
+    """
+    window = window_for(store, repo, days)
+    kpis, per_day = pd.DataFrame(), pd.DataFrame()
+    if window is not None:
+        runs = load_runs(store, repo, window)
+        now = period_kpis(runs, load_jobs(store, repo, window), prices)
+        before = window.previous
+        then = period_kpis(load_runs(store, repo, before), load_jobs(store, repo, before), prices)
+        kpis, per_day = kpi_table(now, then), runs_per_day(runs)
+    names = {name for name, _title, _layer in agents}
+    attention = {
+        title: recent_findings(store, repo, name) if name in names else None
+        for name, title in ATTENTION_AGENTS
+    }
+    view = OverviewView(
+        repo,
+        window,
+        kpis,
+        per_day,
+        agent_status(store, repo, agents),
+        latest_failures(store, repo),
+        attention,
+    )
+    if window is not None:
+        first = store.scalar(
+            f"SELECT MIN(created_at) FROM runs WHERE repo_id = {_REPO_ID}", (repo,)
+        )
+        view.previous_complete = bool(first) and first <= window.previous.bounds()[0]
+    return view
+
+
+# --------------------------------------------------------------------------- pipelines
+
+
+@dataclass
+class PipelinesView:
+    """Every frame the Pipelines page charts for one period, in one picklable bundle."""
+
+    repo: str
+    window: Window | None
+    runs: pd.DataFrame
+    runs_per_day: pd.DataFrame
+    duration_trend: pd.DataFrame
+    queue_trend: pd.DataFrame
+    slowest_jobs: pd.DataFrame
+    slowest_steps: pd.DataFrame
+    success: dict[str, pd.DataFrame]
+    minutes: pd.DataFrame
+    freq: str = "D"
+
+
+def pipelines_view(
+    store: Store, repo: str, days: int, prices: Mapping[str, float] | None = None
+) -> PipelinesView:
+    """Load the period's runs and jobs once and shape every chart's frame from them."""
+    window = window_for(store, repo, days)
+    if window is None:
+        empty = pd.DataFrame()
+        return PipelinesView(repo, None, empty, empty, empty, empty, empty, empty, {}, empty)
+    runs, jobs = load_runs(store, repo, window), load_jobs(store, repo, window)
+    freq = trend_freq(days)
+    return PipelinesView(
+        repo,
+        window,
+        runs,
+        runs_per_day(runs),
+        duration_trend(runs, freq),
+        queue_trend(jobs, freq),
+        slowest_jobs(jobs),
+        slowest_steps(store, repo, window),
+        {by: success_rates(runs, by) for by in ("workflow", "branch", "event")},
+        minutes_by_os(jobs, prices),
+        freq,
+    )
+
+
+# --------------------------------------------------------------------------- freshness
+
+
+def repo_freshness(store: Store, repo: str, now: pd.Timestamp | None = None) -> dict[str, str]:
+    """Sentences for the sidebar: when the data was last synced and how new the newest run is."""
+    rows = store.query(
+        "SELECT r.synced_at, s.status, s.message, (SELECT MAX(created_at) FROM runs"
+        " WHERE repo_id = r.id), (SELECT COUNT(*) FROM runs WHERE repo_id = r.id"
+        " AND is_latest = 1) FROM repositories r LEFT JOIN sync_state s ON s.repo_id = r.id"
+        " WHERE r.full_name = ? COLLATE NOCASE",
+        (repo,),
+    )
+    if not rows:
+        return {"synced": "Never synced.", "newest": "", "status": ""}
+    synced_at, status, message, newest, runs = rows[0]
+    now = now if now is not None else pd.Timestamp.now(tz="UTC")
+    return {
+        "synced": f"Last sync {age_text(synced_at, now)}." if synced_at else "Never synced.",
+        "newest": f"{int(runs):,} runs · newest {age_text(newest, now)}." if newest else "",
+        "status": message if status and status != "ok" and message else "",
+    }
+
+
+def age_text(when: str | pd.Timestamp | None, now: pd.Timestamp) -> str:
+    """``5 min ago``, ``3 h ago``, ``12 days ago`` — how long ago a stored time was."""
+    if when is None or when == "":
+        return "never"
+    stamp = pd.Timestamp(when)
+    stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp
+    seconds = max(0.0, (now - stamp).total_seconds())
+    for limit, size, unit in ((60, 1, "s"), (3600, 60, "min"), (172800, 3600, "h")):
+        if seconds < limit:
+            return f"{seconds / size:.0f} {unit} ago"
+    return f"{seconds / 86400:.0f} days ago"

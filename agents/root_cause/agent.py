@@ -1,0 +1,141 @@
+"""Root Cause Analysis as an agent: every failed job with a stored log, analysed once.
+
+The pure engine is :mod:`agents.root_cause.analysis`; this module only gathers its inputs from the
+store
+(the failed job's log, the last green log of the same job, the failed step) and stores one
+finding per failed job, with a ``root_cause`` message, so ``analyze`` writes root_causes.csv.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from agents.base import AgentContext, AgentResult
+from agents.root_cause.analysis import analyse_log
+from core.logs.normalise import KeptLog
+from core.store.db import Store
+from core.store.findings import load_findings, save_findings
+from core.store.logs import load_raw
+
+__all__ = ["RootCauseAgent", "failed_jobs_with_logs"]
+
+_FAILED_JOBS_SQL = """
+SELECT j.job_id, j.run_id, j.attempt, j.name AS job, j.conclusion, j.started_at, j.html_url,
+       r.workflow_name AS workflow, r.workflow_id, r.head_branch AS branch, r.pr_numbers AS prs,
+       r.created_at, r.head_sha,
+       (SELECT s.name FROM steps s WHERE s.job_id = j.job_id AND s.conclusion = 'failure'
+        ORDER BY s.number LIMIT 1) AS failed_step,
+       (SELECT g.job_id FROM jobs g JOIN runs gr ON gr.run_id = g.run_id AND gr.attempt = g.attempt
+        JOIN logs gl ON gl.job_id = g.job_id AND gl.state = 'ok'
+        WHERE g.repo_id = j.repo_id AND g.name = j.name AND gr.workflow_id IS r.workflow_id
+          AND g.conclusion = 'success' AND g.started_at < j.started_at
+        ORDER BY g.started_at DESC LIMIT 1) AS green_job_id
+FROM jobs j
+JOIN runs r ON r.run_id = j.run_id AND r.attempt = j.attempt
+JOIN logs l ON l.job_id = j.job_id AND l.state = 'ok'
+WHERE j.repo_id = ? AND j.conclusion IN ('failure', 'timed_out', 'cancelled', 'startup_failure')
+ORDER BY j.started_at
+"""
+
+
+def failed_jobs_with_logs(store: Store, repo_id: int) -> pd.DataFrame:
+    """Failed jobs with a stored log, their failed step and their last green job with a log."""
+    return store.frame(_FAILED_JOBS_SQL, (repo_id,))
+
+
+def _text(kept: KeptLog | None) -> str | None:
+    """The kept log as text, numbered like the original (the dropped middle as empty lines)."""
+    if kept is None:
+        return None
+    if not kept.truncated:
+        return kept.head.decode("utf-8", "replace")
+    gap = kept.tail_first_line - 1 - kept.head.count(b"\n")
+    return (kept.head + b"\n" * max(gap, 0) + kept.tail).decode("utf-8", "replace")
+
+
+def _present(value: object) -> object | None:
+    """None for SQL NULLs that pandas turned into NaN."""
+    return None if value is None or (isinstance(value, float) and value != value) else value
+
+
+class _GreenLogs:
+    """The last green log read (one entry: failures sharing a green log are analysed in a row)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store, self.job_id, self.log = store, None, None
+
+    def text(self, job_id: int | None) -> str | None:
+        if job_id is None:
+            return None
+        if job_id != self.job_id:
+            self.job_id, self.log = job_id, _text(load_raw(self.store, int(job_id)))
+        return self.log
+
+
+class RootCauseAgent:
+    """Agent: the failing lines, error class, suggestion and fingerprint of each failed job."""
+
+    name = "root_cause"
+    layer = 2
+    title = "Root Cause Analysis"
+    csv_name = "root_causes.csv"
+
+    def run(self, ctx: AgentContext) -> AgentResult:
+        repo_id = ctx.store.repo_id(ctx.repo)
+        jobs = failed_jobs_with_logs(ctx.store, repo_id) if repo_id else pd.DataFrame()
+        done = load_findings(ctx.store, ctx.repo, self.name)
+        seen = set(done["job_id"]) if "job_id" in done else set()
+        rows = []
+        todo = [job for job in jobs.itertuples(index=False) if job.job_id not in seen]
+        # failures compared with the same green log in a row: it is read and templated once
+        todo.sort(key=lambda job: _present(job.green_job_id) or 0)
+        greens = _GreenLogs(ctx.store)
+        for index, job in enumerate(todo, start=1):
+            ctx.progress(index / len(todo), f"Analysing {job.job} ({index}/{len(todo)})")
+            rows.append(self._analyse(ctx.store, job, greens))
+        new = pd.DataFrame(rows)
+        if len(new):
+            save_findings(
+                ctx.store, ctx.repo, self.name, "root_cause", new, key="job_id", subject="subject"
+            )
+        findings = load_findings(ctx.store, ctx.repo, self.name)
+        counts = findings["category"].value_counts().to_dict() if len(findings) else {}
+        summary = (
+            f"{len(findings)} failed jobs explained ({len(new)} new); most common: "
+            + ", ".join(f"{k} {v}" for k, v in list(counts.items())[:3])
+            if len(findings)
+            else "No failed job with a stored log yet: fetch logs first."
+        )
+        return AgentResult(
+            self.name, findings, {"analysed": len(new), "total": len(findings)}, summary
+        )
+
+    @staticmethod
+    def _analyse(store: Store, job, greens: _GreenLogs) -> dict:
+        text = _text(load_raw(store, int(job.job_id))) or ""
+        green = greens.text(_present(job.green_job_id))
+        step = _present(job.failed_step)
+        cause = analyse_log(text, previous_green=green, failed_step=step)
+        return {
+            "subject": f"job:{int(job.job_id)}",
+            "job_id": int(job.job_id),
+            "run_id": int(job.run_id),
+            "attempt": int(job.attempt),
+            "job": job.job,
+            "workflow": job.workflow,
+            "branch": job.branch,
+            "prs": job.prs,
+            "created_at": job.created_at,
+            "conclusion": job.conclusion,
+            "failed_step": step,
+            "category": cause.category,
+            "confidence": round(float(cause.confidence), 3),
+            "transient": bool(cause.transient),
+            "lines": ";".join(f"{a}-{b}" for a, b in cause.lines),
+            "summary": cause.summary,
+            "suggestion": cause.suggestion,
+            "fingerprint": cause.fingerprint,
+            "evidence": list(cause.evidence)[:5],
+            "html_url": job.html_url,
+            "compared_with_green": green is not None,
+        }

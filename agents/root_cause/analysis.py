@@ -1,0 +1,328 @@
+"""Root-cause analysis of failed CI jobs: the lines that matter, the kind of failure, whether it is
+new, and what to do next.
+
+Pure parts (no IO): :func:`analyse_log` (one log -> :class:`RootCause`), :func:`cluster_failures`
+(fingerprints -> clusters), :func:`template_of` and :class:`FailureClassifier`. IO happens only in
+:func:`analyse_files` and :func:`rca_main` (the body of ``python -m agents.cli rca``).
+
+How it works (details in the helper modules):
+
+* ``rca_lines``: rank lines by failure cues, the step that failed and novelty against the last
+  green log; grow the best lines into blocks; return a few ranked 1-based inclusive ranges.
+* ``rca_classify`` / ``rca_rules``: the first failed Maven goal / Gradle task, else exact rules
+  weighted by where they sit, else a TF-IDF + logistic-regression model trained at run time on the
+  project's own snippets (``rca_corpus``) or the user's labelled history.
+* ``rca_templates``: masked templates and fingerprints; ``rca_suggest``: a next step citing lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import sys
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from agents.root_cause.classify import Decision, FailureClassifier, decide
+from agents.root_cause.lines import MAX_SPANS, SHARE_CAP, Located, failing_step_of, locate
+from agents.root_cause.rules import CATEGORIES
+from agents.root_cause.suggest import suggest, summarise
+from agents.root_cause.templates import fingerprint_of, template_of
+from agents.root_cause.versions import describe_changes, version_changes
+
+__all__ = [
+    "RootCause",
+    "analyse_log",
+    "analyse_files",
+    "rca_main",
+    "FailureClassifier",
+    "cluster_failures",
+    "template_of",
+    "CATEGORIES",
+    "CONTRACT_KEYS",
+    "read_log",
+]
+
+CONTRACT_KEYS = (
+    "file",
+    "category",
+    "confidence",
+    "transient",
+    "lines",
+    "summary",
+    "suggestion",
+    "fingerprint",
+)
+MAX_EVIDENCE = 8
+
+
+@dataclass(frozen=True)
+class RootCause:
+    """What one failed log says about its failure."""
+
+    category: str
+    confidence: float
+    transient: bool
+    lines: tuple[tuple[int, int], ...]  # 1-based inclusive ranges, most likely first
+    summary: str
+    suggestion: str
+    fingerprint: str
+    failing_step: str | None = None
+    evidence: tuple[str, ...] = ()  # the key lines' text
+
+    def to_json(self, file: str) -> dict:
+        """Exactly the evaluation contract's keys, JSON-ready."""
+        return {
+            "file": file,
+            "category": self.category,
+            "confidence": round(float(self.confidence), 3),
+            "transient": bool(self.transient),
+            "lines": [[int(a), int(b)] for a, b in self.lines],
+            "summary": self.summary,
+            "suggestion": self.suggestion,
+            "fingerprint": self.fingerprint,
+        }
+
+
+def analyse_log(
+    text: str,
+    *,
+    previous_green: str | None = None,
+    failed_step: str | None = None,
+    classifier: FailureClassifier | None = None,
+) -> RootCause:
+    """Analyse one failed job's log (plain text; lines numbered as ``text.split("\\n")``).
+
+    ``previous_green``: the log of the last successful run of the same job, if known; lines whose
+    template it never printed rank higher. ``failed_step``: the step the API says failed (reported
+    as is). ``classifier``: a fitted :class:`FailureClassifier` (default: trained on the project's
+    corpus).
+    """
+    loc = locate(text, previous_green)
+    decision = decide(loc, classifier)
+    ranges = _ranges(loc, decision)
+    key = _key_lines(loc, decision)
+    numbered = [(i + 1, loc.view.line(i).strip()) for i in key]
+    context = _context_lines(loc, ranges)
+    step = failed_step or failing_step_of(loc.view, loc.spans)
+    head = _headline(loc, decision)
+    return RootCause(
+        category=decision.category,
+        confidence=decision.confidence,
+        transient=decision.transient,
+        lines=ranges,
+        summary=summarise(
+            decision.category, step, [(head + 1, loc.view.line(head))] if head is not None else []
+        ),
+        suggestion=_with_version_changes(
+            suggest(decision.category, context) if numbered else "unknown",
+            decision.category,
+            text,
+            previous_green,
+        ),
+        fingerprint=_fingerprint(loc, decision, head),
+        failing_step=step,
+        evidence=tuple(text[:300] for _, text in numbered),
+    )
+
+
+# failures a changed dependency can explain (not a cancel, a runner lost or a timeout)
+_VERSION_SENSITIVE = frozenset(
+    {
+        "compilation",
+        "test_failure",
+        "dependency_resolution",
+        "dependency_policy",
+        "lint",
+        "configuration",
+        "unknown",
+    }
+)
+
+
+def _with_version_changes(
+    suggestion: str, category: str, text: str, previous_green: str | None
+) -> str:
+    """Name the dependencies resolved at another version than in the last green run: the
+    likeliest cause of a failure that "worked yesterday", even when the error never names them."""
+    if previous_green is None or category not in _VERSION_SENSITIVE:
+        return suggestion
+    changed = describe_changes(version_changes(text, previous_green))
+    if not changed:
+        return suggestion
+    if suggestion == "unknown":
+        return f"{changed} Try the previous versions to confirm that the change broke the job."
+    return f"{suggestion} {changed}"
+
+
+def _ranges(loc: Located, decision: Decision) -> tuple[tuple[int, int], ...]:
+    ranges = [(s.start, s.end) for s in loc.spans]
+    line = decision.line
+    if (
+        line is not None
+        and len(ranges) < MAX_SPANS
+        and not any(a <= line + 1 <= b for a, b in ranges)
+    ):
+        shown = sum(b - a + 1 for a, b in ranges)
+        if shown + 1 <= max(1, int(SHARE_CAP * len(loc.view))):
+            ranges.append((line + 1, line + 1))
+    return tuple(ranges)
+
+
+def _headline(loc: Located, decision: Decision) -> int | None:
+    """0-based line that best says what failed: the best span's peak, else the deciding line."""
+    if loc.spans:
+        return loc.spans[0].peak - 1
+    return decision.line
+
+
+def _fingerprint(loc: Located, decision: Decision, head: int | None) -> str:
+    """Category + templates of the headline and the deciding line: stable when the same failure
+    repeats with other numbers, paths, times or another count of failing tests."""
+    lines = sorted({i for i in (head, decision.line) if i is not None})
+    return fingerprint_of(decision.category, [loc.view.line(i) for i in lines])
+
+
+def _key_lines(loc: Located, decision: Decision) -> list[int]:
+    """0-based key lines, in log order: the deciding line and the best lines of the best span."""
+    chosen: set[int] = set()
+    if decision.line is not None:
+        chosen.add(decision.line)
+    if loc.spans:
+        top = loc.spans[0]
+        inside = [i for i in range(top.start - 1, top.end) if loc.view.line(i).strip()]
+        inside.sort(key=lambda i: (-loc.scores.get(i, 0.0), i))
+        chosen.update(inside[: MAX_EVIDENCE - len(chosen)])
+    return sorted(chosen)[:MAX_EVIDENCE]
+
+
+def _context_lines(
+    loc: Located, ranges: Sequence[tuple[int, int]], limit: int = 40
+) -> list[tuple[int, str]]:
+    """1-based numbered clean lines of the ranges (and two lines after each), for the suggestion."""
+    seen: list[int] = []
+    for start, end in ranges:
+        for n in range(start, min(end + 2, len(loc.view)) + 1):
+            if n not in seen and len(seen) < limit:
+                seen.append(n)
+    return [(n, loc.view.line(n - 1).strip()) for n in seen if loc.view.line(n - 1).strip()]
+
+
+def read_log(path: str | Path) -> str:
+    """A plain or gzip-compressed log as text (UTF-8, undecodable bytes replaced)."""
+    with open(path, "rb") as handle:
+        data = handle.read()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    return data.decode("utf-8", errors="replace")
+
+
+def analyse_files(
+    paths: Sequence[str | Path], previous_green: str | Path | None = None
+) -> Iterator[dict]:
+    """Read each log (plain or .gz) one at a time and yield its contract dict."""
+    green = read_log(previous_green) if previous_green is not None else None
+    for path in paths:
+        yield analyse_log(read_log(path), previous_green=green).to_json(str(path))
+
+
+def rca_main(argv: Sequence[str] | None = None) -> int:
+    """``python -m agents.cli rca LOGFILE... [--previous-green LOGFILE] [--json]``."""
+    parser = argparse.ArgumentParser(
+        prog="rca", description="Root-cause analysis of failed CI job logs."
+    )
+    parser.add_argument("logs", nargs="+", metavar="LOGFILE", help="plain or .gz log files")
+    parser.add_argument(
+        "--previous-green", metavar="LOGFILE", help="log of the last successful run"
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON object per file and line")
+    args = parser.parse_args(argv)
+    try:
+        green = read_log(args.previous_green) if args.previous_green else None
+    except OSError as error:
+        print(
+            f"Cannot read the previous green log {args.previous_green}: {error.strerror}.",
+            file=sys.stderr,
+        )
+        return 2
+    status = 0
+    for path in args.logs:
+        try:
+            result = analyse_log(read_log(path), previous_green=green)
+        except OSError as error:
+            print(f"Cannot read {path}: {error.strerror or error}.", file=sys.stderr)
+            status = 1
+            continue
+        if args.json:
+            print(json.dumps(result.to_json(path), ensure_ascii=False), flush=True)
+        else:
+            _print_readable(path, result)
+    return status
+
+
+def _print_readable(path: str, result: RootCause) -> None:
+    ranges = ", ".join(f"{a}-{b}" if a != b else f"{a}" for a, b in result.lines) or "-"
+    kind = "transient" if result.transient else "deterministic"
+    print(
+        f"{path}\n  {result.category} ({result.confidence:.2f}, {kind})  lines {ranges}  "
+        f"fingerprint {result.fingerprint}\n  {result.summary}\n  next: {result.suggestion}\n"
+    )
+
+
+CLUSTER_COLUMNS = [
+    "fingerprint",
+    "category",
+    "first_seen",
+    "last_seen",
+    "occurrences",
+    "branches",
+    "prs",
+    "on_default_branch",
+    "example_job_id",
+]
+
+
+def cluster_failures(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per failure fingerprint: when first/last seen, how often, where, and an example.
+
+    Input columns: ``job_id, fingerprint, created_at, head_branch, pr_number, default_branch`` (and
+    optionally ``category``). ``on_default_branch`` says whether the failure also happened on the
+    repository's default branch. Sorted by occurrences, then most recent.
+    """
+    if frame.empty:
+        return pd.DataFrame(columns=CLUSTER_COLUMNS)
+    data = frame[frame["fingerprint"].notna() & (frame["fingerprint"].astype(str) != "")].copy()
+    if data.empty:
+        return pd.DataFrame(columns=CLUSTER_COLUMNS)
+    data["created_at"] = pd.to_datetime(data["created_at"], utc=True, errors="coerce")
+    data["_default"] = data["head_branch"].astype(str) == data["default_branch"].astype(str)
+    if "category" not in data:
+        data["category"] = ""
+    rows = []
+    for fingerprint, group in data.sort_values(["created_at", "job_id"]).groupby(
+        "fingerprint", sort=False
+    ):
+        prs = sorted({int(p) for p in group["pr_number"].dropna()})
+        rows.append(
+            {
+                "fingerprint": fingerprint,
+                "category": group["category"].mode().iloc[0]
+                if group["category"].notna().any()
+                else "",
+                "first_seen": group["created_at"].min(),
+                "last_seen": group["created_at"].max(),
+                "occurrences": int(len(group)),
+                "branches": sorted({str(b) for b in group["head_branch"].dropna()}),
+                "prs": prs,
+                "on_default_branch": bool(group["_default"].any()),
+                "example_job_id": group["job_id"].iloc[-1],
+            }
+        )
+    result = pd.DataFrame(rows, columns=CLUSTER_COLUMNS)
+    return result.sort_values(["occurrences", "last_seen"], ascending=[False, False]).reset_index(
+        drop=True
+    )

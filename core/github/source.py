@@ -1,0 +1,371 @@
+"""The only door to GitHub: PyGithub's requester, with counting, a budget, retries and errors
+translated into sentences a user can act on.
+
+Every call goes through :meth:`GitHubSource._get`, which
+- counts the request and refuses to exceed the request budget (``BudgetExhausted``),
+- sends ``If-None-Match`` when asked and reports a 304 as ``None`` (free on GitHub),
+- retries 5xx, dropped connections and malformed bodies with exponential backoff and jitter,
+- waits out a primary or secondary rate limit *visibly* (``on_wait`` ticks every second) or
+  raises ``RateLimited`` when the wait would exceed ``max_rate_limit_wait_s``,
+- maps 401/403/404 to ``BadCredentials`` / ``AccessDenied`` / ``RepoNotFound``.
+The token goes to PyGithub's ``Auth.Token`` and nowhere else: no message here contains it.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import requests
+from github import Auth, Github
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+)
+from tenacity.wait import wait_exponential_jitter
+
+from core.config import Settings
+from core.errors import (
+    AccessDenied,
+    BadCredentials,
+    BudgetExhausted,
+    MalformedResponse,
+    RateLimited,
+    RepoNotFound,
+    SourceError,
+    UnsafeInput,
+)
+from core.logs.normalise import KeptLog, keep_head_and_tail_stream
+
+__all__ = ["GitHubSource", "RunsPage", "Waiter"]
+
+Waiter = Callable[[float, str], None]
+"""Called every second while waiting: (seconds left, sentence for the user)."""
+
+MAX_ATTEMPTS = 6
+T = TypeVar("T")
+
+
+class _Retryable(SourceError):
+    """A failure worth another try after ``wait_s`` (None = exponential backoff)."""
+
+    def __init__(self, message: str, wait_s: float | None = None) -> None:
+        super().__init__(message)
+        self.wait_s = wait_s
+
+
+class _Unprocessable(SourceError):
+    """422: e.g. ``No commit found for SHA`` (a commit force-pushed away)."""
+
+
+@dataclass(frozen=True)
+class RunsPage:
+    """One page of ``GET /repos/{owner}/{repo}/actions/runs``."""
+
+    runs: list[dict[str, Any]]
+    total_count: int
+    etag: str | None
+    not_modified: bool = False
+
+
+class GitHubSource:
+    """Reads one GitHub (or emulator) API; ``requests_made`` counts every HTTP request sent."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        on_wait: Waiter | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.settings = settings
+        self.requests_made = 0
+        self._budget_start = 0
+        self.on_wait = on_wait or (lambda _left, _msg: None)
+        self._sleep = sleep
+        auth = Auth.Token(settings.github_token.reveal()) if settings.github_token else None
+        self._github = Github(
+            base_url=settings.github_base_url.rstrip("/"),
+            auth=auth,
+            per_page=100,
+            timeout=int(settings.http_timeout_s),
+            retry=None,
+            seconds_between_requests=0,
+            seconds_between_writes=0,
+        )
+        self._requester = self._github.requester
+        self._downloads = requests.Session()
+
+    def new_budget(self) -> None:
+        """Start counting the request budget afresh (each sync or ingestion gets its own)."""
+        self._budget_start = self.requests_made
+
+    # -- endpoints ---------------------------------------------------------------------------
+    def repository(self, repo: str) -> dict[str, Any]:
+        """:calls: GET /repos/{owner}/{repo}"""
+        return self._get_json(f"/repos/{repo}", repo=repo)
+
+    def workflows(self, repo: str) -> list[dict[str, Any]]:
+        """:calls: GET /repos/{owner}/{repo}/actions/workflows (all pages)"""
+        return self._all_pages(f"/repos/{repo}/actions/workflows", "workflows", repo)
+
+    def runs_page(self, repo: str, page: int, etag: str | None = None) -> RunsPage:
+        """:calls: GET /repos/{owner}/{repo}/actions/runs?per_page=100&page=N (conditional)"""
+        headers = {"If-None-Match": etag} if etag else None
+        result = self._get(
+            f"/repos/{repo}/actions/runs",
+            {"per_page": 100, "page": page},
+            headers=headers,
+            repo=repo,
+        )
+        if result is None:
+            return RunsPage([], 0, etag, not_modified=True)
+        data, response_headers = result
+        runs = _expect_list(data, "workflow_runs")
+        return RunsPage(runs, int(data.get("total_count") or 0), _etag(response_headers))
+
+    def run(self, repo: str, run_id: int, attempt: int | None = None) -> dict[str, Any]:
+        """:calls: GET /repos/{owner}/{repo}/actions/runs/{run_id}[/attempts/{attempt}]"""
+        path = f"/repos/{repo}/actions/runs/{run_id}"
+        return self._get_json(path if attempt is None else f"{path}/attempts/{attempt}", repo=repo)
+
+    def jobs(self, repo: str, run_id: int, attempt: int) -> list[dict[str, Any]]:
+        """:calls: GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt}/jobs"""
+        path = f"/repos/{repo}/actions/runs/{run_id}/attempts/{attempt}/jobs"
+        return self._all_pages(path, "jobs", repo)
+
+    def commit(self, repo: str, sha: str) -> dict[str, Any] | None:
+        """:calls: GET /repos/{owner}/{repo}/commits/{sha} (None when the commit is gone)"""
+        try:
+            return self._get_json(f"/repos/{repo}/commits/{sha}", repo=repo)
+        except (RepoNotFound, _Unprocessable):
+            return None
+
+    def job_log(self, repo: str, job_id: int, max_bytes: int) -> KeptLog | None:
+        """:calls: GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs -> 302 -> download.
+
+        None when GitHub no longer has the log (expired: 404/410). However long the log, only
+        its head and tail within ``max_bytes`` are held in memory, with exact line numbers.
+        """
+        location = self._redirect(f"/repos/{repo}/actions/jobs/{job_id}/logs", repo)
+        if location is None:
+            return None
+        return self._download(location, lambda chunks: keep_head_and_tail_stream(chunks, max_bytes))
+
+    def run_artifacts(self, repo: str, run_id: int) -> list[dict[str, Any]]:
+        """:calls: GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts"""
+        return self._all_pages(f"/repos/{repo}/actions/runs/{run_id}/artifacts", "artifacts", repo)
+
+    def artifact_zip(self, repo: str, artifact_id: int, max_bytes: int) -> bytes | None:
+        """:calls: GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/zip -> 302.
+
+        Raises UnsafeInput for an archive over ``max_bytes`` (a zip cannot be cut).
+        """
+        location = self._redirect(f"/repos/{repo}/actions/artifacts/{artifact_id}/zip", repo)
+        if location is None:
+            return None
+        return self._download(location, lambda chunks: _read_capped(chunks, max_bytes))
+
+    @property
+    def rate_limit(self) -> tuple[int, int]:
+        """(remaining, limit) as last reported by the server's X-RateLimit headers."""
+        return self._requester.rate_limiting
+
+    # -- plumbing ----------------------------------------------------------------------------
+    def _all_pages(self, path: str, key: str, repo: str) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        page = 1
+        while True:
+            data = self._get_json(path, {"per_page": 100, "page": page}, repo=repo)
+            batch = _expect_list(data, key)
+            items.extend(batch)
+            if len(batch) < 100 or len(items) >= int(data.get("total_count") or 0):
+                return items
+            page += 1
+
+    def _get_json(
+        self, path: str, params: dict[str, Any] | None = None, repo: str = ""
+    ) -> dict[str, Any]:
+        result = self._get(path, params, repo=repo)
+        assert result is not None  # no If-None-Match was sent
+        return result[0]
+
+    def _get(
+        self,
+        path: str,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        repo: str = "",
+    ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """GET with retries; None on 304. Every attempt counts against the budget."""
+        return self._retrying(self._attempt, path, params, headers, repo)
+
+    def _retrying(self, attempt: Callable[..., Any], *args: Any) -> Any:
+        retrying = Retrying(
+            retry=retry_if_exception_type(_Retryable),
+            stop=stop_after_attempt(MAX_ATTEMPTS),
+            wait=self._wait_for,
+            sleep=self._sleep_visibly,
+            reraise=True,
+        )
+        try:
+            return retrying(attempt, *args)
+        except _Retryable as exc:
+            raise SourceError(f"{exc} Gave up after {MAX_ATTEMPTS} attempts.") from None
+
+    def _attempt(
+        self, path: str, params: dict[str, Any] | None, headers: dict[str, str] | None, repo: str
+    ) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        status, response_headers, body = self._send(path, params, headers)
+        if status == 304:
+            return None
+        if status >= 400:
+            raise self._error(status, response_headers, body, repo)
+        try:
+            data = json.loads(body) if body else {}
+        except ValueError:
+            raise _Retryable(f"GitHub sent a malformed JSON body for {path}.") from None
+        if not isinstance(data, dict):
+            raise _Retryable(f"GitHub sent an unexpected body for {path}.")
+        return data, response_headers
+
+    def _send(
+        self, path: str, params: dict[str, Any] | None, headers: dict[str, str] | None
+    ) -> tuple[int, dict[str, Any], str]:
+        if self.requests_made - self._budget_start >= self.settings.request_budget:
+            raise BudgetExhausted(
+                f"Stopped at the request budget of {self.settings.request_budget} requests; "
+                "run the sync again to continue where it stopped."
+            )
+        self.requests_made += 1
+        try:
+            return self._requester.requestJson("GET", path, params, headers)
+        except (requests.ConnectionError, requests.Timeout) as exc:
+            raise _Retryable(
+                f"Could not reach {self.settings.github_base_url} ({type(exc).__name__})."
+            ) from None
+
+    def _error(self, status: int, headers: dict[str, Any], body: str, repo: str) -> Exception:
+        message = _message(body)
+        lowered = message.lower()
+        if status == 401:
+            return BadCredentials(
+                "GitHub rejected the token (401 Bad credentials): set a valid "
+                "token in CI_MEDIC_GITHUB_TOKEN or the app's secrets."
+            )
+        if status == 429 or (
+            status == 403
+            and ("rate limit" in lowered or headers.get("x-ratelimit-remaining") == "0")
+        ):
+            return self._rate_limit(headers)
+        if status == 403:
+            return AccessDenied(
+                f"The token may not read {repo or 'this resource'} "
+                f"(403: {message or 'Forbidden'}); it needs the 'actions:read' "
+                "and 'contents:read' permissions."
+            )
+        if status in (404, 410):
+            return RepoNotFound(
+                f"{repo or 'The resource'} was not found (404). Check the "
+                "owner/name, and that the token can see private repositories."
+            )
+        if status >= 500:
+            return _Retryable(f"GitHub answered {status} (server error).")
+        if status == 422:
+            return _Unprocessable(f"GitHub answered 422: {message or 'unprocessable'}.")
+        return SourceError(f"GitHub answered {status}: {message or 'no message'}.")
+
+    def _rate_limit(self, headers: dict[str, Any]) -> Exception:
+        retry_after = headers.get("retry-after")
+        if retry_after is not None:
+            wait = float(retry_after)
+        else:
+            reset = float(headers.get("x-ratelimit-reset") or time.time() + 60)
+            wait = max(reset - time.time(), 0) + 1
+        if wait > self.settings.max_rate_limit_wait_s:
+            until = time.strftime("%H:%M:%S UTC", time.gmtime(time.time() + wait))
+            return RateLimited(
+                f"GitHub's rate limit is exhausted until {until}"
+                f" ({wait:.0f} s, more than the {self.settings.max_rate_limit_wait_s:.0f} s we "
+                "wait); everything fetched so far is saved, sync again after the reset.",
+                reset_at=time.time() + wait,
+            )
+        return _Retryable("Rate limit reached", wait_s=wait)
+
+    def _wait_for(self, state: RetryCallState) -> float:
+        exc = state.outcome.exception() if state.outcome else None
+        if isinstance(exc, _Retryable) and exc.wait_s is not None:
+            return exc.wait_s
+        return wait_exponential_jitter(initial=0.5, max=20, jitter=0.5)(state)
+
+    def _sleep_visibly(self, seconds: float) -> None:
+        """Sleep in one-second ticks so the user sees how long is left."""
+        left = seconds
+        while left > 0:
+            self.on_wait(
+                left,
+                f"Waiting {left:.0f} s before retrying GitHub (rate limit or "
+                "server error); nothing is lost.",
+            )
+            step = min(1.0, left)
+            self._sleep(step)
+            left -= step
+
+    def _redirect(self, path: str, repo: str) -> str | None:
+        """The 302 target of a download endpoint; None when GitHub no longer has the file."""
+        return self._retrying(self._attempt_redirect, path, repo)
+
+    def _attempt_redirect(self, path: str, repo: str) -> str | None:
+        status, headers, body = self._send(path, None, None)
+        if status in (404, 410):  # 410 Gone: the log or artifact expired
+            return None
+        if status >= 400:
+            raise self._error(status, headers, body, repo)
+        return headers.get("location")
+
+    def _download(self, url: str, consume: Callable[[Iterator[bytes]], T]) -> T | None:
+        """Stream a pre-signed download URL (no token is sent) into ``consume``."""
+        self.requests_made += 1
+        try:
+            with self._downloads.get(url, stream=True, timeout=self.settings.http_timeout_s) as r:
+                if r.status_code in (404, 410):
+                    return None
+                r.raise_for_status()
+                return consume(r.iter_content(1 << 16))
+        except requests.RequestException as exc:
+            raise SourceError(f"Downloading from GitHub failed ({type(exc).__name__}).") from None
+
+
+def _read_capped(chunks: Iterator[bytes], max_bytes: int) -> bytes:
+    data = bytearray()
+    for chunk in chunks:
+        data += chunk
+        if len(data) > max_bytes:
+            raise UnsafeInput(
+                f"An artifact is larger than {max_bytes // 2**20} MiB; it was "
+                "skipped (raise max_artifact_bytes to read it)."
+            )
+    return bytes(data)
+
+
+def _etag(headers: dict[str, Any]) -> str | None:
+    return headers.get("etag") or headers.get("ETag")
+
+
+def _message(body: str) -> str:
+    try:
+        data = json.loads(body) if body else {}
+    except ValueError:
+        return ""
+    return str(data.get("message", "")) if isinstance(data, dict) else ""
+
+
+def _expect_list(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
+    items = data.get(key)
+    if not isinstance(items, list):
+        raise MalformedResponse(f"GitHub's answer has no '{key}' list; is the base URL right?")
+    return items

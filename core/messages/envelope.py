@@ -1,0 +1,316 @@
+"""Queue messages: the JSON envelope, the event types, which queue each goes to, their schemas.
+
+Messages are written to the store's outbox in the same transaction as the data they describe and
+published later by the sidecar worker, so a crash can never leave data without its message or a
+message without its data. ``message_id`` is derived from what the message describes (and the
+state it describes), so publishing the same fact twice is recognisable downstream.
+
+Three guards live here because they are properties of a message, not of a transport:
+``validate`` (the JSON Schemas in :mod:`core.messages.schemas`), the secret scrubber (a token
+pasted into a commit message or printed in a log must never reach a queue) and the splitter
+(a body over the SQS size limit travels as ordered, checksummed parts, never truncated).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import re
+import sqlite3
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from typing import Any
+
+from core.messages.schemas import DATA_SCHEMAS, ENVELOPE_SCHEMA, PART_EVENT
+
+__all__ = [
+    "SCHEMA_VERSION",
+    "EVENT_QUEUES",
+    "PART_EVENT",
+    "Message",
+    "InvalidMessage",
+    "make_message",
+    "enqueue",
+    "validate",
+    "parse",
+    "find_secrets",
+    "redact",
+    "split_body",
+    "join_parts",
+    "body_bytes",
+]
+
+SCHEMA_VERSION = 1
+
+EVENT_QUEUES: dict[str, str] = {
+    "workflow_run": "metrics",
+    "workflow_job": "metrics",
+    "job_steps": "metrics",
+    "commit": "metrics",
+    "job_log": "logs",
+    "feature_set": "features",
+    "anomaly": "analysis",
+    "flaky_test": "analysis",
+    "root_cause": "analysis",
+    "prediction": "analysis",
+    "remediation": "analysis",
+}
+"""event_type -> queue kind (a key of ``Settings.queues``)."""
+
+REDACTED = "[REDACTED]"
+_NOT_ALNUM = r"(?<![A-Za-z0-9])"
+_SECRET_PATTERNS: dict[str, re.Pattern[str]] = {
+    "GitHub token": re.compile(
+        _NOT_ALNUM + r"(gh[pousr]_[A-Za-z0-9]{30,255}"
+        r"|github_pat_[A-Za-z0-9_]{22,255})"
+    ),
+    "AWS access key id": re.compile(
+        _NOT_ALNUM + r"((?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16})"
+        r"(?![0-9A-Z])"
+    ),
+    "AWS secret access key": re.compile(
+        r"(?i:aws.{0,24}?(?:secret|key).{0,24}?)(?<![A-Za-z0-9/+=])([A-Za-z0-9/+=]{40})"
+        r"(?![A-Za-z0-9/+=])",
+        re.DOTALL,
+    ),
+    "private key": re.compile(
+        r"(-----BEGIN [A-Z ]*PRIVATE KEY-----"
+        r"(?:(?!-----END)[\s\S])*(?:-----END [A-Z ]*PRIVATE KEY-----)?)"
+    ),
+    "Slack token": re.compile(_NOT_ALNUM + r"(xox[abprs]-[A-Za-z0-9-]{10,})"),
+}
+
+
+_MAYBE_SECRET = re.compile(
+    r"gh[pousr]_|github_pat_|(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}"
+    r"|PRIVATE KEY|xox[abprs]-|(?i:aws)"
+)
+"""A cheap, looser pre-check over JSON text: no match here means no match in any string."""
+
+
+class InvalidMessage(ValueError):
+    """A body that is not a valid envelope: not JSON, wrong shape, or parts that do not join."""
+
+
+@dataclass(frozen=True)
+class Message:
+    message_id: str
+    queue: str
+    event_type: str
+    body: str
+
+
+def make_message(
+    event_type: str, repo: str, key: str, data: dict[str, Any], version: str = ""
+) -> Message:
+    """Build one envelope. ``key`` names the subject (e.g. ``run:123:2``), ``version`` its state.
+
+    The id hashes (event_type, repo, key, version): the same state gives the same id, a new state
+    (a run that completed since) a new one. Anything that looks like a credential in ``data`` is
+    replaced by ``[REDACTED]`` here, before it can reach the outbox.
+    """
+    if event_type not in EVENT_QUEUES:
+        raise ValueError(f"Unknown event type {event_type!r}")
+    digest = hashlib.sha256(f"{event_type}|{repo}|{key}|{version}".encode()).hexdigest()[:32]
+    envelope = {
+        "event_type": event_type,
+        "schema_version": SCHEMA_VERSION,
+        "message_id": digest,
+        "repo": repo,
+        "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "data": data,
+    }
+    body = json.dumps(envelope, separators=(",", ":"), default=str)
+    if _MAYBE_SECRET.search(body):
+        envelope["data"] = redact(data)
+        body = json.dumps(envelope, separators=(",", ":"), default=str)
+    return Message(digest, EVENT_QUEUES[event_type], event_type, body)
+
+
+def enqueue(conn: sqlite3.Connection, messages: list[Message]) -> int:
+    """Insert messages into the outbox inside the caller's transaction.
+
+    A message already in the outbox is left alone (same id = same fact), except a dead letter:
+    producing it again (e.g. after fixing the producer) revives it with the new body.
+    """
+    now = time.time()
+    before = conn.total_changes
+    conn.executemany(
+        "INSERT INTO outbox (message_id, queue, event_type, body, created_at) VALUES (?,?,?,?,?)"
+        " ON CONFLICT (message_id) DO UPDATE SET body = excluded.body, status = 'pending',"
+        " attempts = 0, next_attempt_at = 0, last_error = NULL WHERE outbox.status = 'dead'",
+        [(m.message_id, m.queue, m.event_type, m.body, now) for m in messages],
+    )
+    return conn.total_changes - before
+
+
+# -- validation -----------------------------------------------------------------------------
+@cache
+def _validators() -> dict[str, Any] | None:
+    """Compiled jsonschema validators, or None when jsonschema is not installed."""
+    try:
+        from jsonschema import Draft202012Validator
+    except ImportError:  # pragma: no cover - jsonschema is in requirements.txt
+        return None
+    compiled = {name: Draft202012Validator(schema) for name, schema in DATA_SCHEMAS.items()}
+    compiled[""] = Draft202012Validator(ENVELOPE_SCHEMA)
+    return compiled
+
+
+def parse(body: str | bytes) -> dict[str, Any]:
+    """JSON text -> envelope dict (not yet validated); InvalidMessage when it is not an object."""
+    try:
+        envelope = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidMessage(f"The body is not JSON: {exc}") from None
+    if not isinstance(envelope, dict):
+        raise InvalidMessage("The body is JSON but not an object.")
+    return envelope
+
+
+def validate(envelope: Mapping[str, Any] | str | bytes) -> dict[str, Any]:
+    """Check an envelope (dict or JSON text) against its event type's schema; return it parsed.
+
+    Raises InvalidMessage with the first problem, e.g. ``data.run_id: 'x' is not of type
+    'integer'``. Without the jsonschema package only required keys are checked.
+    """
+    env = parse(envelope) if isinstance(envelope, (str, bytes)) else dict(envelope)
+    validators = _validators()
+    if validators is None:  # pragma: no cover
+        return _validate_minimal(env)
+    for name, where in (("", env), (env.get("event_type"), env.get("data"))):
+        if name != "" and name not in validators:
+            break
+        error = next(iter(validators[name].iter_errors(where)), None)
+        if error is not None:
+            path = ".".join(str(p) for p in error.absolute_path)
+            prefix = f"data.{path}" if name and path else ("data" if name else path or "body")
+            raise InvalidMessage(
+                f"{env.get('event_type')} message {env.get('message_id')}: "
+                f"{prefix}: {error.message}"
+            )
+    return env
+
+
+def _validate_minimal(env: dict[str, Any]) -> dict[str, Any]:  # pragma: no cover
+    missing = [k for k in ENVELOPE_SCHEMA["required"] if k not in env]
+    schema = DATA_SCHEMAS.get(str(env.get("event_type")))
+    if missing or schema is None or not isinstance(env.get("data"), dict):
+        raise InvalidMessage(f"Not a valid envelope (missing {missing or 'a known event type'}).")
+    absent = [k for k in schema["required"] if k not in env["data"]]
+    if absent:
+        raise InvalidMessage(f"{env['event_type']} data lacks {absent}.")
+    return env
+
+
+# -- secrets --------------------------------------------------------------------------------
+def _strings(value: Any) -> Iterable[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield str(key)
+            yield from _strings(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings(item)
+
+
+def find_secrets(value: Any, literals: Iterable[str] = (), text: str | None = None) -> list[str]:
+    """Names of the credential kinds found in any string inside ``value`` (decoded, not JSON).
+
+    ``literals`` are known secret values (the configured token) matched verbatim. ``text``, the
+    JSON of ``value`` when the caller has it, allows a fast exit for the common clean case.
+    """
+    wanted = [lit for lit in literals if lit and len(lit) >= 8]
+    if (
+        text is not None
+        and not _MAYBE_SECRET.search(text)
+        and not any(lit in text or json.dumps(lit)[1:-1] in text for lit in wanted)
+    ):
+        return []
+    found: set[str] = set()
+    for text in _strings(value):
+        found.update(kind for kind, rx in _SECRET_PATTERNS.items() if rx.search(text))
+        if any(lit in text for lit in wanted):
+            found.add("configured secret")
+    return sorted(found)
+
+
+def _redact_text(text: str) -> str:
+    for rx in _SECRET_PATTERNS.values():
+        if rx.search(text):
+            text = rx.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + REDACTED, text)
+    return text
+
+
+def redact(value: Any) -> Any:
+    """A copy of ``value`` with every credential-looking substring replaced by [REDACTED]."""
+    if isinstance(value, str):
+        return _redact_text(value)
+    if isinstance(value, Mapping):
+        return {key: redact(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact(item) for item in value]
+    return value
+
+
+# -- size: ordered parts ------------------------------------------------------------------
+def body_bytes(body: str) -> int:
+    return len(body.encode("utf-8"))
+
+
+def split_body(body: str, max_bytes: int) -> list[str]:
+    """``[body]`` when it fits, else ordered ``message_part`` envelopes each <= max_bytes.
+
+    The parts carry the parent's message_id, the chunk count and the SHA-256 of the whole body,
+    so a consumer can reassemble (``join_parts``) and verify; nothing is ever cut off.
+    """
+    raw = body.encode("utf-8")
+    if len(raw) <= max_bytes:
+        return [body]
+    parent = parse(body)
+    digest = hashlib.sha256(raw).hexdigest()
+    overhead = 600 + len(str(parent.get("repo", ""))) + len(str(parent.get("event_type", "")))
+    chunk_size = max(3, (max_bytes - overhead) // 4 * 3)
+    chunks = [raw[i : i + chunk_size] for i in range(0, len(raw), chunk_size)]
+    return [
+        json.dumps(
+            {
+                "event_type": PART_EVENT,
+                "schema_version": SCHEMA_VERSION,
+                "message_id": parent.get("message_id"),
+                "repo": parent.get("repo"),
+                "timestamp": parent.get("timestamp"),
+                "data": {
+                    "parent_event_type": parent.get("event_type"),
+                    "index": index,
+                    "count": len(chunks),
+                    "sha256": digest,
+                    "encoding": "base64",
+                    "chunk": base64.b64encode(chunk).decode("ascii"),
+                },
+            },
+            separators=(",", ":"),
+        )
+        for index, chunk in enumerate(chunks)
+    ]
+
+
+def join_parts(parts: Iterable[Mapping[str, Any]]) -> str:
+    """Reassemble part envelopes (any order, duplicates allowed) into the original body."""
+    by_index = {int(p["data"]["index"]): p for p in parts}
+    if not by_index:
+        raise InvalidMessage("No parts to join.")
+    first = next(iter(by_index.values()))["data"]
+    count, digest = int(first["count"]), first["sha256"]
+    if sorted(by_index) != list(range(count)):
+        raise InvalidMessage(f"Parts {sorted(by_index)} of {count} do not make a whole message.")
+    raw = b"".join(base64.b64decode(by_index[i]["data"]["chunk"]) for i in range(count))
+    if hashlib.sha256(raw).hexdigest() != digest:
+        raise InvalidMessage("The joined parts do not match their SHA-256; a part is corrupt.")
+    return raw.decode("utf-8")

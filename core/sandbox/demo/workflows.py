@@ -1,0 +1,259 @@
+"""The repository files served through the contents API: the workflow definitions that the
+simulated runs follow (job names, matrices, steps, timeouts, concurrency) and dependabot.yml.
+"""
+
+from __future__ import annotations
+
+from core.sandbox.demo.workflows_other import CODEQL, DEPENDABOT, NIGHTLY, RELEASE
+
+__all__ = ["REPO_FILES"]
+
+_CI = """name: CI
+
+on:
+  push:
+    branches: [main]
+  pull_request:
+
+concurrency:
+  group: ${{ github.workflow }}-${{ github.event.pull_request.number || github.sha }}
+  cancel-in-progress: ${{ github.event_name == 'pull_request' }}
+
+permissions:
+  contents: read
+
+jobs:
+  changes:
+    runs-on: ubuntu-latest
+    timeout-minutes: 5
+    permissions:
+      pull-requests: read
+    outputs:
+      backend: ${{ steps.filter.outputs.backend }}
+      web: ${{ steps.filter.outputs.web }}
+      api: ${{ steps.filter.outputs.api }}
+      cli: ${{ steps.filter.outputs.cli }}
+      ci: ${{ steps.filter.outputs.ci }}
+    steps:
+      - uses: actions/checkout@v4
+      - uses: dorny/paths-filter@v3
+        id: filter
+        with:
+          filters: |
+            backend:
+              - 'backend/**'
+            web:
+              - 'web/**'
+            api:
+              - 'services/api/**'
+            cli:
+              - 'cli/**'
+            ci:
+              - '.github/**'
+              - 'Makefile'
+
+  lint:
+    runs-on: ubuntu-latest
+    timeout-minutes: 10
+    steps:
+      - uses: actions/checkout@v4
+      - name: Set up Python 3.12
+        uses: actions/setup-python@v5
+        with:
+          python-version: "3.12"
+          cache: pip
+          cache-dependency-path: backend/requirements*.txt
+      - name: Set up Node.js
+        uses: actions/setup-node@v4
+        with:
+          node-version-file: web/.nvmrc
+          cache: npm
+          cache-dependency-path: web/package-lock.json
+      - name: Install tooling
+        run: |
+          pip install -r backend/requirements-dev.txt
+          npm ci --prefix web
+      - name: Ruff
+        run: |
+          ruff check backend/
+          ruff format --check backend/
+      - name: Mypy
+        run: mypy backend/app
+      - name: ESLint
+        working-directory: web
+        run: npx eslint . --max-warnings 0
+      - name: Type-check web
+        working-directory: web
+        run: npx tsc --noEmit
+
+  backend-tests:
+    needs: changes
+    if: >-
+      github.event_name == 'push' || needs.changes.outputs.backend == 'true' ||
+      needs.changes.outputs.ci == 'true'
+    runs-on: ${{ matrix.os }}
+    timeout-minutes: 20
+    strategy:
+      fail-fast: false
+      matrix:
+        include:
+          - python: "3.11"
+            os: ubuntu-22.04
+          - python: "3.12"
+            os: ubuntu-latest
+    name: backend-tests (${{ matrix.python }})
+    services:
+      postgres:
+        image: postgres:16
+        env:
+          POSTGRES_PASSWORD: postgres
+          POSTGRES_DB: shopfront_test
+        ports: ["5432:5432"]
+        options: >-
+          --health-cmd pg_isready --health-interval 10s --health-timeout 5s --health-retries 5
+    steps:
+      - uses: actions/checkout@v4
+      - name: Set up Python ${{ matrix.python }}
+        uses: actions/setup-python@v5
+        with:
+          python-version: ${{ matrix.python }}
+          cache: pip
+          cache-dependency-path: backend/requirements*.txt
+      - name: Install dependencies
+        run: |
+          python -m pip install --upgrade pip
+          pip install -r backend/requirements.txt -r backend/requirements-test.txt
+      - name: Run pytest
+        working-directory: backend
+        run: python -m pytest -p no:cacheprovider --junitxml=reports/pytest-${{ matrix.python }}.xml
+      - name: Upload test results
+        if: always()
+        uses: actions/upload-artifact@v4
+        with:
+          name: pytest-results-${{ matrix.python }}
+          path: backend/reports/
+
+  frontend-tests:
+    needs: changes
+    if: >-
+      github.event_name == 'push' || needs.changes.outputs.web == 'true' ||
+      needs.changes.outputs.ci == 'true'
+    runs-on: ubuntu-latest
+    timeout-minutes: 15
+    steps:
+      - uses: actions/checkout@v4
+      - name: Set up Node.js
+        uses: actions/setup-node@v4
+        with:
+          node-version-file: web/.nvmrc
+          cache: npm
+          cache-dependency-path: web/package-lock.json
+      - name: Install dependencies
+        run: npm ci --prefix web
+      - name: Run jest
+        working-directory: web
+        run: npx jest --ci --reporters=default --reporters=jest-junit
+      - name: Upload test results
+        if: always()
+        uses: actions/upload-artifact@v4
+        with:
+          name: jest-results
+          path: web/junit.xml
+
+  api-service:
+    needs: changes
+    if: >-
+      github.event_name == 'push' || needs.changes.outputs.api == 'true' ||
+      needs.changes.outputs.ci == 'true'
+    runs-on: ubuntu-latest
+    timeout-minutes: 25
+    defaults:
+      run:
+        working-directory: services/api
+    steps:
+      - uses: actions/checkout@v4
+      - name: Set up JDK 21
+        uses: actions/setup-java@v4
+        with:
+          distribution: temurin
+          java-version: "21"
+          cache: maven
+          cache-dependency-path: services/api/pom.xml
+      - name: Build and test
+        run: mvn -B -ntp verify
+      - name: Merge test reports
+        if: always()
+        run: >-
+          npx --yes junit-report-merger target/TEST-shopfront-api.xml
+          "target/surefire-reports/TEST-*.xml"
+      - name: Upload test results
+        if: always()
+        uses: actions/upload-artifact@v4
+        with:
+          name: surefire-reports
+          path: services/api/target/TEST-shopfront-api.xml
+
+  cli:
+    needs: changes
+    if: >-
+      github.event_name == 'push' || needs.changes.outputs.cli == 'true' ||
+      needs.changes.outputs.ci == 'true'
+    runs-on: ${{ matrix.os }}
+    timeout-minutes: 10
+    strategy:
+      fail-fast: false
+      matrix:
+        os: [ubuntu-latest, macos-14]
+    defaults:
+      run:
+        working-directory: cli
+    steps:
+      - uses: actions/checkout@v4
+      - name: Set up Go
+        uses: actions/setup-go@v5
+        with:
+          go-version-file: cli/go.mod
+          cache-dependency-path: cli/go.sum
+      - name: Download modules
+        run: |
+          go mod download
+          go mod verify
+      - name: Vet
+        run: go vet ./...
+      - name: Test
+        run: go test -v -race ./... 2>&1 | go-junit-report -set-exit-code -iocopy -out report.xml
+      - name: Upload test results
+        if: always()
+        uses: actions/upload-artifact@v4
+        with:
+          name: go-test-results-${{ matrix.os }}
+          path: cli/report.xml
+
+  build-docker:
+    if: github.event_name == 'push'
+    needs: [backend-tests, frontend-tests, api-service]
+    runs-on: ubuntu-latest
+    timeout-minutes: 20
+    steps:
+      - uses: actions/checkout@v4
+      - name: Set up Docker Buildx
+        uses: docker/setup-buildx-action@v3
+      - name: Build image
+        uses: docker/build-push-action@v6
+        with:
+          context: .
+          file: backend/Dockerfile
+          push: false
+          tags: ghcr.io/acme-labs/shopfront-backend:sha-${{ github.sha }}
+          cache-from: type=gha
+          cache-to: type=gha,mode=max
+"""
+
+REPO_FILES: dict[str, str] = {
+    ".github/workflows/ci.yml": _CI,
+    ".github/workflows/nightly.yml": NIGHTLY,
+    ".github/workflows/release.yml": RELEASE,
+    ".github/workflows/codeql.yml": CODEQL,
+    ".github/dependabot.yml": DEPENDABOT,
+    "web/.nvmrc": "22.12.0\n",
+}

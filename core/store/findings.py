@@ -1,0 +1,95 @@
+"""Agent findings in the store, written with their queue messages in one transaction.
+
+Each finding has a stable key within its agent (e.g. ``job:123``), so re-running an agent
+updates its findings instead of piling up copies, and the message id follows the finding's
+content: an unchanged finding is not published twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from core.messages.envelope import enqueue, make_message
+from core.store.db import Store
+
+__all__ = ["save_findings", "load_findings"]
+
+
+def save_findings(
+    store: Store,
+    repo: str,
+    agent: str,
+    event_type: str,
+    frame: pd.DataFrame,
+    *,
+    key: str,
+    subject: str,
+    summary: str = "summary",
+    kind: str = "category",
+) -> int:
+    """Upsert one finding per row of ``frame`` (``key`` names its id column); returns messages
+    queued. ``subject``/``summary``/``kind`` name columns used for the message and the table."""
+    repo_id = store.repo_id(repo)
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    rows, messages = [], []
+    for record in frame.to_dict(orient="records"):
+        data = {k: _plain(v) for k, v in record.items()}
+        data["subject"] = str(data[subject])
+        body = json.dumps(data, default=str)  # insertion order: the agent's column order
+        rows.append(
+            (
+                repo_id,
+                agent,
+                f"{agent}:{data[key]}",
+                data.get(kind),
+                None,
+                data["subject"],
+                data.get(summary),
+                body,
+                now,
+            )
+        )
+        messages.append(
+            make_message(
+                event_type,
+                repo,
+                f"{agent}:{data[key]}",
+                data,
+                version=hashlib.sha256(body.encode()).hexdigest(),
+            )
+        )
+    with store.transaction() as tx:
+        tx.executemany(
+            "INSERT INTO findings (repo_id, agent, key, kind, severity, subject, summary, data,"
+            " created_at) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(repo_id, agent, key) DO UPDATE"
+            " SET kind=excluded.kind, subject=excluded.subject, summary=excluded.summary,"
+            " data=excluded.data",
+            rows,
+        )
+        return enqueue(tx, messages)
+
+
+def load_findings(store: Store, repo: str, agent: str) -> pd.DataFrame:
+    """The stored findings of one agent as a frame of their data fields."""
+    rows = store.query(
+        "SELECT f.data FROM findings f JOIN repositories r ON r.id = f.repo_id "
+        "WHERE r.full_name = ? COLLATE NOCASE AND f.agent = ? ORDER BY f.id",
+        (repo, agent),
+    )
+    return pd.DataFrame([json.loads(r[0]) for r in rows])
+
+
+def _plain(value: Any) -> Any:
+    """JSON-friendly scalars (numpy and pandas values become Python ones)."""
+    if hasattr(value, "item"):
+        return value.item()
+    if isinstance(value, float) and value != value:  # NaN
+        return None
+    if value is pd.NaT:
+        return None
+    return value

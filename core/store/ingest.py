@@ -1,0 +1,210 @@
+"""Storing what the Log Ingester fetches and ``import`` reads: job logs and test reports.
+
+Shared by the agent (which downloads from GitHub) and the importer (which reads a dump), so a
+log or a report lands in the store the same way whichever way it arrived: the kept log bytes,
+the per-test outcomes parsed from its console output, a ``job_log`` message, and JUnit results
+attached to the job that most plausibly wrote them.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from core.logs.normalise import KeptLog, NormalisedLog, normalise_kept
+from core.logs.reports.junit import TestResult, parse_console, parse_junit_xml
+from core.logs.safe_archive import safe_extract_zip
+from core.messages.envelope import Message, enqueue, make_message
+from core.store.db import Store
+from core.store.logs import save_log, save_missing_log
+
+__all__ = [
+    "FAILED",
+    "JobRef",
+    "store_job_log",
+    "store_missing_log",
+    "store_report",
+    "mark_reports_read",
+    "job_texts",
+    "match_artifact_to_job",
+    "junit_from_zip",
+    "junit_from_files",
+]
+
+FAILED = ("failure", "timed_out", "cancelled", "startup_failure")
+_WORDS = re.compile(r"[a-z0-9.]+")
+
+
+@dataclass(frozen=True)
+class JobRef:
+    job_id: int
+    run_id: int
+    attempt: int
+    name: str
+    conclusion: str | None
+
+
+def store_job_log(store: Store, repo: str, repo_id: int, job: JobRef, kept: KeptLog) -> int:
+    """Save one log, its console test results and its message; returns the tests found."""
+    log = normalise_kept(kept)
+    results, _summary = parse_console(list(log.texts))
+    with store.transaction() as tx:
+        save_log(tx, repo_id, job.job_id, kept)
+        _save_tests(tx, repo_id, job.job_id, job.run_id, job.attempt, results, "console")
+        enqueue(tx, [_log_message(repo, job, kept, log)])
+    return len(results)
+
+
+def store_missing_log(
+    store: Store, repo_id: int, job_id: int, state: str, error: str | None = None
+) -> None:
+    with store.transaction() as tx:
+        save_missing_log(tx, repo_id, job_id, state, error)
+
+
+def store_report(
+    store: Store,
+    repo_id: int,
+    run_id: int,
+    attempt: int,
+    artifact: str,
+    results: list[TestResult],
+    run_jobs: tuple[dict[int, str], frozenset[int]],
+) -> int | None:
+    """Attach one artifact's JUnit results to the job that wrote it; returns that job's id.
+
+    ``run_jobs`` is :func:`job_texts` of the run, read once by the caller for all its artifacts.
+    """
+    jobs, failed = run_jobs
+    report_failed = any(r.outcome in ("failed", "error") for r in results)
+    job_id = match_artifact_to_job(artifact, jobs, failed, report_failed)
+    if job_id is not None:
+        with store.transaction() as tx:
+            _save_tests(tx, repo_id, job_id, run_id, attempt, results, "junit")
+    return job_id
+
+
+def mark_reports_read(
+    store: Store,
+    repo_id: int,
+    run_id: int,
+    attempt: int,
+    artifacts: int,
+    tests: int,
+    error: str | None,
+) -> None:
+    """Remember that a run's artifacts were read, so nobody reads them again."""
+    with store.transaction() as tx:
+        tx.execute(
+            "INSERT OR REPLACE INTO run_reports VALUES (?,?,?,?,?,?,?)",
+            (
+                run_id,
+                attempt,
+                repo_id,
+                datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                artifacts,
+                tests,
+                error,
+            ),
+        )
+
+
+def match_artifact_to_job(
+    artifact: str,
+    jobs: dict[int, str],
+    failed_jobs: frozenset[int] = frozenset(),
+    report_failed: bool = False,
+) -> int | None:
+    """The job (id -> name + step names) whose words overlap the artifact's name the most.
+
+    Artifacts belong to runs, not jobs; their names usually repeat the job's distinguishing
+    words (``pytest-results-3.11`` for ``backend (ubuntu-latest, 3.11)`` with a pytest step).
+    On a tie, a report with failures goes to a failed job and a clean one to a green job.
+    """
+    wanted = _words(artifact)
+    scores = {job_id: len(wanted & _words(text)) for job_id, text in jobs.items()}
+    best = max(scores.values(), default=0)
+    if best == 0:
+        return None
+    tied = sorted(job_id for job_id, score in scores.items() if score == best)
+    preferred = [j for j in tied if (j in failed_jobs) == report_failed]
+    return (preferred or tied)[0]
+
+
+def job_texts(store: Store, run_id: int, attempt: int) -> tuple[dict[int, str], frozenset[int]]:
+    """(job id -> name and step names, ids of the failed jobs) of one attempt."""
+    rows = store.query(
+        "SELECT j.job_id, j.name || ' ' || COALESCE(GROUP_CONCAT(s.name, ' '), ''), j.conclusion"
+        " FROM jobs j LEFT JOIN steps s ON s.job_id = j.job_id WHERE j.run_id = ? AND "
+        "j.attempt = ? GROUP BY j.job_id",
+        (run_id, attempt),
+    )
+    texts = {int(r[0]): str(r[1]) for r in rows}
+    return texts, frozenset(int(r[0]) for r in rows if r[2] in FAILED)
+
+
+def junit_from_zip(data: bytes | None) -> list[TestResult]:
+    """JUnit results of an artifact zip, extracted in memory against bombs and traversal."""
+    return junit_from_files(safe_extract_zip(data)) if data else []
+
+
+def junit_from_files(files: dict[str, bytes]) -> list[TestResult]:
+    results: list[TestResult] = []
+    for name, content in sorted(files.items()):
+        if name.lower().endswith(".xml"):
+            results.extend(parse_junit_xml(content))
+    return results
+
+
+def _words(text: str) -> set[str]:
+    return set(_WORDS.findall(text.lower().replace("-", " ").replace("_", " ")))
+
+
+def _save_tests(
+    tx: sqlite3.Connection,
+    repo_id: int,
+    job_id: int,
+    run_id: int,
+    attempt: int,
+    results: list[TestResult],
+    source: str,
+) -> None:
+    tx.executemany(
+        "INSERT OR REPLACE INTO test_results (job_id, test_id, repo_id, run_id, attempt, outcome,"
+        " duration_s, message, source) VALUES (?,?,?,?,?,?,?,?,?)",
+        [
+            (
+                job_id,
+                r.test_id,
+                repo_id,
+                run_id,
+                attempt,
+                r.outcome,
+                r.duration_s,
+                (r.message or "")[:2000] or None,
+                source,
+            )
+            for r in results
+        ],
+    )
+
+
+def _log_message(repo: str, job: JobRef, kept: KeptLog, log: NormalisedLog) -> Message:
+    data = {
+        "job_id": job.job_id,
+        "run_id": job.run_id,
+        "attempt": job.attempt,
+        "job_name": job.name,
+        "conclusion": job.conclusion,
+        "encoding": "utf-8",
+        "raw_bytes": kept.original_bytes,
+        "n_lines": kept.n_lines,
+        "truncated": kept.truncated,
+        "error_lines": [int(n) for n in log.line_numbers[log.is_error]][:200],
+        "content": "\n".join(log.texts),
+    }
+    return make_message(
+        "job_log", repo, f"log:{job.job_id}", data, version=str(kept.original_bytes)
+    )

@@ -1,0 +1,114 @@
+"""Job logs in the store: what was kept of each raw log, zlib-compressed, and how to read it back.
+
+The raw bytes are stored (head and tail only when over the size cap), not a parsed form, so a
+better normaliser later re-reads old logs for free and line numbers always equal GitHub's.
+Absence is recorded too (``expired``: GitHub no longer has the log), so nobody asks twice.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import zlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from core.logs.normalise import (
+    DEFAULT_MAX_LOG_BYTES,
+    KeptLog,
+    NormalisedLog,
+    keep_head_and_tail,
+    normalise_kept,
+)
+from core.store.db import Store
+
+__all__ = ["LogInfo", "save_log", "save_missing_log", "load_log", "load_raw", "log_info"]
+
+
+@dataclass(frozen=True)
+class LogInfo:
+    job_id: int
+    state: str  # "ok", "expired" or "error"
+    raw_bytes: int | None
+    n_lines: int | None
+    truncated: bool
+    error: str | None
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def save_log(
+    conn: sqlite3.Connection,
+    repo_id: int,
+    job_id: int,
+    raw: bytes | KeptLog,
+    max_bytes: int = DEFAULT_MAX_LOG_BYTES,
+) -> KeptLog:
+    """Store one log (raw bytes, or what a streaming download kept) in the caller's
+    transaction; returns what was kept."""
+    kept = raw if isinstance(raw, KeptLog) else keep_head_and_tail(raw, max_bytes)
+    content = zlib.compress(kept.head + kept.tail, 6)
+    conn.execute(
+        "INSERT OR REPLACE INTO logs (job_id, repo_id, state, fetched_at, raw_bytes, n_lines,"
+        " truncated, is_binary, head_bytes, tail_first_line, content, error)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,NULL)",
+        (
+            job_id,
+            repo_id,
+            "ok",
+            _now(),
+            kept.original_bytes,
+            kept.n_lines,
+            int(kept.truncated),
+            0,
+            len(kept.head),
+            kept.tail_first_line,
+            content,
+        ),
+    )
+    return kept
+
+
+def save_missing_log(
+    conn: sqlite3.Connection, repo_id: int, job_id: int, state: str, error: str | None = None
+) -> None:
+    """Record that a job has no log (``expired``) or could not be fetched (``error``)."""
+    conn.execute(
+        "INSERT INTO logs (job_id, repo_id, state, fetched_at, error) VALUES (?,?,?,?,?) "
+        "ON CONFLICT(job_id) DO UPDATE SET state=excluded.state, fetched_at=excluded.fetched_at,"
+        " error=excluded.error WHERE logs.state <> 'ok'",
+        (job_id, repo_id, state, _now(), error),
+    )
+
+
+def load_raw(store: Store, job_id: int) -> KeptLog | None:
+    """The kept bytes of a stored log (None when no log is stored)."""
+    rows = store.query(
+        "SELECT content, head_bytes, tail_first_line, raw_bytes, n_lines FROM logs"
+        " WHERE job_id = ? AND state = 'ok'",
+        (job_id,),
+    )
+    if not rows:
+        return None
+    content, head_bytes, tail_first, raw_bytes, n_lines = rows[0]
+    data = zlib.decompress(content)
+    return KeptLog(
+        data[:head_bytes], data[head_bytes:], int(tail_first or 0), int(raw_bytes), int(n_lines)
+    )
+
+
+def load_log(store: Store, job_id: int) -> NormalisedLog | None:
+    """The normalised log of a job, with GitHub's line numbers (None when not stored)."""
+    kept = load_raw(store, job_id)
+    return None if kept is None else normalise_kept(kept)
+
+
+def log_info(store: Store, job_id: int) -> LogInfo | None:
+    rows = store.query(
+        "SELECT state, raw_bytes, n_lines, truncated, error FROM logs WHERE job_id = ?", (job_id,)
+    )
+    if not rows:
+        return None
+    state, raw_bytes, n_lines, truncated, error = rows[0]
+    return LogInfo(job_id, state, raw_bytes, n_lines, bool(truncated), error)

@@ -1,0 +1,116 @@
+"""Writes what a sync or an import collected: one run with all its attempts, jobs, steps and
+commit per transaction, together with the outbox messages that describe them.
+
+One run per transaction is the unit of progress: a sync killed at any moment leaves whole runs
+behind (never a run without its jobs), and the next sync simply sees the rest as new.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from core.github.mapping import commit_row, job_row, repo_row, run_row, step_rows, workflow_row
+from core.messages.envelope import Message, enqueue, make_message
+from core.store.db import Store
+
+__all__ = ["RunBundle", "save_repository", "save_workflows", "save_run_bundle", "known_runs"]
+
+
+@dataclass
+class RunBundle:
+    """Everything known about one workflow run, as GitHub payloads."""
+
+    run: dict[str, Any]
+    earlier_attempts: list[dict[str, Any]] = field(default_factory=list)
+    jobs: dict[int, list[dict[str, Any]]] = field(default_factory=dict)  # attempt -> jobs
+    commit: dict[str, Any] | None = None
+
+
+def _upsert(
+    conn: sqlite3.Connection, table: str, rows: list[dict[str, Any]], key: tuple[str, ...]
+) -> None:
+    if not rows:
+        return
+    cols = list(rows[0])
+    updates = ", ".join(f"{c}=excluded.{c}" for c in cols if c not in key)
+    sql = (
+        f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})"
+        f" ON CONFLICT ({', '.join(key)}) DO UPDATE SET {updates}"
+    )
+    conn.executemany(sql, [tuple(r[c] for c in cols) for r in rows])
+
+
+def save_repository(store: Store, repo: dict[str, Any]) -> int:
+    """Upsert the repository row; returns its id."""
+    row = repo_row(repo)
+    with store.transaction() as tx:
+        existing = tx.execute(
+            "SELECT id FROM repositories WHERE full_name = ? COLLATE NOCASE", (row["full_name"],)
+        ).fetchone()
+        if existing is not None and existing[0] != row["id"]:
+            row["id"] = existing[0]
+        _upsert(tx, "repositories", [row], ("id",))
+    return int(row["id"])
+
+
+def save_workflows(store: Store, repo_id: int, workflows: list[dict[str, Any]]) -> None:
+    with store.transaction() as tx:
+        _upsert(tx, "workflows", [workflow_row(w, repo_id) for w in workflows], ("id",))
+
+
+def known_runs(store: Store, repo_id: int) -> dict[int, tuple[int, str | None, str | None]]:
+    """run_id -> (latest attempt, status, updated_at) of what the store already holds."""
+    rows = store.query(
+        "SELECT run_id, attempt, status, updated_at FROM runs WHERE repo_id = ? AND is_latest = 1",
+        (repo_id,),
+    )
+    return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+def save_run_bundle(store: Store, repo_id: int, repo_name: str, bundle: RunBundle) -> int:
+    """Write one run bundle and its messages atomically; returns the number of new messages."""
+    run_rows = [run_row(a, repo_id, is_latest=False) for a in bundle.earlier_attempts]
+    run_rows.append(run_row(bundle.run, repo_id, is_latest=True))
+    latest = run_rows[-1]
+    job_rows, all_steps, messages = [], [], []
+    for attempt, jobs in sorted(bundle.jobs.items()):
+        for job in jobs:
+            row = job_row(job, repo_id, latest["run_id"], attempt)
+            steps = step_rows(job)
+            job_rows.append(row)
+            all_steps.extend(steps)
+            messages.append(_job_message(repo_name, row, steps))
+    messages.extend(_run_message(repo_name, r) for r in run_rows)
+    with store.transaction() as tx:
+        tx.execute(
+            "UPDATE runs SET is_latest = 0 WHERE run_id = ? AND attempt <> ?",
+            (latest["run_id"], latest["attempt"]),
+        )
+        _upsert(tx, "runs", run_rows, ("run_id", "attempt"))
+        _upsert(tx, "jobs", job_rows, ("job_id",))
+        _upsert(tx, "steps", all_steps, ("job_id", "number"))
+        if bundle.commit is not None:
+            crow = commit_row(bundle.commit, repo_id)
+            _upsert(tx, "commits", [crow], ("repo_id", "sha"))
+            messages.append(make_message("commit", repo_name, f"commit:{crow['sha']}", crow))
+        return enqueue(tx, messages)
+
+
+def _run_message(repo: str, row: dict[str, Any]) -> Message:
+    key = f"run:{row['run_id']}:{row['attempt']}"
+    version = f"{row['status']}|{row['conclusion']}|{row['updated_at']}"
+    return make_message("workflow_run", repo, key, row, version)
+
+
+def _job_message(repo: str, row: dict[str, Any], steps: list[dict[str, Any]]) -> Message:
+    """One message per job; its steps travel inside it (a step means nothing without its job)."""
+    data = dict(row, steps=[{k: v for k, v in s.items() if k != "job_id"} for s in steps])
+    version = f"{row['status']}|{row['conclusion']}|{row['completed_at']}"
+    return make_message("workflow_job", repo, f"job:{row['job_id']}", data, version)
+
+
+def utc_now_iso() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
