@@ -16,6 +16,7 @@ from agents.runner import run_agent
 from core.errors import ConfigError
 from core.github.repo_names import parse_repo
 from core.progress import Progress, no_progress
+from core.store.sync_state import sync_completed_at
 from core.workspace import Workspace
 
 __all__ = ["agent_catalogue", "first_sync", "has_agent", "is_synced", "run_collection"]
@@ -23,9 +24,7 @@ __all__ = ["agent_catalogue", "first_sync", "has_agent", "is_synced", "run_colle
 
 def agent_catalogue() -> list[tuple[str, str, int]]:
     """(name, title, layer) of every registered agent, in layer order."""
-    return [
-        (agent.name, getattr(agent, "title", agent.name), agent.layer) for agent in all_agents()
-    ]
+    return [(agent.name, agent.title, agent.layer) for agent in all_agents()]
 
 
 def has_agent(name: str) -> bool:
@@ -70,9 +69,7 @@ def run_collection(
 def is_synced(workspace: Workspace, repo: str) -> bool:
     """Whether a sync of ``repo`` has completed at least once."""
     repo_id = workspace.store.repo_id(repo) if repo else None
-    return repo_id is not None and bool(
-        workspace.store.scalar("SELECT completed_at FROM sync_state WHERE repo_id = ?", (repo_id,))
-    )
+    return repo_id is not None and bool(sync_completed_at(workspace.store, repo_id))
 
 
 def first_sync(workspace: Workspace, progress: Progress = no_progress) -> AgentResult | None:

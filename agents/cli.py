@@ -1,4 +1,5 @@
-"""``python -m agents.cli``: CI Medic without the app: demo, import, sync, status, analyze, rca.
+"""``ci-medic`` (also ``python -m agents.cli``): CI Medic without the app: demo, import, sync,
+status, analyze, rca.
 
 The store is chosen with ``--db PATH`` (or ``CI_MEDIC_DB_PATH``), so two stores never mix.
 The token only ever comes from the environment (``CI_MEDIC_GITHUB_TOKEN`` or ``GITHUB_TOKEN``),
@@ -26,7 +27,10 @@ __all__ = ["main", "build_parser"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ci-medic", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="ci-medic",
+        description="CI Medic without the app: demo, import, sync, status, analyze, rca.",
+    )
     parser.add_argument("--db", help="store file (default: CI_MEDIC_DB_PATH or ~/.ci-medic/)")
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="write the demo repository dump")
@@ -144,12 +148,12 @@ def _cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
             f"({', '.join(repos) or 'import or sync one first'})."
         )
     for agent in all_agents():
-        if getattr(agent, "needs_source", False):
+        if agent.needs_source:
             print(f"{agent.title}: skipped (collection needs a GitHub source; use `sync`).")
             continue
         _, progress = _bar(agent.title)
         result = run_agent(agent, AgentContext(store, settings, repo, progress))
-        path = write_findings_csv(result, args.out, getattr(agent, "csv_name", agent.name + ".csv"))
+        path = write_findings_csv(result, args.out, agent.csv_name)
         print(f"{agent.title}: {result.summary} -> {path}")
     return 0
 

@@ -7,10 +7,7 @@ the project, so pages and the CLI only ever need to show ``str(error)``.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # only for the annotation: errors stays importable from every module
-    from core.logs.reports.console import TestResult
+from typing import Any
 
 __all__ = [
     "CIMedicError",
@@ -88,7 +85,9 @@ class MalformedReport(CIMedicError):
     The partial results are kept because a truncated CI artifact still names real failures.
     """
 
-    def __init__(self, message: str, partial: Iterable[TestResult] = ()) -> None:
+    def __init__(self, message: str, partial: Iterable[Any] = ()) -> None:
+        # ``partial``: the parser's TestResult records (errors sits below every package, so it
+        # names no record type of theirs)
         super().__init__(message)
         self.partial = list(partial)
 

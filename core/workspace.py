@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from core.config import Settings
@@ -26,6 +27,7 @@ class Workspace:
     mode: str  # "demo" or "live"
     repo: str
     store: Store
+    demo_dump: Path | None = None  # the generated demo dump (demo mode only): its truth.json
 
     @property
     def is_demo(self) -> bool:
@@ -44,7 +46,9 @@ def open_workspace(
         from core.sandbox.local import start_demo
 
         demo = start_demo(settings)
-        return Workspace(demo.settings, "demo", demo.repo, Store(demo.settings.db_path))
+        return Workspace(
+            demo.settings, "demo", demo.repo, Store(demo.settings.db_path), demo_dump=demo.dump
+        )
     repo = parse_repo(settings.repo) if settings.repo else ""
     return Workspace(settings, "live", repo, Store(settings.db_path))
 

@@ -8,10 +8,12 @@ cached frames are never mutated (``st.cache_data`` hands out copies).
 
 from __future__ import annotations
 
+import importlib
 import os
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -35,6 +37,8 @@ from core.store.db import Store
 from core.workspace import Workspace, open_workspace
 
 __all__ = [
+    "PageContext",
+    "agent_sections",
     "chart",
     "current_period",
     "current_repo",
@@ -50,6 +54,36 @@ __all__ = [
 ]
 
 DEFAULT_PERIOD = 30
+
+
+@dataclass(frozen=True)
+class PageContext:
+    """What a page section draws for: the workspace, the repository and the sidebar's period."""
+
+    workspace: Workspace
+    repo: str
+    days: int
+
+
+def agent_sections(layer: int) -> list[tuple[str, Callable[[PageContext], None] | None]]:
+    """(title, render) of every registered agent of ``layer``, in registry order.
+
+    A section is ``pages/sections/<agent name>.py`` with ``render(page: PageContext)``; an agent
+    without one yet gets ``None`` (the page says so instead of drawing anything made up).
+    """
+    sections = []
+    for name, title, agent_layer in agent_catalogue():
+        if agent_layer != layer:
+            continue
+        try:
+            module = importlib.import_module(f"pages.sections.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"pages.sections.{name}":
+                raise
+            sections.append((title, None))
+            continue
+        sections.append((title, module.render))
+    return sections
 
 
 def _secrets() -> dict:

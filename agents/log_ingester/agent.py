@@ -26,13 +26,16 @@ from core.store.db import Store
 from core.store.ingest import (
     JobRef,
     job_texts,
+    jobs_missing_logs,
     junit_from_zip,
     mark_reports_read,
     match_artifact_to_job,
+    runs_missing_reports,
     store_job_log,
     store_missing_log,
     store_report,
 )
+from core.store.runs import newest_run_created_at
 
 __all__ = ["LogIngester", "IngestReport", "jobs_needing_logs", "runs_needing_reports"]
 
@@ -55,50 +58,20 @@ class IngestReport:
         )
 
 
-_LOG_JOBS_SQL = """
-WITH job AS (
-  SELECT j.job_id, j.run_id, j.attempt, j.name, j.conclusion, j.started_at, r.workflow_id
-  FROM jobs j JOIN runs r ON r.run_id = j.run_id AND r.attempt = j.attempt
-  WHERE j.repo_id = :repo AND j.status = 'completed'
-),
-failed AS (SELECT * FROM job WHERE conclusion IN ('failure','timed_out','cancelled',
-                                                  'startup_failure')),
-baseline AS (
-  SELECT (SELECT g.job_id FROM job g WHERE g.name = f.name AND g.workflow_id IS f.workflow_id
-          AND g.conclusion = 'success' AND g.started_at < f.started_at
-          ORDER BY g.started_at DESC LIMIT 1) AS job_id
-  FROM failed f
-),
-wanted AS (
-  SELECT job_id FROM failed UNION SELECT job_id FROM baseline WHERE job_id IS NOT NULL
-  UNION SELECT job_id FROM job WHERE :all_jobs
-)
-SELECT j.job_id, j.run_id, j.attempt, j.name, j.conclusion, j.started_at FROM wanted w
-JOIN job j ON j.job_id = w.job_id
-WHERE NOT EXISTS (SELECT 1 FROM logs l WHERE l.job_id = w.job_id AND l.state IN ('ok','expired'))
-ORDER BY j.started_at DESC
-"""
-
-
 def jobs_needing_logs(store: Store, repo_id: int, all_jobs: bool = False) -> pd.DataFrame:
     """Failed jobs and their last green predecessors (or all jobs) with no stored log yet."""
-    return store.frame(_LOG_JOBS_SQL, {"repo": repo_id, "all_jobs": int(all_jobs)})
+    return jobs_missing_logs(store, repo_id, all_jobs)
 
 
 def runs_needing_reports(store: Store, repo_id: int, days: int = REPORT_DAYS) -> pd.DataFrame:
     """Completed latest attempts of the last ``days`` days whose artifacts were not read yet."""
     since = (datetime.now(UTC) - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
-    newest = store.scalar("SELECT MAX(created_at) FROM runs WHERE repo_id = ?", (repo_id,))
+    newest = newest_run_created_at(store, repo_id)
     if newest and newest < since:  # an imported or old history: measure from its newest run
         since = (
             datetime.fromisoformat(newest.replace("Z", "+00:00")) - timedelta(days=days)
         ).strftime("%Y-%m-%dT%H:%M:%SZ")
-    return store.frame(
-        "SELECT run_id, attempt FROM runs r WHERE repo_id = ? AND is_latest = 1 AND "
-        "status = 'completed' AND created_at >= ? AND NOT EXISTS (SELECT 1 FROM run_reports p "
-        "WHERE p.run_id = r.run_id AND p.attempt = r.attempt) ORDER BY created_at DESC",
-        (repo_id, since),
-    )
+    return runs_missing_reports(store, repo_id, since)
 
 
 class LogIngester:
@@ -108,14 +81,19 @@ class LogIngester:
     layer = 1
     title = "Log Ingester"
     needs_source = True
+    csv_name = "ingested.csv"
+    finding_columns = ("logs", "expired", "errors", "reports", "tests")
 
     def run(self, ctx: AgentContext) -> AgentResult:
         if ctx.source is None:
             raise SourceError("The Log Ingester needs a GitHub source (base URL + token).")
         repo_id = ctx.store.repo_id(ctx.repo)
-        if repo_id is None:
-            raise SourceError(
-                f"{ctx.repo} has not been synced yet: run the Pipeline Monitor first."
+        if repo_id is None:  # nothing to fetch logs for: a sentence, not an error
+            return AgentResult(
+                self.name,
+                pd.DataFrame(columns=list(self.finding_columns)),
+                summary=f"Nothing to fetch: {ctx.repo} has not been synced yet; "
+                "run the Pipeline Monitor (Sync now) first.",
             )
         report = IngestReport()
         ctx.source.new_budget()

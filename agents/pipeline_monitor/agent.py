@@ -31,13 +31,18 @@ import pandas as pd
 from agents.base import AgentContext, AgentResult, Progress
 from core.errors import NoWorkflows, SourceError
 from core.github.source import GitHubSource
+from core.store import sync_state
 from core.store.db import Store
 from core.store.runs import (
     RunBundle,
+    commit_shas,
     known_runs,
+    oldest_run_created_at,
     save_repository,
     save_run_bundle,
     save_workflows,
+    stored_attempts,
+    unfinished_run_ids,
 )
 
 __all__ = ["PipelineMonitor", "SyncReport", "sync_repository", "runs_to_fetch"]
@@ -172,17 +177,11 @@ class _Sync:
         )
 
     def _state(self, repo_id: int) -> Any:
-        rows = self.store.query("SELECT * FROM sync_state WHERE repo_id = ?", (repo_id,))
-        return rows[0] if rows else None
+        return sync_state.load_sync_state(self.store, repo_id)
 
     def _mark_full_pending(self, repo_id: int) -> None:
         """Remember that a full re-check is under way until ``_finish`` clears it."""
-        with self.store.transaction() as tx:
-            tx.execute(
-                "INSERT INTO sync_state (repo_id, full_pending) VALUES (?, 1) "
-                "ON CONFLICT(repo_id) DO UPDATE SET full_pending = 1",
-                (repo_id,),
-            )
+        sync_state.mark_full_pending(self.store, repo_id)
 
     def _check_workflows(self, repo_id: int) -> None:
         workflows = self.source.workflows(self.repo)
@@ -213,9 +212,7 @@ class _Sync:
         else:
             stop = datetime.now(UTC) - self.history
         if self.full:
-            oldest = self.store.scalar(
-                "SELECT MIN(created_at) FROM runs WHERE repo_id = ?", (repo_id,)
-            )
+            oldest = oldest_run_created_at(self.store, repo_id)
             stop = min(stop, _parse(oldest) or stop)
         return stop
 
@@ -234,12 +231,7 @@ class _Sync:
 
     def _unfinished(self, repo_id: int, before: str | None = None) -> list[int]:
         """Stored runs not completed yet (only those created before ``before`` if given)."""
-        rows = self.store.query(
-            "SELECT run_id FROM runs WHERE repo_id = ? AND is_latest = 1 "
-            "AND status <> 'completed' AND (? IS NULL OR created_at < ?)",
-            (repo_id, before, before),
-        )
-        return [r[0] for r in rows]
+        return unfinished_run_ids(self.store, repo_id, before)
 
     def _stale_unfinished(self, repo_id: int, listed: list[dict[str, Any]]) -> list[dict]:
         """Unfinished runs older than the listing window: fetch them by id."""
@@ -251,9 +243,7 @@ class _Sync:
         ]
 
     def _fetch_all(self, repo_id: int, todo: list[dict[str, Any]]) -> None:
-        stored = {
-            r[0] for r in self.store.query("SELECT sha FROM commits WHERE repo_id = ?", (repo_id,))
-        }
+        stored = commit_shas(self.store, repo_id)
         self.shas_seen |= stored
         for index, run in enumerate(todo, start=1):
             bundle = self._bundle(repo_id, run)
@@ -267,9 +257,7 @@ class _Sync:
 
     def _bundle(self, repo_id: int, run: dict[str, Any]) -> RunBundle:
         run_id, latest = int(run["id"]), int(run.get("run_attempt") or 1)
-        have = {
-            r[0] for r in self.store.query("SELECT attempt FROM runs WHERE run_id = ?", (run_id,))
-        }
+        have = stored_attempts(self.store, run_id)
         bundle = RunBundle(run=run)
         for attempt in range(1, latest):
             if attempt not in have:
@@ -289,28 +277,16 @@ class _Sync:
         """Move the cursor: only a sync that got here leaves an ETag for the next one."""
         now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         self.report.requests = self.source.requests_made - self._first_request
-        with self.store.transaction() as tx:
-            tx.execute(
-                "INSERT INTO sync_state (repo_id, runs_etag, first_page_oldest, completed_at,"
-                " newest_created_at, requests_last, status, message, full_pending)"
-                " VALUES (?,?,?,?,?,?,?,?,0)"
-                " ON CONFLICT(repo_id) DO UPDATE SET runs_etag=excluded.runs_etag,"
-                " first_page_oldest=excluded.first_page_oldest,"
-                " completed_at=excluded.completed_at, newest_created_at=excluded."
-                "newest_created_at, requests_last=excluded.requests_last,"
-                " status=excluded.status, message=excluded.message, full_pending=0",
-                (
-                    repo_id,
-                    etag,
-                    page_oldest,
-                    now,
-                    newest,
-                    self.report.requests,
-                    "ok",
-                    self.report.sentence(),
-                ),
-            )
-            tx.execute("UPDATE repositories SET synced_at = ? WHERE id = ?", (now, repo_id))
+        sync_state.complete_sync(
+            self.store,
+            repo_id,
+            etag=etag,
+            first_page_oldest=page_oldest,
+            completed_at=now,
+            newest_created_at=newest,
+            requests=self.report.requests,
+            message=self.report.sentence(),
+        )
 
 
 def sync_repository(
@@ -339,13 +315,7 @@ def _record_failure(store: Store, repo: str, message: str) -> None:
     repo_id = store.repo_id(repo)
     if repo_id is None:
         return
-    with store.transaction() as tx:
-        tx.execute(
-            "INSERT INTO sync_state (repo_id, status, message) VALUES (?,?,?) "
-            "ON CONFLICT(repo_id) DO UPDATE SET status=excluded.status, "
-            "message=excluded.message",
-            (repo_id, "interrupted", message),
-        )
+    sync_state.set_sync_status(store, repo_id, "interrupted", message)
 
 
 class PipelineMonitor:
@@ -355,6 +325,8 @@ class PipelineMonitor:
     layer = 1
     title = "Pipeline Monitor"
     needs_source = True
+    csv_name = "synced_runs.csv"
+    finding_columns = ("run_id",)
 
     def run(self, ctx: AgentContext) -> AgentResult:
         if ctx.source is None:

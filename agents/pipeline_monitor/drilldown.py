@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from core.logs.normalise import NormalisedLog, github_line_url, map_github_steps
+from core.store import jobs as job_store
 from core.store.db import Store
 
 __all__ = [
@@ -96,14 +97,7 @@ def filter_runs(
 
 def run_jobs(store: Store, run_id: int) -> pd.DataFrame:
     """Every job of every attempt of one run, with whether its log is stored."""
-    frame = store.frame(
-        "SELECT j.attempt, j.job_id, j.name AS job, j.status, j.conclusion, j.queue_s,"
-        " j.duration_s, j.runner_os, j.started_at, j.html_url, COALESCE(l.state, 'not fetched')"
-        " AS log FROM jobs j LEFT JOIN logs l ON l.job_id = j.job_id WHERE j.run_id = ?"
-        " ORDER BY j.attempt DESC, j.started_at, j.name",
-        (int(run_id),),
-    )
-    frame = _with_times(frame, "started_at")
+    frame = _with_times(job_store.jobs_of_run(store, int(run_id)), "started_at")
     label = (
         "attempt "
         + frame["attempt"].astype(str)
@@ -119,11 +113,7 @@ def run_jobs(store: Store, run_id: int) -> pd.DataFrame:
 
 def job_steps(store: Store, job_id: int) -> pd.DataFrame:
     """The steps of one job in order, with durations in seconds."""
-    frame = store.frame(
-        "SELECT number, name, status, conclusion, started_at, completed_at, duration_s"
-        " FROM steps WHERE job_id = ? ORDER BY number",
-        (int(job_id),),
-    )
+    frame = job_store.steps_of_job(store, int(job_id))
     return _with_times(frame, "started_at", "completed_at")
 
 
@@ -169,18 +159,10 @@ def log_view(
 ) -> LogView:
     """Load one job's log and shape it for the viewer (see :func:`shape_log`)."""
     log = load_job_log(store, job_id)
-    rows = store.query("SELECT html_url FROM jobs WHERE job_id = ?", (int(job_id),))
-    job_url = _safe_url(rows[0][0]) if rows else None
+    job_url = _safe_url(job_store.job_html_url(store, int(job_id)))
     if log is None:
         return LogView(int(job_id), False, NO_LOG_MESSAGE, job_url=job_url)
-    steps = [
-        dict(row)
-        for row in store.query(
-            "SELECT number, name, conclusion, started_at, completed_at FROM steps WHERE job_id = ?"
-            " ORDER BY number",
-            (int(job_id),),
-        )
-    ]
+    steps = job_store.api_steps(store, int(job_id))
     view = shape_log(
         log,
         job_url,

@@ -1,10 +1,10 @@
 """Read models for the pages: the store's rows loaded and bundled into what a page draws.
 
-Loaders run one SQL query each (aggregating in SQLite where that saves moving rows into
-Python); the pure frame-to-frame shaping lives in :mod:`agents.pipeline_monitor.kpis`. A page calls
-one *view*
-(:func:`overview_view`, :func:`pipelines_view`) that bundles every frame it draws, so the page
-stays "widgets, one call, draw" and one cache entry holds the whole bundle.
+Loaders run one store query each (:mod:`core.store.dashboards`, aggregating in SQLite where that
+saves moving rows into Python); the pure frame-to-frame shaping lives in
+:mod:`agents.pipeline_monitor.kpis`. A page calls one *view* (:func:`overview_view`,
+:func:`pipelines_view`) that bundles every frame it draws, so the page stays "widgets, one call,
+draw" and one cache entry holds the whole bundle.
 
 Periods end at the newest run of the repository (not at "now"): a demo dump generated last week
 or a repository that was quiet for a month still shows its last N days of activity, and the
@@ -30,7 +30,10 @@ from agents.pipeline_monitor.kpis import (
     success_rates,
     trend_freq,
 )
+from core.store import dashboards
+from core.store.agent_runs import last_run_per_agent
 from core.store.db import Store
+from core.store.findings import recent_findings as stored_recent_findings
 
 __all__ = [
     "ATTENTION_AGENTS",
@@ -61,7 +64,6 @@ ATTENTION_AGENTS: tuple[tuple[str, str], ...] = (
 )
 
 _ISO = "%Y-%m-%dT%H:%M:%SZ"
-_REPO_ID = "(SELECT id FROM repositories WHERE full_name = ? COLLATE NOCASE)"
 
 
 # --------------------------------------------------------------------------- periods
@@ -90,7 +92,7 @@ class Window:
 
 def window_for(store: Store, repo: str, days: int) -> Window | None:
     """The period of ``days`` ending at the newest run of ``repo`` (None: no runs yet)."""
-    newest = store.scalar(f"SELECT MAX(created_at) FROM runs WHERE repo_id = {_REPO_ID}", (repo,))
+    newest = dashboards.newest_run_at(store, repo)
     if not newest:
         return None
     end = pd.Timestamp(newest)
@@ -103,57 +105,28 @@ def data_version(store: Store, repo: str) -> str:
 
     Cheap enough to compute on every rerun; caches key on it so they never serve stale data.
     """
-    row = store.query(
-        f"SELECT (SELECT synced_at FROM repositories WHERE id = {_REPO_ID}),"
-        " (SELECT MAX(id) FROM agent_runs), (SELECT COUNT(*) FROM logs),"
-        f" (SELECT COUNT(*) FROM runs WHERE repo_id = {_REPO_ID})",
-        (repo, repo),
-    )[0]
-    return "|".join(str(value) for value in row)
+    return "|".join(str(value) for value in dashboards.data_version(store, repo))
 
 
 # --------------------------------------------------------------------------- loaders
 
-_RUN_COLUMNS = """run_id, attempt, workflow_name AS workflow, run_number, event, status,
-       conclusion, head_branch AS branch, actor, created_at, duration_s, html_url,
-       display_title AS title"""
-
 
 def load_runs(store: Store, repo: str, window: Window) -> pd.DataFrame:
     """Latest attempt of every run created in ``window``, newest first."""
-    frame = store.frame(
-        f"SELECT {_RUN_COLUMNS} FROM runs WHERE repo_id = {_REPO_ID} AND is_latest = 1"
-        " AND created_at > ? AND created_at <= ? ORDER BY created_at DESC",
-        (repo, *window.bounds()),
-    )
+    frame = dashboards.runs_between(store, repo, *window.bounds())
     return _with_times(frame, "created_at")
 
 
 def load_jobs(store: Store, repo: str, window: Window) -> pd.DataFrame:
     """Every job of every attempt of the runs created in ``window`` (all attempts are billed)."""
-    frame = store.frame(
-        "SELECT j.job_id, j.run_id, j.attempt, r.workflow_name AS workflow, j.name AS job,"
-        " j.status, j.conclusion, r.created_at, j.queue_s, j.duration_s, j.runner_os,"
-        " j.html_url FROM runs r JOIN jobs j ON j.run_id = r.run_id AND j.attempt = r.attempt"
-        f" WHERE r.repo_id = {_REPO_ID} AND r.created_at > ? AND r.created_at <= ?",
-        (repo, *window.bounds()),
-    )
+    frame = dashboards.jobs_between(store, repo, *window.bounds())
     frame["runner_os"] = frame["runner_os"].fillna(UNKNOWN_OS)
     return _with_times(frame, "created_at")
 
 
 def slowest_steps(store: Store, repo: str, window: Window, top: int = 15) -> pd.DataFrame:
     """Steps with the highest mean duration in ``window``, aggregated in SQLite (many rows)."""
-    frame = store.frame(
-        "SELECT r.workflow_name AS workflow, j.name AS job, s.name AS step, COUNT(*) AS runs,"
-        " AVG(s.duration_s) / 60.0 AS mean_min, MAX(s.duration_s) / 60.0 AS max_min,"
-        " SUM(s.duration_s) / 60.0 AS total_min"
-        " FROM runs r JOIN jobs j ON j.run_id = r.run_id AND j.attempt = r.attempt"
-        " JOIN steps s ON s.job_id = j.job_id"
-        f" WHERE r.repo_id = {_REPO_ID} AND r.created_at > ? AND r.created_at <= ?"
-        " AND s.duration_s IS NOT NULL GROUP BY 1, 2, 3 ORDER BY mean_min DESC LIMIT ?",
-        (repo, *window.bounds(), int(top)),
-    )
+    frame = dashboards.slowest_steps(store, repo, *window.bounds(), int(top))
     return frame.round({"mean_min": 2, "max_min": 2, "total_min": 1})
 
 
@@ -168,13 +141,7 @@ def _with_times(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
 
 def agent_status(store: Store, repo: str, agents: Sequence[tuple[str, str, int]]) -> pd.DataFrame:
     """Last run of every registered agent on ``repo`` (``agents``: name, title, layer)."""
-    last = store.frame(
-        "SELECT agent, started_at, duration_s, status, findings, summary, error FROM agent_runs"
-        " WHERE id IN (SELECT MAX(id) FROM agent_runs"
-        f" WHERE repo_id = {_REPO_ID} GROUP BY agent)",
-        (repo,),
-    )
-    last = last.set_index("agent")
+    last = last_run_per_agent(store, repo).set_index("agent")
     rows = []
     for name, title, layer in agents:
         seen = last.loc[name] if name in last.index else None
@@ -198,29 +165,13 @@ def agent_status(store: Store, repo: str, agents: Sequence[tuple[str, str, int]]
 
 def latest_failures(store: Store, repo: str, runs: int = 10) -> pd.DataFrame:
     """The failed jobs of the ``runs`` newest failed runs, with links to both on GitHub."""
-    frame = store.frame(
-        "WITH failed AS (SELECT run_id, attempt, workflow_name, run_number, head_branch,"
-        " created_at, html_url FROM runs WHERE repo_id = " + _REPO_ID + " AND is_latest = 1"
-        " AND conclusion IN ('failure', 'timed_out', 'startup_failure')"
-        " ORDER BY created_at DESC LIMIT ?)"
-        " SELECT f.created_at, f.workflow_name AS workflow, f.run_number, f.head_branch AS"
-        " branch, COALESCE(j.name, '(run)') AS job, COALESCE(j.conclusion, 'failure') AS"
-        " conclusion, f.html_url AS run_url, j.html_url AS job_url, f.run_id, j.job_id"
-        " FROM failed f LEFT JOIN jobs j ON j.run_id = f.run_id AND j.attempt = f.attempt"
-        " AND j.conclusion IN ('failure', 'timed_out', 'startup_failure')"
-        " ORDER BY f.created_at DESC, j.name",
-        (repo, int(runs)),
-    )
+    frame = dashboards.latest_failed_jobs(store, repo, int(runs))
     return _with_times(frame, "created_at")
 
 
 def recent_findings(store: Store, repo: str, agent: str, limit: int = 10) -> pd.DataFrame:
     """The newest findings one agent stored for ``repo``."""
-    frame = store.frame(
-        "SELECT created_at, severity, kind, subject, summary FROM findings"
-        f" WHERE repo_id = {_REPO_ID} AND agent = ? ORDER BY created_at DESC LIMIT ?",
-        (repo, agent, int(limit)),
-    )
+    frame = stored_recent_findings(store, repo, agent, int(limit))
     return _with_times(frame, "created_at")
 
 
@@ -273,9 +224,7 @@ def overview_view(
         attention,
     )
     if window is not None:
-        first = store.scalar(
-            f"SELECT MIN(created_at) FROM runs WHERE repo_id = {_REPO_ID}", (repo,)
-        )
+        first = dashboards.oldest_run_at(store, repo)
         view.previous_complete = bool(first) and first <= window.previous.bounds()[0]
     return view
 
@@ -330,16 +279,10 @@ def pipelines_view(
 
 def repo_freshness(store: Store, repo: str, now: pd.Timestamp | None = None) -> dict[str, str]:
     """Sentences for the sidebar: when the data was last synced and how new the newest run is."""
-    rows = store.query(
-        "SELECT r.synced_at, s.status, s.message, (SELECT MAX(created_at) FROM runs"
-        " WHERE repo_id = r.id), (SELECT COUNT(*) FROM runs WHERE repo_id = r.id"
-        " AND is_latest = 1) FROM repositories r LEFT JOIN sync_state s ON s.repo_id = r.id"
-        " WHERE r.full_name = ? COLLATE NOCASE",
-        (repo,),
-    )
-    if not rows:
+    row = dashboards.freshness(store, repo)
+    if row is None:
         return {"synced": "Never synced.", "newest": "", "status": ""}
-    synced_at, status, message, newest, runs = rows[0]
+    synced_at, status, message, newest, runs = row
     now = now if now is not None else pd.Timestamp.now(tz="UTC")
     return {
         "synced": f"Last sync {age_text(synced_at, now)}." if synced_at else "Never synced.",

@@ -10,37 +10,22 @@ from __future__ import annotations
 
 import pandas as pd
 
-from agents.base import AgentContext, AgentResult
+from agents.base import AgentContext, AgentResult, with_columns
 from agents.root_cause.analysis import analyse_log
 from core.logs.normalise import KeptLog
 from core.store.db import Store
 from core.store.findings import load_findings, save_findings
+from core.store.jobs import failed_jobs_with_logs
 from core.store.logs import load_raw
 
-__all__ = ["RootCauseAgent", "failed_jobs_with_logs"]
+__all__ = ["FINDING_COLUMNS", "RootCauseAgent", "failed_jobs_with_logs"]
 
-_FAILED_JOBS_SQL = """
-SELECT j.job_id, j.run_id, j.attempt, j.name AS job, j.conclusion, j.started_at, j.html_url,
-       r.workflow_name AS workflow, r.workflow_id, r.head_branch AS branch, r.pr_numbers AS prs,
-       r.created_at, r.head_sha,
-       (SELECT s.name FROM steps s WHERE s.job_id = j.job_id AND s.conclusion = 'failure'
-        ORDER BY s.number LIMIT 1) AS failed_step,
-       (SELECT g.job_id FROM jobs g JOIN runs gr ON gr.run_id = g.run_id AND gr.attempt = g.attempt
-        JOIN logs gl ON gl.job_id = g.job_id AND gl.state = 'ok'
-        WHERE g.repo_id = j.repo_id AND g.name = j.name AND gr.workflow_id IS r.workflow_id
-          AND g.conclusion = 'success' AND g.started_at < j.started_at
-        ORDER BY g.started_at DESC LIMIT 1) AS green_job_id
-FROM jobs j
-JOIN runs r ON r.run_id = j.run_id AND r.attempt = j.attempt
-JOIN logs l ON l.job_id = j.job_id AND l.state = 'ok'
-WHERE j.repo_id = ? AND j.conclusion IN ('failure', 'timed_out', 'cancelled', 'startup_failure')
-ORDER BY j.started_at
-"""
-
-
-def failed_jobs_with_logs(store: Store, repo_id: int) -> pd.DataFrame:
-    """Failed jobs with a stored log, their failed step and their last green job with a log."""
-    return store.frame(_FAILED_JOBS_SQL, (repo_id,))
+# One row per analysed failed job, in this order (also ``root_causes.csv``'s header).
+FINDING_COLUMNS = (
+    "subject", "job_id", "run_id", "attempt", "job", "workflow", "branch", "prs", "created_at",
+    "conclusion", "failed_step", "category", "confidence", "transient", "lines", "summary",
+    "suggestion", "fingerprint", "evidence", "html_url", "compared_with_green",
+)  # fmt: skip
 
 
 def _text(kept: KeptLog | None) -> str | None:
@@ -78,7 +63,9 @@ class RootCauseAgent:
     name = "root_cause"
     layer = 2
     title = "Root Cause Analysis"
+    needs_source = False
     csv_name = "root_causes.csv"
+    finding_columns = FINDING_COLUMNS
 
     def run(self, ctx: AgentContext) -> AgentResult:
         repo_id = ctx.store.repo_id(ctx.repo)
@@ -93,12 +80,15 @@ class RootCauseAgent:
         for index, job in enumerate(todo, start=1):
             ctx.progress(index / len(todo), f"Analysing {job.job} ({index}/{len(todo)})")
             rows.append(self._analyse(ctx.store, job, greens))
-        new = pd.DataFrame(rows)
-        if len(new):
+        new = pd.DataFrame(rows, columns=list(FINDING_COLUMNS))
+        messages = (
             save_findings(
                 ctx.store, ctx.repo, self.name, "root_cause", new, key="job_id", subject="subject"
             )
-        findings = load_findings(ctx.store, ctx.repo, self.name)
+            if len(new)
+            else []
+        )
+        findings = with_columns(load_findings(ctx.store, ctx.repo, self.name), FINDING_COLUMNS)
         counts = findings["category"].value_counts().to_dict() if len(findings) else {}
         summary = (
             f"{len(findings)} failed jobs explained ({len(new)} new); most common: "
@@ -106,9 +96,8 @@ class RootCauseAgent:
             if len(findings)
             else "No failed job with a stored log yet: fetch logs first."
         )
-        return AgentResult(
-            self.name, findings, {"analysed": len(new), "total": len(findings)}, summary
-        )
+        metrics = {"analysed": len(new), "total": len(findings)}
+        return AgentResult(self.name, findings, metrics, summary, messages)
 
     @staticmethod
     def _analyse(store: Store, job, greens: _GreenLogs) -> dict:

@@ -3,7 +3,7 @@ new, and what to do next.
 
 Pure parts (no IO): :func:`analyse_log` (one log -> :class:`RootCause`), :func:`cluster_failures`
 (fingerprints -> clusters), :func:`template_of` and :class:`FailureClassifier`. IO happens only in
-:func:`analyse_files` and :func:`rca_main` (the body of ``python -m agents.cli rca``).
+:func:`analyse_files` and :func:`rca_main` (the body of ``ci-medic rca``).
 
 How it works (details in the helper modules):
 
@@ -231,7 +231,7 @@ def analyse_files(
 
 
 def rca_main(argv: Sequence[str] | None = None) -> int:
-    """``python -m agents.cli rca LOGFILE... [--previous-green LOGFILE] [--json]``."""
+    """``ci-medic rca LOGFILE... [--previous-green LOGFILE] [--json]``."""
     parser = argparse.ArgumentParser(
         prog="rca", description="Root-cause analysis of failed CI job logs."
     )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from agents.pipeline_monitor.charts import PALETTE, empty_figure, house_layout
+from core.presentation.style import PALETTE, empty_figure, house_layout
 
 __all__ = ["class_distribution_figure", "cluster_days_figure", "confusion_figure"]
 

@@ -40,7 +40,7 @@ CUES: tuple[Cue, ...] = (
             "CMake Error",
         ),
     ),
-    # Erlang common_test: "suite:case failed on line 593" (its "Reason:" line follows)
+    # Erlang common_test: "queue_SUITE:publish_ack failed on line 214" (its "Reason:" line follows)
     Cue(3.0, ("failed on line",), R(r"\bfailed on line \d+")),
     Cue(2.5, ("dubious, test returned",)),  # Perl prove / TAP harness
     Cue(1.0, exact=("--- FAIL:",)),  # go test: the failing (sub)test, its messages below
@@ -52,7 +52,7 @@ CUES: tuple[Cue, ...] = (
     ),
     Cue(2.5, ("error:", "error!", "error[", "[error]", "err:", "error ts", "error cs")),
     Cue(2.5, exact=("E   ", "E  ")),
-    # eslint / stylelint (stylish): "  28:14  error  message  rule-name" under a file path
+    # eslint / stylelint (stylish): "  7:3  error  message  rule-name" under a file path
     Cue(1.5, ("error", "✖"), R(r"^\s+\d+:\d+\s+(?:error|✖)\s")),
     # compiler diagnostics: file:12:3: error, File.java:[12,3], xcpretty's "❌  file:12:3: message"
     Cue(
@@ -67,11 +67,11 @@ CUES: tuple[Cue, ...] = (
     Cue(2.5, (")",), R(r"^\s*[^\s:]+\.\w+:\d+(?::\d+)?:? \S.* \((?:[\w@-]+/)?[a-z][\w-]*\)$")),
     Cue(2.5, exact=("Error:", "Exception:", "Exception in thread", "Caused by:", "Error\n")),
     Cue(2.5, exact=("FAIL", "<<< ERROR!", "Failed test", "Tests in error")),
-    Cue(
-        1.5,
-        (" failing", " failed", " failure", " error", "failures: ", "errors: "),
-        R(r"[1-9]\d* (?:failing|failed|failures?|errors?)\b|(?:Failures|Errors): [1-9]"),
-    ),
+    # the xUnit family's per-suite tally (JUnit/surefire, Gradle, PHPUnit, NUnit): "Tests run: 4,
+    # Failures: 1" names the suite that failed. A bare count ("3 failed", "1 error") is no cue: it
+    # says that something failed, not what. Nor is "npm ERR!" alone: npm's wrapper report under a
+    # failed script, whose cause is printed above it.
+    Cue(1.5, ("failures: ", "errors: "), R(r"(?:Failures|Errors): [1-9]")),
     Cue(
         2.0,
         ("not ok", "[-]", "✖", "✗", "✘", "×", "❌", ")"),
@@ -90,7 +90,6 @@ CUES: tuple[Cue, ...] = (
         2.0,
         (
             "fatal",
-            "npm err!",
             "command not found",
             "no such file or directory",
             "permission denied",

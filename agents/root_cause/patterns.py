@@ -103,7 +103,6 @@ _CUE_TUPLES = tuple((c.weight, c.words, c.pattern, c.exact) for c in CUES)
 NOISE_WORDS = (
     "to see the full stack trace",
     "re-run maven",
-    "[help ",
     "for more information about the errors",
     "after correcting the problems",
     " -rf :",
@@ -119,7 +118,10 @@ NOISE_START = R(
     r"|(?:warning|error): build failed|error: could not compile|execution halted$|\s*at "
     r"\S|\s*\.\.\. \d+ more$"
     r"|\s*(?:CC|CXX|LD|AR|GEN|LINK|SUBDIR|MSGFMT|INSTALL)\s+\S+\s*$"  # quiet make output
-    r"|\+*(?:export )?\w+=\S"  # a shell trace setting a variable: "+export OPTS=--state=failed"
+    r"|\+*(?:export )?\w+=\S"  # a shell trace setting a variable: "+export OPTS=--order=failed"
+    # Maven's help links under its error report ("[ERROR] [Help 1] http://..."); not the
+    # " -> [Help 1]" that ends the failed goal's own line, the most telling line of the report
+    r"|\s*\[error\] \[help \d+\]"
 )
 NOISE_NPM = R(
     r"npm err! (?:a complete log|this is (?:probably|not)|failed at the|tell the author|you can "
@@ -309,7 +311,7 @@ def _base_score(line: str) -> float:
     if not score or is_noise(line, low):
         return 0.0
     if "_" in line and _CONSTANT_NAME.search(line):
-        # a cue word inside a constant's name ("TRAVIS_ALLOW_FAILURE", "EXIT_FAILURE") is no cue
+        # a cue word inside a constant's name ("NOTIFY_ON_FAILURE", "EXIT_FAILURE") is no cue
         bare = _CONSTANT_NAME.sub(" ", line)
         if not _cue_weight(bare, bare.lower()):
             return 0.0
@@ -317,7 +319,7 @@ def _base_score(line: str) -> float:
     if is_tally(line, low):
         return score * 0.35
     if _passed_status(line):
-        return 0.0  # "t3010-killed.sh ..... ok", "test_x[npm ERR!] PASSED [ 10%]": a pass
+        return 0.0  # "t4120-aborted.sh ..... ok", "test_hint[npm ERR!] PASSED [ 27%]": a pass
 
     if _app_level(low) and not _APP_BAD.match(low):
         return score * 0.3  # an application's own info/warning log line, not the build's verdict
@@ -349,7 +351,7 @@ _PASSED_STATUS = R(
     r"(?:.*\S\s+(?:\.{3,}\s*)?(?:ok|PASS(?:ED)?|✓|✔)\b|\s*(?:ok|PASS|✓|✔)\s+\S.*)"
     r"\s*(?:\[\s*\d+%\]|\(?\d+(?:\.\d+)?\s*m?s\b.*)?\s*$"
 )
-# An application's timestamped log line: "08:18:45.909 [warning] ...", "INFO 2019-07-05 ..."
+# An application's timestamped log line: "14:02:11.377 [warning] ...", "INFO 2024-03-18 ..."
 _APP_LEVEL = R(r"\s*(?:\S+\s+){0,3}?\[?(?:info|debug|notice|warn|warning|trace)\]?[\s:]")
 _APP_BAD = R(r".*\b(?:exception|traceback|panic|fatal)\b")
 

@@ -97,10 +97,17 @@ def _dependency(lines: Lines) -> str | None:
     found = _first(lines, _JAR)
     if found:
         return f"{found[1].group(1)} {found[1].group(2)}"
-    for _, text in lines:
+    found = _first_coordinate(lines)
+    return found[1] if found else None
+
+
+def _first_coordinate(lines: Lines) -> tuple[int, str] | None:
+    """The first ``group:artifact:version`` that is no build plugin (a failed goal's line names
+    its plugin first; the plugin is never the dependency at fault)."""
+    for number, text in lines:
         for match in _COORD.finditer(text):
             if "-plugin" not in match.group(1) and "maven.plugins" not in match.group(1):
-                return match.group(1)
+                return number, match.group(1)
     return None
 
 
@@ -173,7 +180,7 @@ def _resolution(lines: Lines) -> str | None:
 def _policy(lines: Lines) -> str | None:
     rule = _first(lines, _RULE)
     needs = _first(lines, re.compile(r"Dependency (\S+) requires (.+?)(?: or higher|\.|$)"))
-    coord = _first(lines, _COORD)
+    coord = _first_coordinate(lines)
     lock = _first(
         lines,
         re.compile(r"(?i)([\w.\-]*lock[\w.\-]*)\b.*(?:out of sync|needs to be updated|in sync)"),
@@ -189,7 +196,7 @@ def _policy(lines: Lines) -> str | None:
         return f"Regenerate and commit `{name}` ({where}) so it matches the manifest."
     if rule or coord:
         what = f"the rule {rule[1].group(1)} ({_at(rule[0])})" if rule else "a dependency rule"
-        dep = f" for `{coord[1].group(1)}` ({_at(coord[0])})" if coord else ""
+        dep = f" for `{coord[1]}` ({_at(coord[0])})" if coord else ""
         return (
             f"Satisfy {what}{dep}: align the versions (dependencyManagement / constraints) or "
             f"exclude "

@@ -2,7 +2,7 @@
 
 A failure right after a dependency bump is the commonest "it worked yesterday": the failing log
 and the last green log of the same job both list what was downloaded or installed, so the
-versions that differ are a grounded lead (``spring-core 5.3.24 -> 6.0.7, line 812``) even when
+versions that differ are a grounded lead (``ledger-codec 2.4.1 -> 3.0.2, line 377``) even when
 the error itself never names the dependency.
 
 Read from the output of Maven and Gradle (repository URLs ``.../artifact/version/

@@ -17,14 +17,17 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from agents.actions import run_collection
-from agents.base import AgentResult
-from agents.pipeline_monitor.drilldown import load_job_log
+from agents.base import AgentContext, AgentResult
+from agents.root_cause.agent import RootCauseAgent
 from agents.root_cause.analysis import cluster_failures
+from agents.runner import run_agent
 from core.logs.normalise import NormalisedLog, github_log_url, map_github_steps
 from core.progress import Progress, no_progress
+from core.store import jobs as job_store
+from core.store import logs as log_store
 from core.store.db import Store
 from core.store.findings import load_findings
+from core.store.repositories import default_branch
 from core.workspace import Workspace
 
 __all__ = [
@@ -129,21 +132,11 @@ class FailureDetail:
 
 def stored_logs(store: Store, repo: str) -> int:
     """How many job logs of ``repo`` are stored: the agent has nothing to read without them."""
-    return int(
-        store.scalar(
-            "SELECT COUNT(*) FROM logs l JOIN repositories r ON r.id = l.repo_id"
-            " WHERE r.full_name = ? COLLATE NOCASE AND l.state = 'ok'",
-            (repo,),
-        )
-        or 0
-    )
+    return log_store.stored_log_count(store, repo)
 
 
 def _default_branch(store: Store, repo: str) -> str:
-    rows = store.query(
-        "SELECT default_branch FROM repositories WHERE full_name = ? COLLATE NOCASE", (repo,)
-    )
-    return str(rows[0][0] or "") if rows else ""
+    return str(default_branch(store, repo) or "")
 
 
 def root_cause_view(store: Store, repo: str, top: int = 8) -> RootCauseView:
@@ -166,10 +159,11 @@ def analyse_failures(
 ) -> AgentResult:
     """The "Analyse failures" button: run the Root Cause agent like every other trigger.
 
-    Going through :func:`agents.actions.run_collection` records the run for the Overview and
-    validates the repository the same way Layer 1's buttons do.
+    Going through :func:`agents.runner.run_agent` records the run for the Overview, as every
+    other button does. The agent reads the store only, so it gets no GitHub source.
     """
-    return run_collection(workspace, RCA_AGENT, repo, progress)
+    ctx = AgentContext(workspace.store, workspace.settings, repo, progress)
+    return run_agent(RootCauseAgent(), ctx)
 
 
 # --------------------------------------------------------------------------- tables
@@ -381,19 +375,12 @@ def failure_detail(store: Store, finding: Mapping[str, Any]) -> FailureDetail:
         "suggestion": str(finding.get("suggestion") or ""),
         "job_url": job_url,
     }
-    log = load_job_log(store, job_id)
+    log = log_store.load_log(store, int(job_id))
     if log is None:
         return FailureDetail(
             job_id, False, "This job's log is no longer stored.", pd.DataFrame(), **detail
         )
-    steps = [
-        dict(row)
-        for row in store.query(
-            "SELECT number, name, conclusion, started_at, completed_at FROM steps WHERE job_id = ?"
-            " ORDER BY number",
-            (job_id,),
-        )
-    ]
+    steps = job_store.api_steps(store, job_id)
     ranges = parse_ranges(finding.get("lines"))
     lines = excerpt_lines(log, ranges, job_url, steps)
     located = int(lines["failing"].sum())
@@ -486,9 +473,8 @@ def evaluation_view(workspace: Workspace, view: RootCauseView) -> SelfEvaluation
 
 def demo_truth(workspace: Workspace, repo: str) -> dict[str, Any] | None:
     """The demo dump's truth.json, only in demo mode and for the demo repository (else None)."""
-    if not workspace.is_demo or repo.lower() != workspace.repo.lower():
+    if workspace.demo_dump is None or repo.lower() != workspace.repo.lower():
         return None
     from core.dump.files import Dump
-    from core.sandbox.local import start_demo
 
-    return Dump(start_demo(workspace.settings).dump).truth()
+    return Dump(workspace.demo_dump).truth()

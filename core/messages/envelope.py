@@ -1,9 +1,11 @@
 """Queue messages: the JSON envelope, the event types, which queue each goes to, their schemas.
 
-Messages are written to the store's outbox in the same transaction as the data they describe and
-published later by the sidecar worker, so a crash can never leave data without its message or a
-message without its data. ``message_id`` is derived from what the message describes (and the
-state it describes), so publishing the same fact twice is recognisable downstream.
+Messages are written to the store's outbox (:func:`core.store.outbox.enqueue`) in the same
+transaction as the data they describe and published later by the sidecar worker, so a crash can
+never leave data without its message or a message without its data. ``message_id`` is derived
+from what the message describes (and the state it describes), so publishing the same fact twice
+is recognisable downstream. This package is pure: it builds and checks messages, it never
+touches the store.
 
 Three guards live here because they are properties of a message, not of a transport:
 ``validate`` (the JSON Schemas in :mod:`core.messages.schemas`), the secret scrubber (a token
@@ -17,8 +19,6 @@ import base64
 import hashlib
 import json
 import re
-import sqlite3
-import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -34,7 +34,6 @@ __all__ = [
     "Message",
     "InvalidMessage",
     "make_message",
-    "enqueue",
     "validate",
     "parse",
     "find_secrets",
@@ -129,23 +128,6 @@ def make_message(
         envelope["data"] = redact(data)
         body = json.dumps(envelope, separators=(",", ":"), default=str)
     return Message(digest, EVENT_QUEUES[event_type], event_type, body)
-
-
-def enqueue(conn: sqlite3.Connection, messages: list[Message]) -> int:
-    """Insert messages into the outbox inside the caller's transaction.
-
-    A message already in the outbox is left alone (same id = same fact), except a dead letter:
-    producing it again (e.g. after fixing the producer) revives it with the new body.
-    """
-    now = time.time()
-    before = conn.total_changes
-    conn.executemany(
-        "INSERT INTO outbox (message_id, queue, event_type, body, created_at) VALUES (?,?,?,?,?)"
-        " ON CONFLICT (message_id) DO UPDATE SET body = excluded.body, status = 'pending',"
-        " attempts = 0, next_attempt_at = 0, last_error = NULL WHERE outbox.status = 'dead'",
-        [(m.message_id, m.queue, m.event_type, m.body, now) for m in messages],
-    )
-    return conn.total_changes - before
 
 
 # -- validation -----------------------------------------------------------------------------

@@ -4,6 +4,8 @@ The store is the one place every process sees, so it is where the Queues page re
 where a restarted worker learns that its predecessor on this host died (and frees its leases at
 once instead of waiting for them to expire), and where the app's supervisor checks that no other
 worker is already publishing before it starts one (a store-level lease: a fresh heartbeat).
+This module holds the policy (live states, heartbeat age, pid checks); the rows themselves are
+read and written by :mod:`core.store.workers`.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import time
 
 import pandas as pd
 
+from core.store import workers
 from core.store.db import Store
 
 __all__ = [
@@ -38,12 +41,7 @@ def register(
     """Insert (or reset) this worker's row with state ``starting``."""
     now = time.time() if now is None else now
     with store.transaction() as tx:
-        tx.execute(
-            "INSERT OR REPLACE INTO worker_health (worker_id, pid, host, started_at,"
-            " heartbeat_at, state, sent_total, failed_total, last_error, mode, endpoint)"
-            " VALUES (?,?,?,?,?,'starting',0,0,NULL,?,?)",
-            (worker_id, os.getpid(), HOST, now, now, mode, endpoint),
-        )
+        workers.register_worker(tx, worker_id, os.getpid(), HOST, now, mode, endpoint)
 
 
 def heartbeat(
@@ -57,34 +55,21 @@ def heartbeat(
 ) -> None:
     now = time.time() if now is None else now
     with store.transaction() as tx:
-        tx.execute(
-            "UPDATE worker_health SET heartbeat_at = ?, state = ?, sent_total = ?,"
-            " failed_total = ?, last_error = ? WHERE worker_id = ?",
-            (
-                now,
-                state,
-                sent_total,
-                failed_total,
-                (last_error or None) and last_error[:1000],
-                worker_id,
-            ),
+        workers.update_heartbeat(
+            tx,
+            worker_id,
+            now,
+            state,
+            sent_total,
+            failed_total,
+            (last_error or None) and last_error[:1000],
         )
-
-
-def _live_sql(exclude: bool) -> str:
-    marks = ",".join("?" * len(LIVE_STATES))
-    return (
-        f"SELECT worker_id, pid, host, mode, state, heartbeat_at FROM worker_health"
-        f" WHERE state IN ({marks}) AND heartbeat_at > ?"
-        + (" AND worker_id <> ?" if exclude else "")
-    )
 
 
 def live_workers(store: Store, ttl_s: float = 30.0, now: float | None = None) -> list[dict]:
     """Workers whose heartbeat is younger than ``ttl_s`` and that did not say they stopped."""
     now = time.time() if now is None else now
-    rows = store.query(_live_sql(False), (*LIVE_STATES, now - ttl_s))
-    return [dict(r) for r in rows]
+    return workers.live_workers(store, LIVE_STATES, now - ttl_s)
 
 
 def acquire_lease(
@@ -102,7 +87,7 @@ def acquire_lease(
     """
     now = time.time() if now is None else now
     with store.transaction() as tx:
-        other = tx.execute(_live_sql(True), (*LIVE_STATES, now - ttl_s, worker_id)).fetchone()
+        other = workers.other_live_worker(tx, LIVE_STATES, now - ttl_s, worker_id)
         if other is not None:
             return False
         register(store, worker_id, mode, endpoint, now)
@@ -121,35 +106,23 @@ def _pid_alive(pid: int) -> bool:
 
 def reap_dead_local(store: Store, host: str = HOST) -> list[str]:
     """Mark workers of this host whose process is gone as ``dead``; return their ids."""
-    marks = ",".join("?" * len(LIVE_STATES))
-    rows = store.query(
-        f"SELECT worker_id, pid FROM worker_health WHERE host = ? AND state IN ({marks})",
-        (host, *LIVE_STATES),
-    )
+    rows = workers.host_workers(store, host, LIVE_STATES)
     dead = [r["worker_id"] for r in rows if r["pid"] and not _pid_alive(int(r["pid"]))]
     if dead:
-        with store.transaction() as tx:
-            tx.executemany(
-                "UPDATE worker_health SET state = 'dead' WHERE worker_id = ?", [(w,) for w in dead]
-            )
+        workers.mark_dead(store, dead)
     return dead
 
 
 def forget_old(store: Store, older_than_s: float, now: float | None = None) -> int:
     """Delete rows of workers silent for longer than ``older_than_s`` (every run adds one)."""
     cutoff = (time.time() if now is None else now) - older_than_s
-    with store.transaction() as tx:
-        return tx.execute("DELETE FROM worker_health WHERE heartbeat_at < ?", (cutoff,)).rowcount
+    return workers.delete_silent(store, cutoff)
 
 
 def health_frame(store: Store, ttl_s: float = 30.0, now: float | None = None) -> pd.DataFrame:
     """Every known worker, newest first, with ``alive`` and seconds since the last heartbeat."""
     now = time.time() if now is None else now
-    frame = store.frame(
-        "SELECT worker_id, mode, state, host, pid, endpoint, started_at,"
-        " heartbeat_at, sent_total, failed_total, last_error FROM worker_health"
-        " ORDER BY heartbeat_at DESC"
-    )
+    frame = workers.workers_frame(store)
     frame["heartbeat_age_s"] = (now - frame["heartbeat_at"]).round(1)
     frame["alive"] = frame["state"].isin(LIVE_STATES) & (frame["heartbeat_age_s"] < ttl_s)
     for column in ("started_at", "heartbeat_at"):

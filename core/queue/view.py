@@ -16,7 +16,7 @@ import pandas as pd
 from core.config import Settings
 from core.queue.health import health_frame
 from core.queue.supervisor import SupervisorStatus, ensure_worker, worker_status
-from core.store import outbox
+from core.store import outbox, queue_health
 from core.store.db import Store
 
 __all__ = [
@@ -60,35 +60,21 @@ def _overview(store: Store, settings: Settings) -> pd.DataFrame:
 
 def history(store: Store, since: float) -> pd.DataFrame:
     """Samples in long form: time, queue, backlog, sent_total, failed_total, dead."""
-    frame = store.frame(
-        "SELECT ts, queue, backlog, sent_total, failed_total, dead"
-        " FROM queue_samples WHERE ts >= ? ORDER BY ts",
-        (since,),
-    )
+    frame = queue_health.samples_since(store, since)
     frame["time"] = pd.to_datetime(frame["ts"], unit="s", utc=True)
     return frame.drop(columns=["ts"])
 
 
 def sent_per_minute(store: Store, since: float) -> pd.DataFrame:
     """Messages published per minute and queue (from the outbox rows still kept)."""
-    frame = store.frame(
-        "SELECT CAST(sent_at / 60 AS INTEGER) * 60 AS minute, queue,"
-        " COUNT(*) AS sent FROM outbox WHERE status = 'sent' AND sent_at >= ?"
-        " GROUP BY 1, 2 ORDER BY 1",
-        (since,),
-    )
+    frame = queue_health.sent_per_minute(store, since)
     frame["minute"] = pd.to_datetime(frame["minute"], unit="s", utc=True)
     return frame
 
 
 def dead_letters(store: Store, limit: int = 500) -> pd.DataFrame:
     """Dead letters, newest first, with the error that killed them."""
-    frame = store.frame(
-        "SELECT id, message_id, queue, event_type, attempts, last_error,"
-        " created_at, dead_at FROM outbox WHERE status = 'dead'"
-        " ORDER BY dead_at DESC LIMIT ?",
-        (limit,),
-    )
+    frame = queue_health.dead_letters(store, limit)
     for column in ("created_at", "dead_at"):
         frame[column] = pd.to_datetime(frame[column], unit="s", utc=True)
     return frame
@@ -97,12 +83,7 @@ def dead_letters(store: Store, limit: int = 500) -> pd.DataFrame:
 def last_messages(store: Store, n: int = 5) -> dict[str, list[dict[str, Any]]]:
     """The newest ``n`` published envelopes per queue kind, parsed for pretty display."""
     result: dict[str, list[dict[str, Any]]] = {kind: [] for kind in outbox.QUEUE_KINDS}
-    rows = store.query(
-        "SELECT queue, body FROM (SELECT queue, body, ROW_NUMBER() OVER (PARTITION BY queue"
-        " ORDER BY sent_at DESC, id DESC) AS rank FROM outbox WHERE status = 'sent')"
-        " WHERE rank <= ? ORDER BY queue, rank",
-        (n,),
-    )
+    rows = queue_health.last_sent_bodies(store, n)
     for row in rows:
         try:
             envelope = json.loads(row["body"])

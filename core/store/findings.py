@@ -14,10 +14,12 @@ from typing import Any
 
 import pandas as pd
 
-from core.messages.envelope import enqueue, make_message
+from core.messages.envelope import Message, make_message
 from core.store.db import Store
+from core.store.outbox import enqueue
+from core.store.repositories import REPO_ID_BY_NAME as _REPO_ID
 
-__all__ = ["save_findings", "load_findings"]
+__all__ = ["save_findings", "load_findings", "recent_findings"]
 
 
 def save_findings(
@@ -31,9 +33,11 @@ def save_findings(
     subject: str,
     summary: str = "summary",
     kind: str = "category",
-) -> int:
-    """Upsert one finding per row of ``frame`` (``key`` names its id column); returns messages
-    queued. ``subject``/``summary``/``kind`` name columns used for the message and the table."""
+) -> list[Message]:
+    """Upsert one finding per row of ``frame`` (``key`` names its id column); returns the
+    messages written with them (one per finding; an unchanged finding keeps its message id, so
+    the outbox holds it once). ``subject``/``summary``/``kind`` name columns used for the
+    message and the table."""
     repo_id = store.repo_id(repo)
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     rows, messages = [], []
@@ -71,7 +75,8 @@ def save_findings(
             " data=excluded.data",
             rows,
         )
-        return enqueue(tx, messages)
+        enqueue(tx, messages)
+    return messages
 
 
 def load_findings(store: Store, repo: str, agent: str) -> pd.DataFrame:
@@ -82,6 +87,16 @@ def load_findings(store: Store, repo: str, agent: str) -> pd.DataFrame:
         (repo, agent),
     )
     return pd.DataFrame([json.loads(r[0]) for r in rows])
+
+
+def recent_findings(store: Store, repo: str, agent: str, limit: int) -> pd.DataFrame:
+    """The newest ``limit`` findings of one agent on ``repo``: created_at, severity, kind,
+    subject, summary (the table columns, not the data fields)."""
+    return store.frame(
+        "SELECT created_at, severity, kind, subject, summary FROM findings"
+        f" WHERE repo_id = {_REPO_ID} AND agent = ? ORDER BY created_at DESC LIMIT ?",
+        (repo, agent, limit),
+    )
 
 
 def _plain(value: Any) -> Any:

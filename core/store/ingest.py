@@ -3,7 +3,9 @@
 Shared by the agent (which downloads from GitHub) and the importer (which reads a dump), so a
 log or a report lands in the store the same way whichever way it arrived: the kept log bytes,
 the per-test outcomes parsed from its console output, a ``job_log`` message, and JUnit results
-attached to the job that most plausibly wrote them.
+attached to the job that most plausibly wrote them. The Log Ingester's work lists (the jobs
+whose logs and the runs whose reports are not stored yet) are asked here too, next to the
+writes that shorten them.
 """
 
 from __future__ import annotations
@@ -13,16 +15,21 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import pandas as pd
+
 from core.logs.normalise import KeptLog, NormalisedLog, normalise_kept
 from core.logs.reports.junit import TestResult, parse_console, parse_junit_xml
 from core.logs.safe_archive import safe_extract_zip
-from core.messages.envelope import Message, enqueue, make_message
+from core.messages.envelope import Message, make_message
 from core.store.db import Store
 from core.store.logs import save_log, save_missing_log
+from core.store.outbox import enqueue
 
 __all__ = [
     "FAILED",
     "JobRef",
+    "jobs_missing_logs",
+    "runs_missing_reports",
     "store_job_log",
     "store_missing_log",
     "store_report",
@@ -44,6 +51,48 @@ class JobRef:
     attempt: int
     name: str
     conclusion: str | None
+
+
+_LOG_JOBS_SQL = """
+WITH job AS (
+  SELECT j.job_id, j.run_id, j.attempt, j.name, j.conclusion, j.started_at, r.workflow_id
+  FROM jobs j JOIN runs r ON r.run_id = j.run_id AND r.attempt = j.attempt
+  WHERE j.repo_id = :repo AND j.status = 'completed'
+),
+failed AS (SELECT * FROM job WHERE conclusion IN ('failure','timed_out','cancelled',
+                                                  'startup_failure')),
+baseline AS (
+  SELECT (SELECT g.job_id FROM job g WHERE g.name = f.name AND g.workflow_id IS f.workflow_id
+          AND g.conclusion = 'success' AND g.started_at < f.started_at
+          ORDER BY g.started_at DESC LIMIT 1) AS job_id
+  FROM failed f
+),
+wanted AS (
+  SELECT job_id FROM failed UNION SELECT job_id FROM baseline WHERE job_id IS NOT NULL
+  UNION SELECT job_id FROM job WHERE :all_jobs
+)
+SELECT j.job_id, j.run_id, j.attempt, j.name, j.conclusion, j.started_at FROM wanted w
+JOIN job j ON j.job_id = w.job_id
+WHERE NOT EXISTS (SELECT 1 FROM logs l WHERE l.job_id = w.job_id AND l.state IN ('ok','expired'))
+ORDER BY j.started_at DESC
+"""
+
+
+def jobs_missing_logs(store: Store, repo_id: int, all_jobs: bool = False) -> pd.DataFrame:
+    """Failed jobs and their last green predecessors (or all jobs) with no stored log yet
+    (``ok`` or ``expired``), newest first."""
+    return store.frame(_LOG_JOBS_SQL, {"repo": repo_id, "all_jobs": int(all_jobs)})
+
+
+def runs_missing_reports(store: Store, repo_id: int, since: str) -> pd.DataFrame:
+    """Completed latest attempts created at or after ``since`` whose artifacts were not read
+    yet (see :func:`mark_reports_read`), newest first."""
+    return store.frame(
+        "SELECT run_id, attempt FROM runs r WHERE repo_id = ? AND is_latest = 1 AND "
+        "status = 'completed' AND created_at >= ? AND NOT EXISTS (SELECT 1 FROM run_reports p "
+        "WHERE p.run_id = r.run_id AND p.attempt = r.attempt) ORDER BY created_at DESC",
+        (repo_id, since),
+    )
 
 
 def store_job_log(store: Store, repo: str, repo_id: int, job: JobRef, kept: KeptLog) -> int:

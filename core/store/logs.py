@@ -21,7 +21,15 @@ from core.logs.normalise import (
 )
 from core.store.db import Store
 
-__all__ = ["LogInfo", "save_log", "save_missing_log", "load_log", "load_raw", "log_info"]
+__all__ = [
+    "LogInfo",
+    "save_log",
+    "save_missing_log",
+    "load_log",
+    "load_raw",
+    "log_info",
+    "stored_log_count",
+]
 
 
 @dataclass(frozen=True)
@@ -112,3 +120,15 @@ def log_info(store: Store, job_id: int) -> LogInfo | None:
         return None
     state, raw_bytes, n_lines, truncated, error = rows[0]
     return LogInfo(job_id, state, raw_bytes, n_lines, bool(truncated), error)
+
+
+def stored_log_count(store: Store, repo: str) -> int:
+    """How many logs of ``repo`` (by name) are stored (state ``ok``)."""
+    return int(
+        store.scalar(
+            "SELECT COUNT(*) FROM logs l JOIN repositories r ON r.id = l.repo_id"
+            " WHERE r.full_name = ? COLLATE NOCASE AND l.state = 'ok'",
+            (repo,),
+        )
+        or 0
+    )

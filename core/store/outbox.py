@@ -1,4 +1,8 @@
-"""The outbox as a work queue: claim with a lease, mark sent, back off, dead-letter, retry, prune.
+"""The outbox as a work queue: enqueue, claim with a lease, mark sent, back off, dead-letter,
+retry, prune.
+
+``enqueue`` writes messages (built by the pure :mod:`core.messages.envelope`) inside the caller's
+transaction, so the data they describe and the messages commit together.
 
 Why a lease and not a status flip: a worker killed between claiming and marking must not strand
 its rows, and two workers (the app's embedded one and a sidecar) must never send the same row at
@@ -16,6 +20,7 @@ dead-letters them, because the message is not at fault.
 from __future__ import annotations
 
 import random
+import sqlite3
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -23,11 +28,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from core.messages.envelope import Message
 from core.store.db import Store
 
 __all__ = [
     "OutboxRow",
     "QUEUE_KINDS",
+    "enqueue",
     "claim",
     "mark_sent",
     "mark_failed",
@@ -52,6 +59,23 @@ class OutboxRow:
     event_type: str
     body: str
     attempts: int
+
+
+def enqueue(conn: sqlite3.Connection, messages: list[Message]) -> int:
+    """Insert messages into the outbox inside the caller's transaction.
+
+    A message already in the outbox is left alone (same id = same fact), except a dead letter:
+    producing it again (e.g. after fixing the producer) revives it with the new body.
+    """
+    now = time.time()
+    before = conn.total_changes
+    conn.executemany(
+        "INSERT INTO outbox (message_id, queue, event_type, body, created_at) VALUES (?,?,?,?,?)"
+        " ON CONFLICT (message_id) DO UPDATE SET body = excluded.body, status = 'pending',"
+        " attempts = 0, next_attempt_at = 0, last_error = NULL WHERE outbox.status = 'dead'",
+        [(m.message_id, m.queue, m.event_type, m.body, now) for m in messages],
+    )
+    return conn.total_changes - before
 
 
 def claim(

@@ -3,6 +3,9 @@ commit per transaction, together with the outbox messages that describe them.
 
 One run per transaction is the unit of progress: a sync killed at any moment leaves whole runs
 behind (never a run without its jobs), and the next sync simply sees the rest as new.
+
+The reads here are what a sync asks of the runs already stored (which changed, which are still
+unfinished, which attempts and commits it already holds), so it never fetches anything twice.
 """
 
 from __future__ import annotations
@@ -13,10 +16,22 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.github.mapping import commit_row, job_row, repo_row, run_row, step_rows, workflow_row
-from core.messages.envelope import Message, enqueue, make_message
+from core.messages.envelope import Message, make_message
 from core.store.db import Store
+from core.store.outbox import enqueue
 
-__all__ = ["RunBundle", "save_repository", "save_workflows", "save_run_bundle", "known_runs"]
+__all__ = [
+    "RunBundle",
+    "save_repository",
+    "save_workflows",
+    "save_run_bundle",
+    "known_runs",
+    "unfinished_run_ids",
+    "stored_attempts",
+    "commit_shas",
+    "oldest_run_created_at",
+    "newest_run_created_at",
+]
 
 
 @dataclass
@@ -68,6 +83,37 @@ def known_runs(store: Store, repo_id: int) -> dict[int, tuple[int, str | None, s
         (repo_id,),
     )
     return {r[0]: (r[1], r[2], r[3]) for r in rows}
+
+
+def unfinished_run_ids(store: Store, repo_id: int, before: str | None = None) -> list[int]:
+    """Stored runs (latest attempts) not completed yet; only those created before ``before``
+    when given."""
+    rows = store.query(
+        "SELECT run_id FROM runs WHERE repo_id = ? AND is_latest = 1 "
+        "AND status <> 'completed' AND (? IS NULL OR created_at < ?)",
+        (repo_id, before, before),
+    )
+    return [r[0] for r in rows]
+
+
+def stored_attempts(store: Store, run_id: int) -> set[int]:
+    """The attempts of one run already stored."""
+    return {r[0] for r in store.query("SELECT attempt FROM runs WHERE run_id = ?", (run_id,))}
+
+
+def commit_shas(store: Store, repo_id: int) -> set[str]:
+    """The SHAs of the repository's stored commits."""
+    return {r[0] for r in store.query("SELECT sha FROM commits WHERE repo_id = ?", (repo_id,))}
+
+
+def oldest_run_created_at(store: Store, repo_id: int) -> str | None:
+    """``created_at`` of the repository's oldest stored run (None: no runs)."""
+    return store.scalar("SELECT MIN(created_at) FROM runs WHERE repo_id = ?", (repo_id,))
+
+
+def newest_run_created_at(store: Store, repo_id: int) -> str | None:
+    """``created_at`` of the repository's newest stored run (None: no runs)."""
+    return store.scalar("SELECT MAX(created_at) FROM runs WHERE repo_id = ?", (repo_id,))
 
 
 def save_run_bundle(store: Store, repo_id: int, repo_name: str, bundle: RunBundle) -> int:

@@ -18,6 +18,9 @@ from streamlit.testing.v1 import AppTest
 REPO_ROOT = Path(__file__).resolve().parents[2]
 APP = REPO_ROOT / "app.py"
 SMALL_DEMO = {"runs_target": 300, "days": 20}
+# How long AppTest waits for one script run to finish (it returns as soon as the run does):
+# generous, since a busy 2-core machine runs a sync or a log fetch several times slower.
+RUN_TIMEOUT_S = 300
 
 
 def build_demo_dump(home: Path) -> Path:
@@ -59,7 +62,7 @@ def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def app(demo_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
     """A fresh AppTest session of app.py on the small demo (run it with ``app.run()``)."""
     monkeypatch.setenv("CI_MEDIC_HOME", str(demo_home))
-    yield AppTest.from_file(str(APP), default_timeout=60)
+    yield AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT_S)
 
 
 def texts(elements) -> list[str]:

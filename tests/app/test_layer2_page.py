@@ -11,7 +11,6 @@ import pytest
 from tests.app.conftest import texts
 
 PAGE = "pages/layer2_intelligence.py"
-NOT_YET = "Not yet available — this agent lands in a later release."
 
 
 @pytest.fixture(scope="module")
@@ -43,17 +42,30 @@ def _chart_titles(app) -> list[str]:
     ]
 
 
-def test_given_the_demo_when_intelligence_opens_then_one_tab_per_layer2_agent(app):
+def test_given_the_demo_when_intelligence_opens_then_one_tab_per_registered_layer2_agent(app):
+    from agents.registry import all_agents
+
     _open(app)
 
     assert not app.exception
-    assert [tab.label for tab in app.tabs] == [
-        "Root causes",
-        "Anomalies",
-        "Flaky tests",
-        "Predictions",
-    ]
-    assert texts(app.info).count(NOT_YET) == 3
+    assert [tab.label for tab in app.tabs] == [a.title for a in all_agents() if a.layer == 2]
+
+
+def test_given_a_layer2_agent_without_a_section_when_opened_then_its_tab_says_so(
+    app, monkeypatch: pytest.MonkeyPatch
+):
+    from agents.actions import agent_catalogue
+
+    registered = agent_catalogue()
+    monkeypatch.setattr(
+        "pages._shell.agent_catalogue", lambda: [*registered, ("no_section_yet", "Later", 2)]
+    )
+
+    _open(app)
+
+    assert not app.exception
+    assert [tab.label for tab in app.tabs][-1] == "Later"
+    assert any("has no page section yet" in text for text in texts(app.info))
 
 
 def test_given_no_stored_logs_when_opened_then_it_says_fetch_logs_first_and_waits(

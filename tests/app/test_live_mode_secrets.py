@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.sandbox.demo.generator import DEMO_REPO
 from core.sandbox.emulator.server import Emulator
-from tests.app.conftest import APP, build_demo_dump
+from tests.app.conftest import APP, RUN_TIMEOUT_S, build_demo_dump
 
 CANARY = "ghp_LIVEcanary0123456789abcdefABCDEF0123"
 PAGES = [
@@ -35,7 +35,7 @@ def live_app(tmp_path, monkeypatch):
             "CI_MEDIC_HOME": str(tmp_path / "live-home"),
         }.items():
             monkeypatch.setenv(name, value)
-        yield AppTest.from_file(str(APP), default_timeout=120)
+        yield AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT_S)
 
 
 def _everything_shown(at: AppTest) -> str:

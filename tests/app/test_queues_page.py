@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.messages.envelope import enqueue, make_message
+from core.messages.envelope import make_message
 from core.queue.supervisor import stop_workers
 from core.store import outbox
 from core.store.db import Store
+from core.store.outbox import enqueue
+from tests.app.conftest import RUN_TIMEOUT_S
 from tests.integration.sqs_support import MotoServer
 
 PAGE = Path(__file__).resolve().parents[2] / "pages" / "queues.py"
@@ -59,7 +61,7 @@ def page_env(tmp_path, monkeypatch):
 
 
 def test_queues_page_shows_backlog_history_dead_letters_and_health(page_env):
-    at = AppTest.from_file(str(PAGE), default_timeout=60).run()
+    at = AppTest.from_file(str(PAGE), default_timeout=RUN_TIMEOUT_S).run()
 
     assert not at.exception
     assert at.title[0].value == "Queues"
@@ -73,7 +75,7 @@ def test_queues_page_shows_backlog_history_dead_letters_and_health(page_env):
 
 
 def test_retry_button_puts_every_dead_letter_back(page_env):
-    at = AppTest.from_file(str(PAGE), default_timeout=60).run()
+    at = AppTest.from_file(str(PAGE), default_timeout=RUN_TIMEOUT_S).run()
     at.button(key="queues_retry_all").click().run()
 
     assert not at.exception

@@ -34,7 +34,8 @@ CHROMIUM_ARGS = [
 ]
 SHOTS = Path(os.environ.get("CI_MEDIC_SCREENSHOTS", "/tmp"))
 
-pytestmark = pytest.mark.timeout(180)
+# Generous for a busy 2-core machine: the first start syncs the demo inside the server.
+pytestmark = pytest.mark.timeout(420)
 
 
 def _skip_reason() -> str | None:
@@ -66,11 +67,12 @@ def _wait_healthy(url: str, server: subprocess.Popen, log: Path, timeout_s: floa
         if server.poll() is not None:
             pytest.fail(f"streamlit exited early:\n{log.read_text()[-3000:]}")
         try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=5) as answer:
                 if answer.status == 200:
                     return
         except OSError:
-            time.sleep(0.3)
+            pass
+        time.sleep(0.3)  # between checks of the condition, bounded by the deadline
     pytest.fail(f"streamlit was not healthy after {timeout_s:.0f} s:\n{log.read_text()[-3000:]}")
 
 
@@ -120,7 +122,7 @@ def _serve(home: Path) -> Iterator[str]:
         )
     url = f"http://127.0.0.1:{port}"
     try:
-        _wait_healthy(url, server, log, timeout_s=45)
+        _wait_healthy(url, server, log, timeout_s=120)
         yield url
     finally:
         server.terminate()
@@ -131,20 +133,34 @@ def _serve(home: Path) -> Iterator[str]:
             server.wait(timeout=5)
 
 
+def _settled(page, timeout_ms: int = 120_000) -> None:
+    """Wait until no script run is in progress (how Streamlit's own browser tests tell it).
+
+    The app root carries the run state; it reads ``notRunning`` again once the run that drew
+    what the caller just waited for has finished, so call it after waiting for something that
+    only the new run draws (a page's title, a result), never right after a click.
+    """
+    from playwright.sync_api import expect
+
+    expect(page.get_by_test_id("stApp")).to_have_attribute(
+        "data-test-script-state", "notRunning", timeout=timeout_ms
+    )
+
+
 def _shot(page, name: str) -> None:
     """A full-height screenshot (Streamlit scrolls inside stMain, so resize to fit it)."""
     height = page.evaluate(
         "() => document.querySelector('[data-testid=\"stMain\"]')?.scrollHeight || 1000"
     )
     page.set_viewport_size({"width": 1400, "height": min(int(height) + 40, 6000)})
-    page.screenshot(path=str(SHOTS / f"ci-medic-{name}.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"ci-medic-{name}.png"), full_page=True, timeout=60_000)
     page.set_viewport_size({"width": 1400, "height": 1000})
 
 
 def test_given_a_new_user_when_the_demo_opens_then_charts_show_and_a_csv_downloads(
     app_url: str, tmp_path: Path
 ):
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch_persistent_context(
@@ -157,23 +173,29 @@ def test_given_a_new_user_when_the_demo_opens_then_charts_show_and_a_csv_downloa
         )
         try:
             page = browser.new_page()
-            page.goto(app_url)
+            page.goto(app_url, timeout=120_000)
 
             # The first start syncs the demo, then the Overview shows its KPIs and a chart.
-            page.get_by_test_id("stMetricLabel").filter(has_text="Failure rate").wait_for(
-                timeout=90_000
-            )
-            page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
+            expect(
+                page.get_by_test_id("stMetricLabel").filter(has_text="Failure rate")
+            ).to_be_visible(timeout=180_000)
+            _settled(page)
+            expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=60_000)
             _shot(page, "overview")
 
             page.get_by_test_id("stSidebarNavLink").filter(has_text="Pipelines").click()
-            page.get_by_role("heading", name="Pipelines").wait_for(timeout=30_000)
-            page.locator(".js-plotly-plot").first.wait_for(timeout=30_000)
-            assert page.locator(".js-plotly-plot").count() >= 2
+            expect(page.get_by_role("heading", name="Pipelines", exact=True)).to_be_visible(
+                timeout=60_000
+            )
+            _settled(page)
+            # Plotly draws each chart after the run ends (its bundle loads lazily): wait for a
+            # second one instead of counting what happens to be drawn already.
+            expect(page.locator(".js-plotly-plot").nth(1)).to_be_visible(timeout=60_000)
             _shot(page, "pipelines")
 
             csv_button = page.get_by_test_id("stDownloadButton").filter(has_text="CSV").first
-            with page.expect_download(timeout=30_000) as download:
+            expect(csv_button).to_be_enabled(timeout=60_000)
+            with page.expect_download(timeout=60_000) as download:
                 csv_button.click()
             name = download.value.suggested_filename
             lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
@@ -190,7 +212,7 @@ def test_given_a_fresh_server_when_a_deep_link_is_the_first_request_then_a_click
 ):
     """Streamlit serves a fresh server's first request in its old pages-folder mode; widgets drawn
     in that mode would lose their first click (the page re-routes itself before drawing)."""
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch_persistent_context(
@@ -202,12 +224,16 @@ def test_given_a_fresh_server_when_a_deep_link_is_the_first_request_then_a_click
         )
         try:
             page = browser.new_page()
-            page.goto(f"{fresh_app_url}/layer1_collection")
+            page.goto(f"{fresh_app_url}/layer1_collection", timeout=120_000)
             sync_now = page.get_by_role("button", name="Sync now")
-            sync_now.wait_for(timeout=90_000)
+            expect(sync_now).to_be_visible(timeout=180_000)
+            # Clicked once the first start (first sync, then the re-route) has finished: the
+            # button the click lands on is then the one the final run drew, not a stale one.
+            _settled(page)
+            expect(sync_now).to_be_enabled(timeout=30_000)
             sync_now.click()
             report = page.get_by_test_id("stAlert").filter(has_text="requests").first
-            report.wait_for(timeout=60_000)
-            assert "acme-labs/shopfront" in report.inner_text()
+            expect(report).to_be_visible(timeout=120_000)
+            expect(report).to_contain_text("acme-labs/shopfront")
         finally:
             browser.close()

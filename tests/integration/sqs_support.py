@@ -55,7 +55,7 @@ class MotoServer:
     def reset(self) -> None:
         """Forget every queue and message (a fresh server)."""
         request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST", data=b"")
-        urllib.request.urlopen(request, timeout=5).close()
+        urllib.request.urlopen(request, timeout=30).close()
 
 
 def settings_for(url: str, db: Path, **changes: object) -> Settings:

@@ -76,3 +76,26 @@ def test_status_of_an_empty_store_and_a_sync_without_a_repo_fail_politely(tmp_pa
 def test_analyze_on_an_empty_store_says_what_to_do(tmp_path):
     result = _cli("--db", str(tmp_path / "s.db"), "analyze", "--out", str(tmp_path / "o"))
     assert result.returncode == 1 and "import or sync one first" in result.stderr
+
+
+def test_the_ci_medic_command_is_declared_and_runs_from_any_folder(tmp_path):
+    """``ci-medic`` is the pyproject console script (the scripts install it with pip -e)."""
+    import shutil
+    import tomllib
+
+    import pytest
+
+    project = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project["project"]["scripts"]["ci-medic"] == "agents.cli:main"
+    command = shutil.which("ci-medic")
+    if command is None:
+        pytest.skip("ci-medic is not installed here (scripts/run-tests.sh installs it)")
+
+    log = tmp_path / "job.log"
+    log.write_text(FAILING_LOG, encoding="utf-8")
+    done = subprocess.run(
+        [command, "rca", str(log), "--json"], cwd=tmp_path, capture_output=True, text=True
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert set(json.loads(done.stdout.splitlines()[0])) >= CONTRACT

@@ -63,8 +63,11 @@ def test_a_sync_killed_with_sigkill_then_restarted_equals_a_clean_sync(
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and _runs(db) < 40:
+        deadline = time.monotonic() + 120
+        while _runs(db) < 40:  # checked every 50 ms until 40 runs are stored, at most 120 s
+            if proc.poll() is not None or time.monotonic() > deadline:
+                proc.kill()
+                pytest.fail(f"the sync stored {_runs(db)} runs, then exited or stalled")
             time.sleep(0.05)
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)

@@ -15,14 +15,14 @@ import boto3
 import pytest
 
 from core.errors import PublishError
-from core.messages.envelope import enqueue, make_message, split_body
+from core.messages.envelope import make_message, split_body
 from core.queue.cli import main
 from core.queue.consumer import consume
 from core.queue.local_server import start_local_sqs, stop_local_sqs, trim_queue
 from core.queue.sqs import SqsAdapter, SqsUnavailable, make_client
 from core.queue.supervisor import ensure_worker, stop_workers
 from core.queue.worker import Worker
-from core.store.outbox import stats
+from core.store.outbox import enqueue, stats
 from tests.integration.sqs_support import (
     FAST,
     count,

@@ -21,10 +21,11 @@ from pathlib import Path
 import boto3
 
 import core
-from core.messages.envelope import enqueue, make_message
+from core.messages.envelope import make_message
 from core.queue.sqs import BatchResult, EntryFailure, SqsAdapter
 from core.queue.view import retry_dead_letters
 from core.queue.worker import Worker
+from core.store.outbox import enqueue
 from tests.integration.sqs_support import (
     FAST,
     MotoServer,
@@ -61,7 +62,9 @@ def test_sqs_stopped_mid_drain_then_restarted_empty_loses_nothing(aws_env, tmp_p
         wait_until(lambda: count(store, "sent") >= 10, what="a first part to be published")
         server.stop()
         wait_until(lambda: worker.state == "backing_off", what="the worker to back off")
-        time.sleep(0.6)  # several tries against a dead endpoint
+        wait_until(  # several tries in a row against the dead endpoint, however slow they are
+            lambda: worker._outages >= 3, timeout=60, what="three tries against the dead SQS"
+        )
         assert count(store, "dead") == 0 and count(store, "pending") > 0
         assert store.scalar("SELECT MAX(attempts) FROM outbox") == 0  # not the messages' fault
         assert "unreachable" in (worker.last_error or "")

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from core.messages.envelope import enqueue, make_message
+from core.messages.envelope import make_message
 from core.queue.health import (
     acquire_lease,
     forget_old,
@@ -18,6 +18,7 @@ from core.queue.health import (
 from core.queue.sqs import Entry, pack_batches
 from core.store import outbox
 from core.store.db import Store
+from core.store.outbox import enqueue
 
 NOW = 1_800_000_000.0
 

@@ -3,11 +3,17 @@ steps.
 
 The labels there number lines of the decompressed text split on "\\n" (1-based), so the
 normalised log must keep exactly that numbering for the RCA scores to mean anything.
+
+Only correctness properties are asserted here (every log parses, numbering, label ranges,
+timestamps that never go back, mapped steps in order). Quality ratios on this labelled data (share
+of lines with a timestamp, jobs whose steps map exactly) are figures printed by
+``bench/log_parsing_bench.py``, not floors in a test.
 """
 
 from __future__ import annotations
 
 import gzip
+import importlib.util
 import json
 import re
 from pathlib import Path
@@ -17,7 +23,8 @@ import pytest
 
 from core.logs.normalise import REPLACEMENT, map_github_steps, normalise_log, strip_ansi
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = ROOT.parent / "shared"
 RCA = SHARED / "data" / "dev" / "rca"
 LOG_SETS = {
     "logchunks": "logchunks/logs/*.txt.gz",
@@ -70,8 +77,9 @@ def test_given_every_shared_log_when_normalised_then_numbering_equals_the_raw_sp
 
 
 def test_given_logchunks_labels_when_normalised_then_the_labelled_lines_are_the_same_text():
-    checked = 0
-    for label in labels("logchunks"):
+    rows = labels("logchunks")
+    assert rows, "no LogChunks labels"
+    for label in rows:
         data = read(RCA / "logchunks" / label["log_file"])
         first, last = label["chunk_start_line"], label["chunk_end_line"]
         log = normalise_log(data)
@@ -80,8 +88,6 @@ def test_given_logchunks_labels_when_normalised_then_the_labelled_lines_are_the_
         got = [comparable(text) for text in log.text_lines(first, last)]
 
         assert got == want, label["id"]
-        checked += 1
-    assert checked == 396
 
 
 def test_given_cidiff_labels_when_normalised_then_counts_and_error_ranges_fit_the_log():
@@ -94,29 +100,64 @@ def test_given_cidiff_labels_when_normalised_then_counts_and_error_ranges_fit_th
             assert log.row_of(first) is not None and log.row_of(last) is not None
 
 
-def test_given_github_job_logs_when_normalised_then_timestamps_are_there_and_monotone():
+def test_given_github_job_logs_when_normalised_then_timestamps_are_read_and_never_go_back():
     for path in sorted(RCA.glob("bump-gha/*/*.txt.gz")):
         log = normalise_log(read(path))
         stamps = log.timestamps[~np.isnat(log.timestamps)].astype(np.int64)
 
-        assert len(stamps) >= 0.99 * len(log), path  # a multi-line message may lack them
+        assert stamps.size, path  # every line of a job log has one (the share is a bench figure)
         assert np.all(np.diff(stamps) >= 0), path
         if any(g.name.startswith("Run ") for g in log.groups):  # not a "Prepare job" stub
             assert log.steps[0].name == "Set up job", path
 
 
-def test_given_github_archives_when_steps_are_mapped_then_they_match_the_step_files():
-    """The archive's ``<job>/<n>_<step>.txt`` files stand in for the API's ``job["steps"]``."""
-    matched, jobs = 0, 0
+def test_given_github_archives_when_steps_are_mapped_then_the_steps_are_the_job_s_in_log_order():
+    """The archive's ``<job>/<n>_<step>.txt`` files stand in for the API's ``job["steps"]``: every
+    mapped span is one of those steps, each step at most once and in order, inside the log and
+    without overlap. (How many jobs map exactly is printed by ``bench/log_parsing_bench.py``.)"""
+    jobs = 0
     for folder in sorted(p for p in RCA.glob("bump-gha/*/*") if p.is_dir()):
         candidates = _job_logs_for(folder)
         if not candidates:
             continue
         jobs += 1
         api_steps, lengths = _steps_from_files(folder)
-        matched += any(_mapping_matches(read(c), api_steps, lengths) for c in candidates)
-    print(f"step mapping: {matched}/{jobs} jobs exact")
-    assert jobs >= 100 and matched / jobs >= 0.95
+        for candidate in candidates:
+            log = normalise_log(read(candidate))
+            spans = map_github_steps(log, api_steps)
+            numbers = [span.number for span in spans]
+
+            assert set(numbers) <= set(lengths), candidate
+            assert numbers == sorted(set(numbers)), candidate
+            assert all(1 <= s.first_line <= s.last_line <= log.n_lines for s in spans), candidate
+            assert all(
+                a.last_line < b.first_line for a, b in zip(spans, spans[1:], strict=False)
+            ), candidate
+    assert jobs, "no job folders found in the BUMP-GHA archives"
+
+
+def test_given_the_shared_logs_when_the_parsing_bench_runs_on_a_slice_then_it_prints_its_figures(
+    capsys,
+):
+    spec = importlib.util.spec_from_file_location(
+        "log_parsing_bench", ROOT / "bench" / "log_parsing_bench.py"
+    )
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+
+    assert bench.main(["--shared", str(SHARED), "--limit", "2"]) == 0
+
+    out = capsys.readouterr().out
+    for figure in (
+        "numbering kept",
+        "MB/s",
+        "chunks with the same text",
+        "error ranges inside the log",
+        "share of lines with a timestamp",
+        "never go back",
+        "jobs mapped exactly",
+    ):
+        assert figure in out, figure
 
 
 def _job_logs_for(folder: Path) -> list[Path]:
@@ -146,14 +187,3 @@ def _steps_from_files(folder: Path) -> tuple[list[dict], dict[int, int]]:
         )
         lengths[int(number)] = len(lines)
     return sorted(steps, key=lambda step: step["number"]), lengths
-
-
-def _mapping_matches(data: bytes, api_steps: list[dict], lengths: dict[int, int]) -> bool:
-    """Same steps, same line counts (Set up job has extra runner lines in the job log)."""
-    mapped = {
-        s.number: s.last_line - s.first_line + 1
-        for s in map_github_steps(normalise_log(data), api_steps)
-    }
-    return set(mapped) == set(lengths) and all(
-        mapped[number] == count for number, count in lengths.items() if number != 1
-    )

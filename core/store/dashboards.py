@@ -1,0 +1,122 @@
+"""The read queries behind the Overview and Pipelines pages: runs, jobs and steps of a period,
+the latest failures, how fresh a repository's data is and a version stamp for the caches.
+
+Why a module of its own: these are aggregates over several tables, shaped for the pages (one
+statement each, aggregating in SQLite where that saves moving rows into Python), not the
+questions of any one table's owner. A repository is named, not numbered: every query resolves
+it with :data:`core.store.repositories.REPO_ID_BY_NAME`. Periods are ``(start, end]`` pairs of
+ISO-8601 UTC strings (they sort as text, like the stored ``created_at``). The shaping into
+charts and KPIs is :mod:`agents.pipeline_monitor.view`'s.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import pandas as pd
+
+from core.store.db import Store
+from core.store.repositories import REPO_ID_BY_NAME as _REPO_ID
+
+__all__ = [
+    "newest_run_at",
+    "oldest_run_at",
+    "data_version",
+    "runs_between",
+    "jobs_between",
+    "slowest_steps",
+    "latest_failed_jobs",
+    "freshness",
+]
+
+
+def newest_run_at(store: Store, repo: str) -> Any:
+    """``created_at`` of the newest stored run of ``repo`` (None: no runs)."""
+    return store.scalar(f"SELECT MAX(created_at) FROM runs WHERE repo_id = {_REPO_ID}", (repo,))
+
+
+def oldest_run_at(store: Store, repo: str) -> Any:
+    """``created_at`` of the oldest stored run of ``repo`` (None: no runs)."""
+    return store.scalar(f"SELECT MIN(created_at) FROM runs WHERE repo_id = {_REPO_ID}", (repo,))
+
+
+def data_version(store: Store, repo: str) -> sqlite3.Row:
+    """(synced_at, newest agent run id, stored logs, stored runs of ``repo``): any change to
+    what the pages show changes one of them."""
+    return store.query(
+        f"SELECT (SELECT synced_at FROM repositories WHERE id = {_REPO_ID}),"
+        " (SELECT MAX(id) FROM agent_runs), (SELECT COUNT(*) FROM logs),"
+        f" (SELECT COUNT(*) FROM runs WHERE repo_id = {_REPO_ID})",
+        (repo, repo),
+    )[0]
+
+
+_RUN_COLUMNS = """run_id, attempt, workflow_name AS workflow, run_number, event, status,
+       conclusion, head_branch AS branch, actor, created_at, duration_s, html_url,
+       display_title AS title"""
+
+
+def runs_between(store: Store, repo: str, start: str, end: str) -> pd.DataFrame:
+    """Latest attempt of every run created in ``(start, end]``, newest first."""
+    return store.frame(
+        f"SELECT {_RUN_COLUMNS} FROM runs WHERE repo_id = {_REPO_ID} AND is_latest = 1"
+        " AND created_at > ? AND created_at <= ? ORDER BY created_at DESC",
+        (repo, start, end),
+    )
+
+
+def jobs_between(store: Store, repo: str, start: str, end: str) -> pd.DataFrame:
+    """Every job of every attempt of the runs created in ``(start, end]``."""
+    return store.frame(
+        "SELECT j.job_id, j.run_id, j.attempt, r.workflow_name AS workflow, j.name AS job,"
+        " j.status, j.conclusion, r.created_at, j.queue_s, j.duration_s, j.runner_os,"
+        " j.html_url FROM runs r JOIN jobs j ON j.run_id = r.run_id AND j.attempt = r.attempt"
+        f" WHERE r.repo_id = {_REPO_ID} AND r.created_at > ? AND r.created_at <= ?",
+        (repo, start, end),
+    )
+
+
+def slowest_steps(store: Store, repo: str, start: str, end: str, top: int) -> pd.DataFrame:
+    """The ``top`` steps by mean duration (minutes) of the runs created in ``(start, end]``."""
+    return store.frame(
+        "SELECT r.workflow_name AS workflow, j.name AS job, s.name AS step, COUNT(*) AS runs,"
+        " AVG(s.duration_s) / 60.0 AS mean_min, MAX(s.duration_s) / 60.0 AS max_min,"
+        " SUM(s.duration_s) / 60.0 AS total_min"
+        " FROM runs r JOIN jobs j ON j.run_id = r.run_id AND j.attempt = r.attempt"
+        " JOIN steps s ON s.job_id = j.job_id"
+        f" WHERE r.repo_id = {_REPO_ID} AND r.created_at > ? AND r.created_at <= ?"
+        " AND s.duration_s IS NOT NULL GROUP BY 1, 2, 3 ORDER BY mean_min DESC LIMIT ?",
+        (repo, start, end, top),
+    )
+
+
+def latest_failed_jobs(store: Store, repo: str, runs: int) -> pd.DataFrame:
+    """The failed jobs of the ``runs`` newest failed runs (a run without a failed job as one
+    ``(run)`` row), newest first."""
+    return store.frame(
+        "WITH failed AS (SELECT run_id, attempt, workflow_name, run_number, head_branch,"
+        " created_at, html_url FROM runs WHERE repo_id = " + _REPO_ID + " AND is_latest = 1"
+        " AND conclusion IN ('failure', 'timed_out', 'startup_failure')"
+        " ORDER BY created_at DESC LIMIT ?)"
+        " SELECT f.created_at, f.workflow_name AS workflow, f.run_number, f.head_branch AS"
+        " branch, COALESCE(j.name, '(run)') AS job, COALESCE(j.conclusion, 'failure') AS"
+        " conclusion, f.html_url AS run_url, j.html_url AS job_url, f.run_id, j.job_id"
+        " FROM failed f LEFT JOIN jobs j ON j.run_id = f.run_id AND j.attempt = f.attempt"
+        " AND j.conclusion IN ('failure', 'timed_out', 'startup_failure')"
+        " ORDER BY f.created_at DESC, j.name",
+        (repo, runs),
+    )
+
+
+def freshness(store: Store, repo: str) -> sqlite3.Row | None:
+    """(synced_at, sync status, sync message, newest run's created_at, latest runs stored) of
+    ``repo``; None when the repository is not stored."""
+    rows = store.query(
+        "SELECT r.synced_at, s.status, s.message, (SELECT MAX(created_at) FROM runs"
+        " WHERE repo_id = r.id), (SELECT COUNT(*) FROM runs WHERE repo_id = r.id"
+        " AND is_latest = 1) FROM repositories r LEFT JOIN sync_state s ON s.repo_id = r.id"
+        " WHERE r.full_name = ? COLLATE NOCASE",
+        (repo,),
+    )
+    return rows[0] if rows else None
