@@ -12,16 +12,14 @@ of lines with a timestamp, jobs whose steps map exactly) are figures printed by
 
 from __future__ import annotations
 
-import gzip
 import importlib.util
 import json
-import re
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from core.logs.normalise import REPLACEMENT, map_github_steps, normalise_log, strip_ansi
+from core.logs.normalise import map_github_steps, normalise_log
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared"
@@ -32,29 +30,22 @@ LOG_SETS = {
     "bump-gha": "bump-gha/*/*.txt.gz",
     "cidiff": "cidiff/*/*.txt.gz",
 }
-_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b\n]*(?:\x07|\x1b\\)|[()*+].|.)")
-_INVISIBLE = re.compile(rf"[\x00-\x08\x0b-\x1f\x7f{REPLACEMENT}]")
 
 pytestmark = pytest.mark.skipif(not RCA.is_dir(), reason="shared/data/dev/rca is not present")
 
 
-def read(path: Path) -> bytes:
-    return gzip.decompress(path.read_bytes())
+def _load_bench():
+    """The parsing bench, whose readers (the labels' numbering, step files) the tests share."""
+    spec = importlib.util.spec_from_file_location(
+        "log_parsing_bench", ROOT / "bench" / "log_parsing_bench.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
-def raw_lines(data: bytes) -> list[str]:
-    """The labels' numbering: decoded text split on "\\n" (a final "\\n" ends the last line)."""
-    lines = data.decode("utf-8", "replace").split("\n")
-    return lines[:-1] if lines and lines[-1] == "" and data else lines
-
-
-def comparable(text: str) -> str:
-    """Text without escape sequences, backspaced characters and invisible characters."""
-    text = _ESCAPES.sub("", strip_ansi(text))
-    while "\b" in text:
-        erased = re.sub(r"[^\b]\b", "", text)
-        text = erased.lstrip("\b") if erased == text else erased
-    return _INVISIBLE.sub("", text)
+BENCH = _load_bench()
+read, raw_lines, comparable = BENCH.read, BENCH.raw_lines, BENCH.comparable
 
 
 def labels(name: str) -> list[dict]:
@@ -117,11 +108,11 @@ def test_given_github_archives_when_steps_are_mapped_then_the_steps_are_the_job_
     without overlap. (How many jobs map exactly is printed by ``bench/log_parsing_bench.py``.)"""
     jobs = 0
     for folder in sorted(p for p in RCA.glob("bump-gha/*/*") if p.is_dir()):
-        candidates = _job_logs_for(folder)
+        candidates = BENCH.job_logs_for(folder)
         if not candidates:
             continue
         jobs += 1
-        api_steps, lengths = _steps_from_files(folder)
+        api_steps, lengths = BENCH.steps_from_files(folder)
         for candidate in candidates:
             log = normalise_log(read(candidate))
             spans = map_github_steps(log, api_steps)
@@ -139,13 +130,7 @@ def test_given_github_archives_when_steps_are_mapped_then_the_steps_are_the_job_
 def test_given_the_shared_logs_when_the_parsing_bench_runs_on_a_slice_then_it_prints_its_figures(
     capsys,
 ):
-    spec = importlib.util.spec_from_file_location(
-        "log_parsing_bench", ROOT / "bench" / "log_parsing_bench.py"
-    )
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-
-    assert bench.main(["--shared", str(SHARED), "--limit", "2"]) == 0
+    assert BENCH.main(["--shared", str(SHARED), "--limit", "2"]) == 0
 
     out = capsys.readouterr().out
     for figure in (
@@ -158,32 +143,3 @@ def test_given_the_shared_logs_when_the_parsing_bench_runs_on_a_slice_then_it_pr
         "jobs mapped exactly",
     ):
         assert figure in out, figure
-
-
-def _job_logs_for(folder: Path) -> list[Path]:
-    """``N_<job>.txt`` (or ``N_<job> (k).txt``: archives number repeated job names)."""
-    pattern = re.compile(re.escape(folder.name) + r"(?: \(\d+\))?")
-    return [
-        p
-        for p in folder.parent.glob("*.txt.gz")
-        if pattern.fullmatch(p.name[: -len(".txt.gz")].split("_", 1)[1])
-    ]
-
-
-def _steps_from_files(folder: Path) -> tuple[list[dict], dict[int, int]]:
-    """API-like steps (number, name, times truncated to seconds) and each step's line count."""
-    steps, lengths = [], {}
-    for path in folder.glob("*.txt.gz"):
-        number, name = path.name[: -len(".txt.gz")].split("_", 1)
-        lines = raw_lines(read(path))
-        stamps = [line[:19] + "Z" for line in lines if re.match(r"\d{4}-\d\d-\d\dT", line)]
-        steps.append(
-            {
-                "number": int(number),
-                "name": name,
-                "started_at": stamps[0] if stamps else None,
-                "completed_at": stamps[-1] if stamps else None,
-            }
-        )
-        lengths[int(number)] = len(lines)
-    return sorted(steps, key=lambda step: step["number"]), lengths
