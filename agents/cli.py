@@ -131,7 +131,14 @@ def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_status(_args: argparse.Namespace, settings: Settings) -> int:
     from core.store.status import store_status
 
-    print(store_status(Store(settings.db_path)).to_string(index=False))
+    status = store_status(Store(settings.db_path))
+    if status.empty:
+        print(
+            f"The store at {settings.db_path} holds no repository yet: "
+            "`ci-medic import DUMP` or `ci-medic sync owner/name` fills it."
+        )
+    else:
+        print(status.to_string(index=False))
     return 0
 
 

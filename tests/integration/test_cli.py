@@ -68,6 +68,7 @@ def test_rca_prints_one_contract_object_per_file_for_plain_and_gzip_logs(tmp_pat
 def test_status_of_an_empty_store_and_a_sync_without_a_repo_fail_politely(tmp_path):
     status = _cli("--db", str(tmp_path / "s.db"), "status")
     assert status.returncode == 0
+    assert "holds no repository yet" in status.stdout and "DataFrame" not in status.stdout
     bad = _cli("--db", str(tmp_path / "s.db"), "sync", "not a repo")
     assert bad.returncode == 1 and bad.stderr.startswith("error: ")
     assert "Traceback" not in bad.stderr
