@@ -37,7 +37,7 @@ from core.store.ingest import (
 )
 from core.store.runs import newest_run_created_at
 
-__all__ = ["LogIngester", "IngestReport", "jobs_needing_logs", "runs_needing_reports"]
+__all__ = ["LogIngester", "IngestReport", "runs_needing_reports"]
 
 REPORT_DAYS = 30
 MAX_ARTIFACT_BYTES = 64 * 1024 * 1024
@@ -56,11 +56,6 @@ class IngestReport:
             f"Stored {self.logs} logs ({self.expired} expired, {self.errors} failed) and "
             f"{self.tests} test results from {self.reports} reports."
         )
-
-
-def jobs_needing_logs(store: Store, repo_id: int, all_jobs: bool = False) -> pd.DataFrame:
-    """Failed jobs and their last green predecessors (or all jobs) with no stored log yet."""
-    return jobs_missing_logs(store, repo_id, all_jobs)
 
 
 def runs_needing_reports(store: Store, repo_id: int, days: int = REPORT_DAYS) -> pd.DataFrame:
@@ -106,7 +101,7 @@ class LogIngester:
         return AgentResult(self.name, pd.DataFrame([metrics]), metrics, report.sentence())
 
     def _logs(self, ctx: AgentContext, repo_id: int, report: IngestReport) -> None:
-        todo = jobs_needing_logs(ctx.store, repo_id, ctx.settings.download_all_logs)
+        todo = jobs_missing_logs(ctx.store, repo_id, ctx.settings.download_all_logs)
         for index, job in enumerate(todo.itertuples(index=False), start=1):
             ctx.progress(0.6 * index / max(len(todo), 1), f"Log {index}/{len(todo)}: {job.name}")
             try:

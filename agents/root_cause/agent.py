@@ -18,7 +18,7 @@ from core.store.findings import load_findings, save_findings
 from core.store.jobs import failed_jobs_with_logs
 from core.store.logs import load_raw
 
-__all__ = ["FINDING_COLUMNS", "RootCauseAgent", "failed_jobs_with_logs"]
+__all__ = ["FINDING_COLUMNS", "RootCauseAgent"]
 
 # One row per analysed failed job, in this order (also ``root_causes.csv``'s header).
 FINDING_COLUMNS = (
