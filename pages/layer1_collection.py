@@ -4,17 +4,11 @@ import streamlit as st
 
 from agents.actions import has_agent, run_collection
 from agents.pipeline_monitor import charts
-from agents.pipeline_monitor.drilldown import (
-    filter_options,
-    filter_runs,
-    job_steps,
-    log_view,
-    run_jobs,
-)
 from agents.pipeline_monitor.kpis import RUNNER_PRICES_USD
 from core.errors import CIMedicError
 from core.github.repo_names import parse_repo
 from core.workspace import token_status
+from pages._drilldown import drill_down
 from pages._shell import (
     chart,
     current_period,
@@ -28,7 +22,6 @@ from pages._shell import (
 
 workspace = current_workspace()
 repo = current_repo(workspace)
-LINK = st.column_config.LinkColumn
 
 
 def collect(agent: str, verb: str, repo_text: str, options: dict | None = None) -> None:
@@ -113,87 +106,6 @@ def price_inputs() -> dict[str, float]:
     return prices
 
 
-def drill_down(view) -> None:
-    """Run (filtered, newest first) → its jobs (all attempts) → steps → the job's log."""
-    options = filter_options(view.runs)
-    columns = st.columns(3)
-    chosen = {
-        name: column.selectbox(
-            name.title(), options[name], index=None, placeholder="All", key=f"drill_{name}"
-        )
-        for column, name in zip(columns, ("workflow", "branch", "conclusion"), strict=True)
-    }
-    runs = filter_runs(view.runs, **chosen)
-    if runs.empty:
-        st.info("No run matches these filters.")
-        return
-    run_ids = dict(zip(runs["label"], runs["run_id"], strict=True))
-    run_id = run_ids[st.selectbox("Run", list(run_ids), key="drill_run")]
-    table(
-        runs.drop(columns="label"),
-        f"{view.repo} runs",
-        "drill_runs",
-        height=240,
-        column_config={"html_url": LINK("GitHub", display_text="open")},
-    )
-    jobs = run_jobs(workspace.store, run_id)
-    st.markdown("##### Jobs of this run (every attempt)")
-    table(
-        jobs.drop(columns="label"),
-        f"{view.repo} run {run_id} jobs",
-        "drill_jobs",
-        column_config={"html_url": LINK("GitHub", display_text="open")},
-    )
-    if jobs.empty:
-        return
-    job_ids = dict(zip(jobs["label"], jobs["job_id"], strict=True))
-    job_label = st.selectbox("Job", list(job_ids), key="drill_job")
-    job_id = int(job_ids[job_label])
-    steps = job_steps(workspace.store, job_id)
-    chart(charts.steps_figure(steps, job_label), f"job {job_id} steps", "drill_steps")
-    table(steps, f"job {job_id} steps", "drill_steps_table")
-    log_viewer(job_id)
-
-
-def log_viewer(job_id: int) -> None:
-    """Search, error lines and a jump to one error line; text is only ever shown as text."""
-    st.markdown("##### Log")
-    left, middle = st.columns([3, 1])
-    search = left.text_input("Search the log (plain text, any case)", key="log_search")
-    errors_only = middle.toggle("Error lines only", key="log_errors_only")
-    jump_key = f"log_jump_{job_id}"
-    log = log_view(
-        workspace.store,
-        job_id,
-        search=search,
-        errors_only=errors_only,
-        around=st.session_state.get(jump_key),
-    )
-    if log.job_url:
-        st.link_button("Open this job on GitHub", log.job_url)
-    if not log.found:
-        st.info(log.message)
-        return
-    st.selectbox(
-        "Jump to an error line",
-        log.error_lines[:500],
-        index=None,
-        key=jump_key,
-        placeholder=f"{len(log.error_lines)} error lines: pick one to see its context",
-    )
-    st.caption(log.message)
-    table(
-        log.lines,
-        f"job {job_id} log",
-        "log_lines",
-        height=min(420, 36 * (len(log.lines) + 1)),
-        column_config={
-            "text": st.column_config.TextColumn("text", width="large"),
-            "github": LINK("GitHub", display_text="open"),
-        },
-    )
-
-
 st.title("Pipelines")
 st.caption("Layer 1 · Collection — the runs, jobs, steps and logs of the repository.")
 with st.container(border=True):
@@ -245,4 +157,4 @@ with cost:
     chart(charts.minutes_figure(view.minutes), f"{stem} minutes by OS", "minutes")
     table(view.minutes, f"{stem} minutes and cost by OS", "minutes_table")
 with drill:
-    drill_down(view)
+    drill_down(workspace, view)

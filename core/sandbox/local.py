@@ -20,6 +20,9 @@ from core.config import Settings
 __all__ = ["DemoEnvironment", "demo_home", "ensure_demo_dump", "start_demo"]
 
 DEMO_FORMAT = "1"  # bump when the generator changes shape, to regenerate cached dumps
+# The demo emulator is generous: a user clicking around for hours never meets a limit (GitHub's
+# real 5,000/hour stays the emulator's default, which the rate-limit tests use).
+DEMO_RATE_LIMIT = 10_000_000
 _lock = threading.Lock()
 _running: dict[str, DemoEnvironment] = {}
 
@@ -89,7 +92,7 @@ def start_demo(base: Settings | None = None, home: Path | None = None) -> DemoEn
     with _lock:
         if key not in _running:
             dump = ensure_demo_dump(home)
-            emulator = Emulator(dump).start()
+            emulator = Emulator(dump, rate_limit=DEMO_RATE_LIMIT).start()
             settings = (base or Settings()).with_(
                 github_base_url=emulator.base_url,
                 github_token="demo-token",
