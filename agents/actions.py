@@ -19,7 +19,7 @@ from core.progress import Progress, no_progress
 from core.store.sync_state import sync_completed_at
 from core.workspace import Workspace
 
-__all__ = ["agent_catalogue", "first_sync", "has_agent", "is_synced", "run_collection"]
+__all__ = ["agent_catalogue", "has_agent", "is_synced", "run_agent_on"]
 
 
 def agent_catalogue() -> list[tuple[str, str, int]]:
@@ -36,7 +36,7 @@ def has_agent(name: str) -> bool:
     return True
 
 
-def run_collection(
+def run_agent_on(
     workspace: Workspace,
     agent_name: str,
     repo_text: str,
@@ -46,8 +46,8 @@ def run_collection(
     """Validate ``repo_text`` and run one agent on it; raises CIMedicError with a sentence.
 
     ``options`` reach the agent as ``ctx.options`` (e.g. ``{"full": True}`` for the monitor's
-    full re-check). Raises KeyError when ``agent_name`` is not registered (the page checks
-    :func:`has_agent`).
+    full re-check). Agents that read GitHub get a source; analysis agents read the store only.
+    Raises KeyError when ``agent_name`` is not registered (the page checks :func:`has_agent`).
     """
     if not (repo_text or "").strip():
         raise ConfigError(
@@ -60,7 +60,7 @@ def run_collection(
         settings=workspace.settings,
         repo=repo,
         progress=progress,
-        source=workspace.source(progress),
+        source=workspace.source(progress) if agent.needs_source else None,
         options=dict(options or {}),
     )
     return run_agent(agent, ctx)
@@ -70,14 +70,3 @@ def is_synced(workspace: Workspace, repo: str) -> bool:
     """Whether a sync of ``repo`` has completed at least once."""
     repo_id = workspace.store.repo_id(repo) if repo else None
     return repo_id is not None and bool(sync_completed_at(workspace.store, repo_id))
-
-
-def first_sync(workspace: Workspace, progress: Progress = no_progress) -> AgentResult | None:
-    """In demo mode, run the Pipeline Monitor once if the demo was never synced.
-
-    Going through :func:`run_collection` (not a bare sync) records the run, so the Overview
-    shows the monitor's status from the very first start.
-    """
-    if not workspace.is_demo or is_synced(workspace, workspace.repo):
-        return None
-    return run_collection(workspace, "pipeline_monitor", workspace.repo, progress)

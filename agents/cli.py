@@ -12,9 +12,10 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import pandas as pd
 from tqdm import tqdm
 
 from agents.base import AgentContext
@@ -128,17 +129,63 @@ def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _when(value: object) -> str:
+    """A stored ISO time as ``2026-05-01 12:00 UTC`` (``never`` when missing)."""
+    if value is None or pd.isna(value) or value == "":
+        return "never"
+    try:
+        stamp = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return str(value)
+    stamp = stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+    return stamp.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def status_text(status: pd.DataFrame) -> str:
+    """``ci-medic status`` as lines a person reads: one block per repository, counted as
+    ``import`` reports them (runs and earlier attempts apart, distinct commits)."""
+    blocks = []
+    for row in status.itertuples():
+        attempts = (
+            f" (and {row.earlier_attempts:,} earlier attempts)" if row.earlier_attempts else ""
+        )
+        state = row.sync_status if isinstance(row.sync_status, str) else ""
+        lines = [
+            str(row.repository),
+            f"  runs         {row.runs:,}{attempts}",
+            f"  jobs         {row.jobs:,}",
+            f"  commits      {row.commits:,} distinct",
+            f"  logs         {row.logs:,}",
+            f"  newest run   {_when(row.newest_run)}",
+            f"  last sync    {_when(row.last_sync)}"
+            + (f" ({state})" if state and state != "ok" else ""),
+        ]
+        if isinstance(row.sync_message, str) and row.sync_message and state != "ok":
+            lines.append(f"  sync said    {row.sync_message}")
+        blocks.append("\n".join(lines))
+    pending = int(status["outbox_pending"].iloc[0]) if len(status) else 0
+    blocks.append(f"Outbox: {pending:,} message(s) waiting for the publishing worker.")
+    return "\n\n".join(blocks)
+
+
 def _cmd_status(_args: argparse.Namespace, settings: Settings) -> int:
     from core.store.status import store_status
 
-    status = store_status(Store(settings.db_path))
+    path = Path(settings.db_path).expanduser()
+    if not path.exists():  # a read-only command never creates a store
+        print(
+            f"There is no store at {path} yet: `ci-medic --db {path} import DUMP` or "
+            f"`ci-medic --db {path} sync owner/name` creates and fills it."
+        )
+        return 0
+    status = store_status(Store(path))
     if status.empty:
         print(
-            f"The store at {settings.db_path} holds no repository yet: "
+            f"The store at {path} holds no repository yet: "
             "`ci-medic import DUMP` or `ci-medic sync owner/name` fills it."
         )
     else:
-        print(status.to_string(index=False))
+        print(status_text(status))
     return 0
 
 
@@ -165,10 +212,47 @@ def _cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _cmd_rca(args: argparse.Namespace, _settings: Settings) -> int:
-    from agents.root_cause.analysis import rca_main
+def _file_arguments(rest: Sequence[str]) -> list[tuple[int, str, bool]]:
+    """(index in ``rest``, path, is the previous green log) of every file ``rca`` will read."""
+    found, index = [], 0
+    while index < len(rest):
+        item = rest[index]
+        if item == "--previous-green" and index + 1 < len(rest):
+            found.append((index + 1, rest[index + 1], True))
+            index += 2
+            continue
+        if item.startswith("--previous-green="):
+            found.append((index, item.partition("=")[2], True))
+        elif not item.startswith("-"):
+            found.append((index, item, False))
+        index += 1
+    return found
 
-    return rca_main(args.rest)
+
+def _cmd_rca(args: argparse.Namespace, _settings: Settings) -> int:
+    """``rca``: files that are not logs (an archive, an executable) are refused with a sentence
+    instead of being read as text; the other logs are analysed as usual."""
+    from agents.root_cause.analysis import rca_main
+    from core.logs.sniff import not_a_log
+
+    refused: set[int] = set()
+    for index, path, green in _file_arguments(args.rest):
+        try:
+            kind = not_a_log(path)
+        except OSError:
+            continue  # missing or unreadable: rca says so in its own words
+        if kind is None:
+            continue
+        print(f"error: {path} looks like {kind}, not a log.", file=sys.stderr)
+        if green:
+            return 1
+        refused.add(index)
+    if not refused:
+        return rca_main(args.rest)
+    rest = [item for index, item in enumerate(args.rest) if index not in refused]
+    if not any(not green for index, _, green in _file_arguments(rest)):
+        return 1  # nothing left to analyse
+    return max(1, rca_main(rest))
 
 
 COMMANDS = {

@@ -26,14 +26,15 @@ TARGET_S = 2.0
 
 
 def prepare(home: Path) -> None:
-    """Generate (if needed) and sync the full demo, outside the timed part."""
-    from agents.actions import first_sync
+    """Generate (if needed) the full demo and run its first start, outside the timed part."""
+    from agents.background import TaskRunner, prepare_demo
     from core.workspace import open_workspace
 
     started = time.perf_counter()
-    result = first_sync(open_workspace(dict(os.environ), {}))
-    sentence = result.summary if result else "already synced"
-    print(f"prepare: {sentence} ({time.perf_counter() - started:.1f} s)")
+    runner = TaskRunner(open_workspace(dict(os.environ), {}))
+    steps = prepare_demo(runner.workspace, runner)
+    runner.run_until_idle(timeout_s=3600)
+    print(f"prepare: {len(steps)} first-start tasks run ({time.perf_counter() - started:.1f} s)")
 
 
 def _timed(app, action) -> float:

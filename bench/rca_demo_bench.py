@@ -10,7 +10,9 @@ so the figures are reproducible. Every job in ``truth.json``'s ``root_causes`` i
 ``previous_green`` = the log of the last successful job of the same name that started before it
 (when the dump holds one). Printed: class accuracy, macro-F1 over the true classes, confusion
 matrix, transient accuracy, and hit@k / line precision, recall, F1 against the truth ``lines``
-(same definitions as ``bench/rca_bench.py``).
+(same definitions as ``bench/rca_bench.py``), and how many suggestions are not specific: the
+literal ``unknown`` (or empty), citing no line of the log, or *generic* (naming nothing that the
+lines it cites show: see :func:`vague_suggestion`).
 
 Two variants: the default classifier (rules + a model trained on the project's corpus), and a
 *learned* one: :class:`FailureClassifier` fitted on the corpus plus the labelled failures of a demo
@@ -24,6 +26,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import re
 import sys
 import tempfile
 import time
@@ -38,6 +41,7 @@ if str(ROOT) not in sys.path:
 from agents.root_cause.analysis import RootCause, analyse_log  # noqa: E402
 from agents.root_cause.classify import FailureClassifier, default_classifier  # noqa: E402
 from agents.root_cause.corpus import CORPUS  # noqa: E402
+from agents.root_cause.templates import clean_line  # noqa: E402
 from bench.rca_bench import (  # noqa: E402
     classification_report,
     line_set,
@@ -102,9 +106,54 @@ def load_cases(seed: int, runs: int, days: int, work: Path) -> list[Case]:
     return cases
 
 
+_CITED = re.compile(r"\blines? (\d+)(?:-(\d+))?")
+_TICKED = re.compile(r"`([^`]+)`")
+_TOKEN = re.compile(r"[^\s`'\"(),;:]+")
+VAGUE_KINDS = ("unknown", "no line", "generic")
+
+
+def _distinctive(token: str) -> bool:
+    """A token that names something (a version, a path, a test, an identifier), not a word."""
+    token = token.strip(".:!?")
+    return (len(token) >= 3 or (len(token) == 2 and token.isdigit())) and (
+        any(c.isdigit() for c in token)
+        or any(c in "._/@:=$#<>[]" for c in token)
+        or any(c.isupper() for c in token[1:])
+    )
+
+
+def vague_suggestion(suggestion: str, text: str) -> str | None:
+    """Why ``suggestion`` is not specific to the log ``text``, or None when it is.
+
+    ``unknown``: literally "unknown" or empty; ``no line``: cites no line of the log;
+    ``generic``: names nothing the lines it cites show (no quoted text of those lines and no
+    distinctive token of theirs: a version, path, test name, identifier...).
+    """
+    if suggestion.strip().lower() in ("", "unknown"):
+        return "unknown"
+    lines = text.split("\n")
+    cited: set[int] = set()
+    for a, b in _CITED.findall(suggestion):
+        first, last = int(a), int(b or a)
+        cited.update(n for n in range(first, min(last, first + 200) + 1) if 1 <= n <= len(lines))
+    if not cited:
+        return "no line"
+    shown = [" ".join(clean_line(lines[n - 1]).replace("`", "'").split()) for n in sorted(cited)]
+    for quoted in _TICKED.findall(suggestion):
+        quoted = quoted.removesuffix("...").strip()
+        if len(quoted) >= 8 and any(quoted in line for line in shown):
+            return None
+    uncited = _CITED.sub(" ", suggestion)  # the line numbers themselves name nothing
+    words = [t.strip(".:!?") for t in _TOKEN.findall(uncited) if _distinctive(t)]
+    if any(word and any(word in line for line in shown) for word in words):
+        return None
+    return "generic"
+
+
 def evaluate(cases: list[Case], analyse: Callable[[Case], RootCause]) -> dict:
     """Class, transient and line figures over the cases; also the CPU time spent analysing."""
     truth, pred, rows, transient_ok, seconds, misses = [], [], [], 0, 0.0, []
+    vague = dict.fromkeys(VAGUE_KINDS, 0)
     for case in cases:
         start = time.process_time()
         result = analyse(case)
@@ -116,12 +165,17 @@ def evaluate(cases: list[Case], analyse: Callable[[Case], RootCause]) -> dict:
         rows.append(score_lines(list(result.lines), lines, len(case.text.split("\n"))))
         if result.category != case.truth["category"]:
             misses.append((case.job_id, case.truth["category"], result.category))
+        kind = vague_suggestion(result.suggestion, case.text)
+        if kind:
+            vague[kind] += 1
     report = classification_report(truth, pred)
     report["transient"] = transient_ok / max(len(cases), 1)
     report["lines"] = mean_rows(rows)
     report["seconds"] = seconds
     report["mb"] = sum(len(c.text) + len(c.green or "") for c in cases) / 1e6
     report["misses"] = misses
+    report["vague"] = vague
+    report["n"] = len(cases)
     return report
 
 
@@ -138,6 +192,12 @@ def print_report(title: str, report: dict, show_misses: int) -> None:
     print(
         f"   {report['mb']:.1f} MB analysed in {report['seconds']:.2f} s CPU "
         f"({report['mb'] / max(report['seconds'], 1e-9):.1f} MB/s)"
+    )
+    vague = report["vague"]
+    print(
+        f"   suggestions not specific: {sum(vague.values())} of {report['n']} "
+        f"(unknown/empty {vague['unknown']}, no line cited {vague['no line']}, "
+        f"generic {vague['generic']})"
     )
     for job_id, true, got in report["misses"][:show_misses]:
         print(f"   miss {job_id}: {true} -> {got}")

@@ -1,105 +1,295 @@
 """The Pipelines page's drill-down: run (filtered, newest first) -> jobs -> steps -> the job's log.
 
-Drawn by ``pages/layer1_collection.py``; the numbers come from
-:mod:`agents.pipeline_monitor.drilldown` (pure read model), this module only draws them.
+Drawn by ``pages/layer1_collection.py``; everything it shows comes from
+:mod:`agents.pipeline_monitor.drilldown` (pure read model), this module only draws it.
+
+Selections survive reruns: a filter, a runner price or another tab redraws the page, and the
+chosen run, job and error line stay chosen while they are still offered (:func:`sticky_select`
+keeps them in session state, also across runs that do not draw the widget). The log is drawn
+with ``st.html`` from :func:`~agents.pipeline_monitor.drilldown.log_html`, which escapes every
+piece of log text (no Markdown is ever applied to it).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from dataclasses import replace
+from typing import Any
 
 import streamlit as st
 
 from agents.pipeline_monitor import charts
 from agents.pipeline_monitor.drilldown import (
+    NO_LOG_MESSAGE,
+    PAGE_ROWS,
+    LogIndex,
+    default_job,
+    default_run,
     filter_options,
     filter_runs,
+    filtered_lines,
+    job_page_url,
     job_steps,
-    log_view,
+    jobs_table,
+    keep_choice,
+    load_log_index,
+    log_html,
+    log_version,
+    log_window,
+    outcome_text,
     run_jobs,
+    runs_table,
+    steps_table,
+    time_zone,
 )
+from core.store.db import Store
 from core.workspace import Workspace
+from pages._settings import DEMO_LINKS_NOTE, github_links
 from pages._shell import chart, table
 
-__all__ = ["drill_down"]
+__all__ = ["TAB_KEY", "drill_down", "log_viewer", "remembered_tabs", "sticky_select"]
 
 LINK = st.column_config.LinkColumn
+TAB_KEY = "pipelines_tab"
+
+
+def remembered_tabs(labels: Sequence[str], key: str = TAB_KEY) -> Sequence[Any]:
+    """``st.tabs`` that keep the open tab across reruns (a filter, a price, a click).
+
+    Keyed and tracked (``on_change="rerun"``): the open tab lives in ``st.session_state[key]``
+    instead of only in the browser, so a rerun never falls back to the first tab.
+    """
+    return st.tabs(list(labels), key=key, on_change="rerun")
+
+
+def sticky_select(
+    label: str,
+    options: Sequence[Hashable],
+    fallback: Hashable,
+    key: str,
+    *,
+    format_func: Callable[[Any], str] = str,
+    **kwargs: Any,
+) -> Any:
+    """A select box whose choice stays while it is still offered, else shows ``fallback``.
+
+    The choice is also kept under a second, non-widget key: Streamlit forgets a widget's state
+    after a run that does not draw it (an empty filter result, another tab drawn lazily).
+    """
+    kept = f"_{key}_kept"
+    current = st.session_state.get(key, st.session_state.get(kept))
+    st.session_state[key] = keep_choice(options, current, fallback)
+    value = st.selectbox(label, list(options), key=key, format_func=format_func, **kwargs)
+    st.session_state[kept] = value
+    return value
+
+
+def viewer_time_zone() -> str:
+    """The browser's time zone (UTC when the browser did not say or names an unknown zone)."""
+    try:
+        return time_zone(st.context.timezone)
+    except Exception:  # noqa: BLE001 - no browser context (bare script, AppTest): UTC
+        return "UTC"
 
 
 def drill_down(workspace: Workspace, view) -> None:
     """Run (filtered, newest first) → its jobs (all attempts) → steps → the job's log."""
+    tz = viewer_time_zone()
     options = filter_options(view.runs)
     columns = st.columns(3)
-    chosen = {
-        name: column.selectbox(
-            name.title(), options[name], index=None, placeholder="All", key=f"drill_{name}"
-        )
-        for column, name in zip(columns, ("workflow", "branch", "conclusion"), strict=True)
-    }
-    runs = filter_runs(view.runs, **chosen)
+    chosen = {}
+    for column, name in zip(columns, ("workflow", "branch", "conclusion"), strict=True):
+        with column:
+            chosen[name] = sticky_select(
+                "Result" if name == "conclusion" else name.title(),
+                options[name],
+                None,
+                f"drill_{name}",
+                format_func=outcome_text if name == "conclusion" else str,
+                index=None,
+                placeholder="All",
+            )
+    runs = filter_runs(view.runs, **chosen, tz=tz)
     if runs.empty:
         st.info("No run matches these filters.")
         return
-    run_ids = dict(zip(runs["label"], runs["run_id"], strict=True))
-    run_id = run_ids[st.selectbox("Run", list(run_ids), key="drill_run")]
+    labels = dict(zip(runs["run_id"].astype(int), runs["label"], strict=True))
+    run_id = sticky_select(
+        "Run", list(labels), default_run(runs), "drill_run", format_func=labels.get
+    )
+    links = github_links(workspace)
     table(
-        runs.drop(columns="label"),
+        runs_table(runs, tz),
         f"{view.repo} runs",
         "drill_runs",
         height=240,
-        column_config={"html_url": LINK("GitHub", display_text="open")},
+        column_config={"GitHub": LINK("GitHub", display_text="open") if links else None},
+    )
+    st.caption(
+        f"Times in {tz}. The run list opens on the newest finished run."
+        + ("" if links else f" {DEMO_LINKS_NOTE}")
     )
     jobs = run_jobs(workspace.store, run_id)
     st.markdown("##### Jobs of this run (every attempt)")
     table(
-        jobs.drop(columns="label"),
+        jobs_table(jobs, tz),
         f"{view.repo} run {run_id} jobs",
         "drill_jobs",
-        column_config={"html_url": LINK("GitHub", display_text="open")},
+        column_config={"GitHub": LINK("GitHub", display_text="open") if links else None},
     )
     if jobs.empty:
         return
-    job_ids = dict(zip(jobs["label"], jobs["job_id"], strict=True))
-    job_label = st.selectbox("Job", list(job_ids), key="drill_job")
-    job_id = int(job_ids[job_label])
+    job_labels = dict(zip(jobs["job_id"].astype(int), jobs["label"], strict=True))
+    job_id = sticky_select(
+        "Job", list(job_labels), default_job(jobs), "drill_job", format_func=job_labels.get
+    )
     steps = job_steps(workspace.store, job_id)
-    chart(charts.steps_figure(steps, job_label), f"job {job_id} steps", "drill_steps")
-    table(steps, f"job {job_id} steps", "drill_steps_table")
+    chart(charts.steps_figure(steps, job_labels[job_id]), f"job {job_id} steps", "drill_steps")
+    table(steps_table(steps, tz), f"job {job_id} steps", "drill_steps_table")
     log_viewer(workspace, job_id)
 
 
+# --------------------------------------------------------------------------- log viewer
+
+
+@st.cache_resource(ttl=600, max_entries=4, show_spinner="Reading the log…")
+def _log_index(
+    _store: Store, db_path: str, job_id: int, version: tuple, links: bool = True
+) -> LogIndex | None:
+    """A job's log read once per stored version (a 20 MiB log takes about a second).
+
+    Without ``links`` (demo mode: the repository is not on github.com) the lines keep their
+    steps but link nowhere.
+    """
+    index = load_log_index(_store, job_id)
+    return index if index is None or links else replace(index, job_url=None)
+
+
+def _jumped(start_key: str) -> None:
+    """An error line was picked: show its context (leave paging, search and the filter)."""
+    st.session_state.pop(start_key, None)
+    st.session_state["log_search"] = ""
+    st.session_state["log_errors_only"] = False
+
+
+def _go(start_key: str, start: int | None) -> None:
+    if start is None:
+        st.session_state.pop(start_key, None)
+    else:
+        st.session_state[start_key] = int(start)
+
+
 def log_viewer(workspace: Workspace, job_id: int) -> None:
-    """Search, error lines and a jump to one error line; text is only ever shown as text."""
+    """The job's log: error lines to jump to (by their text), their context highlighted, folds
+    for ``##[group]``s, search, paging and links to the lines on GitHub."""
     st.markdown("##### Log")
-    left, middle = st.columns([3, 1])
-    search = left.text_input("Search the log (plain text, any case)", key="log_search")
-    errors_only = middle.toggle("Error lines only", key="log_errors_only")
-    jump_key = f"log_jump_{job_id}"
-    log = log_view(
-        workspace.store,
-        job_id,
-        search=search,
-        errors_only=errors_only,
-        around=st.session_state.get(jump_key),
-    )
-    if log.job_url:
-        st.link_button("Open this job on GitHub", log.job_url)
-    if not log.found:
-        st.info(log.message)
+    store = workspace.store
+    job_id = int(job_id)
+    links = github_links(workspace)
+    index = _log_index(store, str(store.path), job_id, log_version(store, job_id), links)
+    url = job_page_url(store, job_id) if links else None
+    if index is None:
+        if url:
+            st.link_button("Open this job on GitHub", url)
+        st.info(NO_LOG_MESSAGE)
         return
-    st.selectbox(
-        "Jump to an error line",
-        log.error_lines[:500],
-        index=None,
-        key=jump_key,
-        placeholder=f"{len(log.error_lines)} error lines: pick one to see its context",
-    )
-    st.caption(log.message)
-    table(
-        log.lines,
-        f"job {job_id} log",
-        "log_lines",
-        height=min(420, 36 * (len(log.lines) + 1)),
-        column_config={
-            "text": st.column_config.TextColumn("text", width="large"),
-            "github": LINK("GitHub", display_text="open"),
-        },
-    )
+    jump_key, start_key = f"log_jump_{job_id}", f"log_start_{job_id}"
+    left, right = st.columns([3, 1])
+    search = left.text_input("Search the log (plain text, any case)", key="log_search")
+    errors_only = right.toggle("Error lines only", key="log_errors_only")
+    errors = {error.number: error for error in index.errors}
+    at = None
+    if errors:
+        at = sticky_select(
+            f"Jump to an error ({len(errors):,} error lines)",
+            list(errors),
+            index.cause,
+            jump_key,
+            format_func=lambda number: errors[number].label,
+            index=None,
+            placeholder="Pick an error line to see its context",
+            on_change=_jumped,
+            args=(start_key,),
+        )
+    else:
+        st.caption("No error line in this log.")
+    if search or errors_only:
+        window = filtered_lines(index, search=search, errors_only=errors_only)
+        note = "Pick an error line above to see it in the log."
+        if at is not None:
+            st.button(
+                f"Show line {at:,} in the log",
+                key=f"{jump_key}_show",
+                on_click=_jumped,
+                args=(start_key,),
+                help="Leaves the search and shows this error line with the lines around it",
+            )
+    else:
+        window = log_window(index, at=at, start=st.session_state.get(start_key))
+        note = "Folded groups open with a click; the ones holding an error are open."
+    with st.container(horizontal=True, gap="small"):
+        if url:
+            st.link_button("Open this job on GitHub", url)
+        line_url = index.line_url(window.selected) if window.selected else None
+        if line_url and line_url != url:
+            st.link_button(f"Open line {window.selected:,} on GitHub", line_url)
+        st.download_button(
+            "Log (.txt)",
+            icon=":material/download:",
+            data=lambda: "\n".join(index.log.texts) + "\n",
+            file_name=f"job-{job_id}.log.txt",
+            mime="text/plain",
+            key=f"log_txt_{job_id}",
+            on_click="ignore",
+            help="The stored log as plain text (ANSI codes removed)",
+        )
+    st.caption(f"{window.message} {note}")
+    st.html(log_html(window))
+    if not (search or errors_only):
+        _pager(index, window, start_key)
+    if links:
+        st.caption(
+            "Line numbers are the whole job log's; GitHub numbers lines per step, and the links "
+            "on the numbers open the line in its step."
+        )
+
+
+def _pager(index: LogIndex, window, start_key: str) -> None:
+    """First / earlier / later / last page buttons, and back to the chosen error."""
+    last = max(0, index.total_lines - PAGE_ROWS)
+    with st.container(horizontal=True, gap="small"):
+        st.button(
+            "« Start",
+            key=f"{start_key}_first",
+            disabled=window.start == 0,
+            on_click=_go,
+            args=(start_key, 0),
+        )
+        st.button(
+            "◀ Earlier",
+            key=f"{start_key}_earlier",
+            disabled=window.earlier is None,
+            on_click=_go,
+            args=(start_key, window.earlier),
+        )
+        st.button(
+            "Later ▶",
+            key=f"{start_key}_later",
+            disabled=window.later is None,
+            on_click=_go,
+            args=(start_key, window.later),
+        )
+        st.button(
+            "End »",
+            key=f"{start_key}_last",
+            disabled=window.later is None,
+            on_click=_go,
+            args=(start_key, last),
+        )
+        if st.session_state.get(start_key) is not None and index.errors:
+            st.button(
+                "Back to the error",
+                key=f"{start_key}_back",
+                on_click=_go,
+                args=(start_key, None),
+            )

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import importlib
 import os
-import threading
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +18,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from agents.actions import agent_catalogue, first_sync
+from agents.actions import agent_catalogue
+from agents.background import ensure_runner, prepare_demo
 from agents.pipeline_monitor.view import (
     PERIODS,
     OverviewView,
@@ -34,7 +33,10 @@ from core.errors import CIMedicError
 from core.presentation.exports import csv_bytes, export_name, figure_html, plotly_config
 from core.queue.supervisor import ensure_worker
 from core.store.db import Store
+from core.store.tasks import Task, active_tasks
+from core.store.tasks import task as load_task
 from core.workspace import Workspace, open_workspace
+from pages._settings import runner_prices
 
 __all__ = [
     "PageContext",
@@ -46,11 +48,12 @@ __all__ = [
     "current_workspace",
     "overview",
     "pipelines",
-    "progress_reporter",
     "render_sidebar",
     "page_sections",
     "show_error",
     "table",
+    "task_button",
+    "task_panel",
 ]
 
 DEFAULT_PERIOD = 30
@@ -102,9 +105,15 @@ def _workspace(home: str) -> Workspace:
 
 
 @st.cache_resource(show_spinner=False)
-def _sync_lock(home: str) -> threading.Lock:
-    """One first sync at a time per store: a second session waits, then finds it done."""
-    return threading.Lock()
+def _first_start(home: str) -> int:
+    """Once per server: start the task runner and queue the demo's first-start steps.
+
+    The work itself runs in the runner's thread, never in this script run, so the page draws
+    at once and polls the progress (a click or a reload cannot stop it).
+    """
+    workspace = _workspace(home)
+    ensure_runner(workspace)
+    return len(prepare_demo(workspace))
 
 
 _SHELL_RAN = "_ci_medic_shell_ran"
@@ -112,9 +121,14 @@ _REROUTED = "_ci_medic_rerouted"
 _HERE = Path(__file__).resolve().parents[1]
 # Pages that land one by one (Layer 2/3, the sidecar) are listed once their file exists.
 _LATER_PAGES = (
-    ("Layer 2 · Intelligence", "pages/layer2_intelligence.py", "Intelligence", "🧠"),
-    ("Layer 3 · Healing", "pages/layer3_healing.py", "Healing", "🛠️"),
-    ("Sidecar", "pages/queues.py", "Queues", "📬"),
+    (
+        "Layer 2 · Intelligence",
+        "pages/layer2_intelligence.py",
+        "Intelligence",
+        ":material/psychology:",
+    ),
+    ("Layer 3 · Healing", "pages/layer3_healing.py", "Healing", ":material/build:"),
+    ("Sidecar", "pages/queues.py", "Queues", ":material/inbox:"),
 )
 
 
@@ -125,10 +139,19 @@ def page_sections() -> dict[str, list]:
     """
     sections: dict[str, list] = {
         "CI Medic": [
-            st.Page(_HERE / "pages/overview.py", title="Overview", icon="🩺", default=True)
+            st.Page(
+                _HERE / "pages/overview.py",
+                title="Overview",
+                icon=":material/monitor_heart:",
+                default=True,
+            )
         ],
         "Layer 1 · Collection": [
-            st.Page(_HERE / "pages/layer1_collection.py", title="Pipelines", icon="📥"),
+            st.Page(
+                _HERE / "pages/layer1_collection.py",
+                title="Pipelines",
+                icon=":material/table_view:",
+            ),
         ],
     }
     for section, script, title, icon in _LATER_PAGES:
@@ -139,20 +162,23 @@ def page_sections() -> dict[str, list]:
 
 def app_shell() -> Workspace:
     """Page config, the workspace (first start: demo + first sync) and the sidebar."""
-    st.set_page_config(page_title="CI Medic", page_icon="🩺", layout="wide")
+    # Icons are Streamlit's bundled Material Symbols, not emoji: a machine without an emoji font
+    # draws emoji as empty boxes.
+    st.set_page_config(page_title="CI Medic", layout="wide")
     st.session_state[_SHELL_RAN] = True
     home = os.environ.get("CI_MEDIC_HOME", "")
     try:
-        with st.spinner("Preparing the workspace (first start generates the demo)…"):
+        with st.spinner("Preparing the workspace (the first start generates the demo, ~10 s)…"):
             workspace = _workspace(home)
+            _first_start(home)
     except CIMedicError as exc:
         st.error(str(exc))
         st.stop()
-    if not st.session_state.get("first_sync_done"):
-        with _sync_lock(home):
-            _first_sync(workspace)
+    ensure_runner(workspace)  # restarted if its thread ever died
     ensure_worker(workspace.settings)  # once per server: Community Cloud has no sidecar
+    runner_prices()  # edited prices outlive a trip through pages that do not draw them
     render_sidebar(workspace, current_repo(workspace))
+    task_panel(workspace)
     return workspace
 
 
@@ -184,35 +210,127 @@ def _from_a_browser() -> bool:
         return False
 
 
-def progress_reporter(bar, every_s: float = 0.1):
-    """A Progress callback that moves an ``st.progress`` bar with the agent's sentence.
+# --------------------------------------------------------------------------- background tasks
 
-    At most one update per ``every_s`` (plus the last one): a sync reports thousands of
-    steps, and each update is a message to the browser.
+_WATCHING = "_ci_medic_tasks_watching"
+_ENDED = "_ci_medic_tasks_ended"
+POLL_S = 1.0
+
+
+def task_button(
+    workspace: Workspace,
+    repo: str,
+    agent: str,
+    action: str,
+    label: str,
+    *,
+    key: str,
+    options: dict | None = None,
+    disabled: bool = False,
+    primary: bool = False,
+    help: str | None = None,
+) -> None:
+    """A button that queues ``agent`` on ``repo`` in the background (never runs it here).
+
+    Disabled while the same agent runs or waits on the same repository; the click is handled
+    in ``on_click``, before the page draws, so the task panel shows it at once. A repository
+    synced successfully becomes the session's current one (typing another repository and
+    syncing it switches every page to it once its data is there).
     """
-    last = [0.0]
+    busy = any(
+        task.agent == agent and task.repo.lower() == (repo or "").lower()
+        for task in active_tasks(workspace.store)
+    )
+    st.button(
+        f"{label} (running…)" if busy else label,
+        key=key,
+        type="primary" if primary else "secondary",
+        disabled=disabled or busy or not repo,
+        help=help,
+        on_click=_submit,
+        args=(workspace, repo, agent, action, options),
+    )
 
-    def progress(fraction: float, message: str) -> None:
-        now = time.monotonic()
-        if now - last[0] >= every_s or fraction >= 1.0:
-            last[0] = now
-            bar.progress(max(0.0, min(1.0, float(fraction))), text=message)
 
-    return progress
+def _submit(workspace: Workspace, repo: str, agent: str, action: str, options: dict | None):
+    from agents.background import submit
+
+    try:
+        queued = submit(workspace, repo, agent, action, options)
+    except Exception as exc:  # noqa: BLE001 - e.g. the store is read-only: a sentence
+        st.session_state[_ENDED] = [("error", f"{action} could not start: {exc}")]
+        return
+    st.session_state.pop(_ENDED, None)  # the last task's ending gives way to the new task
+    st.session_state.setdefault(_WATCHING, set()).add(queued.id)
 
 
-def _first_sync(workspace: Workspace) -> None:
-    with st.status(
-        "Syncing the demo repository through the local GitHub emulator…", expanded=False
-    ) as status:
-        bar = st.progress(0.0)
-        try:
-            result = first_sync(workspace, progress_reporter(bar))
-        except CIMedicError as exc:
-            status.update(label=str(exc), state="error")
-            return
-        status.update(label=result.summary if result else "Data is ready.", state="complete")
-    st.session_state["first_sync_done"] = True
+def task_panel(workspace: Workspace) -> None:
+    """What runs in the background, at the top of every page; redraws the page when it ends.
+
+    Polls the store every second while anything is queued or running (a fragment, so only
+    this panel reruns); when a task this session watched ends, the whole page reruns once to
+    draw the new data, and says how the task ended until dismissed or the next task starts.
+    """
+    active = active_tasks(workspace.store)
+    _note_endings(workspace.store, active)
+    endings = st.session_state.get(_ENDED, [])
+    for state, text in endings:
+        {"done": st.success, "error": st.error, "interrupted": st.warning}[state](text)
+    if endings:
+        st.button("Dismiss", key="tasks_dismiss", on_click=st.session_state.pop, args=(_ENDED,))
+    if active:
+        st.fragment(_live_tasks, run_every=POLL_S)(workspace)
+
+
+def _note_endings(store: Store, active: list[Task]) -> bool:
+    """Move watched tasks that are no longer active to the endings to show; True if any."""
+    watching: set[int] = st.session_state.setdefault(_WATCHING, set())
+    watching.update(task.id for task in active)
+    ended = watching - {task.id for task in active}
+    if not ended:
+        return False
+    st.session_state[_WATCHING] = watching - ended
+    st.session_state[_ENDED] = st.session_state.get(_ENDED, []) + _endings(store, ended)
+    return True
+
+
+def _live_tasks(workspace: Workspace) -> None:
+    tasks = active_tasks(workspace.store)
+    if _note_endings(workspace.store, tasks) or not tasks:
+        st.rerun(scope="app")  # draw the new data, say how the task ended, stop polling
+    with st.container(border=True):
+        st.caption(
+            "Running in the background: you can keep using the app, switch pages or reload; "
+            "nothing is lost."
+        )
+        for task in tasks:
+            _draw_task(task)
+
+
+def _draw_task(task: Task) -> None:
+    if task.waiting:
+        st.warning(task.message or f"{task.action} waits for GitHub's rate limit to reset.")
+    elif task.state == "queued":
+        st.caption(f"{task.action} · {task.repo}: queued")
+    else:
+        text = f"{task.action} · {task.repo}: {task.message or 'starting…'}"
+        st.progress(max(0.0, min(1.0, task.progress)), text=text)
+
+
+def _endings(store: Store, ended: set[int]) -> list[tuple[str, str]]:
+    """(kind, sentence) for every watched task that just ended, in the order they ran."""
+    endings = []
+    tasks = [found for task_id in sorted(ended) if (found := load_task(store, task_id))]
+    for task in tasks:
+        if task.state == "done":
+            endings.append(("done", f"{task.action}: {task.summary or 'done.'}"))
+            if task.agent == "pipeline_monitor":
+                st.session_state["repo"] = task.repo  # its data is there: look at it
+        elif task.state == "interrupted":
+            endings.append(("interrupted", f"{task.action}: {task.error}"))
+        else:
+            endings.append(("error", f"{task.action} failed: {task.error}"))
+    return endings
 
 
 def current_repo(workspace: Workspace) -> str:
@@ -333,7 +451,8 @@ def table(
         key=f"{key}_table",
     )
     st.download_button(
-        "⬇ CSV",
+        "CSV",
+        icon=":material/download:",
         data=lambda: csv_bytes(frame),
         file_name=f"{export_name(name)}.csv",
         mime="text/csv",
@@ -349,7 +468,8 @@ def chart(fig: go.Figure, name: str, key: str, data: pd.DataFrame | None = None)
     st.plotly_chart(fig, width="stretch", config=plotly_config(stem), key=f"{key}_chart")
     with st.container(horizontal=True, gap="small"):
         st.download_button(
-            "⬇ HTML",
+            "HTML",
+            icon=":material/download:",
             data=lambda: figure_html(fig, name),
             file_name=f"{stem}.html",
             mime="text/html",
@@ -359,7 +479,8 @@ def chart(fig: go.Figure, name: str, key: str, data: pd.DataFrame | None = None)
         )
         if data is not None:
             st.download_button(
-                "⬇ CSV",
+                "CSV",
+                icon=":material/download:",
                 data=lambda: csv_bytes(data),
                 file_name=f"{stem}.csv",
                 mime="text/csv",

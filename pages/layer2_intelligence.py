@@ -23,7 +23,9 @@ st.title("Intelligence")
 st.caption("Layer 2 · Intelligence — what the analysis agents found in the history.")
 if not repo:
     st.info("No repository yet: set one on the Pipelines page and sync it.")
-    st.page_link("pages/layer1_collection.py", label="Go to Pipelines", icon="📥")
+    st.page_link(
+        "pages/layer1_collection.py", label="Go to Pipelines", icon=":material/arrow_forward:"
+    )
     st.stop()
 sections = agent_sections(layer=2)
 page = PageContext(workspace, repo, current_period())

@@ -1,10 +1,15 @@
 """Queues: what the sidecar worker publishes — backlog, sent and failed per queue, dead letters."""
 
+import pandas as pd
 import plotly.express as px
 import streamlit as st
 
+from core.presentation.style import house_layout
 from core.queue.view import load_queue_page, retry_dead_letters
-from pages._shell import current_workspace
+from pages._settings import local_timezone, shown
+from pages._shell import chart, current_workspace, table
+
+TEXT = st.column_config.TextColumn
 
 workspace = current_workspace()
 st.title("Queues")
@@ -20,6 +25,13 @@ hours = left.select_slider(
 )
 right.button("Refresh", key="queues_refresh")
 page = load_queue_page(workspace.store, workspace.settings, hours=float(hours))
+zone = local_timezone()
+
+
+def local(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    """``frame`` with ``column`` in the reader's time zone (a chart's time axis)."""
+    return frame.assign(**{column: frame[column].dt.tz_convert(zone)})
+
 
 supervisor = page.supervisor
 if supervisor is not None and supervisor.state == "failed":
@@ -34,46 +46,49 @@ c.metric("Published", f"{int(page.overview['sent_total'].sum()):,}")
 d.metric("Dead letters", f"{page.dead:,}")
 
 st.subheader("Per queue")
-st.dataframe(page.overview, width="stretch", hide_index=True, key="queues_overview")
-st.download_button(
-    "Download CSV",
-    page.overview.to_csv(index=False),
-    "queues.csv",
-    "text/csv",
-    key="queues_overview_csv",
+overview, config = shown(
+    page.overview,
+    {
+        "queue": "Kind",
+        "name": "Queue",
+        "sent_kept": "Sent (still in the outbox)",
+        "sent_total": "Published",
+        "failed_total": "Failed attempts",
+        "dead_total": "Dead letters (ever)",
+        "last_error": TEXT("Last error", width="large"),
+    },
 )
+table(overview, "queues", "queues_overview", column_config=config)
 
 st.subheader("Over time")
 if page.history.empty:
     st.info("No samples yet: the worker records one every few seconds while it runs.")
 else:
-    st.plotly_chart(
-        px.line(page.history, x="time", y="backlog", color="queue", title="Backlog"),
-        key="queues_backlog_chart",
-    )
-    st.plotly_chart(
-        px.line(
-            page.history,
-            x="time",
-            y="failed_total",
-            color="queue",
-            title="Failed attempts (cumulative)",
-        ),
-        key="queues_failed_chart",
-    )
+    history = local(page.history, "time")
+    for column, title, key in (
+        ("backlog", "Backlog", "queues_backlog"),
+        ("failed_total", "Failed attempts (cumulative)", "queues_failed"),
+    ):
+        fig = px.line(history, x="time", y=column, color="queue")
+        chart(house_layout(fig, title, "messages"), f"queues {title}", key, page.history)
 if not page.sent_per_minute.empty:
-    st.plotly_chart(
-        px.bar(
-            page.sent_per_minute, x="minute", y="sent", color="queue", title="Published per minute"
-        ),
-        key="queues_sent_chart",
+    fig = px.bar(local(page.sent_per_minute, "minute"), x="minute", y="sent", color="queue")
+    chart(
+        house_layout(fig, "Published per minute", "messages"),
+        "queues published per minute",
+        "queues_sent",
+        page.sent_per_minute,
     )
 
 st.subheader("Dead letters")
 if page.dead_letters.empty:
     st.success("No dead letters.")
 else:
-    st.dataframe(page.dead_letters, width="stretch", hide_index=True, key="queues_dead")
+    dead, config = shown(
+        page.dead_letters,
+        {"id": "Message #", "last_error": TEXT("Last error", width="large")},
+    )
+    table(dead, "dead letters", "queues_dead", column_config=config)
     chosen = st.multiselect(
         "Messages to retry", page.dead_letters["id"].tolist(), key="queues_dead_pick"
     )
@@ -84,32 +99,34 @@ else:
     if retry_all.button("Retry all dead letters", key="queues_retry_all", type="primary"):
         st.toast(f"{retry_dead_letters(workspace.store)} message(s) queued again.")
         st.rerun()
-    st.download_button(
-        "Download CSV",
-        page.dead_letters.to_csv(index=False),
-        "dead_letters.csv",
-        "text/csv",
-        key="queues_dead_csv",
-    )
 
 st.subheader("Last messages")
 tabs = st.tabs(list(page.last_messages))
-for tab, envelopes in zip(tabs, page.last_messages.values(), strict=True):
+for tab, (kind, envelopes) in zip(tabs, page.last_messages.items(), strict=True):
     with tab:
         if not envelopes:
             st.caption("Nothing published to this queue yet.")
-        for envelope in envelopes:
-            st.json(envelope, expanded=False)
+            continue
+        rows = page.last_rows[kind]
+        messages, config = shown(
+            rows,
+            {
+                "event_type": "Event",
+                "summary": TEXT("Summary", width="large"),
+                "message_id": TEXT("Message id", width="small"),
+            },
+        )
+        table(messages, f"last messages {kind}", f"queues_last_{kind}", column_config=config)
+        for row, envelope in zip(messages.itertuples(), envelopes, strict=True):
+            with st.expander(f"JSON · {row.time} · {row.event_type}"):
+                st.json(envelope, expanded=True)
 
 st.subheader("Worker health")
 if page.workers.empty:
     st.info("No worker has run yet.")
 else:
-    st.dataframe(page.workers, width="stretch", hide_index=True, key="queues_workers")
-    st.download_button(
-        "Download CSV",
-        page.workers.to_csv(index=False),
-        "workers.csv",
-        "text/csv",
-        key="queues_workers_csv",
+    workers, config = shown(
+        page.workers,
+        {"worker_id": "Worker", "pid": "PID", "last_error": TEXT("Last error", width="large")},
     )
+    table(workers, "workers", "queues_workers", column_config=config)

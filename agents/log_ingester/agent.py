@@ -4,8 +4,10 @@ What it fetches, incrementally (nothing already stored is asked for again):
 - the log of every failed, timed-out or cancelled job (of every job with
   ``download_all_logs``), plus the log of the last successful run of the same job before each
   failure: root-cause analysis compares a failure with its last green log;
-- the test-report artifacts (JUnit XML, in zips checked against bombs and path traversal) of
-  every completed run in the last ``REPORT_DAYS`` days, mapped to the job that wrote them.
+- unless ``ctx.options["reports"]`` is false (the demo's first start fetches logs first, so
+  root causes come early), the test-report artifacts (JUnit XML, in zips checked against bombs
+  and path traversal) of every completed run in the last ``REPORT_DAYS`` days, mapped to the
+  job that wrote them.
 Per-test outcomes come from the JUnit reports and from the console output of pytest, jest,
 maven-surefire and ``go test``. Each saved log also queues a ``job_log`` message.
 A job whose log fails to download is recorded with its error and the rest carry on; running
@@ -94,9 +96,12 @@ class LogIngester:
         ctx.source.new_budget()
         try:
             self._logs(ctx, repo_id, report)
-            self._reports(ctx, repo_id, report)
-        except (BudgetExhausted, RateLimited) as exc:
-            raise type(exc)(f"{report.sentence()} Then: {exc}") from None
+            if ctx.options.get("reports", True):
+                self._reports(ctx, repo_id, report)
+        except RateLimited as exc:
+            raise RateLimited(f"{report.sentence()} Then: {exc}", exc.reset_at) from None
+        except BudgetExhausted as exc:
+            raise BudgetExhausted(f"{report.sentence()} Then: {exc}") from None
         metrics = {k: v for k, v in vars(report).items()}
         return AgentResult(self.name, pd.DataFrame([metrics]), metrics, report.sentence())
 

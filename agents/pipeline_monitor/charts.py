@@ -136,20 +136,34 @@ def slowest_steps_figure(frame: pd.DataFrame) -> go.Figure:
 
 
 def success_rate_figure(frame: pd.DataFrame, by: str) -> go.Figure:
-    """Success rate per workflow / branch / event, coloured from red (0%) to green (100%)."""
+    """Success rate per workflow / branch / event, coloured from red (0%) to green (100%).
+
+    Each bar says how many runs it stands for ("9 of 12 runs"): 100% of 2 runs is not 100% of
+    200. Runs without a verdict (cancelled, skipped, unfinished) are left out of both numbers.
+    """
     title = f"Success rate by {by}"
     rated = frame.dropna(subset=["success_rate"]) if not frame.empty else frame
     if rated.empty:
         return empty_figure(title)
+    decided = rated["decided"].astype(int)
+    # every decided run either succeeded or failed (cancelled/skipped/neutral are undecided)
+    successes = (
+        rated["successes"] if "successes" in rated else decided - rated["failures"]
+    ).astype(int)
     fig = go.Figure()
     fig.add_bar(
         y=rated[by].astype(str),
         x=rated["success_rate"] * 100,
         orientation="h",
         marker={"color": rated["success_rate"], "colorscale": "RdYlGn", "cmin": 0.5, "cmax": 1.0},
-        customdata=rated[["decided", "failures"]].to_numpy(),
-        hovertemplate="%{y}: %{x:.1f}%<br>%{customdata[0]} decided runs,"
-        " %{customdata[1]} failed<extra></extra>",
+        text=[f"{s:,} of {d:,} runs" for s, d in zip(successes, decided, strict=True)],
+        textposition="auto",
+        insidetextanchor="end",
+        customdata=pd.DataFrame(
+            {"successes": successes, "decided": decided, "failures": rated["failures"]}
+        ).to_numpy(),
+        hovertemplate="%{y}: %{x:.1f}% succeeded<br>%{customdata[0]:,} of %{customdata[1]:,}"
+        " decided runs succeeded, %{customdata[2]:,} failed<extra></extra>",
     )
     fig.update_xaxes(range=[0, 100], title="% of decided runs that succeeded")
     fig.update_yaxes(autorange="reversed", automargin=True)

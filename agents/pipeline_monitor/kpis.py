@@ -15,13 +15,16 @@ import pandas as pd
 __all__ = [
     "FAILED_CONCLUSIONS",
     "RUNNER_PRICES_USD",
+    "SKIPPED_OS",
     "UNKNOWN_OS",
     "billable_minutes",
+    "cost_usd",
     "duration_trend",
     "kpi_table",
     "minutes_by_os",
     "period_kpis",
     "queue_trend",
+    "runner_label",
     "runner_prices",
     "runs_per_day",
     "slowest_jobs",
@@ -42,6 +45,24 @@ RUNNER_PRICES_USD: Mapping[str, float] = MappingProxyType(
     {"Linux": 0.008, "Windows": 0.016, "macOS": 0.08}
 )
 UNKNOWN_OS = "Unknown"
+# A skipped job never gets a runner (GitHub reports no labels, no OS and zero seconds): it is
+# shown under this name, and left out of billing and queue times, instead of as "Unknown".
+SKIPPED_OS = "skipped (no runner)"
+
+
+def runner_label(runner_os: pd.Series, conclusion: pd.Series | None = None) -> pd.Series:
+    """The runner OS to show: ``SKIPPED_OS`` for skipped jobs without one, else ``UNKNOWN_OS``."""
+    skipped = (
+        conclusion.eq("skipped") & runner_os.isna()
+        if conclusion is not None
+        else pd.Series(False, index=runner_os.index)
+    )
+    return runner_os.mask(skipped, SKIPPED_OS).fillna(UNKNOWN_OS)
+
+
+def _ran(jobs: pd.DataFrame) -> pd.DataFrame:
+    """Jobs that ran on a runner (skipped jobs never did: no minutes, no queue time)."""
+    return jobs[jobs["runner_os"] != SKIPPED_OS] if "runner_os" in jobs else jobs
 
 
 # --------------------------------------------------------------------------- KPIs
@@ -76,9 +97,10 @@ def period_kpis(
     """Headline numbers of one period; None where the period has nothing to measure."""
     decided, failed = _failure_mask(runs)
     durations = runs.loc[runs["status"] == "completed", "duration_s"].dropna()
-    queues = jobs["queue_s"].dropna()
-    minutes = billable_minutes(jobs["duration_s"])
-    price = jobs["runner_os"].map(runner_prices(prices)).fillna(0.0)
+    ran = _ran(jobs)
+    queues = ran["queue_s"].dropna()
+    minutes = billable_minutes(ran["duration_s"])
+    price = ran["runner_os"].map(runner_prices(prices)).fillna(0.0)
     return {
         "runs": float(len(runs)),
         "failure_rate": float(failed.sum() / decided.sum()) if decided.any() else None,
@@ -201,7 +223,8 @@ def duration_trend(runs: pd.DataFrame, freq: str = "D") -> pd.DataFrame:
 
 def queue_trend(jobs: pd.DataFrame, freq: str = "D") -> pd.DataFrame:
     """p50/p95 job queue time in seconds per period bucket and runner OS."""
-    waited = jobs[jobs["queue_s"].notna()]
+    ran = _ran(jobs)
+    waited = ran[ran["queue_s"].notna()]
     frame = pd.DataFrame(
         {
             "period": _bucket(waited["created_at"], freq),
@@ -261,13 +284,23 @@ def success_rates(runs: pd.DataFrame, by: str, top: int = 15) -> pd.DataFrame:
 
 
 def minutes_by_os(jobs: pd.DataFrame, prices: Mapping[str, float] | None = None) -> pd.DataFrame:
-    """Billable minutes and their list-price cost per runner OS."""
+    """Billable minutes and their list-price cost per runner OS (skipped jobs never ran)."""
     table = runner_prices(prices)
+    ran = _ran(jobs)
     frame = pd.DataFrame(
-        {"runner_os": jobs["runner_os"], "minutes": billable_minutes(jobs["duration_s"])}
+        {"runner_os": ran["runner_os"], "minutes": billable_minutes(ran["duration_s"])}
     )
     out = frame.groupby("runner_os").agg(jobs=("minutes", "size"), minutes=("minutes", "sum"))
     out = out.reset_index()
     out["usd_per_minute"] = out["runner_os"].map(table).fillna(0.0)
     out["cost_usd"] = (out["minutes"] * out["usd_per_minute"]).round(2)
     return out.sort_values("cost_usd", ascending=False).reset_index(drop=True)
+
+
+def cost_usd(minutes: pd.DataFrame, prices: Mapping[str, float] | None = None) -> float:
+    """The cost of ``minutes`` (a :func:`minutes_by_os` frame) at ``prices`` (list prices
+    where not given): what the Overview's "Estimated cost" shows for the edited prices."""
+    if minutes.empty:
+        return 0.0
+    price = minutes["runner_os"].map(runner_prices(prices)).fillna(0.0)
+    return float((minutes["minutes"] * price).sum())

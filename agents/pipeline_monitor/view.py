@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from agents.pipeline_monitor.kpis import (
-    UNKNOWN_OS,
+    cost_usd,
     duration_trend,
     kpi_table,
     minutes_by_os,
     period_kpis,
     queue_trend,
+    runner_label,
     runs_per_day,
     slowest_jobs,
     success_rates,
@@ -47,6 +48,7 @@ __all__ = [
     "latest_failures",
     "load_jobs",
     "load_runs",
+    "overview_kpis",
     "overview_view",
     "pipelines_view",
     "recent_findings",
@@ -62,6 +64,9 @@ ATTENTION_AGENTS: tuple[tuple[str, str], ...] = (
     ("anomaly_detection", "New anomalies"),
     ("flaky_tests", "Flaky tests"),
 )
+
+# The agent whose findings explain a failed job (its class and summary join the failures).
+EXPLAINING_AGENT = "root_cause"
 
 _ISO = "%Y-%m-%dT%H:%M:%SZ"
 
@@ -118,9 +123,12 @@ def load_runs(store: Store, repo: str, window: Window) -> pd.DataFrame:
 
 
 def load_jobs(store: Store, repo: str, window: Window) -> pd.DataFrame:
-    """Every job of every attempt of the runs created in ``window`` (all attempts are billed)."""
+    """Every job of every attempt of the runs created in ``window`` (all attempts are billed).
+
+    A job without a runner OS is ``skipped (no runner)`` when it was skipped, else ``Unknown``.
+    """
     frame = dashboards.jobs_between(store, repo, *window.bounds())
-    frame["runner_os"] = frame["runner_os"].fillna(UNKNOWN_OS)
+    frame["runner_os"] = runner_label(frame["runner_os"], frame["conclusion"])
     return _with_times(frame, "created_at")
 
 
@@ -164,9 +172,25 @@ def agent_status(store: Store, repo: str, agents: Sequence[tuple[str, str, int]]
 
 
 def latest_failures(store: Store, repo: str, runs: int = 10) -> pd.DataFrame:
-    """The failed jobs of the ``runs`` newest failed runs, with links to both on GitHub."""
-    frame = dashboards.latest_failed_jobs(store, repo, int(runs))
+    """The failed jobs of the ``runs`` newest failed runs, with links to both on GitHub and
+    the root cause Root Cause Analysis found for each (empty until it ran)."""
+    frame = dashboards.latest_failed_jobs(store, repo, int(runs), explained_by=EXPLAINING_AGENT)
     return _with_times(frame, "created_at")
+
+
+def root_cause_line(store: Store, repo: str, window: Window | None) -> str:
+    """One sentence of the period's most common root causes ("" until the agent ran)."""
+    if window is None:
+        return ""
+    kinds = dashboards.finding_kinds(store, repo, EXPLAINING_AGENT, window.bounds()[0])
+    if kinds.empty:
+        return ""
+    total = int(kinds["findings"].sum())
+    top = ", ".join(
+        f"{str(row.kind).replace('_', ' ')} {int(row.findings):,}"
+        for row in kinds.head(4).itertuples()
+    )
+    return f"Most common root causes of the {total:,} failed jobs explained in this period: {top}."
 
 
 def recent_findings(store: Store, repo: str, agent: str, limit: int = 10) -> pd.DataFrame:
@@ -187,6 +211,11 @@ class OverviewView:
     failures: pd.DataFrame
     attention: dict[str, pd.DataFrame | None] = field(default_factory=dict)
     previous_complete: bool = True  # False: the data starts inside the previous period
+    # Billable minutes per runner OS of the period and of the one before (minutes_by_os): the
+    # page reprices them with the prices edited on the Pipelines page (overview_kpis).
+    minutes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    minutes_before: pd.DataFrame = field(default_factory=pd.DataFrame)
+    root_causes: str = ""  # the period's most common root causes, in one sentence
 
 
 def overview_view(
@@ -203,12 +232,15 @@ def overview_view(
     """
     window = window_for(store, repo, days)
     kpis, per_day = pd.DataFrame(), pd.DataFrame()
+    minutes, minutes_before = pd.DataFrame(), pd.DataFrame()
     if window is not None:
-        runs = load_runs(store, repo, window)
-        now = period_kpis(runs, load_jobs(store, repo, window), prices)
+        runs, jobs = load_runs(store, repo, window), load_jobs(store, repo, window)
+        now = period_kpis(runs, jobs, prices)
         before = window.previous
-        then = period_kpis(load_runs(store, repo, before), load_jobs(store, repo, before), prices)
+        jobs_before = load_jobs(store, repo, before)
+        then = period_kpis(load_runs(store, repo, before), jobs_before, prices)
         kpis, per_day = kpi_table(now, then), runs_per_day(runs)
+        minutes, minutes_before = minutes_by_os(jobs), minutes_by_os(jobs_before)
     names = {name for name, _title, _layer in agents}
     attention = {
         title: recent_findings(store, repo, name) if name in names else None
@@ -226,7 +258,26 @@ def overview_view(
     if window is not None:
         first = dashboards.oldest_run_at(store, repo)
         view.previous_complete = bool(first) and first <= window.previous.bounds()[0]
+    view.minutes, view.minutes_before = minutes, minutes_before
+    view.root_causes = root_cause_line(store, repo, window)
     return view
+
+
+def _number(value: object) -> float | None:
+    return None if value is None or pd.isna(value) else float(value)
+
+
+def overview_kpis(view: OverviewView, prices: Mapping[str, float] | None = None) -> pd.DataFrame:
+    """The Overview's KPI table with "Estimated cost" at ``prices`` (the Pipelines page's edited
+    per-minute prices; list prices where not given), both periods, without reloading anything."""
+    if view.kpis.empty:
+        return view.kpis
+    now = {row.kpi: _number(row.value) for row in view.kpis.itertuples()}
+    then = {row.kpi: _number(row.previous) for row in view.kpis.itertuples()}
+    empty = pd.DataFrame()  # a bundle cached before these fields existed has none
+    now["cost_usd"] = cost_usd(getattr(view, "minutes", empty), prices)
+    then["cost_usd"] = cost_usd(getattr(view, "minutes_before", empty), prices)
+    return kpi_table(now, then)
 
 
 # --------------------------------------------------------------------------- pipelines

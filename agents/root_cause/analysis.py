@@ -28,9 +28,10 @@ from pathlib import Path
 import pandas as pd
 
 from agents.root_cause.classify import Decision, FailureClassifier, decide
-from agents.root_cause.lines import MAX_SPANS, SHARE_CAP, Located, failing_step_of, locate
+from agents.root_cause.lines import MAX_SPANS, SHARE_CAP, Located, failing_command_of, locate
+from agents.root_cause.patterns import SECTION
 from agents.root_cause.rules import CATEGORIES
-from agents.root_cause.suggest import suggest, summarise
+from agents.root_cause.suggest import Evidence, suggest, summarise
 from agents.root_cause.templates import fingerprint_of, template_of
 from agents.root_cause.versions import describe_changes, version_changes
 
@@ -108,8 +109,21 @@ def analyse_log(
     key = _key_lines(loc, decision)
     numbered = [(i + 1, loc.view.line(i).strip()) for i in key]
     context = _context_lines(loc, ranges)
-    step = failed_step or failing_step_of(loc.view, loc.spans)
+    command = failing_command_of(loc.view, loc.spans)
+    step = failed_step or (command[1] if command else None)
     head = _headline(loc, decision)
+    nearby = _nearby_lines(loc, ranges)
+    evidence = Evidence(
+        lines=context,
+        ranges=ranges,
+        nearby=nearby,
+        step=failed_step,
+        command=(command[0] + 1, command[1]) if command else None,
+        script=_script_length(loc, command[0]) if command else 1,
+        headline=(head + 1, loc.view.line(head)) if head is not None else None,
+        end=_end_lines(loc),
+        tail=_tail_line(loc),
+    )
     return RootCause(
         category=decision.category,
         confidence=decision.confidence,
@@ -119,7 +133,7 @@ def analyse_log(
             decision.category, step, [(head + 1, loc.view.line(head))] if head is not None else []
         ),
         suggestion=_with_version_changes(
-            suggest(decision.category, context) if numbered else "unknown",
+            suggest(decision.category, context if numbered else [], evidence),
             decision.category,
             text,
             previous_green,
@@ -154,8 +168,6 @@ def _with_version_changes(
     changed = describe_changes(version_changes(text, previous_green))
     if not changed:
         return suggestion
-    if suggestion == "unknown":
-        return f"{changed} Try the previous versions to confirm that the change broke the job."
     return f"{suggestion} {changed}"
 
 
@@ -210,6 +222,74 @@ def _context_lines(
             if n not in seen and len(seen) < limit:
                 seen.append(n)
     return [(n, loc.view.line(n - 1).strip()) for n in seen if loc.view.line(n - 1).strip()]
+
+
+END_LINES = 25  # lines from the end of the failing step searched for its exit code
+NEARBY = 8  # lines after a range searched for what it names (a package, a test, a file)
+NEARBY_CHARS = 400  # of each such line
+
+
+def _nearby_lines(
+    loc: Located, ranges: Sequence[tuple[int, int]], limit: int = 60
+) -> list[tuple[int, str]]:
+    """1-based numbered clean lines of the ranges and up to ``NEARBY`` lines after each (never
+    into the next step), in the ranges' order; ``NEARBY_CHARS`` characters of each."""
+    seen: dict[int, str] = {}
+    n = len(loc.view)
+    for start, end in ranges:
+        for number in range(start, min(end + NEARBY, n) + 1):
+            if len(seen) >= limit:
+                break
+            line = loc.view.line(number - 1)[:NEARBY_CHARS].strip()
+            if number > end and SECTION.match(line):
+                break
+            if line and number not in seen:
+                seen[number] = line
+    return list(seen.items())
+
+
+def _end_lines(loc: Located) -> list[tuple[int, str]]:
+    """1-based numbered clean lines where the failing step ended (its exit code, a cancel), up to
+    the next step."""
+    n = len(loc.view)
+    if not n:
+        return []
+    end = min(loc.end, n - 1)
+    out = []
+    for i in range(max(0, end - 2), min(n, end + END_LINES)):
+        line = loc.view.line(i).strip()
+        if i > end and SECTION.match(line):
+            break
+        if line:
+            out.append((i + 1, line))
+    return out
+
+
+_SCRIPT_END = ("shell:", "with:", "env:", "##[endgroup]")
+
+
+def _script_length(loc: Located, header: int, limit: int = 40) -> int:
+    """Lines of the script a GitHub ``##[group]Run`` step echoes under its header (1 for any
+    other header: a Travis ``$ command`` is one command)."""
+    if not loc.view.line(header).startswith("##[group]Run "):
+        return 1
+    count = 0
+    for i in range(header + 1, min(len(loc.view), header + 1 + limit)):
+        line = loc.view.line(i).strip()
+        if line.startswith(_SCRIPT_END):
+            return max(1, count)
+        count += bool(line)
+    return 1  # no end of the echo in sight: not a script echo
+
+
+def _tail_line(loc: Located, look: int = 50) -> tuple[int, str] | None:
+    """The log's last non-blank line (1-based), cited when no line names the failure."""
+    n = len(loc.view)
+    for i in range(n - 1, max(-1, n - 1 - look), -1):
+        line = loc.view.line(i).strip()
+        if line:
+            return i + 1, line
+    return None
 
 
 def read_log(path: str | Path) -> str:

@@ -8,34 +8,84 @@ like the Pipelines page and a repository without analysed failures never breaks 
 
 from __future__ import annotations
 
+import html
+from collections.abc import Mapping
+
 import pandas as pd
 import plotly.graph_objects as go
 
 from core.presentation.style import PALETTE, empty_figure, house_layout
 
-__all__ = ["class_distribution_figure", "cluster_days_figure", "confusion_figure"]
+__all__ = [
+    "class_distribution_figure",
+    "cluster_days_figure",
+    "cluster_names",
+    "confusion_figure",
+]
 
 _NOT_YET = "No failure analysed yet: press Analyse failures."
+_NAME_CHARS = 60  # a legend entry stays one readable line
 
 
-def cluster_days_figure(days: pd.DataFrame) -> go.Figure:
+def _short(text: str, limit: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def cluster_names(findings: pd.DataFrame, limit: int = _NAME_CHARS) -> dict[str, str]:
+    """A readable name per cluster (its 8-character fingerprint, as in ``cluster_days``): the
+    class and what failed, from the cluster's most frequent summary, e.g.
+    ``test_failure: FAILED tests/test_cart.py::test_total - assert 3 == 4``.
+
+    The summary's leading "<kind> in `<step>`:" is dropped (the class says it); names that
+    would collide get the fingerprint appended, so two legend entries never read the same.
+    """
+    if findings.empty or "fingerprint" not in findings:
+        return {}
+    frame = pd.DataFrame(
+        {
+            "cluster": findings["fingerprint"].astype(str).str[:8],
+            "category": findings["category"].fillna("unknown").astype(str),
+            "summary": findings["summary"].fillna("").astype(str) if "summary" in findings else "",
+        }
+    )
+    names: dict[str, str] = {}
+    for cluster, part in frame.groupby("cluster", sort=False):
+        summary = part["summary"].value_counts().index[0] if part["summary"].any() else ""
+        what = summary.split(": ", 1)[1] if ": " in summary else summary.rstrip(".")
+        category = part["category"].iloc[0]
+        names[str(cluster)] = _short(f"{category}: {what}" if what else category, limit)
+    seen = pd.Series(list(names.values())).value_counts()
+    return {
+        cluster: f"{name} ({cluster})" if seen[name] > 1 else name
+        for cluster, name in names.items()
+    }
+
+
+def cluster_days_figure(days: pd.DataFrame, names: Mapping[str, str] | None = None) -> go.Figure:
     """Stacked bars: occurrences per day of the most frequent failure clusters.
 
-    A cluster that keeps coming back day after day is a standing problem, not bad luck.
+    A cluster that keeps coming back day after day is a standing problem, not bad luck. The
+    legend names each cluster by ``names`` (:func:`cluster_names`: its class and what failed);
+    the fingerprint is only in the hover text, for finding the cluster in the table.
     """
     title = "Occurrences per day of the top failure clusters"
     if days.empty:
         return empty_figure(title, _NOT_YET)
+    names = names or {}
     fig = go.Figure()
     for rank, (cluster, part) in enumerate(days.groupby("cluster", sort=False)):
         category = str(part["category"].iloc[0])
+        # log text is data: plotly reads tags and entities in names, so escape them
+        name = html.escape(names.get(str(cluster)) or f"{category} ({cluster})", quote=False)
         fig.add_bar(
             x=part["day"],
             y=part["occurrences"],
-            name=f"{cluster} · {category}",
+            name=name,
             marker_color=PALETTE[rank % len(PALETTE)],
-            hovertemplate=f"{cluster} ({category})<br>%{{x|%d %b}}: %{{y}} failed jobs"
-            "<extra></extra>",
+            customdata=[[name, str(cluster)]] * len(part),
+            hovertemplate="%{customdata[0]}<br>cluster %{customdata[1]}"
+            "<br>%{x|%d %b}: %{y} failed jobs<extra></extra>",
         )
     fig.update_layout(barmode="stack", bargap=0.15)
     return house_layout(fig, title, "failed jobs")

@@ -39,6 +39,7 @@ __all__ = [
     "Located",
     "locate",
     "failing_step_of",
+    "failing_command_of",
     "MAX_SPANS",
     "SHARE_CAP",
     "WIDE_SEARCH",
@@ -275,6 +276,13 @@ def _apply_novelty(view: LogView, scores: dict[int, float], previous_green: str,
 
 def failing_step_of(view: LogView, spans: list[Span]) -> str | None:
     """The step (GitHub ``##[group]Run``) or command (Travis ``$ ``) that holds the best span."""
+    found = failing_command_of(view, spans)
+    return found[1] if found else None
+
+
+def failing_command_of(view: LogView, spans: list[Span]) -> tuple[int, str] | None:
+    """0-based line and text of the step (GitHub ``##[group]Run``) or command (Travis ``$ ``)
+    that holds the best span."""
     if not spans:
         return None
     stop, best, name = view.starts[spans[0].peak - 1], -1, None
@@ -297,4 +305,4 @@ def failing_step_of(view: LogView, spans: list[Span]) -> str | None:
             if view.starts[i] <= floor:
                 break
             pos, tries = view.lower.rfind(needle, floor, view.starts[i]), tries + 1
-    return name
+    return (best, name) if name else None

@@ -17,12 +17,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from agents.base import AgentContext, AgentResult
-from agents.root_cause.agent import RootCauseAgent
 from agents.root_cause.analysis import cluster_failures
-from agents.runner import run_agent
 from core.logs.normalise import NormalisedLog, github_log_url, map_github_steps
-from core.progress import Progress, no_progress
 from core.store import jobs as job_store
 from core.store import logs as log_store
 from core.store.db import Store
@@ -37,7 +33,6 @@ __all__ = [
     "FailureDetail",
     "RootCauseView",
     "SelfEvaluation",
-    "analyse_failures",
     "class_distribution",
     "cluster_days",
     "cluster_table",
@@ -152,18 +147,6 @@ def root_cause_view(store: Store, repo: str, top: int = 8) -> RootCauseView:
         class_distribution(findings),
         findings,
     )
-
-
-def analyse_failures(
-    workspace: Workspace, repo: str, progress: Progress = no_progress
-) -> AgentResult:
-    """The "Analyse failures" button: run the Root Cause agent like every other trigger.
-
-    Going through :func:`agents.runner.run_agent` records the run for the Overview, as every
-    other button does. The agent reads the store only, so it gets no GitHub source.
-    """
-    ctx = AgentContext(workspace.store, workspace.settings, repo, progress)
-    return run_agent(RootCauseAgent(), ctx)
 
 
 # --------------------------------------------------------------------------- tables

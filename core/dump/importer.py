@@ -14,7 +14,7 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -38,18 +38,29 @@ __all__ = ["ImportReport", "import_path"]
 
 @dataclass
 class ImportReport:
+    """What one import read, counted as ``ci-medic status`` counts what the store holds: runs
+    (their latest attempts) and earlier attempts apart, jobs of every attempt, and distinct
+    commits (many runs share a head commit, which is stored once)."""
+
     repos: list[str]
     runs: int = 0
+    attempts: int = 0  # earlier attempts of re-run runs
     jobs: int = 0
-    commits: int = 0
     messages: int = 0
     logs: int = 0
     tests: int = 0
+    commit_shas: set[str] = field(default_factory=set)  # "owner/name@sha"
+
+    @property
+    def commits(self) -> int:
+        """Distinct commits imported."""
+        return len(self.commit_shas)
 
     def sentence(self) -> str:
+        attempts = f" (and {self.attempts:,} earlier attempts)" if self.attempts else ""
         return (
-            f"Imported {self.runs} runs, {self.jobs} jobs, {self.commits} commits, "
-            f"{self.logs} logs and {self.tests} test results of "
+            f"Imported {self.runs:,} runs{attempts}, {self.jobs:,} jobs, {self.commits:,} "
+            f"distinct commits, {self.logs:,} logs and {self.tests:,} test results of "
             f"{', '.join(self.repos) or 'no repository'}."
         )
 
@@ -137,9 +148,12 @@ def _bundle_from_dump(dump: Dump, run: dict[str, Any], earlier: list[dict]) -> R
 
 def _save(store: Store, repo_id: int, name: str, bundle: RunBundle, report: ImportReport) -> None:
     report.messages += save_run_bundle(store, repo_id, name, bundle)
-    report.runs += 1 + len(bundle.earlier_attempts)
+    report.runs += 1
+    report.attempts += len(bundle.earlier_attempts)
     report.jobs += sum(len(jobs) for jobs in bundle.jobs.values())
-    report.commits += bundle.commit is not None
+    if bundle.commit is not None:
+        sha = bundle.commit.get("sha") or bundle.run.get("head_sha")
+        report.commit_shas.add(f"{name}@{sha}")  # a commit is stored once per repository
 
 
 # -- recorded REST exchanges ---------------------------------------------------------------

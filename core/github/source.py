@@ -291,7 +291,7 @@ class GitHubSource:
             return RateLimited(
                 f"GitHub's rate limit is exhausted until {until}"
                 f" ({wait:.0f} s, more than the {self.settings.max_rate_limit_wait_s:.0f} s we "
-                "wait); everything fetched so far is saved, sync again after the reset.",
+                "wait); everything fetched so far is saved, run it again after the reset.",
                 reset_at=time.time() + wait,
             )
         return _Retryable("Rate limit reached", wait_s=wait)

@@ -1,5 +1,11 @@
 """Commands of ``python -m core.queue.worker``: ``run`` (default), ``consume QUEUE``, ``status``.
 
+``status`` and ``consume`` only read: they never create a store (a missing one is a sentence that
+names the path). ``consume`` reads where the messages are: ``--endpoint`` or
+``CI_MEDIC_SQS_ENDPOINT_URL`` when given, else where the live worker of the store publishes (the
+local server of ``run --local`` or of the app's embedded worker, recorded in the store's worker
+health), else AWS when configured; with none of these it says how to start a worker.
+
 ``run`` installs the signal handlers: the first SIGTERM/SIGINT lets the batch in hand finish and
 be recorded, then the worker exits 0; a second one ends the process at once. Exit codes: 0 done,
 1 a CI Medic error (one sentence on stderr), 2 bad usage.
@@ -18,13 +24,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+import pandas as pd
+
 from core.config import Settings
-from core.errors import CIMedicError
+from core.errors import CIMedicError, ConfigError
 
 if TYPE_CHECKING:
     from core.queue.worker import Worker
 
-__all__ = ["main", "build_parser"]
+__all__ = ["main", "build_parser", "consume_settings"]
 
 _COMMANDS = {"run", "consume", "status"}
 
@@ -33,7 +41,9 @@ def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     common.add_argument("--db", help="store file (default: CI_MEDIC_DB_PATH or ~/.ci-medic/)")
     common.add_argument(
-        "--endpoint", help="SQS endpoint URL (default: CI_MEDIC_SQS_ENDPOINT_URL or AWS)"
+        "--endpoint",
+        help="SQS endpoint URL (default: CI_MEDIC_SQS_ENDPOINT_URL; for consume, else where the "
+        "store's worker publishes; else AWS)",
     )
     parser = argparse.ArgumentParser(
         prog="python -m core.queue.worker",
@@ -74,6 +84,58 @@ def _settings(args: argparse.Namespace) -> Settings:
     if args.endpoint:
         settings = settings.with_(sqs_endpoint_url=args.endpoint)
     return settings
+
+
+def _demo_hint(path: Path) -> str:
+    """A pointer to the app's demo store when it exists next to the default one."""
+    demo = Path(Settings().db_path).expanduser().parent / "demo.db"
+    if demo.exists() and demo.resolve() != path.resolve():
+        return f" The app's demo store is {demo}: add --db {demo}."
+    return ""
+
+
+def _existing_store(settings: Settings, command: str) -> Path:
+    """The store ``command`` reads; a sentence (never a new empty store) when it is missing."""
+    path = Path(settings.db_path).expanduser()
+    if path.is_file():
+        return path
+    raise ConfigError(
+        f"There is no store at {path}, and `{command}` only reads one, so it did not create "
+        f"it: choose the store with --db PATH (or CI_MEDIC_DB_PATH).{_demo_hint(path)}"
+    )
+
+
+def consume_settings(settings: Settings) -> tuple[Settings, str]:
+    """(settings pointed at where the messages are, a sentence saying where that is).
+
+    The same places the worker publishes to, in the same order: a configured endpoint, the
+    endpoint of the store's live worker (the local server it started, or AWS), AWS when
+    configured; else a ConfigError saying how to start a worker.
+    """
+    from core.queue.health import publishing_endpoint
+    from core.queue.sqs import aws_configured
+    from core.store.db import Store
+
+    if settings.sqs_endpoint_url:
+        return settings, f"Reading from {settings.sqs_endpoint_url}."
+    path = Path(settings.db_path).expanduser()
+    found = publishing_endpoint(Store(path)) if path.is_file() else None
+    if found is not None:
+        endpoint, worker = found
+        where = endpoint or f"AWS SQS ({settings.sqs_region})"
+        return settings.with_(sqs_endpoint_url=endpoint), (
+            f"Reading from {where}, where worker {worker} publishes from {path}."
+        )
+    if aws_configured():
+        return settings, f"Reading from AWS SQS ({settings.sqs_region})."
+    store = f"the store at {path}" if path.is_file() else f"{path} (there is no store there)"
+    raise ConfigError(
+        "There is no SQS to read from: no endpoint is given (--endpoint or "
+        "CI_MEDIC_SQS_ENDPOINT_URL), no AWS credentials are configured and no worker publishes "
+        f"from {store}. Start one with `python -m core.queue.worker run --local --db {path}` "
+        "(or open the app, whose embedded worker publishes to a local server) and run this "
+        f"again.{_demo_hint(path)}"
+    )
 
 
 def _install_signals(worker: Worker) -> None:
@@ -130,6 +192,8 @@ def _cmd_consume(args: argparse.Namespace, settings: Settings) -> int:
     from core.queue.consumer import Delivery, consume
     from core.queue.sqs import SqsAdapter
 
+    settings, where = consume_settings(settings)
+    print(where, file=sys.stderr, flush=True)
     name = settings.queues.get(args.queue, args.queue)
     sink: TextIO = args.out.open("a", encoding="utf-8") if args.out else sys.stdout
 
@@ -158,32 +222,43 @@ def _cmd_consume(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _printable(frame: pd.DataFrame) -> str:
+    """A frame as aligned text without ``None``/``NaN`` cells or long errors."""
+    shown = frame.copy()
+    for column in shown.columns:
+        if shown[column].dtype == object or shown[column].isna().any():
+            shown[column] = shown[column].map(
+                lambda v: "" if v is None or (isinstance(v, float) and v != v) else str(v)[:60]
+            )
+    return shown.to_string(index=False)
+
+
 def _cmd_status(_args: argparse.Namespace, settings: Settings) -> int:
     from core.queue.health import health_frame
     from core.store.db import Store
     from core.store.outbox import stats
 
-    store = Store(settings.db_path)
+    store = Store(_existing_store(settings, "status"))
     frame = stats(store)
     frame.insert(1, "name", frame["queue"].map(lambda k: settings.queues.get(k, "?")))
-    print(frame.drop(columns=["last_error_at", "last_sent_at"]).to_string(index=False))
+    frame["oldest_pending_s"] = frame["oldest_pending_s"].round(0)
+    print(f"Store: {store.path}")
+    print(_printable(frame.drop(columns=["last_error_at", "last_sent_at"])))
     health = health_frame(store)
+    columns = [
+        "worker_id",
+        "mode",
+        "endpoint",
+        "state",
+        "alive",
+        "heartbeat_age_s",
+        "sent_total",
+        "failed_total",
+        "last_error",
+    ]
     print()
     print(
-        health[
-            [
-                "worker_id",
-                "mode",
-                "state",
-                "alive",
-                "heartbeat_age_s",
-                "sent_total",
-                "failed_total",
-                "last_error",
-            ]
-        ]
-        .head(10)
-        .to_string(index=False)
+        _printable(health[columns].head(10))
         if len(health)
         else "No worker has run against this store yet."
     )

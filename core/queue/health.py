@@ -28,6 +28,7 @@ __all__ = [
     "reap_dead_local",
     "forget_old",
     "health_frame",
+    "publishing_endpoint",
     "LIVE_STATES",
 ]
 
@@ -128,3 +129,24 @@ def health_frame(store: Store, ttl_s: float = 30.0, now: float | None = None) ->
     for column in ("started_at", "heartbeat_at"):
         frame[column] = pd.to_datetime(frame[column], unit="s", utc=True)
     return frame
+
+
+def _local(url: str) -> bool:
+    from core.queue.sqs import is_local_endpoint
+
+    return is_local_endpoint(url)
+
+
+def publishing_endpoint(
+    store: Store, ttl_s: float = 30.0, now: float | None = None, host: str = HOST
+) -> tuple[str, str] | None:
+    """(endpoint, worker id) of the live worker that publishes from ``store``, newest first;
+    the endpoint is ``""`` for AWS. A loopback endpoint counts only for a worker of this host
+    (another machine's 127.0.0.1 is not ours). None when no worker publishes now."""
+    frame = health_frame(store, ttl_s, now)
+    for row in frame[frame["alive"]].itertuples():
+        endpoint = row.endpoint if isinstance(row.endpoint, str) else ""
+        if endpoint and _local(endpoint) and row.host != host:
+            continue
+        return endpoint, str(row.worker_id)
+    return None

@@ -8,8 +8,13 @@ local queue *bounded*: whenever a queue holds more than ``LOCAL_BOUND`` messages
 (option ``local_bound``) purges it, which moto does instantly. Nothing is lost that matters:
 the outbox keeps every message (the Queues page shows them from there), and a consumer attached
 with ``python -m core.queue.worker consume QUEUE --follow`` reads the stream as it comes, which
-keeps
-the queue short and below the bound anyway.
+keeps the queue short and below the bound anyway.
+
+Purging every few seconds is what real SQS forbids (one PurgeQueue per queue per minute), and
+newer moto releases enforce that limit too (5.2.5 does, 5.2.1 did not; the variable
+``MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR``, default true), which made the worker log a
+refused purge per queue every few seconds. The local server is therefore started with that
+check off: it exists to be bounded this way.
 
 ``python -m core.queue.local_server [--port 4566]`` runs the server in the foreground for a sidecar
 setup.
@@ -19,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -39,6 +45,7 @@ __all__ = [
 
 LOCAL_BOUND = 250
 """At most this many messages wait in a local demo queue (moto stays fast below ~300)."""
+STRICT_PURGE_ENV = "MOTO_SQS_ENFORCE_STRICT_QUEUE_PURGE_BEHAVIOUR"
 
 _lock = threading.Lock()
 _servers: dict[int, LocalSqs] = {}
@@ -61,9 +68,16 @@ def _quiet() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
 
 
+def _allow_frequent_purges() -> None:
+    """Let the in-process moto purge a queue more than once a minute (it reads this variable on
+    every PurgeQueue); a value someone set on purpose is kept."""
+    os.environ.setdefault(STRICT_PURGE_ENV, "false")
+
+
 def start_local_sqs(port: int = 0) -> LocalSqs:
     """Start moto on 127.0.0.1 (once per process for ``port=0``; any free port) and return it."""
     with _lock:
+        _allow_frequent_purges()
         if port == 0 and _default_port and _default_port[0] in _servers:
             return _servers[_default_port[0]]
         if port and port in _servers:

@@ -45,6 +45,9 @@ __all__ = ["Worker", "WorkerOptions", "main"]
 log = logging.getLogger("ci_medic.worker")
 _GROUP_UNSAFE = re.compile(r"[^A-Za-z0-9!\"#$%&'()*+,\-./:;<=>?@\[\\\]^_`{|}~]")
 _ATTRIBUTE_MARGIN = 512  # bytes kept free in every message for its attributes
+# SQS allows one PurgeQueue per queue every 60 s and refuses the next with PurgeQueueInProgress
+# (moto does not, SQS-compatible servers may): a refused purge is not retried for this long.
+PURGE_COOLDOWN_S = 60.0
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,8 @@ class Worker:
         self._outage_delay = 0.0
         self._due: dict[str, float] = {}
         self._sent_at_trim = 0
+        self._purge_after: dict[str, float] = {}  # queue -> when a refused purge may retry
+        self._purge_warned: set[str] = set()
         self._literals = _known_secrets(settings)
 
     # -- control ----------------------------------------------------------------------------
@@ -344,14 +349,33 @@ class Worker:
             self._trim()
             self._sent_at_trim, self._due["trim"] = self.sent_total, now + 5
 
-    def _trim(self) -> None:
+    def _trim(self, now: float | None = None) -> None:
+        """Keep each local queue under ``local_bound`` by purging it (see local_server.py).
+
+        A purge the server refuses (SQS's one-per-minute PurgeQueue limit, a server without
+        PurgeQueue) is retried only after ``PURGE_COOLDOWN_S``, and said once per queue: the
+        trim runs every few seconds, and one warning a minute per queue is noise, not news.
+        """
         from core.queue.local_server import trim_queue
 
+        now = time.time() if now is None else now
         for name in self.settings.queues.values():
+            if now < self._purge_after.get(name, 0.0):
+                continue
             try:
                 trim_queue(self.sqs, name, self.options.local_bound)
             except (SqsUnavailable, QueueMissing, BatchRejected) as exc:
-                log.info("Could not bound %s: %s", name, exc)
+                self._purge_after[name] = now + PURGE_COOLDOWN_S
+                if name in self._purge_warned:
+                    log.debug("Could not bound %s: %s", name, exc)
+                    continue
+                self._purge_warned.add(name)
+                log.warning(
+                    "Could not bound %s (%s); trying again every %.0f s without saying so again.",
+                    name,
+                    exc,
+                    PURGE_COOLDOWN_S,
+                )
 
     def _finish(self) -> None:
         self.state = "stopped"

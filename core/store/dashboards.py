@@ -91,21 +91,38 @@ def slowest_steps(store: Store, repo: str, start: str, end: str, top: int) -> pd
     )
 
 
-def latest_failed_jobs(store: Store, repo: str, runs: int) -> pd.DataFrame:
+def latest_failed_jobs(
+    store: Store, repo: str, runs: int, explained_by: str | None = None
+) -> pd.DataFrame:
     """The failed jobs of the ``runs`` newest failed runs (a run without a failed job as one
-    ``(run)`` row), newest first."""
+    ``(run)`` row), newest first; with ``explained_by`` (an analysis agent's name), the class
+    and summary that agent stored for each job (empty until it ran)."""
     return store.frame(
-        "WITH failed AS (SELECT run_id, attempt, workflow_name, run_number, head_branch,"
+        "WITH failed AS (SELECT run_id, attempt, repo_id, workflow_name, run_number, head_branch,"
         " created_at, html_url FROM runs WHERE repo_id = " + _REPO_ID + " AND is_latest = 1"
         " AND conclusion IN ('failure', 'timed_out', 'startup_failure')"
         " ORDER BY created_at DESC LIMIT ?)"
         " SELECT f.created_at, f.workflow_name AS workflow, f.run_number, f.head_branch AS"
         " branch, COALESCE(j.name, '(run)') AS job, COALESCE(j.conclusion, 'failure') AS"
-        " conclusion, f.html_url AS run_url, j.html_url AS job_url, f.run_id, j.job_id"
+        " conclusion, rc.kind AS root_cause, rc.summary AS cause_summary,"
+        " f.html_url AS run_url, j.html_url AS job_url, f.run_id, j.job_id"
         " FROM failed f LEFT JOIN jobs j ON j.run_id = f.run_id AND j.attempt = f.attempt"
         " AND j.conclusion IN ('failure', 'timed_out', 'startup_failure')"
+        " LEFT JOIN findings rc ON rc.repo_id = f.repo_id AND rc.agent = ?"
+        " AND rc.subject = 'job:' || j.job_id"
         " ORDER BY f.created_at DESC, j.name",
-        (repo, runs),
+        (repo, runs, explained_by or ""),
+    )
+
+
+def finding_kinds(store: Store, repo: str, agent: str, since: str) -> pd.DataFrame:
+    """How many findings of each kind ``agent`` stored for ``repo`` about things created since
+    ``since`` (ISO time, the finding's own ``created_at`` field), most frequent first."""
+    return store.frame(
+        "SELECT kind, COUNT(*) AS findings FROM findings WHERE repo_id = " + _REPO_ID + ""
+        " AND agent = ? AND json_extract(data, '$.created_at') >= ? GROUP BY kind"
+        " ORDER BY findings DESC, kind",
+        (repo, agent, since),
     )
 
 

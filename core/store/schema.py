@@ -170,4 +170,30 @@ _V3_FULL_PENDING = """
 ALTER TABLE sync_state ADD COLUMN full_pending INTEGER NOT NULL DEFAULT 0;
 """
 
-MIGRATIONS: list[str] = [_V1, _V2_OUTBOX, _V3_FULL_PENDING]
+# V4 (issue 12): work runs in the background. One row per requested agent run (a page's button or
+# the demo's first start), executed by a runner thread of the app server outside the page's
+# script run, so a click or a reload never loses it; the pages poll these rows for progress.
+_V4_TASKS = """
+CREATE TABLE tasks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    repo TEXT NOT NULL,
+    agent TEXT NOT NULL,
+    action TEXT NOT NULL,
+    options TEXT NOT NULL DEFAULT '{}',
+    state TEXT NOT NULL DEFAULT 'queued',
+    progress REAL NOT NULL DEFAULT 0,
+    message TEXT,
+    summary TEXT,
+    error TEXT,
+    owner TEXT,
+    heartbeat_at REAL,
+    not_before REAL NOT NULL DEFAULT 0,
+    created_at REAL NOT NULL,
+    started_at REAL,
+    finished_at REAL
+);
+CREATE INDEX tasks_state ON tasks(state, not_before, id);
+CREATE INDEX tasks_repo ON tasks(repo, id);
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2_OUTBOX, _V3_FULL_PENDING, _V4_TASKS]

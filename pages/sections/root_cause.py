@@ -7,64 +7,71 @@ markdown: they quote logs, which anyone who can push a commit can write.
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
+from agents.pipeline_monitor.view import Window, window_for
 from agents.root_cause import charts as rca_charts
 from agents.root_cause.view import (
     NO_LOGS_MESSAGE,
     RootCauseView,
-    analyse_failures,
+    class_distribution,
+    cluster_days,
+    cluster_table,
     evaluation_view,
     failure_detail,
+    failures_table,
     filter_failures,
     filter_options,
     highlight_failing,
     root_cause_view,
 )
 from core.presentation.exports import csv_bytes, export_name
-from pages._shell import PageContext, chart, progress_reporter, show_error, table
+from core.store.repositories import default_branch
+from pages._settings import DEMO_LINKS_NOTE, github_links, shown
+from pages._shell import PageContext, chart, table, task_button
 
-__all__ = ["render"]
+__all__ = ["in_period", "render"]
 
 LINK = st.column_config.LinkColumn
+TEXT = st.column_config.TextColumn
 FAILURE_COLUMNS = {
-    "created_at": st.column_config.DatetimeColumn("when", format="D MMM, HH:mm"),
-    "category": "class",
-    "confidence": st.column_config.NumberColumn("confidence", format="%.2f"),
+    "created_at": "When",
+    "category": "Class",
+    "confidence": st.column_config.NumberColumn("Confidence", format="%.2f"),
     "html_url": LINK("GitHub", display_text="open job"),
-    "summary": st.column_config.TextColumn("summary", width="large"),
-    "suggestion": st.column_config.TextColumn("suggestion", width="large"),
+    "summary": TEXT("Summary", width="large"),
+    "suggestion": TEXT("Suggestion", width="large"),
+    "cluster": "Cluster id",
     "job_id": None,
     "label": None,
 }
 
 
 def analyse_panel(page: PageContext, view: RootCauseView) -> RootCauseView:
-    """The trigger; returns the view to draw (reloaded when the agent just ran)."""
+    """The trigger (queued in the background, like every agent run); returns the view to draw."""
     if not view.logs:
         st.info(NO_LOGS_MESSAGE)
-        st.page_link("pages/layer1_collection.py", label="Go to Pipelines", icon="📥")
+        st.page_link(
+            "pages/layer1_collection.py", label="Go to Pipelines", icon=":material/arrow_forward:"
+        )
     left, right = st.columns([1, 4])
-    pressed = left.button(
-        "Analyse failures", key="analyse_button", type="primary", disabled=not view.logs
-    )
+    with left:
+        task_button(
+            page.workspace,
+            page.repo,
+            "root_cause",
+            "Root cause analysis",
+            "Analyse failures",
+            key="analyse_button",
+            disabled=not view.logs,
+            primary=True,
+        )
     right.caption(
         "Reads every failed job's stored log once: the failing lines, the class, "
         "a suggestion and a fingerprint that groups the same failure across runs."
     )
-    if not pressed:
-        return view
-    with st.status(f"Analysing the failed jobs of {page.repo}…", expanded=True) as status:
-        bar = st.progress(0.0)
-        try:
-            result = analyse_failures(page.workspace, page.repo, progress_reporter(bar))
-        except Exception as exc:  # noqa: BLE001 - shown as a sentence, never a traceback
-            status.update(label="Analysing failures failed", state="error", expanded=False)
-            show_error(exc)
-            return view
-        status.update(label=result.summary or "Done.", state="complete", expanded=False)
-    st.success(result.summary or "Done.")
-    return root_cause_view(page.workspace.store, page.repo)
+    return view
 
 
 def failures_section(page: PageContext, view: RootCauseView) -> None:
@@ -81,13 +88,13 @@ def failures_section(page: PageContext, view: RootCauseView) -> None:
         view.failures, chosen["class"], chosen["workflow"], chosen["branch"], chosen["transient"]
     )
     st.caption(f"{len(failures):,} of {len(view.failures):,} analysed failed jobs.")
-    table(
-        failures,
-        f"{page.repo} root causes",
-        "rca_failures",
-        height=320,
-        column_config=FAILURE_COLUMNS,
+    links = github_links(page.workspace)
+    drawn, config = shown(
+        failures if links else failures.drop(columns=["html_url"]), FAILURE_COLUMNS
     )
+    table(drawn, f"{page.repo} root causes", "rca_failures", height=320, column_config=config)
+    if not links:
+        st.caption(DEMO_LINKS_NOTE)
     if failures.empty:
         return
     jobs = dict(zip(failures["label"], failures["job_id"], strict=True))
@@ -100,26 +107,33 @@ def failure_panel(page: PageContext, view: RootCauseView, job_id: int) -> None:
     detail = failure_detail(page.workspace.store, view.finding(job_id))
     st.markdown("##### What failed")
     st.text(detail.summary)  # plain text: a summary quotes log lines
-    if detail.job_url:
+    links = github_links(page.workspace)
+    if detail.job_url and links:
         st.link_button("Open this job on GitHub", detail.job_url)
     if not detail.found:
         st.info(detail.message)
     else:
         st.caption(detail.message)
+        lines = detail.lines
+        if not links or lines["github"].isna().all():
+            lines = lines.drop(columns=["github"])
         st.dataframe(
-            highlight_failing(detail.lines),
+            highlight_failing(lines),
             hide_index=True,
             width="stretch",
             key="rca_excerpt_table",
-            height=min(420, 36 * (len(detail.lines) + 1)),
+            height=min(420, 36 * (len(lines) + 1)),
             column_config={
-                "text": st.column_config.TextColumn("text", width="large"),
-                "failing": st.column_config.CheckboxColumn("failing"),
+                "line": "Line",
+                "step": "Step",
+                "text": TEXT("Text", width="large"),
+                "failing": st.column_config.CheckboxColumn("Failing"),
                 "github": LINK("GitHub", display_text="open line"),
             },
         )
         st.download_button(
-            "⬇ CSV",
+            "CSV",
+            icon=":material/download:",
             data=lambda: csv_bytes(detail.lines),
             file_name=f"{export_name(page.repo, 'job', job_id, 'excerpt')}.csv",
             mime="text/csv",
@@ -136,27 +150,27 @@ def failure_panel(page: PageContext, view: RootCauseView, job_id: int) -> None:
 def clusters_section(page: PageContext, view: RootCauseView) -> None:
     """Recurring failures: the clusters table, their days and the class distribution."""
     st.subheader("Clusters over time")
+    names = rca_charts.cluster_names(view.findings)
     chart(
-        rca_charts.cluster_days_figure(view.days),
+        rca_charts.cluster_days_figure(view.days, names),
         f"{page.repo} top clusters per day",
         "rca_days",
         view.days,
     )
-    table(
-        view.clusters,
-        f"{page.repo} failure clusters",
-        "rca_clusters",
-        column_config={
-            "first_seen": st.column_config.DatetimeColumn("first seen", format="D MMM, HH:mm"),
-            "last_seen": st.column_config.DatetimeColumn("last seen", format="D MMM, HH:mm"),
-            "category": "class",
+    clusters = view.clusters.copy()
+    clusters.insert(1, "failure", clusters["cluster"].map(names))
+    drawn, config = shown(
+        clusters,
+        {
+            "cluster": "Cluster id",
+            "failure": TEXT("Failure", width="large"),
+            "category": "Class",
             "fingerprint": None,
-            "on_default_branch": st.column_config.CheckboxColumn(
-                "also failing on the default branch?"
-            ),
-            "example_job_id": st.column_config.NumberColumn("example job", format="%d"),
+            "on_default_branch": "Also failing on the default branch?",
+            "example_job_id": "Example job",
         },
     )
+    table(drawn, f"{page.repo} failure clusters", "rca_clusters", column_config=config)
     chart(
         rca_charts.class_distribution_figure(view.classes),
         f"{page.repo} failure classes",
@@ -195,15 +209,54 @@ def evaluation_section(page: PageContext, view: RootCauseView) -> None:
         "rca_confusion",
         evaluation.confusion.reset_index(),
     )
-    table(evaluation.jobs, f"{page.repo} rca self-evaluation", "rca_eval")
+    jobs, config = shown(
+        evaluation.jobs, {"job_id": "Job ID", "hit@5": "Failing lines in the first 5 ranges"}
+    )
+    table(jobs, f"{page.repo} rca self-evaluation", "rca_eval", column_config=config)
+
+
+def in_period(view: RootCauseView, window: Window | None, branch: str = "") -> RootCauseView:
+    """The view of the failures of ``window`` only (the sidebar's period, ending at the newest
+    run like every other page); tables, clusters and charts are rebuilt from those findings."""
+    if window is None or view.findings.empty:
+        return view
+    created = pd.to_datetime(
+        view.findings["created_at"], utc=True, errors="coerce", format="ISO8601"
+    )
+    findings = view.findings[(created > window.start) & (created <= window.end)]
+    findings = findings.reset_index(drop=True)
+    clusters = cluster_table(findings, branch)
+    return RootCauseView(
+        view.repo,
+        view.logs,
+        failures_table(findings),
+        clusters,
+        cluster_days(findings, clusters),
+        class_distribution(findings),
+        findings,
+    )
 
 
 def render(page: PageContext) -> None:
     """The Root causes tab, top to bottom: trigger, failures, clusters, self-evaluation."""
-    view = analyse_panel(page, root_cause_view(page.workspace.store, page.repo))
-    if not view.analysed:
-        if view.logs:
+    store = page.workspace.store
+    everything = analyse_panel(page, root_cause_view(store, page.repo))
+    if not everything.analysed:
+        if everything.logs:
             st.info("No failure analysed yet: press Analyse failures.")
+        return
+    window = window_for(store, page.repo, page.days)
+    view = in_period(everything, window, str(default_branch(store, page.repo) or ""))
+    if window is not None:
+        st.caption(
+            f"Failed jobs of the {window.label()}: {len(view.failures):,} of "
+            f"{len(everything.failures):,} analysed. The sidebar's period chooses."
+        )
+    if not view.analysed:
+        st.info(
+            f"No analysed failure in the last {page.days} days of activity: choose a longer "
+            "period in the sidebar."
+        )
         return
     failures_section(page, view)
     clusters_section(page, view)

@@ -8,6 +8,7 @@ Every test then points ``CI_MEDIC_HOME`` at that home; the cached workspace is s
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,13 +41,19 @@ def build_demo_dump(home: Path) -> Path:
 
 
 def sync_demo_home(home: Path) -> None:
-    """Run the app's first start (open the workspace, first sync) outside Streamlit."""
-    from agents.actions import first_sync
+    """Run the app's first start (sync, logs, every analysis) outside Streamlit.
+
+    The same tasks the app queues on a first start (:func:`agents.background.prepare_demo`),
+    run here in the test's thread, so every page test starts from a finished first start.
+    """
+    from agents.background import TaskRunner, prepare_demo
     from core.workspace import open_workspace
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CI_MEDIC_HOME", str(home))
-        first_sync(open_workspace({"CI_MEDIC_HOME": str(home)}, {}))
+        runner = TaskRunner(open_workspace({"CI_MEDIC_HOME": str(home)}, {}))
+        prepare_demo(runner.workspace, runner)
+        runner.run_until_idle()
 
 
 @pytest.fixture(scope="session")
@@ -63,6 +70,22 @@ def app(demo_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
     """A fresh AppTest session of app.py on the small demo (run it with ``app.run()``)."""
     monkeypatch.setenv("CI_MEDIC_HOME", str(demo_home))
     yield AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT_S)
+
+
+def settle(app: AppTest, timeout_s: float = RUN_TIMEOUT_S) -> AppTest:
+    """Wait until no background task of this process is queued or running, then rerun.
+
+    A button queues its agent for the server's runner thread (in this process under AppTest);
+    the page polls it. A test waits for that condition, never for a fixed time.
+    """
+    from agents.background import runners_idle
+
+    deadline = time.monotonic() + timeout_s
+    while not runners_idle():
+        if time.monotonic() > deadline:
+            raise TimeoutError("background tasks still active after the timeout")
+        time.sleep(0.05)
+    return app.run()
 
 
 def texts(elements) -> list[str]:

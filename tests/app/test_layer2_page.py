@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.app.conftest import texts
+from tests.app.conftest import settle, texts
 
 PAGE = "pages/layer2_intelligence.py"
 
@@ -16,13 +16,13 @@ PAGE = "pages/layer2_intelligence.py"
 @pytest.fixture(scope="module")
 def logs_fetched(demo_home: Path) -> Path:
     """The demo's logs are stored, as after pressing Fetch logs on the Pipelines page."""
-    from agents.actions import run_collection
+    from agents.actions import run_agent_on
     from core.workspace import open_workspace
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("CI_MEDIC_HOME", str(demo_home))
         workspace = open_workspace({"CI_MEDIC_HOME": str(demo_home)}, {})
-        run_collection(workspace, "log_ingester", workspace.repo)
+        run_agent_on(workspace, "log_ingester", workspace.repo)
     return demo_home
 
 
@@ -33,7 +33,7 @@ def _open(app):
 
 def _analysed(app):
     _open(app)
-    return app.button(key="analyse_button").click().run()
+    return settle(app.button(key="analyse_button").click().run())
 
 
 def _chart_titles(app) -> list[str]:
@@ -98,7 +98,6 @@ def test_given_fetched_logs_when_analyse_is_pressed_then_failures_table_and_char
         "summary",
         "cluster",
         "suggestion",
-        "html_url",
     } <= set(failures.columns)
     assert len(failures) > 0
     titles = _chart_titles(app)
@@ -116,23 +115,20 @@ def test_given_analysed_failures_when_rendered_then_every_table_and_chart_export
     _analysed(app)
 
     downloads = app.get("download_button")
-    csv = [b for b in downloads if b.proto.label == "⬇ CSV"]
-    html = [b for b in downloads if b.proto.label == "⬇ HTML"]
+    csv = [b for b in downloads if b.proto.label.endswith("CSV")]
+    html = [b for b in downloads if b.proto.label.endswith("HTML")]
     configs = [json.loads(chart.proto.config) for chart in app.get("plotly_chart")]
     assert len(csv) >= len(app.dataframe)
     assert len(html) == len(configs)
     assert all(config["toImageButtonOptions"]["format"] == "png" for config in configs)
 
 
-def test_given_a_selected_failure_when_shown_then_its_failing_lines_are_marked_and_linked(
-    app, logs_fetched
-):
+def test_given_a_selected_failure_when_shown_then_its_failing_lines_are_marked(app, logs_fetched):
     _analysed(app)
 
     excerpt = next(frame.value for frame in app.dataframe if "failing" in frame.value.columns)
 
     assert excerpt["failing"].any()
-    assert excerpt["github"].str.startswith("https://").all()
     assert texts(app.code)  # the evidence lines
 
 
@@ -177,3 +173,50 @@ def test_given_a_script_log_line_when_excerpted_then_it_shows_as_plain_text(
     assert "<script>alert('owned')</script>" in excerpt["text"].tolist()
     rendered = " ".join(texts(app.markdown) + texts(app.caption) + texts(app.text))
     assert "<script>" not in rendered
+
+
+def test_given_demo_mode_when_analysed_then_nothing_links_to_the_nonexistent_github_repository(
+    app, logs_fetched
+):
+    from pages._settings import DEMO_LINKS_NOTE
+
+    _analysed(app)
+
+    for frame in app.dataframe:
+        for column in frame.value.columns:
+            cells = frame.value[column].astype(str)
+            assert not cells.str.contains("github.com/acme-labs").any(), column
+    assert not app.get("link_button")
+    assert DEMO_LINKS_NOTE in texts(app.caption)
+
+
+def test_given_analysed_clusters_when_charted_then_the_legend_names_the_failure_not_a_hash(
+    app, logs_fetched
+):
+    _analysed(app)
+
+    chart = next(
+        json.loads(c.proto.spec)
+        for c in app.get("plotly_chart")
+        if json.loads(c.proto.spec)["layout"]["title"]["text"].startswith("Occurrences per day")
+    )
+    clusters = next(frame.value for frame in app.dataframe if "first_seen" in frame.value.columns)
+    legend = [trace["name"] for trace in chart["data"]]
+    assert legend and not set(legend) & set(clusters["cluster"])
+    assert all(":" in name for name in legend)  # "<class>: <what failed>"
+    categories = set(clusters["category"])
+    assert all(name.split(":")[0] in categories for name in legend)
+
+
+def test_given_another_period_when_chosen_then_the_root_causes_follow_it(app, logs_fetched):
+    _analysed(app)
+    everything = len(app.dataframe[0].value)
+
+    app.sidebar.radio(key="period").set_value(7).run()
+
+    assert not app.exception
+    assert any("last 7 days of activity" in text for text in texts(app.caption))
+    if app.dataframe and "category" in app.dataframe[0].value.columns:
+        assert len(app.dataframe[0].value) <= everything
+    else:
+        assert any("No analysed failure in the last 7 days" in text for text in texts(app.info))

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from core.sandbox.demo.generator import DEMO_REPO
 from core.sandbox.emulator.server import Emulator
-from tests.app.conftest import APP, RUN_TIMEOUT_S, build_demo_dump
+from tests.app.conftest import APP, RUN_TIMEOUT_S, build_demo_dump, settle
 
 CANARY = "ghp_LIVEcanary0123456789abcdefABCDEF0123"
 PAGES = [
@@ -67,7 +67,7 @@ def test_live_pages_sync_fetch_and_never_show_the_token(live_app):
     live_app.run()
     live_app.switch_page("pages/layer1_collection.py").run()
     assert not live_app.exception
-    live_app.button(key="sync_button").click().run()
+    settle(live_app.button(key="sync_button").click().run())
     assert not live_app.exception
     shown = []
     for page in PAGES:

@@ -54,12 +54,48 @@ def test_given_the_demo_when_the_overview_renders_then_a_runs_chart_is_drawn(app
     assert {trace["name"] for trace in spec["data"]} & {"success", "failure"}
 
 
-def test_given_failures_when_the_overview_renders_then_they_link_to_github(app):
+def test_given_demo_failures_when_the_overview_renders_then_they_do_not_link_to_github(app):
+    from pages._settings import DEMO_LINKS_NOTE
+
+    app.run()
+
+    failures = [frame.value for frame in app.dataframe if "run_number" in frame.value.columns]
+    assert failures, "the latest failures table is missing"
+    assert not {"run_url", "job_url"} & set(failures[0].columns)  # the demo is not on GitHub
+    assert DEMO_LINKS_NOTE in texts(app.caption)
+
+
+def test_given_live_failures_when_the_overview_renders_then_they_link_to_github(app, monkeypatch):
+    monkeypatch.setattr("pages._settings.github_links", lambda _workspace: True)
+
     app.run()
 
     failures = [frame.value for frame in app.dataframe if "run_url" in frame.value.columns]
-    assert failures, "the latest failures table is missing"
+    assert failures, "the latest failures table has no links"
     assert failures[0]["run_url"].str.contains("/actions/runs/").all()
+
+
+def test_given_the_overview_tables_when_drawn_then_no_cell_says_none_and_times_are_local(app):
+    app.run()
+
+    for frame in app.dataframe:
+        cells = frame.value.astype(str)
+        for column in cells.columns:
+            assert not cells[column].isin(["None", "nan", "NaN", "NaT"]).any(), column
+            assert not cells[column].str.contains(r"\+00:00").any(), column
+
+
+def test_given_runner_prices_edited_on_pipelines_when_the_overview_renders_then_cost_follows(app):
+    app.run()
+    listed = next(m.value for m in app.metric if m.label == "Estimated cost")
+
+    for name in ("Linux", "Windows", "macOS"):
+        app.session_state[f"price_{name}"] = 0.0  # as if typed on the Pipelines page
+    app.run()
+
+    assert not app.exception
+    assert listed != "$0.00"
+    assert next(m.value for m in app.metric if m.label == "Estimated cost") == "$0.00"
 
 
 def test_given_unregistered_intelligence_agents_when_overview_then_they_say_not_available(app):
@@ -90,3 +126,14 @@ def test_given_the_pages_when_read_then_nothing_renders_html_from_data():
 
     offenders = [path.name for path in sources if "unsafe_allow_html" in path.read_text()]
     assert offenders == []
+
+
+def test_given_the_first_start_when_the_overview_renders_then_failures_show_their_root_cause(app):
+    """What a newcomer wants first: what broke and why, on the first page, without a click."""
+    app.run()
+
+    assert any("Most common root causes" in text for text in texts(app.text))
+    failures = next(frame.value for frame in app.dataframe if "root_cause" in frame.value.columns)
+    explained = failures[failures["root_cause"].astype(str).str.len() > 0]
+    assert len(explained) > 0
+    assert (explained["cause_summary"].astype(str).str.len() > 0).all()

@@ -81,3 +81,24 @@ def test_retry_button_puts_every_dead_letter_back(page_env):
     assert not at.exception
     store = Store(page_env)
     assert store.scalar("SELECT COUNT(*) FROM outbox WHERE status = 'dead'") == 0
+
+
+def test_given_published_messages_when_the_page_renders_then_last_messages_read_as_rows(page_env):
+    at = AppTest.from_file(str(PAGE), default_timeout=RUN_TIMEOUT_S).run()
+
+    assert not at.exception
+    last = next(df.value for df in at.dataframe if "summary" in df.value.columns)
+    assert {"time", "event_type", "queue", "summary"} <= set(last.columns)
+    assert len(last) == 5 and set(last["queue"]) == {"ci_cd_analysis_results_queue"}
+    assert set(last["event_type"]) == {"anomaly"}
+    assert not last["summary"].str.startswith("{").any()
+    assert not last["time"].astype(str).str.contains(r"\+00:00").any()
+    assert len(at.json) == 5  # each message's JSON is still there, folded away
+
+
+def test_given_the_queue_charts_when_drawn_then_each_exports_like_every_other_chart(page_env):
+    at = AppTest.from_file(str(PAGE), default_timeout=RUN_TIMEOUT_S).run()
+
+    charts = at.get("plotly_chart")
+    html = [b for b in at.get("download_button") if b.proto.label.endswith("HTML")]
+    assert charts and len(html) == len(charts)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 import subprocess
 import sys
+import zipfile
 
+from core.store.db import Store
 from tests.conftest import REPO_ROOT
 
 CONTRACT = {
@@ -66,12 +69,91 @@ def test_rca_prints_one_contract_object_per_file_for_plain_and_gzip_logs(tmp_pat
 
 
 def test_status_of_an_empty_store_and_a_sync_without_a_repo_fail_politely(tmp_path):
+    Store(tmp_path / "s.db").close()  # given an empty store
     status = _cli("--db", str(tmp_path / "s.db"), "status")
     assert status.returncode == 0
     assert "holds no repository yet" in status.stdout and "DataFrame" not in status.stdout
     bad = _cli("--db", str(tmp_path / "s.db"), "sync", "not a repo")
     assert bad.returncode == 1 and bad.stderr.startswith("error: ")
     assert "Traceback" not in bad.stderr
+
+
+def test_given_no_store_when_status_then_it_says_so_and_creates_none(tmp_path):
+    missing = tmp_path / "nowhere" / "s.db"
+
+    status = _cli("--db", str(missing), "status")
+
+    assert status.returncode == 0
+    assert f"There is no store at {missing} yet" in status.stdout
+    assert not missing.exists() and not missing.parent.exists()
+
+
+def test_given_an_imported_dump_when_status_then_it_counts_what_import_said(small_demo, tmp_path):
+    db = str(tmp_path / "c.db")
+
+    imported = _cli("--db", db, "import", str(small_demo))
+    status = _cli("--db", db, "status")
+
+    assert imported.returncode == 0 and status.returncode == 0, imported.stderr + status.stderr
+    said = re.search(
+        r"Imported ([\d,]+) runs(?: \(and ([\d,]+) earlier attempts\))?, ([\d,]+) jobs, "
+        r"([\d,]+) distinct commits",
+        imported.stdout,
+    )
+    assert said, imported.stdout
+    runs, attempts, jobs, commits = (said.group(i) for i in range(1, 5))
+    assert f"runs         {runs}" + (f" (and {attempts} earlier attempts)" if attempts else "") in (
+        status.stdout
+    )
+    assert f"jobs         {jobs}\n" in status.stdout
+    assert f"commits      {commits} distinct" in status.stdout
+    stored = Store(db)
+    assert int(commits.replace(",", "")) == stored.scalar("SELECT COUNT(*) FROM commits")
+    assert int(runs.replace(",", "")) == stored.scalar("SELECT COUNT(*) FROM runs WHERE is_latest")
+    assert "None" not in status.stdout and "NaN" not in status.stdout
+
+
+def test_given_a_binary_file_when_rca_reads_it_then_it_refuses_with_a_sentence(tmp_path):
+    binary = tmp_path / "runner.bin"
+    binary.write_bytes(bytes(range(256)) * 64)
+    archive = tmp_path / "logs.zip"
+    with zipfile.ZipFile(archive, "w") as handle:
+        handle.writestr("1_test.txt", FAILING_LOG)
+
+    for path in (binary, archive):
+        result = _cli("rca", str(path), "--json")
+
+        assert result.returncode == 1
+        assert result.stdout == ""  # no garbage "analysis"
+        assert f"{path} looks like " in result.stderr and ", not a log." in result.stderr
+        assert "Traceback" not in result.stderr
+
+
+def test_given_a_binary_file_among_logs_when_rca_then_the_logs_are_still_analysed(tmp_path):
+    binary, plain, packed = tmp_path / "a.bin", tmp_path / "b.log", tmp_path / "c.log.gz"
+    binary.write_bytes(b"\x00\x01\x02" * 1000)
+    plain.write_text(FAILING_LOG)
+    packed.write_bytes(gzip.compress(FAILING_LOG.encode()))
+
+    result = _cli("rca", str(binary), str(plain), str(packed), "--json")
+
+    assert result.returncode == 1  # one file was refused
+    assert [json.loads(line)["file"] for line in result.stdout.splitlines()] == [
+        str(plain),
+        str(packed),
+    ]
+    assert f"error: {binary} looks like a binary file, not a log." in result.stderr
+
+
+def test_given_a_binary_previous_green_log_when_rca_then_nothing_is_analysed(tmp_path):
+    plain, green = tmp_path / "b.log", tmp_path / "green.bin"
+    plain.write_text(FAILING_LOG)
+    green.write_bytes(bytes(range(256)) * 64)
+
+    result = _cli("rca", str(plain), "--previous-green", str(green), "--json")
+
+    assert result.returncode == 1 and result.stdout == ""
+    assert f"{green} looks like a binary file, not a log." in result.stderr
 
 
 def test_analyze_on_an_empty_store_says_what_to_do(tmp_path):

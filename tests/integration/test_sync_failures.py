@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from agents.actions import run_collection
+from agents.actions import run_agent_on
 from agents.pipeline_monitor.agent import sync_repository
 from core.dump.files import DumpWriter
 from core.errors import (
@@ -100,7 +100,7 @@ def test_malformed_repository_text_is_refused_before_any_request(emulator, synce
     ws = Workspace(source_settings(emulator, store), "live", DEMO_REPO, store)
     emulator.clear_requests()
     with pytest.raises(ConfigError, match="owner/name"):
-        run_collection(ws, "pipeline_monitor", repo_text)
+        run_agent_on(ws, "pipeline_monitor", repo_text)
     assert emulator.requests == [] and snapshot(store) == before
 
 
@@ -149,7 +149,7 @@ def test_exhausted_rate_limit_with_a_long_reset_stops_with_the_reset_time(emulat
     emulator.set_now(None)
     emulator.faults.add("rate_limit", times=100, reset_in_s=3600)
     source = source_for(emulator, store.path, max_rate_limit_wait_s=5)
-    with pytest.raises(RateLimited, match="sync again after the reset"):
+    with pytest.raises(RateLimited, match="run it again after the reset"):
         sync_repository(store, source, DEMO_REPO)
     assert snapshot(store) == before
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from agents.actions import has_agent, run_collection
+from agents.actions import has_agent, run_agent_on
 from agents.pipeline_monitor.drilldown import (
     NO_LOG_MESSAGE,
     filter_options,
@@ -451,7 +451,7 @@ def test_given_bad_repository_text_when_collecting_then_a_sentence_says_what_to_
     tmp_path, text
 ):
     with pytest.raises(ConfigError, match="owner/name"):
-        run_collection(_workspace(tmp_path), "pipeline_monitor", text)
+        run_agent_on(_workspace(tmp_path), "pipeline_monitor", text)
 
 
 def test_given_the_registry_when_asked_for_agents_then_only_registered_ones_exist():

@@ -108,10 +108,11 @@ def test_given_a_realistic_failure_when_analysed_then_its_class_is_recognised(ca
     assert result.transient == (category in {"infrastructure", "timeout", "cancelled"})
 
 
-def test_given_a_log_without_any_failure_cue_then_the_answer_is_unknown_without_advice():
+def test_given_a_log_without_any_failure_cue_then_the_class_is_unknown_and_the_advice_says_so():
     result = analyse_log("\n".join(f"step {i}: all good" for i in range(30)))
     assert result.category == "unknown"
-    assert result.suggestion == "unknown"
+    assert result.suggestion != "unknown"
+    assert "no error named" in result.suggestion and _cited(result.suggestion)
 
 
 def test_given_a_small_log_then_ranges_are_one_based_inclusive_and_point_at_the_failure():
