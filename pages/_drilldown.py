@@ -1,12 +1,13 @@
 """The Pipelines page's drill-down: run (filtered, newest first) -> jobs -> steps -> the job's log.
 
-Drawn by ``pages/layer1_collection.py``; everything it shows comes from
-:mod:`agents.pipeline_monitor.drilldown` (pure read model), this module only draws it.
+Drawn by ``pages/layer1_collection.py``; everything it shows comes from the pure read models
+:mod:`agents.pipeline_monitor.drilldown` (runs, jobs, steps) and
+:mod:`agents.pipeline_monitor.log_viewer` (the job's log); this module only draws them.
 
 Selections survive reruns: a filter, a runner price or another tab redraws the page, and the
 chosen run, job and error line stay chosen while they are still offered (:func:`sticky_select`
 keeps them in session state, also across runs that do not draw the widget). The log is drawn
-with ``st.html`` from :func:`~agents.pipeline_monitor.drilldown.log_html`, which escapes every
+with ``st.html`` from :func:`~agents.pipeline_monitor.log_viewer.log_html`, which escapes every
 piece of log text (no Markdown is ever applied to it).
 """
 
@@ -20,27 +21,29 @@ import streamlit as st
 
 from agents.pipeline_monitor import charts
 from agents.pipeline_monitor.drilldown import (
-    NO_LOG_MESSAGE,
-    PAGE_ROWS,
-    LogIndex,
     default_job,
     default_run,
     filter_options,
     filter_runs,
-    filtered_lines,
-    job_page_url,
     job_steps,
     jobs_table,
     keep_choice,
-    load_log_index,
-    log_html,
-    log_version,
-    log_window,
     outcome_text,
     run_jobs,
     runs_table,
     steps_table,
     time_zone,
+)
+from agents.pipeline_monitor.log_viewer import (
+    NO_LOG_MESSAGE,
+    PAGE_ROWS,
+    LogIndex,
+    filtered_lines,
+    job_page_url,
+    load_log_index,
+    log_html,
+    log_version,
+    log_window,
 )
 from core.store.db import Store
 from core.workspace import Workspace

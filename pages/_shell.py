@@ -41,6 +41,7 @@ from pages._settings import runner_prices
 __all__ = [
     "PageContext",
     "agent_sections",
+    "no_data_yet",
     "chart",
     "current_period",
     "current_repo",
@@ -242,11 +243,13 @@ def task_button(
         for task in active_tasks(workspace.store)
     )
     st.button(
-        f"{label} (running…)" if busy else label,
+        label,  # the same label while running: a new label would be a new element for a moment
         key=key,
         type="primary" if primary else "secondary",
         disabled=disabled or busy or not repo,
-        help=help,
+        help=" ".join(filter(None, ["Running now: see the panel at the top.", help]))
+        if busy
+        else help,
         on_click=_submit,
         args=(workspace, repo, agent, action, options),
     )
@@ -292,6 +295,17 @@ def _note_endings(store: Store, active: list[Task]) -> bool:
     st.session_state[_WATCHING] = watching - ended
     st.session_state[_ENDED] = st.session_state.get(_ENDED, []) + _endings(store, ended)
     return True
+
+
+def no_data_yet(workspace: Workspace, repo: str, otherwise: str) -> None:
+    """Say why a page is empty: data on its way (a task of ``repo`` runs), or ``otherwise``."""
+    if any(task.repo.lower() == repo.lower() for task in active_tasks(workspace.store)):
+        st.info(
+            f"{repo} is being collected and analysed in the background (progress above); "
+            "this page fills in by itself when it is done."
+        )
+    else:
+        st.info(otherwise)
 
 
 def _live_tasks(workspace: Workspace) -> None:

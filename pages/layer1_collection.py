@@ -15,6 +15,7 @@ from pages._shell import (
     current_period,
     current_repo,
     current_workspace,
+    no_data_yet,
     pipelines,
     table,
     task_button,
@@ -121,7 +122,7 @@ with st.container(border=True):
 prices = price_inputs()
 view = pipelines(workspace, repo, current_period(), prices)
 if view.window is None:
-    st.info(f"No runs of {repo or 'this repository'} yet: press Sync now.")
+    no_data_yet(workspace, repo, f"No runs of {repo or 'this repository'} yet: press Sync now.")
     st.stop()
 st.caption(f"{repo} · {view.window.label()}")
 stem = f"{repo} {view.window.days}d"

@@ -5,7 +5,15 @@ import streamlit as st
 from agents.pipeline_monitor.charts import runs_per_day_figure
 from agents.pipeline_monitor.view import overview_kpis
 from pages._settings import DEMO_LINKS_NOTE, github_links, runner_prices, shown
-from pages._shell import chart, current_period, current_repo, current_workspace, overview, table
+from pages._shell import (
+    chart,
+    current_period,
+    current_repo,
+    current_workspace,
+    no_data_yet,
+    overview,
+    table,
+)
 
 TO_PIPELINES = {"label": "Go to Pipelines", "icon": ":material/arrow_forward:"}
 TEXT = st.column_config.TextColumn
@@ -20,7 +28,7 @@ if not repo:
 
 view = overview(workspace, repo, current_period())
 if view.window is None:
-    st.info(f"No runs of {repo} yet: sync it on the Pipelines page.")
+    no_data_yet(workspace, repo, f"No runs of {repo} yet: sync it on the Pipelines page.")
     st.page_link("pages/layer1_collection.py", **TO_PIPELINES)
     st.stop()
 

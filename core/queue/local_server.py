@@ -16,6 +16,11 @@ newer moto releases enforce that limit too (5.2.5 does, 5.2.1 did not; the varia
 refused purge per queue every few seconds. The local server is therefore started with that
 check off: it exists to be bounded this way.
 
+The app runs its local server in a child process (``separate_process=True``): moto spends
+CPU on every message, and inside the app server it competed for the interpreter lock with the
+pages and the background tasks (a first start took 103 s instead of 46 s on 2 cores). The child
+exits by itself when the app server is gone.
+
 ``python -m core.queue.local_server [--port 4566]`` runs the server in the foreground for a sidecar
 setup.
 """
@@ -23,9 +28,14 @@ setup.
 from __future__ import annotations
 
 import argparse
+import atexit
 import logging
 import os
+import socket
+import subprocess
+import sys
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -74,14 +84,70 @@ def _allow_frequent_purges() -> None:
     os.environ.setdefault(STRICT_PURGE_ENV, "false")
 
 
-def start_local_sqs(port: int = 0) -> LocalSqs:
-    """Start moto on 127.0.0.1 (once per process for ``port=0``; any free port) and return it."""
+class _ChildServer:
+    """moto running in a child process (``python -m core.queue.local_server``)."""
+
+    def __init__(self, process: subprocess.Popen) -> None:
+        self.process = process
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start_child(timeout_s: float = 60.0) -> LocalSqs:
+    port = _free_port()
+    env = {**os.environ, STRICT_PURGE_ENV: os.environ.get(STRICT_PURGE_ENV, "false")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "core.queue.local_server", "--port", str(port)]
+        + ["--parent", str(os.getpid())],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise ConfigError(f"The local SQS server exited at start (code {process.returncode}).")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+        except OSError:
+            time.sleep(0.1)  # between checks of the condition, bounded by the deadline
+    else:
+        _ChildServer(process).stop()
+        raise ConfigError(f"The local SQS server did not answer within {timeout_s:.0f} s.")
+    child = LocalSqs("127.0.0.1", port, _ChildServer(process))
+    atexit.register(child.server.stop)
+    return child
+
+
+def start_local_sqs(port: int = 0, *, separate_process: bool = False) -> LocalSqs:
+    """Start moto on 127.0.0.1 (once per process for ``port=0``; any free port) and return it.
+
+    ``separate_process``: in a child process (the app's choice, see the module's docstring).
+    """
     with _lock:
         _allow_frequent_purges()
         if port == 0 and _default_port and _default_port[0] in _servers:
             return _servers[_default_port[0]]
         if port and port in _servers:
             return _servers[port]
+        if separate_process and port == 0:
+            local = _start_child()
+            _servers[local.port] = local
+            _default_port[:] = [local.port]
+            return local
         try:
             from moto.server import ThreadedMotoServer
         except ImportError as exc:  # pragma: no cover - moto[server] is in requirements.txt
@@ -132,6 +198,18 @@ def trim_queue(sqs: Any, name: str, keep: int) -> int:
     return depth
 
 
+def _exit_with(parent: int) -> None:
+    """A child server outlives no app server, even one killed with SIGKILL."""
+    while True:
+        time.sleep(2)
+        try:
+            os.kill(parent, 0)
+        except OSError:
+            os._exit(0)
+        if os.getppid() != parent:
+            os._exit(0)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a local SQS server in the foreground until Ctrl-C."""
     parser = argparse.ArgumentParser(
@@ -139,8 +217,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Local SQS-compatible server on 127.0.0.1",
     )
     parser.add_argument("--port", type=int, default=4566)
+    parser.add_argument("--parent", type=int, default=0, help="exit when this process is gone")
     args = parser.parse_args(argv)
     local = start_local_sqs(args.port)
+    if args.parent:
+        threading.Thread(target=_exit_with, args=(args.parent,), daemon=True).start()
     print(
         f"Local SQS server on {local.url} (set CI_MEDIC_SQS_ENDPOINT_URL={local.url})", flush=True
     )

@@ -8,6 +8,10 @@ thread publishes only after :func:`core.queue.health.acquire_lease` finds no oth
 otherwise it
 stands by and checks again, so two processes never both run an embedded worker.
 
+It shares the app server's CPU with the pages and the background tasks (a sync, a log fetch, an
+analysis), so it publishes nothing while a task runs (``WorkerOptions.yield_to``) and catches up
+right after: the outbox keeps every message meanwhile. A sidecar has no such reason to wait.
+
 Where it publishes: ``sqs_endpoint_url`` when set; AWS when credentials are configured; else a
 local moto server on 127.0.0.1 started here, with every queue bounded (core/queue/local_server.py).
 """
@@ -20,12 +24,14 @@ import os
 import threading
 import uuid
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from core.config import Settings
 from core.queue.health import HOST, acquire_lease
 from core.store.db import Store
+from core.store.tasks import tasks_running
 
 if TYPE_CHECKING:
     from core.queue.worker import Worker
@@ -65,7 +71,7 @@ def resolve_publish_target(settings: Settings) -> tuple[Settings, int]:
         return settings, 0
     from core.queue.local_server import LOCAL_BOUND, local_settings, start_local_sqs
 
-    return local_settings(settings, start_local_sqs()), LOCAL_BOUND
+    return local_settings(settings, start_local_sqs(separate_process=True)), LOCAL_BOUND
 
 
 class _Supervisor:
@@ -97,7 +103,9 @@ class _Supervisor:
                     self._stop.wait(self.ttl_s / 2)
                     continue
                 self.state, self.detail = "publishing", f"Publishing to {self.endpoint}."
-                options = WorkerOptions.from_settings(settings, local_bound=bound or None)
+                options = WorkerOptions.from_settings(
+                    settings, local_bound=bound or None, yield_to=partial(tasks_running, store)
+                )
                 self.worker = Worker(
                     store, settings, worker_id=self.worker_id, mode="embedded", options=options
                 )

@@ -21,7 +21,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 
 from core.config import Settings
@@ -66,6 +66,9 @@ class WorkerOptions:
     max_message_bytes: int = MAX_BATCH_BYTES
     local_bound: int = 0
     burst_outage_tries: int = 3
+    # While this answers True the worker publishes nothing (it keeps its lease): the embedded
+    # worker gives the app server's CPU to the user's background tasks and catches up after.
+    yield_to: Callable[[], bool] | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings, **overrides: object) -> WorkerOptions:
@@ -144,6 +147,11 @@ class Worker:
         total = 0
         try:
             while not self._stop.is_set():
+                if not burst and self._yielding():
+                    self._housekeeping()
+                    self._set_state("idle")
+                    self._stop.wait(self.options.idle_s)
+                    continue
                 claimed, sent = self._guarded_step(burst)
                 total += sent
                 self._housekeeping()
@@ -159,6 +167,12 @@ class Worker:
         finally:
             self._finish()
         return total
+
+    def _yielding(self) -> bool:
+        try:
+            return bool(self.options.yield_to and self.options.yield_to())
+        except Exception:  # noqa: BLE001 - cannot tell (a locked store): publish as usual
+            return False
 
     def _guarded_step(self, burst: bool) -> tuple[int, int]:
         """A long-running worker survives the unexpected (a locked store, a bug in one cycle):

@@ -35,6 +35,7 @@ __all__ = [
     "report_progress",
     "submit_task",
     "task",
+    "tasks_running",
 ]
 
 ACTIVE_STATES = ("queued", "running")
@@ -221,6 +222,11 @@ def completed(store: Store, repo: str, agent: str, options: dict[str, Any] | Non
             (repo, agent, json.dumps(options or {}, sort_keys=True)),
         )
     )
+
+
+def tasks_running(store: Store) -> bool:
+    """Whether any task is running now (the embedded publisher waits for it)."""
+    return bool(store.scalar("SELECT 1 FROM tasks WHERE state = 'running' LIMIT 1"))
 
 
 def task(store: Store, task_id: int) -> Task | None:

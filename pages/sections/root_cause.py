@@ -29,7 +29,7 @@ from agents.root_cause.view import (
 from core.presentation.exports import csv_bytes, export_name
 from core.store.repositories import default_branch
 from pages._settings import DEMO_LINKS_NOTE, github_links, shown
-from pages._shell import PageContext, chart, table, task_button
+from pages._shell import PageContext, chart, no_data_yet, table, task_button
 
 __all__ = ["in_period", "render"]
 
@@ -51,7 +51,7 @@ FAILURE_COLUMNS = {
 def analyse_panel(page: PageContext, view: RootCauseView) -> RootCauseView:
     """The trigger (queued in the background, like every agent run); returns the view to draw."""
     if not view.logs:
-        st.info(NO_LOGS_MESSAGE)
+        no_data_yet(page.workspace, page.repo, NO_LOGS_MESSAGE)
         st.page_link(
             "pages/layer1_collection.py", label="Go to Pipelines", icon=":material/arrow_forward:"
         )

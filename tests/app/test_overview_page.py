@@ -137,3 +137,27 @@ def test_given_the_first_start_when_the_overview_renders_then_failures_show_thei
     explained = failures[failures["root_cause"].astype(str).str.len() > 0]
     assert len(explained) > 0
     assert (explained["cause_summary"].astype(str).str.len() > 0).all()
+
+
+def test_given_a_repository_being_collected_when_its_overview_is_empty_then_it_says_data_is_coming(
+    app,
+):
+    import os
+    import time
+
+    from core.store import tasks as task_store
+    from core.workspace import open_workspace
+
+    store = open_workspace(dict(os.environ), {}).store
+    queued = task_store.submit_task(store, "octo-org/empty", "pipeline_monitor", "Sync")
+    task_store.claim_next(store, "elsewhere")
+    task_store.defer_task(store, queued.id, time.time() + 3600, "Sync reached the rate limit")
+    try:
+        app.session_state["repo"] = "octo-org/empty"
+        app.run()
+
+        assert not app.exception
+        assert any("being collected and analysed in the background" in t for t in texts(app.info))
+        assert any("rate limit" in text for text in texts(app.warning))  # the waiting task
+    finally:
+        task_store.finish_task(store, queued.id, "failed", error="test over")

@@ -58,20 +58,25 @@ def test_given_a_newcomer_when_they_use_the_demo_for_the_first_time_then_every_s
 
             # 1. First start: no click; the background work ends with root causes on the page.
             expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=LONG_MS)
-            expect(page.get_by_text("Most common root causes").first).to_be_visible(
-                timeout=LONG_MS
-            )
+            expect(page.get_by_text("Most common root causes").first).to_be_visible(timeout=LONG_MS)
             settled(page, LONG_MS)
             _no_exception(page)
             shot(page, "walkthrough-overview")
 
-            # 2. Every page opens.
+            # 2. A link to a page that does not exist says so and shows the Overview.
+            page.goto(f"{newcomer_url}/support", timeout=LONG_MS)
+            expect(page.get_by_text("Page not found")).to_be_visible(timeout=LONG_MS)
+            expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=LONG_MS)
+            page.keyboard.press("Escape")
+            settled(page, LONG_MS)
+
+            # 3. Every page opens.
             _open(page, "Intelligence")
             expect(page.get_by_role("tab", name="Root Cause Analysis")).to_be_visible()
             _open(page, "Queues")
             _open(page, "Pipelines")
 
-            # 3. Downloads: a chart as standalone HTML, a table as CSV.
+            # 4. Downloads: a chart as standalone HTML, a table as CSV.
             html_button = page.get_by_test_id("stDownloadButton").filter(has_text="HTML").first
             expect(html_button).to_be_enabled(timeout=LONG_MS)
             with page.expect_download(timeout=LONG_MS) as html_download:
@@ -82,7 +87,7 @@ def test_given_a_newcomer_when_they_use_the_demo_for_the_first_time_then_every_s
                 csv_button.click()
             csv_lines = Path(csv_download.value.path()).read_text(encoding="utf-8").splitlines()
 
-            # 4. Filter the drill-down to failed runs; it opens on a failed job's failing line.
+            # 5. Filter the drill-down to failed runs; it opens on a failed job's failing line.
             page.get_by_role("tab", name="Run → job → step → log").click()
             result_filter = page.get_by_test_id("stSelectbox").filter(has_text="Result")
             expect(result_filter).to_be_visible(timeout=LONG_MS)
@@ -98,7 +103,7 @@ def test_given_a_newcomer_when_they_use_the_demo_for_the_first_time_then_every_s
             _no_exception(page)
             shot(page, "walkthrough-log")
 
-            # 5. A job runs in the background; a click elsewhere does not stop it.
+            # 6. A job runs in the background; a click elsewhere does not stop it.
             sync_now = page.get_by_role("button", name="Sync now")
             expect(sync_now).to_be_enabled(timeout=LONG_MS)
             sync_now.click()

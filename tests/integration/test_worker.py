@@ -329,3 +329,32 @@ def test_a_consumer_stopping_half_way_through_a_split_message_hands_its_parts_ba
     assert first.received == 1 and first.delivered == 0
     assert [d.envelope["message_id"] for d in got] == [message.message_id]  # not 300 s later
     assert got[0].parts == len(parts) and got[0].error is None
+
+
+def test_given_app_work_running_when_the_embedded_worker_yields_then_it_publishes_right_after(
+    sqs_url, tmp_path
+):
+    """The embedded worker leaves the app server's CPU to a running task, and catches up."""
+    from dataclasses import replace
+
+    store = filled_store(tmp_path, runs=2, jobs_per_run=1)
+    pending = count(store, "pending")
+    asked, busy = [0], [True]
+
+    def task_running() -> bool:
+        asked[0] += 1
+        return busy[0]
+
+    worker = Worker(
+        store, settings_for(sqs_url, store.path), options=replace(FAST, yield_to=task_running)
+    )
+    thread = threading.Thread(target=worker.run, daemon=True)
+    thread.start()
+    try:
+        wait_until(lambda: asked[0] >= 3, what="the worker to look three times")
+        assert count(store, "pending") == pending  # nothing sent while the task runs
+        busy[0] = False
+        wait_until(lambda: count(store, "pending") == 0, what="the worker to catch up")
+    finally:
+        worker.stop()
+        thread.join(10)

@@ -1,4 +1,4 @@
-"""Specification of the Pipelines page's log viewer (agents.pipeline_monitor.drilldown).
+"""Specification of the Pipelines page's log viewer (agents.pipeline_monitor.log_viewer).
 
 A log opens on its cause with the line highlighted; ``##[group]``s are folds, open when they
 hold an error; lines are whole and keep the stored log's own numbers (also when only its head
@@ -13,7 +13,9 @@ from html.parser import HTMLParser
 
 import pytest
 
-from agents.pipeline_monitor.drilldown import (
+from agents.pipeline_monitor.log_viewer import (
+    CONTEXT_AFTER,
+    CONTEXT_BEFORE,
     MAX_LISTED,
     PAGE_ROWS,
     display_line,
@@ -177,6 +179,15 @@ def test_given_an_error_line_when_jumped_to_then_its_context_shows_with_it_highl
     assert all(line.error for line in window.lines if line.number in (14, 15, 16, 17))
 
 
+def test_given_a_line_to_jump_to_when_windowed_then_the_default_context_surrounds_it():
+    index = index_log(normalise_log("\n".join(f"line {n}" for n in range(1, 301))))
+
+    window = log_window(index, at=150)
+
+    assert numbers(window) == list(range(150 - CONTEXT_BEFORE, 150 + CONTEXT_AFTER + 1))
+    assert window.selected == 150
+
+
 def test_given_groups_when_windowed_then_each_is_a_fold_open_only_when_it_holds_an_error():
     log = stamped(
         [
@@ -329,6 +340,42 @@ def test_given_api_steps_when_drawn_then_line_numbers_link_to_the_line_in_its_st
     assert by_number[17] == JOB_URL + "#step:3:9"  # line 17 is the 9th line of step 3
     assert npm.line_url(17) == JOB_URL + "#step:3:9"
     assert f'href="{JOB_URL}#step:3:9"' in log_html(window)
+
+
+def test_given_a_composite_action_when_indexed_then_lines_link_to_their_own_step():
+    log = "\n".join(
+        [
+            "2024-05-01T12:00:00.1000000Z Current runner version: '2.316.0'",
+            "2024-05-01T12:00:01.1000000Z ##[group]Run ./.github/actions/setup",
+            "2024-05-01T12:00:01.2000000Z ##[group]Run actions/setup-python@v5",
+            "2024-05-01T12:00:02.3000000Z ##[group]Run pip install -e .",
+            "2024-05-01T12:00:05.1000000Z ##[group]Run pytest",
+            "2024-05-01T12:00:05.5000000Z E   AssertionError: 3 != 4",
+            "2024-05-01T12:00:06.0000000Z ##[error]Process completed with exit code 1.",
+            "2024-05-01T12:00:07.0000000Z Cleaning up orphan processes",
+        ]
+    )
+    steps = [
+        {
+            "number": n,
+            "name": name,
+            "started_at": f"2024-05-01T12:00:{a:02d}Z",
+            "completed_at": f"2024-05-01T12:00:{b:02d}Z",
+        }
+        for n, name, a, b in [
+            (1, "Set up job", 0, 1),
+            (2, "Setup", 1, 4),
+            (3, "Test", 5, 6),
+            (4, "Complete job", 7, 7),
+        ]
+    ]
+
+    index = index_log(normalise_log(log), JOB_URL, steps)
+    found = filtered_lines(index, search="AssertionError")
+
+    assert index.line_url(6) == JOB_URL + "#step:3:2"  # the 2nd line of step 3, not of the setup
+    assert index.line_url(1) == JOB_URL + "#step:1:1"
+    assert [block.step for block in found.blocks] == ["Step 3 · Test"]
 
 
 def test_given_no_api_steps_when_drawn_then_lines_are_not_linked_but_the_job_is():

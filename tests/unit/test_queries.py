@@ -5,19 +5,15 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from agents.actions import has_agent, run_agent_on
 from agents.pipeline_monitor.drilldown import (
-    NO_LOG_MESSAGE,
     filter_options,
     filter_runs,
     job_steps,
-    log_view,
     run_jobs,
-    shape_log,
 )
 from agents.pipeline_monitor.kpis import (
     billable_minutes,
@@ -29,6 +25,7 @@ from agents.pipeline_monitor.kpis import (
     slowest_jobs,
     success_rates,
 )
+from agents.pipeline_monitor.log_viewer import job_page_url, load_log_index, log_version
 from agents.pipeline_monitor.view import (
     age_text,
     agent_status,
@@ -43,7 +40,6 @@ from agents.pipeline_monitor.view import (
 from core.config import Settings
 from core.dump.importer import import_path
 from core.errors import ConfigError
-from core.logs.normalise import normalise_log
 from core.store.db import Store
 from core.workspace import Workspace
 from tests.integration.dump_factory import FULL_NAME, make_dump, run_id
@@ -326,116 +322,22 @@ def test_given_a_run_with_three_attempts_when_its_jobs_are_listed_then_all_attem
     assert steps["number"].is_monotonic_increasing and len(steps) > 0
 
 
-def test_given_no_stored_log_when_the_viewer_opens_then_it_says_to_fetch_logs(store):
+def test_given_no_stored_log_when_the_viewer_opens_then_there_is_no_index_but_a_job_link(store):
     job = int(run_jobs(store, run_id(1))["job_id"].iloc[0])
 
-    view = log_view(store, job)
-
-    assert not view.found and view.message == NO_LOG_MESSAGE
-    assert view.job_url and view.job_url.startswith("https://github.com/")
-
-
-# --------------------------------------------------------------------------- log viewer
-
-COMPOSITE_LOG = "\n".join(
-    [
-        "2024-05-01T12:00:00.1000000Z Current runner version: '2.316.0'",
-        "2024-05-01T12:00:01.1000000Z ##[group]Run ./.github/actions/setup",
-        "2024-05-01T12:00:01.2000000Z ##[group]Run actions/setup-python@v5",
-        "2024-05-01T12:00:02.3000000Z ##[group]Run pip install -e .",
-        "2024-05-01T12:00:05.1000000Z ##[group]Run pytest",
-        "2024-05-01T12:00:05.5000000Z E   AssertionError: <script>alert('x')</script>",
-        "2024-05-01T12:00:06.0000000Z ##[error]Process completed with exit code 1.",
-        "2024-05-01T12:00:07.0000000Z Cleaning up orphan processes",
-    ]
-)
-API_STEPS = [
-    {
-        "number": 1,
-        "name": "Set up job",
-        "started_at": "2024-05-01T12:00:00Z",
-        "completed_at": "2024-05-01T12:00:01Z",
-    },
-    {
-        "number": 2,
-        "name": "Setup",
-        "started_at": "2024-05-01T12:00:01Z",
-        "completed_at": "2024-05-01T12:00:04Z",
-    },
-    {
-        "number": 3,
-        "name": "Test",
-        "started_at": "2024-05-01T12:00:05Z",
-        "completed_at": "2024-05-01T12:00:06Z",
-    },
-    {
-        "number": 4,
-        "name": "Complete job",
-        "started_at": "2024-05-01T12:00:07Z",
-        "completed_at": "2024-05-01T12:00:07Z",
-    },
-]
-JOB_URL = "https://github.com/acme/shop/actions/runs/1/job/2"
+    assert load_log_index(store, job) is None
+    assert log_version(store, job)[0] == job
+    assert (job_page_url(store, job) or "").startswith("https://github.com/")
 
 
-def test_given_a_log_with_html_when_shaped_then_the_text_is_kept_verbatim_as_text():
-    view = shape_log(normalise_log(COMPOSITE_LOG), JOB_URL, API_STEPS, search="<script>")
+def test_given_a_stored_log_when_the_viewer_opens_then_it_is_indexed_with_the_jobs_link(store):
+    job = int(run_jobs(store, run_id(3))["job_id"].iloc[0])
 
-    assert view.lines["text"].tolist() == ["E   AssertionError: <script>alert('x')</script>"]
-    assert view.lines["text"].map(type).eq(str).all()
+    index = load_log_index(store, job)
 
-
-def test_given_search_text_when_shaped_then_plain_case_insensitive_matches_keep_line_numbers():
-    log = normalise_log(COMPOSITE_LOG)
-
-    view = shape_log(log, JOB_URL, API_STEPS, search="RUN PIP (")
-    found = shape_log(log, JOB_URL, API_STEPS, search="run pip")
-
-    assert view.lines.empty and view.matches == 0  # "(" is text, not a broken regex
-    assert found.lines["line"].tolist() == [4] and found.matches == 1
-    assert "1 of 8 lines" in found.message
-
-
-def test_given_errors_only_when_shaped_then_flagged_and_marker_lines_remain():
-    view = shape_log(normalise_log(COMPOSITE_LOG), JOB_URL, API_STEPS, errors_only=True)
-
-    assert view.lines["line"].tolist() == [6, 7]
-    assert view.error_lines == [6, 7]
-    assert view.lines["error"].all()
-
-
-def test_given_api_steps_when_shaped_then_each_line_links_to_its_step_and_line_on_github():
-    view = shape_log(normalise_log(COMPOSITE_LOG), JOB_URL, API_STEPS)
-    lines = view.lines.set_index("line")
-
-    assert lines.loc[6, "github"] == JOB_URL + "#step:3:2"
-    assert lines.loc[6, "step"] == "Test"
-    assert lines.loc[1, "github"] == JOB_URL + "#step:1:1"
-
-
-def test_given_no_api_steps_when_shaped_then_lines_link_to_the_job():
-    view = shape_log(normalise_log(b"plain\nerror: boom\n"), JOB_URL, [])
-
-    assert view.lines["github"].tolist() == [JOB_URL, JOB_URL]
-    assert view.error_lines == [2]
-
-
-def test_given_a_line_to_jump_to_when_shaped_then_its_context_is_shown():
-    raw = "\n".join(f"line {n}" for n in range(1, 301))
-
-    view = shape_log(normalise_log(raw), None, [], around=150)
-
-    assert view.lines["line"].iloc[0] == 130 and view.lines["line"].iloc[-1] == 190
-    assert np.all(np.diff(view.lines["line"].to_numpy()) == 1)
-
-
-def test_given_a_huge_match_count_when_shaped_then_rows_are_capped_and_the_sentence_says_so():
-    raw = "\n".join("x" for _ in range(50))
-
-    view = shape_log(normalise_log(raw), None, [], max_rows=10)
-
-    assert len(view.lines) == 10 and view.matches == 50
-    assert "showing the first 10" in view.message
+    assert index is not None and index.total_lines > 0
+    assert index.job_url == job_page_url(store, job)
+    assert len(log_version(store, job)) > 1  # the cache key follows the stored log
 
 
 # --------------------------------------------------------------------------- actions
