@@ -4,14 +4,19 @@ status, analyze, rca.
 The store is chosen with ``--db PATH`` (or ``CI_MEDIC_DB_PATH``), so two stores never mix.
 The token only ever comes from the environment (``CI_MEDIC_GITHUB_TOKEN`` or ``GITHUB_TOKEN``),
 never from a flag, so it cannot end up in shell history or ``ps`` output.
-Exit codes: 0 done, 1 a CI Medic error (one sentence on stderr), 2 bad usage.
+Exit codes: 0 done, 1 a CI Medic error (one sentence on stderr), 2 bad usage (argparse's
+sentence) or an unexpected error (one line naming it, never a traceback; ``CI_MEDIC_DEBUG=1``
+shows the traceback).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -22,9 +27,24 @@ from agents.base import AgentContext
 from core.config import Settings
 from core.errors import CIMedicError
 from core.progress import Progress
-from core.store.db import Store
+from core.store.db import Store, store_error
 
 __all__ = ["main", "build_parser"]
+
+
+def _whole(low: int) -> Callable[[str], int]:
+    """An argparse type: a whole number of at least ``low`` (``1.5``, ``-3`` are refused)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+        if value < low:
+            raise argparse.ArgumentTypeError(f"must be at least {low}, got {value}")
+        return value
+
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,16 +56,16 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="write the demo repository dump")
     demo.add_argument("out", type=Path, help="folder to write the dump into")
-    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--seed", type=_whole(0), default=7)
     imp = sub.add_parser("import", help="load a dump or recorded payloads into the store")
     imp.add_argument("dump", type=Path)
     sync = sub.add_parser("sync", help="incrementally sync OWNER/REPO from GitHub")
     sync.add_argument("repo", help="owner/name or a GitHub URL")
     sync.add_argument("--base-url", help="GitHub API base URL (GitHub Enterprise, emulator)")
-    sync.add_argument("--budget", type=int, help="at most this many requests")
+    sync.add_argument("--budget", type=_whole(1), help="at most this many requests")
     sync.add_argument(
         "--days",
-        type=int,
+        type=_whole(1),
         default=90,
         help="on a first sync, how many days of history to read (default 90)",
     )
@@ -89,9 +109,29 @@ def _bar(description: str) -> tuple[tqdm, Progress]:
     return bar, progress
 
 
+def _output_folder(path: Path, flag: str, *, create: bool = True) -> Path:
+    """``path`` as a folder to write into (created when missing), or a sentence saying why not."""
+    if path.exists() and not path.is_dir():
+        raise CIMedicError(
+            f"{flag} {path} is a file, but it must be a folder to write into: give a folder "
+            "path (it is created when missing)."
+        )
+    if not create:
+        return path
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CIMedicError(
+            f"Cannot create the folder {flag} {path} ({exc.strerror or exc}): choose a folder "
+            "you can write to."
+        ) from exc
+    return path
+
+
 def _cmd_demo(args: argparse.Namespace, _settings: Settings) -> int:
     from core.sandbox.demo.generator import generate_demo
 
+    _output_folder(args.out, "OUT", create=False)  # the generator creates it
     path = generate_demo(args.out, seed=args.seed)
     print(f"Demo dump written to {path}")
     return 0
@@ -103,7 +143,7 @@ def _cmd_import(args: argparse.Namespace, settings: Settings) -> int:
     store = Store(settings.db_path)
     bar, progress = _bar("import")
     with bar:
-        report = import_path(store, args.dump, progress)
+        report = import_path(store, args.dump, progress, max_log_bytes=settings.max_log_bytes)
     print(report.sentence())
     return 0
 
@@ -114,9 +154,9 @@ def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
     from core.github.source import GitHubSource
 
     repo = parse_repo(args.repo)
-    if args.base_url:
+    if args.base_url is not None:
         settings = settings.with_(github_base_url=args.base_url)
-    if args.budget:
+    if args.budget is not None:
         settings = settings.with_(request_budget=args.budget)
     store = Store(settings.db_path)
     bar, progress = _bar(f"sync {repo}")
@@ -192,23 +232,47 @@ def _cmd_status(_args: argparse.Namespace, settings: Settings) -> int:
 def _cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
     from agents.registry import all_agents
     from agents.runner import run_agent, write_findings_csv
+    from core.github.repo_names import parse_repo
 
-    store = Store(settings.db_path)
+    path = Path(settings.db_path).expanduser()
+    if not path.exists():  # analysing never creates a store
+        raise CIMedicError(
+            f"There is no store at {path} yet, so there is nothing to analyze: import or sync "
+            f"one first (`ci-medic --db {path} import DUMP` or `ci-medic --db {path} sync "
+            "owner/name`)."
+        )
+    store = Store(path)
     repos = store.repositories()["full_name"].tolist()
-    repo = args.repo or (repos[0] if len(repos) == 1 else None)
+    repo = parse_repo(args.repo) if args.repo else (repos[0] if len(repos) == 1 else None)
     if repo is None:
         raise CIMedicError(
             f"The store holds {len(repos)} repositories; choose one with --repo "
             f"({', '.join(repos) or 'import or sync one first'})."
         )
+    known = {name.lower(): name for name in repos}
+    if repo.lower() not in known:
+        raise CIMedicError(
+            f"The store at {path} holds no repository {repo} "
+            f"({'it holds ' + ', '.join(repos) if repos else 'it holds none yet'}): import or "
+            f"sync it first (`ci-medic --db {path} sync {repo}`), or choose one it holds with "
+            "--repo."
+        )
+    repo = known[repo.lower()]  # as the store spells it
+    out = _output_folder(args.out, "--out")
     for agent in all_agents():
         if agent.needs_source:
             print(f"{agent.title}: skipped (collection needs a GitHub source; use `sync`).")
             continue
         _, progress = _bar(agent.title)
         result = run_agent(agent, AgentContext(store, settings, repo, progress))
-        path = write_findings_csv(result, args.out, agent.csv_name)
-        print(f"{agent.title}: {result.summary} -> {path}")
+        try:
+            written = write_findings_csv(result, out, agent.csv_name)
+        except OSError as exc:
+            raise CIMedicError(
+                f"Cannot write {out / agent.csv_name} ({exc.strerror or exc}): choose an --out "
+                "folder you can write to."
+            ) from exc
+        print(f"{agent.title}: {result.summary} -> {written}")
     return 0
 
 
@@ -229,10 +293,11 @@ def _file_arguments(rest: Sequence[str]) -> list[tuple[int, str, bool]]:
     return found
 
 
-def _cmd_rca(args: argparse.Namespace, _settings: Settings) -> int:
+def _cmd_rca(args: argparse.Namespace, settings: Settings) -> int:
     """``rca``: files that are not logs (an archive, an executable) are refused with a sentence
-    instead of being read as text; the other logs are analysed as usual."""
-    from agents.root_cause.analysis import rca_main
+    instead of being read as text; the other logs are analysed as usual, each read as the Log
+    Ingester keeps a log (:func:`core.logs.bounded.read_head_and_tail`): at most
+    ``max_log_bytes`` of it, its head and tail, however far a ``.gz`` expands."""
     from core.logs.sniff import not_a_log
 
     refused: set[int] = set()
@@ -248,11 +313,71 @@ def _cmd_rca(args: argparse.Namespace, _settings: Settings) -> int:
             return 1
         refused.add(index)
     if not refused:
-        return rca_main(args.rest)
+        return _rca(args.rest, settings.max_log_bytes)
     rest = [item for index, item in enumerate(args.rest) if index not in refused]
     if not any(not green for index, _, green in _file_arguments(rest)):
         return 1  # nothing left to analyse
-    return max(1, rca_main(rest))
+    return max(1, _rca(rest, settings.max_log_bytes))
+
+
+def _rca(argv: Sequence[str], max_bytes: int) -> int:
+    """:func:`agents.root_cause.analysis.rca_main` with bounded reading: a log is decompressed
+    as a stream and only its head and tail within ``max_bytes`` are analysed (a note on stderr
+    says so); a damaged or truncated gzip is a sentence, not a traceback."""
+    from agents.root_cause.analysis import _print_readable, analyse_log
+
+    parser = argparse.ArgumentParser(
+        prog="rca", description="Root-cause analysis of failed CI job logs."
+    )
+    parser.add_argument("logs", nargs="+", metavar="LOGFILE", help="plain or .gz log files")
+    parser.add_argument(
+        "--previous-green", metavar="LOGFILE", help="log of the last successful run"
+    )
+    parser.add_argument("--json", action="store_true", help="one JSON object per file and line")
+    args = parser.parse_args(argv)
+    green = None
+    if args.previous_green:
+        try:
+            green = _read_log(args.previous_green, max_bytes)
+        except OSError as error:
+            print(
+                f"Cannot read the previous green log {args.previous_green}: {error.strerror}.",
+                file=sys.stderr,
+            )
+            return 2
+        except CIMedicError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+    status = 0
+    for path in args.logs:
+        try:
+            result = analyse_log(_read_log(path, max_bytes), previous_green=green)
+        except OSError as error:
+            print(f"Cannot read {path}: {error.strerror or error}.", file=sys.stderr)
+            status = 1
+            continue
+        except CIMedicError as error:
+            print(f"error: {error}", file=sys.stderr)
+            status = 1
+            continue
+        if args.json:
+            print(json.dumps(result.to_json(path), ensure_ascii=False), flush=True)
+        else:
+            _print_readable(path, result)
+    return status
+
+
+def _read_log(path: str, max_bytes: int) -> str:
+    """A plain or gzip log as text numbered like the file, at most ``max_bytes`` of it (its head
+    and tail); a note on stderr says when the middle was left out."""
+    from core.logs.bounded import cut_note, kept_text, read_head_and_tail
+
+    kept = read_head_and_tail(path, max_bytes)
+    text, offset = kept_text(kept)
+    note = cut_note(path, kept, max_bytes, offset)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
+    return text
 
 
 COMMANDS = {
@@ -265,19 +390,45 @@ COMMANDS = {
 }
 
 
+def unexpected_error(exc: BaseException) -> str:
+    """One line for an error no code of ours turned into a sentence (a bug): never a
+    traceback, which ``CI_MEDIC_DEBUG=1`` shows instead."""
+    text = " ".join(str(exc).split())
+    text = text if len(text) <= 300 else text[:299] + "…"
+    return (
+        f"Unexpected error ({type(exc).__name__}: {text or 'no message'}). This is a bug in "
+        "CI Medic: run the command again with CI_MEDIC_DEBUG=1 to see where it happened, and "
+        "report it."
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    settings: Settings | None = None
     try:
-        return COMMANDS[args.command](args, _settings(args))
+        settings = _settings(args)
+        return COMMANDS[args.command](args, settings)
     except CIMedicError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print(
-            "interrupted: everything saved so far is kept; run the command again to resume.",
-            file=sys.stderr,
+        kept = (
+            "nothing was imported: the store is as it was"
+            if args.command == "import"
+            else "everything saved so far is kept"
         )
+        print(f"interrupted: {kept}; run the command again to resume.", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - the last guard: a line, never a traceback
+        where = settings.db_path if settings else "the store"
+        translated = store_error(where, exc) if isinstance(exc, sqlite3.Error) else None
+        if translated is not None:
+            print(f"error: {translated}", file=sys.stderr)
+            return 1
+        if os.environ.get("CI_MEDIC_DEBUG", "").strip() not in {"", "0"}:
+            raise
+        print(unexpected_error(exc), file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

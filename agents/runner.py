@@ -11,12 +11,15 @@ from pathlib import Path
 
 from agents.base import Agent, AgentContext, AgentResult
 from core.errors import CIMedicError
+from core.messages.redact import remember_secrets, secret_values
+from core.presentation.exports import write_csv
 
 __all__ = ["run_agent", "write_findings_csv"]
 
 
 def run_agent(agent: Agent, ctx: AgentContext) -> AgentResult:
     """Run ``agent``; record success or the error sentence; re-raise errors after recording."""
+    remember_secrets(*secret_values(ctx.settings))  # e.g. a token only st.secrets holds
     started = time.time()
     repo_id = ctx.store.repo_id(ctx.repo) if ctx.repo else None
     try:
@@ -41,7 +44,8 @@ def run_agent(agent: Agent, ctx: AgentContext) -> AgentResult:
 
 
 def write_findings_csv(result: AgentResult, out_dir: Path, file_name: str) -> Path:
+    """``out_dir/file_name``: the findings as CSV, text cells that a spreadsheet would run as a
+    formula defused (``core.presentation.exports.write_csv``); everything else as written by
+    ``DataFrame.to_csv``."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / file_name
-    result.findings.to_csv(path, index=False)
-    return path
+    return write_csv(result.findings, out_dir / file_name)

@@ -6,11 +6,13 @@ logging or serialising a ``Settings`` can never reveal it.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from core.errors import ConfigError
 
@@ -85,6 +87,24 @@ class Settings:
     worker_local_bound: int = 0
     worker_embedded: bool = True
 
+    def __post_init__(self) -> None:
+        """Refuse a setting no code can work with (each sentence names the variable to fix)."""
+        _check_url(
+            self.github_base_url,
+            "The GitHub API base URL",
+            "--base-url or CI_MEDIC_GITHUB_BASE_URL",
+            "https://github.example.com/api/v3",
+        )
+        if self.sqs_endpoint_url:
+            _check_url(
+                self.sqs_endpoint_url,
+                "The SQS endpoint",
+                "--endpoint or CI_MEDIC_SQS_ENDPOINT_URL",
+                "http://127.0.0.1:4566",
+            )
+        for name, (low, high, strict) in _LIMITS.items():
+            _check_number(name, getattr(self, name), low, high, strict)
+
     @classmethod
     def from_env(
         cls, env: Mapping[str, str] | None = None, secrets: Mapping[str, Any] | None = None
@@ -108,6 +128,8 @@ class Settings:
         for name in ("db_path", "github_base_url", "repo", "sqs_endpoint_url", "sqs_region"):
             if name in values:
                 kwargs[name] = str(values[name])
+        if not kwargs.get("github_base_url", "x").strip():  # an empty variable means "unset"
+            del kwargs["github_base_url"]
         for name in (
             "request_budget",
             "max_log_bytes",
@@ -153,6 +175,65 @@ class Settings:
     @property
     def is_public_github(self) -> bool:
         return self.github_base_url.rstrip("/") == GITHUB_API
+
+
+# (lowest, highest, lowest excluded) of every numeric setting; None: no bound.
+_LIMITS: dict[str, tuple[float, float | None, bool]] = {
+    "request_budget": (1, None, False),
+    "max_rate_limit_wait_s": (0, None, False),
+    "http_timeout_s": (1, None, False),  # PyGithub takes whole seconds: 0.5 would become 0
+    "max_log_bytes": (1, None, False),
+    "worker_batch_size": (1, 10, False),  # SQS sends at most 10 messages per batch
+    "worker_lease_s": (0, None, True),
+    "worker_max_attempts": (1, None, False),
+    "worker_backoff_base_s": (0, None, True),
+    "worker_backoff_cap_s": (0, None, True),
+    "worker_idle_s": (0, None, True),
+    "worker_heartbeat_s": (0, None, True),
+    "worker_sample_s": (0, None, True),
+    "worker_retention_s": (0, None, True),
+    "worker_max_message_bytes": (1024, 256 * 1024, False),  # SQS's limit per message
+    "worker_local_bound": (0, None, False),
+}
+
+_WHY = {
+    "worker_batch_size": " (SQS sends at most 10 messages per batch)",
+    "worker_max_message_bytes": " (SQS takes at most 256 KiB per message)",
+    "http_timeout_s": " (GitHub requests take whole seconds)",
+}
+
+
+def _check_number(name: str, value: float, low: float, high: float | None, strict: bool) -> None:
+    """A ConfigError unless ``value`` is finite and within ``low`` (excluded when ``strict``)
+    and ``high``."""
+    variable = f"CI_MEDIC_{name.upper()}"
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not math.isfinite(value):
+        raise ConfigError(f"Setting {name} ({variable}) must be a finite number, got {value!r}.")
+    if strict and value <= low:
+        wanted = "more than 0" if low == 0 else f"more than {low:g}"
+    elif value < low or (high is not None and value > high):
+        wanted = f"at least {low:g}" if high is None else f"between {low:g} and {high:g}"
+    else:
+        return
+    unit = " (seconds)" if name.endswith("_s") else ""
+    why = _WHY.get(name, "")
+    raise ConfigError(f"Setting {name} ({variable}) must be {wanted}{unit}{why}, got {value!r}.")
+
+
+def _check_url(url: str, what: str, where: str, example: str) -> None:
+    """A ConfigError unless ``url`` is an http(s) URL with a host and a valid port."""
+    hint = f"set {where} to an http(s) URL such as {example}."
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        raise ConfigError(f"{what} {url!r} is not a valid URL ({exc}): {hint}") from None
+    if parts.scheme.lower() not in {"http", "https"}:
+        raise ConfigError(f"{what} {url!r} must start with http:// or https://: {hint}")
+    if not parts.hostname:
+        raise ConfigError(f"{what} {url!r} names no host: {hint}")
+    if port == 0:
+        raise ConfigError(f"{what} {url!r} has port 0, which no server listens on: {hint}")
 
 
 def _as_int(name: str, value: Any) -> int:

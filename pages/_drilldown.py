@@ -8,7 +8,9 @@ Selections survive reruns: a filter, a runner price or another tab redraws the p
 chosen run, job and error line stay chosen while they are still offered (:func:`sticky_select`
 keeps them in session state, also across runs that do not draw the widget). The log is drawn
 with ``st.html`` from :func:`~agents.pipeline_monitor.log_viewer.log_html`, which escapes every
-piece of log text (no Markdown is ever applied to it).
+piece of log text (no Markdown is ever applied to it). A link (a table's GitHub column, a link
+button, the log's line numbers) is kept only when it is ``https://`` to the configured GitHub
+(:func:`pages._settings.github_host`).
 """
 
 from __future__ import annotations
@@ -45,9 +47,11 @@ from agents.pipeline_monitor.log_viewer import (
     log_version,
     log_window,
 )
+from core.presentation.links import safe_link
+from core.presentation.text import plain
 from core.store.db import Store
 from core.workspace import Workspace
-from pages._settings import DEMO_LINKS_NOTE, github_links
+from pages._settings import DEMO_LINKS_NOTE, github_host, github_links
 from pages._shell import chart, table
 
 __all__ = ["TAB_KEY", "drill_down", "log_viewer", "remembered_tabs", "sticky_select"]
@@ -157,15 +161,18 @@ def drill_down(workspace: Workspace, view) -> None:
 
 @st.cache_resource(ttl=600, max_entries=4, show_spinner="Reading the log…")
 def _log_index(
-    _store: Store, db_path: str, job_id: int, version: tuple, links: bool = True
+    _store: Store, db_path: str, job_id: int, version: tuple, host: str = ""
 ) -> LogIndex | None:
     """A job's log read once per stored version (a 20 MiB log takes about a second).
 
-    Without ``links`` (demo mode: the repository is not on github.com) the lines keep their
-    steps but link nowhere.
+    The lines link to GitHub only when the job's link is ``https://`` to ``host``, the
+    configured GitHub's web host (none in demo mode: the repository is not on github.com);
+    otherwise they keep their steps but link nowhere.
     """
     index = load_log_index(_store, job_id)
-    return index if index is None or links else replace(index, job_url=None)
+    if index is None or safe_link(index.job_url, host):
+        return index
+    return replace(index, job_url=None)
 
 
 def _jumped(start_key: str) -> None:
@@ -189,8 +196,9 @@ def log_viewer(workspace: Workspace, job_id: int) -> None:
     store = workspace.store
     job_id = int(job_id)
     links = github_links(workspace)
-    index = _log_index(store, str(store.path), job_id, log_version(store, job_id), links)
-    url = job_page_url(store, job_id) if links else None
+    host = github_host(workspace)
+    index = _log_index(store, str(store.path), job_id, log_version(store, job_id), host)
+    url = safe_link(job_page_url(store, job_id), host) if links else None
     if index is None:
         if url:
             st.link_button("Open this job on GitHub", url)
@@ -233,7 +241,7 @@ def log_viewer(workspace: Workspace, job_id: int) -> None:
     with st.container(horizontal=True, gap="small"):
         if url:
             st.link_button("Open this job on GitHub", url)
-        line_url = index.line_url(window.selected) if window.selected else None
+        line_url = safe_link(index.line_url(window.selected), host) if window.selected else None
         if line_url and line_url != url:
             st.link_button(f"Open line {window.selected:,} on GitHub", line_url)
         st.download_button(
@@ -246,7 +254,7 @@ def log_viewer(workspace: Workspace, job_id: int) -> None:
             on_click="ignore",
             help="The stored log as plain text (ANSI codes removed)",
         )
-    st.caption(f"{window.message} {note}")
+    st.caption(f"{plain(window.message)} {note}")  # the message quotes the search text
     st.html(log_html(window))
     if not (search or errors_only):
         _pager(index, window, start_key)

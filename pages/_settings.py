@@ -6,7 +6,8 @@
   are also kept under a key of their own, which outlives page switches.
 - **Time zone**: the browser's (``st.context.timezone``), UTC when unknown (:func:`local_timezone`).
 - **GitHub links**: in demo mode the repository exists only in the local emulator, so pages do
-  not link to github.com (:func:`github_links`, :data:`DEMO_LINKS_NOTE`).
+  not link to github.com (:func:`github_links`, :data:`DEMO_LINKS_NOTE`); otherwise a link is
+  drawn only when it is ``https://`` to the configured GitHub's web host (:func:`github_host`).
 - **Readable tables**: :func:`shown` turns a read model's frame into what a table draws (local
   times, no ``None``) and its human column headers.
 """
@@ -19,12 +20,14 @@ import pandas as pd
 import streamlit as st
 
 from agents.pipeline_monitor.kpis import RUNNER_PRICES_USD
+from core.github.repo_names import web_host
 from core.presentation.tables import column_labels, readable
 from core.workspace import Workspace
 
 __all__ = [
     "DEMO_LINKS_NOTE",
     "PRICE_KEY",
+    "github_host",
     "github_links",
     "local_timezone",
     "price_key",
@@ -78,6 +81,15 @@ def local_timezone() -> str:
 def github_links(workspace: Workspace) -> bool:
     """Whether pages link to GitHub: not in demo mode, where the repository is not on GitHub."""
     return not workspace.is_demo
+
+
+def github_host(workspace: Workspace) -> str:
+    """The only host a link may point to (``https://`` only): the web host of the configured
+    GitHub (``github.com`` for api.github.com, a GHES's own host); ``""`` (no link at all) in
+    demo mode."""
+    if not github_links(workspace):
+        return ""
+    return web_host(workspace.settings.github_base_url)
 
 
 def shown(

@@ -31,11 +31,14 @@ from agents.pipeline_monitor.view import (
 )
 from core.errors import CIMedicError
 from core.presentation.exports import csv_bytes, export_name, figure_html, plotly_config
+from core.presentation.links import safe_links
+from core.presentation.text import plain
 from core.queue.supervisor import ensure_worker
 from core.store.db import Store
 from core.store.tasks import Task, active_tasks
 from core.store.tasks import task as load_task
 from core.workspace import Workspace, open_workspace
+from pages import _settings
 from pages._settings import runner_prices
 
 __all__ = [
@@ -173,7 +176,7 @@ def app_shell() -> Workspace:
             workspace = _workspace(home)
             _first_start(home)
     except CIMedicError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         st.stop()
     ensure_runner(workspace)  # restarted if its thread ever died
     ensure_worker(workspace.settings)  # once per server: Community Cloud has no sidecar
@@ -261,7 +264,7 @@ def _submit(workspace: Workspace, repo: str, agent: str, action: str, options: d
     try:
         queued = submit(workspace, repo, agent, action, options)
     except Exception as exc:  # noqa: BLE001 - e.g. the store is read-only: a sentence
-        st.session_state[_ENDED] = [("error", f"{action} could not start: {exc}")]
+        st.session_state[_ENDED] = [("error", f"{plain(action)} could not start: {plain(exc)}")]
         return
     st.session_state.pop(_ENDED, None)  # the last task's ending gives way to the new task
     st.session_state.setdefault(_WATCHING, set()).add(queued.id)
@@ -273,6 +276,7 @@ def task_panel(workspace: Workspace) -> None:
     Polls the store every second while anything is queued or running (a fragment, so only
     this panel reruns); when a task this session watched ends, the whole page reruns once to
     draw the new data, and says how the task ended until dismissed or the next task starts.
+    Task messages, summaries and errors quote GitHub and logs: they are escaped (never markup).
     """
     active = active_tasks(workspace.store)
     _note_endings(workspace.store, active)
@@ -301,7 +305,7 @@ def no_data_yet(workspace: Workspace, repo: str, otherwise: str) -> None:
     """Say why a page is empty: data on its way (a task of ``repo`` runs), or ``otherwise``."""
     if any(task.repo.lower() == repo.lower() for task in active_tasks(workspace.store)):
         st.info(
-            f"{repo} is being collected and analysed in the background (progress above); "
+            f"{plain(repo)} is being collected and analysed in the background (progress above); "
             "this page fills in by itself when it is done."
         )
     else:
@@ -322,28 +326,38 @@ def _live_tasks(workspace: Workspace) -> None:
 
 
 def _draw_task(task: Task) -> None:
+    """One active task; its message may quote GitHub (a rate-limit sentence): escaped."""
+    name = f"{plain(task.action)} · {plain(task.repo)}"
     if task.waiting:
-        st.warning(task.message or f"{task.action} waits for GitHub's rate limit to reset.")
+        st.warning(
+            plain(task.message)
+            if task.message
+            else f"{plain(task.action)} waits for GitHub's rate limit to reset."
+        )
     elif task.state == "queued":
-        st.caption(f"{task.action} · {task.repo}: queued")
+        st.caption(f"{name}: queued")
     else:
-        text = f"{task.action} · {task.repo}: {task.message or 'starting…'}"
+        text = f"{name}: {plain(task.message) if task.message else 'starting…'}"
         st.progress(max(0.0, min(1.0, task.progress)), text=text)
 
 
 def _endings(store: Store, ended: set[int]) -> list[tuple[str, str]]:
-    """(kind, sentence) for every watched task that just ended, in the order they ran."""
+    """(kind, sentence) for every watched task that just ended, in the order they ran; the
+    sentences are Markdown with the task's own words (summary, error) escaped."""
     endings = []
     tasks = [found for task_id in sorted(ended) if (found := load_task(store, task_id))]
     for task in tasks:
+        action = plain(task.action)
         if task.state == "done":
-            endings.append(("done", f"{task.action}: {task.summary or 'done.'}"))
+            endings.append(
+                ("done", f"{action}: {plain(task.summary) if task.summary else 'done.'}")
+            )
             if task.agent == "pipeline_monitor":
                 st.session_state["repo"] = task.repo  # its data is there: look at it
         elif task.state == "interrupted":
-            endings.append(("interrupted", f"{task.action}: {task.error}"))
+            endings.append(("interrupted", f"{action}: {plain(task.error)}"))
         else:
-            endings.append(("error", f"{task.action} failed: {task.error}"))
+            endings.append(("error", f"{action} failed: {plain(task.error)}"))
     return endings
 
 
@@ -371,8 +385,8 @@ def render_sidebar(workspace: Workspace, repo: str) -> None:
         for key in ("synced", "newest"):
             if fresh.get(key):
                 st.caption(fresh[key])
-        if fresh.get("status"):
-            st.warning(fresh["status"])
+        if fresh.get("status"):  # what GitHub (or the sync) said: data, never markup
+            st.warning(plain(fresh["status"]))
         st.radio(
             "Period",
             PERIODS,
@@ -385,12 +399,13 @@ def render_sidebar(workspace: Workspace, repo: str) -> None:
 
 
 def show_error(error: Exception) -> None:
-    """A sentence for our own errors; one line (never a traceback) for anything else."""
+    """A sentence for our own errors; one line (never a traceback) for anything else. The
+    error's text may quote GitHub or a log: it is escaped, never drawn as markup."""
     st.error(
-        str(error)
+        plain(error)
         if isinstance(error, CIMedicError)
-        else f"Unexpected error ({type(error).__name__}: {error}). What was stored before it "
-        "is kept; the Overview shows the error next to the agent."
+        else f"Unexpected error ({type(error).__name__}: {plain(error)}). What was stored "
+        "before it is kept; the Overview shows the error next to the agent."
     )
 
 
@@ -455,7 +470,13 @@ def table(
     column_config: Mapping | None = None,
     caption: str = "",
 ) -> None:
-    """A table and, right under it, its CSV download (built only when clicked)."""
+    """A table and, right under it, its CSV download (built only when clicked).
+
+    Link columns (a ``LinkColumn`` in ``column_config``, or named like ``html_url``/``GitHub``)
+    keep only ``https://`` links to the configured GitHub (:func:`_settings.github_host`), in
+    the table and in its CSV alike; the CSV's formula-looking cells are defused by csv_bytes.
+    """
+    frame = safe_links(frame, _link_host(), column_config)
     st.dataframe(
         frame,
         width="stretch",
@@ -474,6 +495,11 @@ def table(
         on_click="ignore",
         help=caption or f"Download this table ({len(frame):,} rows) as CSV",
     )
+
+
+def _link_host() -> str:
+    """The web host links may point to, for the workspace this server runs on."""
+    return _settings.github_host(_workspace(os.environ.get("CI_MEDIC_HOME", "")))
 
 
 def chart(fig: go.Figure, name: str, key: str, data: pd.DataFrame | None = None) -> None:
@@ -495,7 +521,7 @@ def chart(fig: go.Figure, name: str, key: str, data: pd.DataFrame | None = None)
             st.download_button(
                 "CSV",
                 icon=":material/download:",
-                data=lambda: csv_bytes(data),
+                data=lambda: csv_bytes(safe_links(data, _link_host())),
                 file_name=f"{stem}.csv",
                 mime="text/csv",
                 key=f"{key}_csv",

@@ -7,6 +7,7 @@ from agents.pipeline_monitor import charts
 from agents.pipeline_monitor.kpis import RUNNER_PRICES_USD
 from core.errors import CIMedicError
 from core.github.repo_names import parse_repo
+from core.presentation.text import plain
 from core.workspace import token_status
 from pages._drilldown import drill_down, remembered_tabs
 from pages._settings import price_key, remember_prices, runner_prices, shown
@@ -47,7 +48,7 @@ def collection_panel() -> None:
             target, problem = parse_repo(repo_text), ""
         except CIMedicError as exc:
             problem = str(exc)
-            st.error(problem)
+            st.error(plain(problem))  # quotes what was typed
     logs_ready = has_agent("log_ingester")
     one, two, three = st.columns([1, 1, 4])
     full = three.checkbox(
@@ -122,9 +123,11 @@ with st.container(border=True):
 prices = price_inputs()
 view = pipelines(workspace, repo, current_period(), prices)
 if view.window is None:
-    no_data_yet(workspace, repo, f"No runs of {repo or 'this repository'} yet: press Sync now.")
+    no_data_yet(
+        workspace, repo, f"No runs of {plain(repo) or 'this repository'} yet: press Sync now."
+    )
     st.stop()
-st.caption(f"{repo} · {view.window.label()}")
+st.caption(f"{plain(repo)} · {view.window.label()}")
 stem = f"{repo} {view.window.days}d"
 activity, durations, cost, drill = remembered_tabs(
     ["Activity", "Durations", "Queue time & cost", "Run → job → step → log"]

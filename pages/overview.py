@@ -4,6 +4,7 @@ import streamlit as st
 
 from agents.pipeline_monitor.charts import runs_per_day_figure
 from agents.pipeline_monitor.view import overview_kpis
+from core.presentation.text import plain
 from pages._settings import DEMO_LINKS_NOTE, github_links, runner_prices, shown
 from pages._shell import (
     chart,
@@ -28,13 +29,14 @@ if not repo:
 
 view = overview(workspace, repo, current_period())
 if view.window is None:
-    no_data_yet(workspace, repo, f"No runs of {repo} yet: sync it on the Pipelines page.")
+    no_data_yet(workspace, repo, f"No runs of {plain(repo)} yet: sync it on the Pipelines page.")
     st.page_link("pages/layer1_collection.py", **TO_PIPELINES)
     st.stop()
 
 note = "" if view.previous_complete else " (the data starts inside that period: read with care)"
 st.caption(
-    f"{repo} · {view.window.label()} · changes are versus the {view.window.days} days before{note}."
+    f"{plain(repo)} · {view.window.label()} · changes are versus the {view.window.days} days "
+    f"before{note}."
 )
 # "Estimated cost" at the per-minute prices set on the Pipelines page (list prices if unset)
 kpis = list(overview_kpis(view, runner_prices()).itertuples())
@@ -69,7 +71,7 @@ agents, config = shown(
 )
 table(agents, f"{repo} agent status", "agents", column_config=config)
 for agent in view.agents[view.agents["status"] == "error"].itertuples():
-    st.error(f"{agent.agent}: {agent.error}")
+    st.error(f"{plain(agent.agent)}: {plain(agent.error)}")  # the error may quote GitHub
 
 st.subheader("Needs attention now")
 if root_causes := getattr(view, "root_causes", ""):
@@ -97,7 +99,7 @@ else:
     if not links:
         st.caption(DEMO_LINKS_NOTE)
 for title, findings in view.attention.items():
-    st.markdown(f"**{title}**")
+    st.markdown(f"**{plain(title)}**")
     if findings is None:
         st.caption("Not yet available: the agent that finds these is not installed yet.")
     elif findings.empty:

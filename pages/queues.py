@@ -5,6 +5,7 @@ import plotly.express as px
 import streamlit as st
 
 from core.presentation.style import house_layout
+from core.presentation.text import plain
 from core.queue.view import load_queue_page, retry_dead_letters
 from pages._settings import local_timezone, shown
 from pages._shell import chart, current_workspace, table
@@ -35,9 +36,9 @@ def local(frame: pd.DataFrame, column: str) -> pd.DataFrame:
 
 supervisor = page.supervisor
 if supervisor is not None and supervisor.state == "failed":
-    st.error(supervisor.detail)
+    st.error(plain(supervisor.detail))  # quotes the error (an endpoint, a boto3 message)
 elif supervisor is not None:
-    st.caption(f"Embedded worker: {supervisor.state} · {supervisor.detail}")
+    st.caption(f"Embedded worker: {plain(supervisor.state)} · {plain(supervisor.detail)}")
 
 a, b, c, d = st.columns(4)
 a.metric("Backlog", f"{page.backlog:,}")

@@ -22,7 +22,13 @@ from datetime import UTC, datetime, timedelta
 import pandas as pd
 
 from agents.base import AgentContext, AgentResult
-from core.errors import BudgetExhausted, RateLimited, SourceError, UnsafeInput
+from core.errors import (
+    BudgetExhausted,
+    MalformedReport,
+    RateLimited,
+    SourceError,
+    UnsafeInput,
+)
 from core.logs.normalise import KeptLog
 from core.store.db import Store
 from core.store.ingest import (
@@ -160,6 +166,9 @@ class LogIngester:
                 results = junit_from_zip(data)
             except (BudgetExhausted, RateLimited):
                 raise
+            except MalformedReport as exc:  # keep what was read before the fault, note the rest
+                error = f"{artifact.get('name')}: {exc}"
+                results = exc.partial
             except (UnsafeInput, SourceError) as exc:
                 error = f"{artifact.get('name')}: {exc}"
                 continue

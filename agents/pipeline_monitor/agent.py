@@ -94,6 +94,20 @@ def runs_to_fetch(
     return changed
 
 
+def _not_after_now(created_at: str | None) -> str | None:
+    """The cursor never moves past the present.
+
+    One run dated in the future (a runner's clock two days ahead, a bogus year 3000 in an
+    imported history) would otherwise put the next sync's stop line in the future, and every
+    later run would be skipped while the sync reported success. Clamping only ever widens the
+    next listing (an earlier stop line), so it can cost requests, never runs.
+    """
+    if not created_at:
+        return created_at
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return min(created_at, now)
+
+
 def _parse(ts: str | None) -> datetime | None:
     return datetime.fromisoformat(ts.replace("Z", "+00:00")) if ts else None
 
@@ -168,6 +182,7 @@ class _Sync:
         self._fetch_all(repo_id, todo)
         newest = max((r.get("created_at") or "" for r in listed), default=None)
         previous = state["newest_created_at"] if state else None
+        newest, previous = _not_after_now(newest), _not_after_now(previous)
         page_oldest = min((r.get("created_at") or "" for r in first.runs), default=None)
         self._finish(
             repo_id,

@@ -3,6 +3,17 @@
 One module owns the folder layout so that the demo generator (writer), the emulator and
 ``import`` (readers) cannot drift apart. Any file may be stored gzip-compressed with ``.gz``
 appended; readers accept both, writers choose per file.
+
+A dump is untrusted input (anyone can hand one over), so reading one is bounded and confined:
+- every file is decompressed as a stream with a cap (:mod:`core.logs.bounded`): a JSON record
+  file over :data:`MAX_JSON_BYTES`, a JSON Lines file over :data:`MAX_JSONL_BYTES` (or a line
+  over :data:`MAX_JSONL_LINE_BYTES`) is refused with a sentence, a log is kept as its head and
+  tail (:meth:`Dump.kept_log`), an artifact over its caps is refused;
+- every path built from record data stays inside the dump folder: run, job and attempt ids
+  must be whole numbers, commit SHAs hex digits, artifact names single folder names, and every
+  file actually opened must resolve (symbolic links followed) to a place under the folder.
+Record-file problems raise :class:`~core.errors.DumpError`; a log or artifact file that is
+refused raises :class:`~core.errors.UnsafeInput`, which ``import`` records and skips.
 """
 
 from __future__ import annotations
@@ -10,13 +21,48 @@ from __future__ import annotations
 import gzip
 import json
 import os
-from collections.abc import Iterable, Iterator
+import re
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from core.errors import DumpError
+from core.errors import DumpError, UnsafeInput
+from core.logs.bounded import iter_lines, read_capped, read_head_and_tail
+from core.logs.normalise import DEFAULT_MAX_LOG_BYTES, KeptLog
 
-__all__ = ["Dump", "DumpWriter", "read_bytes", "resolve"]
+__all__ = [
+    "Dump",
+    "DumpWriter",
+    "MAX_ARTIFACT_BYTES",
+    "MAX_ARTIFACT_FILE_BYTES",
+    "MAX_ARTIFACT_FILES",
+    "MAX_FILE_BYTES",
+    "MAX_JSON_BYTES",
+    "MAX_JSONL_BYTES",
+    "MAX_JSONL_LINE_BYTES",
+    "MAX_RAW_LOG_BYTES",
+    "is_sha",
+    "read_bytes",
+    "resolve",
+]
+
+MIB = 1024 * 1024
+MAX_JSON_BYTES = 32 * MIB  # one JSON document: repo, workflows, a run's jobs, a commit
+MAX_JSONL_LINE_BYTES = 4 * MIB  # one workflow run (a few KB in practice)
+MAX_JSONL_BYTES = 1024 * MIB  # runs.jsonl / attempts.jsonl, decompressed
+MAX_FILE_BYTES = 32 * MIB  # a repository file under files/, a run record
+MAX_RAW_LOG_BYTES = 256 * MIB  # a whole raw log served as is (the emulator)
+MAX_ARTIFACT_FILE_BYTES = 64 * MIB  # one artifact file (the JUnit parser's own cap)
+MAX_ARTIFACT_BYTES = 128 * MIB  # all files of one artifact
+MAX_ARTIFACT_FILES = 10_000
+_MAX_ID = 2**63 - 1  # SQLite's INTEGER
+_SHA = re.compile(r"[0-9a-fA-F]{7,64}")
+_BAD_NAME = re.compile(r"[/\\\x00]")
+
+
+def is_sha(value: object) -> bool:
+    """True for a commit SHA (7 to 64 hex digits), the only shape a commit file is named by."""
+    return isinstance(value, str) and _SHA.fullmatch(value) is not None
 
 
 def resolve(path: Path) -> Path | None:
@@ -27,40 +73,46 @@ def resolve(path: Path) -> Path | None:
     return gz if gz.is_file() else None
 
 
-def read_bytes(path: Path) -> bytes | None:
-    """The decompressed content of ``path`` or ``path.gz`` (None when absent)."""
+def read_bytes(
+    path: Path, max_bytes: int = MAX_FILE_BYTES, *, name: str | None = None
+) -> bytes | None:
+    """The decompressed content of ``path`` or ``path.gz`` (None when absent); a file over
+    ``max_bytes`` once decompressed, or a damaged ``.gz``, raises DumpError with a sentence."""
     found = resolve(path)
     if found is None:
         return None
-    if found.name.endswith(".gz"):
-        with gzip.open(found, "rb") as handle:
-            return handle.read()
-    return found.read_bytes()
+    label = name or found.name
+    try:
+        return read_capped(
+            found, max_bytes, compressed=found.name.endswith(".gz"), name=_gz_label(label, found)
+        )
+    except UnsafeInput as exc:
+        raise DumpError(str(exc)) from exc
 
 
-def _load_json(path: Path, required: bool = False) -> Any:
-    raw = read_bytes(path)
-    if raw is None:
-        if required:
-            raise DumpError(f"The dump has no {path.name} (looked for {path} and {path}.gz).")
+def _gz_label(label: str, found: Path) -> str:
+    return label + ".gz" if found.name.endswith(".gz") and not label.endswith(".gz") else label
+
+
+def _load_json(found: Path | None, label: str) -> Any:
+    """The parsed JSON document of an already located file (None when absent)."""
+    if found is None:
         return None
     try:
+        raw = read_capped(found, MAX_JSON_BYTES, compressed=found.name.endswith(".gz"), name=label)
+    except UnsafeInput as exc:
+        raise DumpError(str(exc)) from exc
+    try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise DumpError(f"{path.name} in the dump is not valid JSON: {exc}") from exc
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        raise DumpError(f"{label} in the dump is not valid JSON: {exc}") from exc
 
 
-def _iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    raw = read_bytes(path)
-    if raw is None:
-        return
-    for number, line in enumerate(raw.decode("utf-8", "replace").split("\n"), start=1):
-        if not line.strip():
-            continue
-        try:
-            yield json.loads(line)
-        except ValueError as exc:
-            raise DumpError(f"{path.name} line {number} is not valid JSON: {exc}") from exc
+def _int_id(value: object, what: str) -> int:
+    """A run, job or attempt id as a path part: a whole number and nothing else."""
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _MAX_ID:
+        raise DumpError(f"{what} {value!r} is not a whole number; no dump file is named by it.")
+    return value
 
 
 class Dump:
@@ -70,67 +122,213 @@ class Dump:
         self.root = Path(root)
         if not self.root.is_dir():
             raise DumpError(f"No dump folder at {self.root}.")
+        self._real_root = self.root.resolve()
 
+    # -- locating files: always inside the folder --------------------------------------------
+    def _label(self, path: Path) -> str:
+        try:
+            return path.relative_to(self.root).as_posix()
+        except ValueError:
+            return str(path)
+
+    def _inside(self, path: Path) -> bool:
+        """True when ``path`` (symbolic links followed) lies under the dump folder."""
+        try:
+            return path.resolve().is_relative_to(self._real_root)
+        except (OSError, RuntimeError):  # a link loop, an unreadable link
+            return False
+
+    def _find(self, rel: Path, error: type[Exception] = DumpError) -> Path | None:
+        """``rel`` or its ``.gz`` twin under the folder (None when absent); one that leads out
+        of the folder (``..`` or a symbolic link) raises ``error``."""
+        found = resolve(self.root / rel)
+        if found is not None and not self._inside(found):
+            raise error(f"{self._label(found)} points outside the dump folder; it was not read.")
+        return found
+
+    def _json(self, rel: str, required: bool = False) -> Any:
+        found = self._find(Path(rel))
+        if found is None and required:
+            raise DumpError(
+                f"The dump has no {rel} (looked for {self.root / rel} and {self.root / rel}.gz)."
+            )
+        return _load_json(found, self._label(found) if found else rel)
+
+    # -- records -------------------------------------------------------------------------------
     def repo(self) -> dict[str, Any]:
-        repo = _load_json(self.root / "repo.json", required=True)
+        repo = self._json("repo.json", required=True)
         if not isinstance(repo, dict) or "full_name" not in repo:
             raise DumpError("repo.json must be an object with at least 'full_name'.")
         return repo
 
     def workflows(self) -> list[dict[str, Any]]:
-        data = _load_json(self.root / "workflows.json") or {}
+        data = self._json("workflows.json") or {}
+        if not isinstance(data, dict) or not isinstance(data.get("workflows", []), list):
+            raise DumpError("workflows.json must be an object with a list 'workflows'.")
         return list(data.get("workflows", []))
 
     def runs(self) -> Iterator[dict[str, Any]]:
         """Latest attempt of every run, in file order."""
-        return _iter_jsonl(self.root / "runs.jsonl")
+        return (record for _, record in self.numbered("runs.jsonl"))
 
     def attempts(self) -> Iterator[dict[str, Any]]:
         """Earlier attempts of re-run runs (``run_attempt`` below the latest)."""
-        return _iter_jsonl(self.root / "attempts.jsonl")
+        return (record for _, record in self.numbered("attempts.jsonl"))
+
+    def numbered(self, name: str) -> Iterator[tuple[int, dict[str, Any]]]:
+        """(line number, object) of every record of a JSON Lines file (``runs.jsonl``), streamed;
+        a line that is not a JSON object is a DumpError naming the file and the line."""
+        found = self._find(Path(name))
+        if found is None:
+            return
+        label = self._label(found)
+        lines = iter_lines(
+            found,
+            max_line_bytes=MAX_JSONL_LINE_BYTES,
+            max_total_bytes=MAX_JSONL_BYTES,
+            compressed=found.name.endswith(".gz"),
+            name=label,
+        )
+        try:
+            for number, line in lines:
+                if not line.strip():
+                    continue
+                try:
+                    record = json.loads(line)
+                except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+                    raise DumpError(f"{label} line {number} is not valid JSON: {exc}") from exc
+                if not isinstance(record, dict):
+                    raise DumpError(
+                        f"{label} line {number} is {_kind(record)}, not an object (each line "
+                        "holds one workflow run)."
+                    )
+                yield number, record
+        except UnsafeInput as exc:
+            raise DumpError(str(exc)) from exc
+
+    def jobs_file(self, run_id: int, attempt: int | None = None) -> str:
+        """The jobs file of a run's latest attempt (``attempt=None``) or of an earlier one."""
+        run_id = _int_id(run_id, "The run id")
+        if attempt is None:
+            return f"jobs/{run_id}.json"
+        return f"jobs/{run_id}-{_int_id(attempt, 'The attempt number')}.json"
 
     def jobs(self, run_id: int, attempt: int | None = None) -> list[dict[str, Any]] | None:
         """Jobs of the latest attempt (``attempt=None``) or of an earlier one; None if absent."""
-        name = f"{run_id}.json" if attempt is None else f"{run_id}-{attempt}.json"
-        data = _load_json(self.root / "jobs" / name)
-        return None if data is None else list(data.get("jobs", []))
+        rel = self.jobs_file(run_id, attempt)
+        data = self._json(rel)
+        if data is None:
+            return None
+        if not isinstance(data, dict) or not isinstance(data.get("jobs", []), list):
+            raise DumpError(f"{rel} must be an object with a list 'jobs'.")
+        return list(data.get("jobs", []))
 
     def commit(self, sha: str) -> dict[str, Any] | None:
-        return _load_json(self.root / "commits" / f"{sha}.json")
+        """The commit stored for ``sha``; None when absent or when ``sha`` is no SHA (so a
+        ``../..`` can never name a file)."""
+        if not is_sha(sha):
+            return None
+        data = self._json(f"commits/{sha}.json")
+        if data is not None and not isinstance(data, dict):
+            raise DumpError(f"commits/{sha}.json must be a commit object, not {_kind(data)}.")
+        return data
 
-    def log(self, job_id: int) -> bytes | None:
+    # -- logs and artifacts: refused ones raise UnsafeInput ----------------------------------
+    def log(self, job_id: int, max_bytes: int = MAX_RAW_LOG_BYTES) -> bytes | None:
         """Raw job log bytes exactly as GitHub serves them, or None (expired / never kept)."""
-        return read_bytes(self.root / "logs" / f"{job_id}.txt")
+        found = self._find(Path("logs", f"{_int_id(job_id, 'The job id')}.txt"), UnsafeInput)
+        if found is None:
+            return None
+        return read_capped(
+            found, max_bytes, compressed=found.name.endswith(".gz"), name=self._label(found)
+        )
+
+    def kept_log(self, job_id: int, max_bytes: int = DEFAULT_MAX_LOG_BYTES) -> KeptLog | None:
+        """A job log as the Log Ingester keeps it (head and tail within ``max_bytes``), streamed
+        however far it expands; None when the dump has none."""
+        found = self._find(Path("logs", f"{_int_id(job_id, 'The job id')}.txt"), UnsafeInput)
+        if found is None:
+            return None
+        return read_head_and_tail(
+            found, max_bytes, compressed=found.name.endswith(".gz"), name=self._label(found)
+        )
 
     def artifact_names(self, run_id: int) -> list[str]:
-        folder = self.root / "artifacts" / str(run_id)
+        folder = self.root / "artifacts" / str(_int_id(run_id, "The run id"))
         return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.is_dir() else []
 
-    def artifact_files(self, run_id: int, name: str) -> dict[str, bytes]:
-        """Relative path -> decompressed bytes of every file of one artifact."""
-        folder = self.root / "artifacts" / str(run_id) / name
+    def artifact_files(
+        self, run_id: int, name: str, only: Callable[[str], bool] | None = None
+    ) -> dict[str, bytes]:
+        """Relative path -> decompressed bytes of every file of one artifact (of those whose
+        relative path ``only`` accepts). An artifact whose files lead out of the dump folder,
+        or hold more than the caps, raises UnsafeInput."""
+        if not isinstance(name, str) or name in ("", ".", "..") or _BAD_NAME.search(name):
+            raise UnsafeInput(f"{name!r} is not an artifact name; no dump folder is named by it.")
+        folder = self.root / "artifacts" / str(_int_id(run_id, "The run id")) / name
         files: dict[str, bytes] = {}
         if not folder.is_dir():
             return files
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                rel = path.relative_to(folder).as_posix()
-                if rel.endswith(".gz"):
-                    rel = rel[:-3]
-                files[rel] = read_bytes(path) or b""
+        if not self._inside(folder):
+            raise UnsafeInput(f"{self._label(folder)} points outside the dump folder; skipped.")
+        budget = MAX_ARTIFACT_BYTES
+        for count, path in enumerate(sorted(folder.rglob("*")), start=1):
+            if count > MAX_ARTIFACT_FILES:
+                raise UnsafeInput(
+                    f"{self._label(folder)} holds more than {MAX_ARTIFACT_FILES:,} files; skipped."
+                )
+            if not path.is_file():
+                continue
+            if path.is_symlink() or not self._inside(path):
+                raise UnsafeInput(
+                    f"{self._label(path)} is a symbolic link or points outside the dump "
+                    "folder; the artifact was skipped."
+                )
+            rel = path.relative_to(folder).as_posix()
+            rel = rel.removesuffix(".gz")
+            if only is not None and not only(rel):
+                continue
+            cap = min(MAX_ARTIFACT_FILE_BYTES, budget)
+            try:
+                data = read_capped(
+                    path, cap, compressed=path.name.endswith(".gz"), name=self._label(path)
+                )
+            except UnsafeInput:
+                if cap == MAX_ARTIFACT_FILE_BYTES:
+                    raise
+                raise UnsafeInput(
+                    f"{self._label(folder)} holds more than {MAX_ARTIFACT_BYTES:,} bytes in all "
+                    "(decompressed), the most CI Medic reads of one artifact; it was skipped."
+                ) from None
+            budget -= len(data)
+            files[rel] = data
         return files
 
     def file(self, rel: str) -> bytes | None:
         """A repository file kept under ``files/`` (None when absent or outside the folder)."""
         base = (self.root / "files").resolve()
-        path = (base / rel).resolve()
-        if not path.is_relative_to(base):
+        found = resolve((base / rel).resolve())
+        if found is None or not found.resolve().is_relative_to(base):
             return None
-        return read_bytes(path)
+        return read_bytes(found, name=f"files/{rel}")
 
     def truth(self) -> dict[str, Any] | None:
         """Planted ground truth; only tests and benchmarks may read it, never an agent."""
-        return _load_json(self.root / "truth.json")
+        return self._json("truth.json")
+
+
+def _kind(value: object) -> str:
+    """``a list``, ``a string``: how a sentence names a JSON value's type."""
+    names = {
+        list: "a list",
+        str: "a string",
+        bool: "true or false",
+        int: "a number",
+        float: "a number",
+        dict: "an object",
+        type(None): "null",
+    }
+    return names.get(type(value), type(value).__name__)
 
 
 class DumpWriter:
@@ -143,6 +341,8 @@ class DumpWriter:
 
     def _write(self, rel: str, data: bytes, compress: bool = False) -> Path:
         path = self.root / rel
+        if not path.resolve().is_relative_to(self.root.resolve()):
+            raise DumpError(f"{rel!r} would be written outside the dump folder {self.root}.")
         path.parent.mkdir(parents=True, exist_ok=True)
         if compress:
             path = path.with_name(path.name + ".gz")

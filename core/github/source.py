@@ -8,7 +8,10 @@ Every call goes through :meth:`GitHubSource._get`, which
 - waits out a primary or secondary rate limit *visibly* (``on_wait`` ticks every second) or
   raises ``RateLimited`` when the wait would exceed ``max_rate_limit_wait_s``,
 - maps 401/403/404 to ``BadCredentials`` / ``AccessDenied`` / ``RepoNotFound``.
-The token goes to PyGithub's ``Auth.Token`` and nowhere else: no message here contains it.
+The token goes to PyGithub's ``Auth.Token`` and nowhere else: no message here contains it. A
+token holding a line break or a space is refused before any request (``requests`` would print
+the whole ``Authorization`` header in its ``InvalidHeader`` error), and any other error that
+mentions the token is re-raised as a ``SourceError`` with the token replaced by ``[REDACTED]``.
 """
 
 from __future__ import annotations
@@ -87,7 +90,10 @@ class GitHubSource:
         self._budget_start = 0
         self.on_wait = on_wait or (lambda _left, _msg: None)
         self._sleep = sleep
-        auth = Auth.Token(settings.github_token.reveal()) if settings.github_token else None
+        token = settings.github_token.reveal()
+        self._token_forms = _token_forms(token)
+        self._token_malformed = any(c.isspace() or not c.isprintable() for c in token)
+        auth = Auth.Token(token) if settings.github_token else None
         self._github = Github(
             base_url=settings.github_base_url.rstrip("/"),
             auth=auth,
@@ -241,6 +247,12 @@ class GitHubSource:
                 f"Stopped at the request budget of {self.settings.request_budget} requests; "
                 "run the sync again to continue where it stopped."
             )
+        if self._token_malformed:  # requests would print the whole header in its error
+            raise BadCredentials(
+                "The GitHub token contains a line break, a space or a control character, which "
+                "no GitHub token has: copy it again into CI_MEDIC_GITHUB_TOKEN or the app's "
+                "secrets."
+            )
         self.requests_made += 1
         try:
             return self._requester.requestJson("GET", path, params, headers)
@@ -248,6 +260,19 @@ class GitHubSource:
             raise _Retryable(
                 f"Could not reach {self.settings.github_base_url} ({type(exc).__name__})."
             ) from None
+        except Exception as exc:
+            text = self._scrub(str(exc))
+            if isinstance(exc, requests.RequestException) or text != str(exc):
+                raise SourceError(
+                    f"The request to GitHub failed ({type(exc).__name__}: {text})."
+                ) from None
+            raise
+
+    def _scrub(self, text: str) -> str:
+        """``text`` without the token in any form (whole, in pieces, escaped)."""
+        for form in self._token_forms:
+            text = text.replace(form, "[REDACTED]")
+        return text
 
     def _error(self, status: int, headers: dict[str, Any], body: str, repo: str) -> Exception:
         message = _message(body)
@@ -338,6 +363,16 @@ class GitHubSource:
                 return consume(r.iter_content(1 << 16))
         except requests.RequestException as exc:
             raise SourceError(f"Downloading from GitHub failed ({type(exc).__name__}).") from None
+
+
+def _token_forms(token: str) -> list[str]:
+    """What the token can look like inside an error message, longest first: as is, ``repr``-
+    and JSON-escaped (a token holding a newline), and its whitespace-separated pieces."""
+    if not token:
+        return []
+    forms = {token, repr(token)[1:-1], json.dumps(token)[1:-1]}
+    forms.update(piece for piece in token.split() if len(piece) >= 4)
+    return sorted(forms, key=len, reverse=True)
 
 
 def _read_capped(chunks: Iterator[bytes], max_bytes: int) -> bytes:

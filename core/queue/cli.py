@@ -8,7 +8,8 @@ health), else AWS when configured; with none of these it says how to start a wor
 
 ``run`` installs the signal handlers: the first SIGTERM/SIGINT lets the batch in hand finish and
 be recorded, then the worker exits 0; a second one ends the process at once. Exit codes: 0 done,
-1 a CI Medic error (one sentence on stderr), 2 bad usage.
+1 a CI Medic error (one sentence on stderr), 2 bad usage (argparse's sentence) or an unexpected
+error (one line naming it, never a traceback; ``CI_MEDIC_DEBUG=1`` shows the traceback).
 """
 
 from __future__ import annotations
@@ -16,11 +17,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import math
 import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
@@ -35,6 +37,34 @@ if TYPE_CHECKING:
 __all__ = ["main", "build_parser", "consume_settings"]
 
 _COMMANDS = {"run", "consume", "status"}
+SQS_MAX_BATCH = 10  # SendMessageBatch takes at most 10 entries
+
+
+def _whole(low: int, high: int | None = None, why: str = "") -> Callable[[str], int]:
+    """An argparse type: a whole number in [low, high] (``1.5``, ``-3`` are refused)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number, got {text!r}") from None
+        if value < low or (high is not None and value > high):
+            wanted = f"at least {low}" if high is None else f"between {low} and {high}"
+            raise argparse.ArgumentTypeError(f"must be {wanted}{why}, got {value}")
+        return value
+
+    return parse
+
+
+def _seconds(text: str) -> float:
+    """An argparse type: a finite number of seconds above 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds, got {text!r}") from None
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds above 0, got {text!r}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -57,20 +87,24 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="start a local SQS server on 127.0.0.1 and publish there (bounded)",
     )
-    run.add_argument("--batch-size", type=int)
-    run.add_argument("--lease", type=float, dest="lease_s", help="row lease in seconds")
-    run.add_argument("--max-attempts", type=int)
-    run.add_argument("--backoff-base", type=float, dest="backoff_base_s")
-    run.add_argument("--backoff-cap", type=float, dest="backoff_cap_s")
+    run.add_argument(
+        "--batch-size",
+        type=_whole(1, SQS_MAX_BATCH, " (SQS sends at most 10 messages per batch)"),
+        help="rows claimed and sent per batch, 1 to 10",
+    )
+    run.add_argument("--lease", type=_seconds, dest="lease_s", help="row lease in seconds")
+    run.add_argument("--max-attempts", type=_whole(1))
+    run.add_argument("--backoff-base", type=_seconds, dest="backoff_base_s")
+    run.add_argument("--backoff-cap", type=_seconds, dest="backoff_cap_s")
     run.add_argument(
         "--bound",
-        type=int,
+        type=_whole(0),
         dest="local_bound",
         help="keep each queue at most this many messages (local servers only)",
     )
     consume = sub.add_parser("consume", parents=[common], help="print what arrives in QUEUE")
     consume.add_argument("queue", help="a kind (metrics, logs, features, analysis) or a name")
-    consume.add_argument("--max", type=int, dest="max_messages", help="stop after N messages")
+    consume.add_argument("--max", type=_whole(1), dest="max_messages", help="stop after N messages")
     consume.add_argument("--out", type=Path, help="append JSON lines here instead of printing")
     consume.add_argument("--follow", action="store_true", help="keep waiting for more")
     sub.add_parser("status", parents=[common], help="backlog per queue and worker health")
@@ -81,7 +115,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     settings = Settings.from_env()
     if args.db:
         settings = settings.with_(db_path=str(args.db))
-    if args.endpoint:
+    if args.endpoint is not None:
         settings = settings.with_(sqs_endpoint_url=args.endpoint)
     return settings
 
@@ -97,7 +131,7 @@ def _demo_hint(path: Path) -> str:
 def _existing_store(settings: Settings, command: str) -> Path:
     """The store ``command`` reads; a sentence (never a new empty store) when it is missing."""
     path = Path(settings.db_path).expanduser()
-    if path.is_file():
+    if path.exists():  # a file (the store checks it is one of ours) or a folder (it says so)
         return path
     raise ConfigError(
         f"There is no store at {path}, and `{command}` only reads one, so it did not create "
@@ -193,9 +227,9 @@ def _cmd_consume(args: argparse.Namespace, settings: Settings) -> int:
     from core.queue.sqs import SqsAdapter
 
     settings, where = consume_settings(settings)
+    sink: TextIO = _appendable(args.out) if args.out else sys.stdout
     print(where, file=sys.stderr, flush=True)
     name = settings.queues.get(args.queue, args.queue)
-    sink: TextIO = args.out.open("a", encoding="utf-8") if args.out else sys.stdout
 
     def emit(delivery: Delivery) -> None:
         record = dict(delivery.envelope)
@@ -220,6 +254,22 @@ def _cmd_consume(args: argparse.Namespace, settings: Settings) -> int:
         file=sys.stderr,
     )
     return 0
+
+
+def _appendable(path: Path) -> TextIO:
+    """``path`` opened to append JSON lines, or a sentence saying why it cannot be."""
+    if path.is_dir():
+        raise ConfigError(
+            f"--out {path} is a folder, but consume appends JSON lines to a file: give a file "
+            f"path, such as {path / 'messages.jsonl'}."
+        )
+    try:
+        return path.open("a", encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot append to --out {path} ({exc.strerror or exc}): choose a file in a folder "
+            "that exists and that you can write to."
+        ) from exc
 
 
 def _printable(frame: pd.DataFrame) -> str:
@@ -276,8 +326,40 @@ def main(argv: Sequence[str] | None = None) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     handlers = {"run": _cmd_run, "consume": _cmd_consume, "status": _cmd_status}
+    settings: Settings | None = None
     try:
-        return handlers[args.command](args, _settings(args))
+        settings = _settings(args)
+        return handlers[args.command](args, settings)
     except CIMedicError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print("interrupted: what was sent so far is recorded.", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the last guard: a line, never a traceback
+        return _unexpected(exc, settings)
+
+
+def _unexpected(exc: Exception, settings: Settings | None) -> int:
+    """An sqlite3 error that escaped the store as its sentence (exit 1); anything else as one
+    line naming it (exit 2), re-raised with its traceback when ``CI_MEDIC_DEBUG`` is set."""
+    import sqlite3
+
+    from core.store.db import store_error
+
+    if isinstance(exc, sqlite3.Error):
+        translated = store_error(settings.db_path if settings else "the store", exc)
+        if translated is not None:
+            print(f"error: {translated}", file=sys.stderr)
+            return 1
+    if os.environ.get("CI_MEDIC_DEBUG", "").strip() not in {"", "0"}:
+        raise exc
+    text = " ".join(str(exc).split())
+    text = text if len(text) <= 300 else text[:299] + "…"
+    print(
+        f"Unexpected error ({type(exc).__name__}: {text or 'no message'}). This is a bug in "
+        "CI Medic: run the command again with CI_MEDIC_DEBUG=1 to see where it happened, and "
+        "report it.",
+        file=sys.stderr,
+    )
+    return 2

@@ -7,6 +7,13 @@ upsert keyed by GitHub's ids, so re-syncing or re-importing the same data change
 
 Connections are per thread (Streamlit serves sessions from several threads); writes take
 ``BEGIN IMMEDIATE`` so two processes queue up instead of failing half-way.
+
+A file is opened only when it is a CI Medic store (``PRAGMA application_id`` is ours, or a store
+written before the id existed: our tables and a ``user_version``), a new or empty file, or a path
+that does not exist yet; anything else (another program's database, a file that is not SQLite,
+a store of a newer CI Medic) is refused before anything is written to it. Every sqlite3 error
+that comes from the file rather than from our code (read-only, locked, damaged, unopenable, disk
+full) is raised as a ConfigError whose sentence says what is wrong and what to do.
 """
 
 from __future__ import annotations
@@ -24,16 +31,23 @@ import pandas as pd
 from core.errors import ConfigError
 from core.store.schema import MIGRATIONS
 
-__all__ = ["Store", "SCHEMA_VERSION"]
+__all__ = ["Store", "SCHEMA_VERSION", "APPLICATION_ID", "store_error"]
 
 SCHEMA_VERSION = len(MIGRATIONS)
+APPLICATION_ID = 0x43494D44  # 'CIMD' in the file header: this SQLite file is a CI Medic store
+_SQLITE_MAGIC = b"SQLite format 3\x00"
+# Tables every store since V1 holds: how a store written before APPLICATION_ID is recognised.
+_V1_TABLES = frozenset({"repositories", "runs", "jobs", "steps", "findings", "outbox"})
+_DEFAULT_TIMEOUT_S = 60.0
 
 
 class Store:
     """Owns the database file; hands out connections and runs migrations once per process."""
 
-    def __init__(self, path: str | Path) -> None:
+    def __init__(self, path: str | Path, *, timeout_s: float = _DEFAULT_TIMEOUT_S) -> None:
         self.path = Path(path).expanduser()
+        self.timeout_s = timeout_s
+        _refuse_non_files(self.path)
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -41,24 +55,50 @@ class Store:
                 f"Cannot create the folder for the store at {self.path}: {exc}"
             ) from exc
         self._local = threading.local()
-        self._migrate()
+        try:
+            self._migrate()
+        except BaseException:
+            self.close()
+            raise
 
     # -- connections ------------------------------------------------------------------------
     def _connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            try:
+            with self._translated():
                 conn = sqlite3.connect(
-                    self.path, timeout=60, isolation_level=None, check_same_thread=False
+                    self.path,
+                    timeout=self.timeout_s,
+                    isolation_level=None,
+                    check_same_thread=False,
                 )
-            except sqlite3.Error as exc:
-                raise ConfigError(f"Cannot open the store at {self.path}: {exc}") from exc
-            conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA busy_timeout = 60000")
-            conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute("PRAGMA synchronous = NORMAL")
+                conn.row_factory = sqlite3.Row
+                conn.execute(f"PRAGMA busy_timeout = {int(self.timeout_s * 1000)}")
+                conn.execute("PRAGMA foreign_keys = ON")
+                conn.execute("PRAGMA synchronous = NORMAL")
             self._local.conn = conn
         return conn
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        """Raise the file's sqlite3 errors (read-only, locked, damaged...) as sentences."""
+        try:
+            yield
+        except sqlite3.Error as exc:
+            translated = store_error(self.path, exc, self.timeout_s)
+            if translated is None:
+                raise
+            raise translated from exc
+        except pd.errors.DatabaseError as exc:  # pandas wraps the sqlite3 error
+            cause = exc.__cause__
+            translated = (
+                store_error(self.path, cause, self.timeout_s)
+                if isinstance(cause, sqlite3.Error)
+                else None
+            )
+            if translated is None:
+                raise
+            raise translated from cause
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -67,23 +107,31 @@ class Store:
         if conn.in_transaction:  # nested use joins the outer transaction
             yield conn
             return
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
+        with self._translated():
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                if conn.in_transaction:  # sqlite may have rolled back already (disk full)
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
 
     def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[sqlite3.Row]:
-        return self._connection().execute(sql, params).fetchall()
+        conn = self._connection()
+        with self._translated():
+            return conn.execute(sql, params).fetchall()
 
     def frame(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> pd.DataFrame:
         """Run a read query into a DataFrame (the pages' and agents' usual entry)."""
-        return pd.read_sql_query(sql, self._connection(), params=params)
+        conn = self._connection()
+        with self._translated():
+            return pd.read_sql_query(sql, conn, params=params)
 
     def scalar(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> Any:
-        row = self._connection().execute(sql, params).fetchone()
+        conn = self._connection()
+        with self._translated():
+            row = conn.execute(sql, params).fetchone()
         return None if row is None else row[0]
 
     def close(self) -> None:
@@ -94,19 +142,69 @@ class Store:
 
     # -- schema -----------------------------------------------------------------------------
     def _migrate(self) -> None:
+        """Check the file is ours (reading only), then switch to WAL and migrate if needed."""
         conn = self._connection()
-        conn.execute("PRAGMA journal_mode = WAL")
+        with self._translated():
+            application_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            current = conn.execute("PRAGMA user_version").fetchone()[0]
+            tables = {
+                row[0]
+                for row in conn.execute(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' "
+                    "AND name NOT LIKE 'sqlite_%'"
+                )
+            }
+            journal = str(conn.execute("PRAGMA journal_mode").fetchone()[0]).lower()
+        self._refuse_foreign(application_id, current, tables)
+        if journal == "wal" and current == SCHEMA_VERSION and application_id == APPLICATION_ID:
+            return  # the usual open: nothing to write, so no write lock to wait for
+        with self._translated():
+            if journal != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
         with self.transaction() as tx:
             current = tx.execute("PRAGMA user_version").fetchone()[0]
-            if current > SCHEMA_VERSION:
-                raise ConfigError(
-                    f"The store at {self.path} was written by a newer CI Medic "
-                    f"(schema {current} > {SCHEMA_VERSION}); upgrade CI Medic or use another --db."
-                )
+            if current > SCHEMA_VERSION:  # another process upgraded it meanwhile
+                raise self._newer(current)
             for version in range(current, SCHEMA_VERSION):
                 for statement in _statements(MIGRATIONS[version]):
                     tx.execute(statement)
                 tx.execute(f"PRAGMA user_version = {version + 1}")
+            tx.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+    def _refuse_foreign(self, application_id: int, version: int, tables: set[str]) -> None:
+        """A ConfigError unless the file is a CI Medic store this release can open, or new."""
+        untouched = "CI Medic left it untouched"
+        choose = (
+            "choose another file with --db (or CI_MEDIC_DB_PATH), or a new path to create a store."
+        )
+        if application_id not in (0, APPLICATION_ID):
+            raise ConfigError(
+                f"{self.path} is not a CI Medic store: it is the SQLite database of another "
+                f"program (application id {application_id:#x}), so {untouched}; {choose}"
+            )
+        # a store written before the id existed: our tables and a schema version
+        legacy = version >= 1 and _V1_TABLES.issubset(tables)
+        if application_id == 0 and not tables and 0 < version <= SCHEMA_VERSION:
+            raise ConfigError(
+                f"{self.path} is not a CI Medic store: it is an SQLite database of another "
+                f"program (schema version {version} but none of CI Medic's tables), so "
+                f"{untouched}; {choose}"
+            )
+        if application_id == 0 and tables and not legacy:
+            shown = ", ".join(sorted(tables)[:3]) + (", ..." if len(tables) > 3 else "")
+            raise ConfigError(
+                f"{self.path} is not a CI Medic store: it is an SQLite database of another "
+                f"program (its tables: {shown}), so {untouched}; {choose}"
+            )
+        if version > SCHEMA_VERSION:
+            raise self._newer(version)
+
+    def _newer(self, version: int) -> ConfigError:
+        return ConfigError(
+            f"The store at {self.path} was written by a newer CI Medic "
+            f"(schema {version} > {SCHEMA_VERSION}), so CI Medic left it untouched; upgrade "
+            "CI Medic or use another --db."
+        )
 
     @property
     def schema_version(self) -> int:
@@ -152,6 +250,108 @@ class Store:
                     error,
                 ),
             )
+
+
+def _refuse_non_files(path: Path) -> None:
+    """Refuse, before SQLite opens anything, a folder or a file that is not an SQLite database."""
+    if path.is_dir():
+        raise ConfigError(
+            f"{path} is a folder, not a store file: give --db (or CI_MEDIC_DB_PATH) a file "
+            f"path, such as {path / 'ci_medic.db'}."
+        )
+    if not path.exists():
+        return  # a new store is created
+    if not path.is_file():
+        raise ConfigError(
+            f"{path} is not a regular file, so it cannot be a CI Medic store: give --db (or "
+            "CI_MEDIC_DB_PATH) a file path."
+        )
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(len(_SQLITE_MAGIC))
+    except OSError as exc:
+        raise ConfigError(
+            f"Cannot read the store at {path} ({exc.strerror or exc}): check its permissions, "
+            "or choose another file with --db."
+        ) from exc
+    if not _SQLITE_MAGIC.startswith(head):  # empty: a new store; a cut header: damaged
+        raise ConfigError(
+            f"{path} is not a CI Medic store (it is not an SQLite database at all), so CI Medic "
+            "left it untouched: choose another file with --db (or CI_MEDIC_DB_PATH), or a path "
+            "that does not exist yet to create a new store."
+        )
+
+
+# SQLite's primary result codes of the errors that come from the file, not from our SQL.
+_PERM, _BUSY, _LOCKED = sqlite3.SQLITE_PERM, sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED
+_READONLY, _IOERR, _FULL = sqlite3.SQLITE_READONLY, sqlite3.SQLITE_IOERR, sqlite3.SQLITE_FULL
+_CORRUPT, _NOTADB, _CANTOPEN = (
+    sqlite3.SQLITE_CORRUPT,
+    sqlite3.SQLITE_NOTADB,
+    sqlite3.SQLITE_CANTOPEN,
+)
+# When the error carries no code (it was built by hand): the words SQLite uses for each.
+_WORDS = {
+    _READONLY: ("readonly", "read-only"),
+    _BUSY: ("database is locked", "database is busy", "database table is locked"),
+    _CORRUPT: ("malformed", "corrupt"),
+    _NOTADB: ("file is not a database",),
+    _CANTOPEN: ("unable to open",),
+    _FULL: ("database or disk is full",),
+    _IOERR: ("disk i/o error",),
+    _PERM: ("access permission denied",),
+}
+
+
+def store_error(
+    path: str | Path, exc: BaseException, timeout_s: float = _DEFAULT_TIMEOUT_S
+) -> ConfigError | None:
+    """The sentence for an sqlite3 error that comes from the store file; None for any other
+    (a bug in our SQL: let it surface)."""
+    if not isinstance(exc, sqlite3.Error):
+        return None
+    code = getattr(exc, "sqlite_errorcode", None)
+    primary = code & 0xFF if isinstance(code, int) else None
+    if primary is None or primary not in _WORDS and primary != _LOCKED:
+        text = str(exc).lower()
+        primary = next((c for c, words in _WORDS.items() if any(w in text for w in words)), None)
+    detail = str(exc) or type(exc).__name__
+    if primary == _READONLY:
+        message = (
+            f"The store at {path} is read-only ({detail}): make the file and its folder "
+            "writable by this user (SQLite writes -wal and -shm files next to it), or choose "
+            "another store with --db."
+        )
+    elif primary in (_BUSY, _LOCKED):
+        message = (
+            f"The store at {path} is locked by another process (a sync, an import, the app or "
+            f"the worker) and stayed locked for more than {timeout_s:g} s: wait for it to "
+            "finish, or stop it, then run the command again."
+        )
+    elif primary in (_CORRUPT, _NOTADB):
+        message = (
+            f"The store at {path} is damaged ({detail}): it may have been truncated or "
+            "overwritten. Restore it from a backup, or move it aside and let CI Medic create a "
+            "new one there (`ci-medic import` or `ci-medic sync` fills it again)."
+        )
+    elif primary == _CANTOPEN:
+        message = (
+            f"Cannot open the store at {path} ({detail}): check that it is a file, not a "
+            "folder, and that its folder exists and is writable, or choose another --db."
+        )
+    elif primary == _FULL:
+        message = (
+            f"The disk holding the store at {path} is full ({detail}): free some space, then "
+            "run the command again; nothing of the interrupted write was kept."
+        )
+    elif primary in (_IOERR, _PERM):
+        message = (
+            f"Reading or writing the store at {path} failed ({detail}): check the disk and "
+            "the file's permissions, then run the command again."
+        )
+    else:
+        return None
+    return ConfigError(message)
 
 
 def _statements(script: str) -> list[str]:

@@ -21,6 +21,7 @@ from core.logs.normalise import KeptLog, NormalisedLog, normalise_kept
 from core.logs.reports.junit import TestResult, parse_console, parse_junit_xml
 from core.logs.safe_archive import safe_extract_zip
 from core.messages.envelope import Message, make_message
+from core.messages.redact import redact_kept
 from core.store.db import Store
 from core.store.logs import save_log, save_missing_log
 from core.store.outbox import enqueue
@@ -96,7 +97,12 @@ def runs_missing_reports(store: Store, repo_id: int, since: str) -> pd.DataFrame
 
 
 def store_job_log(store: Store, repo: str, repo_id: int, job: JobRef, kept: KeptLog) -> int:
-    """Save one log, its console test results and its message; returns the tests found."""
+    """Save one log, its console test results and its message; returns the tests found.
+
+    Secrets are redacted first, so the stored log, the test results read from it and its
+    message never hold one (line numbers are kept: only the secret itself is replaced).
+    """
+    kept = redact_kept(kept)
     log = normalise_kept(kept)
     results, _summary = parse_console(list(log.texts))
     with store.transaction() as tx:

@@ -27,8 +27,9 @@ from agents.root_cause.view import (
     root_cause_view,
 )
 from core.presentation.exports import csv_bytes, export_name
+from core.presentation.links import safe_link, safe_links
 from core.store.repositories import default_branch
-from pages._settings import DEMO_LINKS_NOTE, github_links, shown
+from pages._settings import DEMO_LINKS_NOTE, github_host, github_links, shown
 from pages._shell import PageContext, chart, no_data_yet, table, task_button
 
 __all__ = ["in_period", "render"]
@@ -108,14 +109,16 @@ def failure_panel(page: PageContext, view: RootCauseView, job_id: int) -> None:
     st.markdown("##### What failed")
     st.text(detail.summary)  # plain text: a summary quotes log lines
     links = github_links(page.workspace)
-    if detail.job_url and links:
-        st.link_button("Open this job on GitHub", detail.job_url)
+    host = github_host(page.workspace)
+    job_url = safe_link(detail.job_url, host)
+    if job_url and links:
+        st.link_button("Open this job on GitHub", job_url)
     if not detail.found:
         st.info(detail.message)
     else:
         st.caption(detail.message)
-        lines = detail.lines
-        if not links or lines["github"].isna().all():
+        lines = safe_links(detail.lines, host)  # https:// to the configured GitHub, or empty
+        if not links or not lines["github"].astype(bool).any():
             lines = lines.drop(columns=["github"])
         st.dataframe(
             highlight_failing(lines),
@@ -134,7 +137,7 @@ def failure_panel(page: PageContext, view: RootCauseView, job_id: int) -> None:
         st.download_button(
             "CSV",
             icon=":material/download:",
-            data=lambda: csv_bytes(detail.lines),
+            data=lambda: csv_bytes(safe_links(detail.lines, host)),
             file_name=f"{export_name(page.repo, 'job', job_id, 'excerpt')}.csv",
             mime="text/csv",
             key="rca_excerpt_csv",

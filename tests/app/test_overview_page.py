@@ -67,6 +67,8 @@ def test_given_demo_failures_when_the_overview_renders_then_they_do_not_link_to_
 
 def test_given_live_failures_when_the_overview_renders_then_they_link_to_github(app, monkeypatch):
     monkeypatch.setattr("pages._settings.github_links", lambda _workspace: True)
+    # the demo's links are github.com's; live, links go only to the configured GitHub's host
+    monkeypatch.setattr("pages._settings.github_host", lambda _workspace: "github.com")
 
     app.run()
 

@@ -8,7 +8,7 @@ time passing never leave duplicates or gaps: the store always ends equal to a cl
 from __future__ import annotations
 
 import math
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -107,3 +107,45 @@ def test_a_sync_stopped_by_its_budget_resumes_with_no_gap_or_duplicate(
     assert partial > 0
     _sync(emulator, db)
     assert snapshot(store) == clean_snapshot
+
+
+@pytest.mark.parametrize("ahead", [timedelta(days=2), timedelta(days=365 * 975)])
+def test_a_run_dated_in_the_future_never_hides_the_runs_synced_after_it(
+    tmp_path, ahead, monkeypatch
+):
+    """Regression (issue 13): one future-dated run poisoned the cursor; later syncs skipped
+    every new run while reporting success. The runs are hourly and end 10 hours ago (the second
+    dump adds 50 runs after the first's); run 10 is dated ``ahead`` of the present (clock skew,
+    a bogus year)."""
+    from datetime import UTC, datetime
+
+    from core.dump.files import DumpWriter, resolve
+    from tests.integration import dump_factory
+    from tests.integration.dump_factory import FULL_NAME, make_dump
+
+    hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    monkeypatch.setattr(dump_factory, "START", hour - timedelta(hours=90))
+
+    def dump(folder, runs: int):
+        root = make_dump(tmp_path / folder, runs=runs, with_logs=False, with_artifacts=False)
+        records = list(Dump(root).runs())
+        skewed = (datetime.now(UTC) + ahead).strftime("%Y-%m-%dT%H:%M:%SZ")
+        records[10]["created_at"] = records[10]["run_started_at"] = skewed
+        compressed = resolve(root / "runs.jsonl").name.endswith(".gz")
+        DumpWriter(root, compress=compressed).runs(records)
+        return root
+
+    def sync(root, db):
+        with Emulator(root) as emu:
+            store = Store(db)
+            report = sync_repository(store, source_for(emu, db), FULL_NAME, history=ALL_HISTORY)
+        return store, report
+
+    before, after = dump("before", 30), dump("after", 80)
+    store, _ = sync(before, tmp_path / "s.db")
+    assert store.scalar("SELECT COUNT(*) FROM runs WHERE is_latest = 1") == 30
+    store, second = sync(after, tmp_path / "s.db")
+
+    clean, _ = sync(after, tmp_path / "clean.db")
+    assert store.scalar("SELECT COUNT(*) FROM runs WHERE is_latest = 1") == 80
+    assert snapshot(store) == snapshot(clean)
