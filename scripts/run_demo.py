@@ -16,11 +16,21 @@ import sys
 from bootstrap import ROOT, bin_dir, environment, install, path_with, say
 
 
+def _port(options: list[str]) -> str:
+    """The port Streamlit will use: ``--server.port N`` or ``--server.port=N``, else 8501."""
+    for index, option in enumerate(options):
+        if option == "--server.port" and index + 1 < len(options):
+            return options[index + 1]
+        if option.startswith("--server.port="):
+            return option.split("=", 1)[1]
+    return "8501"
+
+
 def main() -> int:
     python = environment()
     install(python, "requirements.txt")
     say(f"The ci-medic command is in {bin_dir(python)}; activate the environment to use it.")
-    say("Serving the app on http://127.0.0.1:8501 (Ctrl+C stops it)…")
+    say(f"Serving the app on http://127.0.0.1:{_port(sys.argv[1:])} (Ctrl+C stops it)…")
     command = [
         str(python),
         "-m",
