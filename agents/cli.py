@@ -19,6 +19,7 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from tqdm import tqdm
@@ -28,6 +29,9 @@ from core.config import Settings
 from core.errors import CIMedicError
 from core.progress import Progress
 from core.store.db import Store, store_error
+
+if TYPE_CHECKING:
+    from agents.root_cause.analysis import RootCause
 
 __all__ = ["main", "build_parser"]
 
@@ -321,10 +325,10 @@ def _cmd_rca(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _rca(argv: Sequence[str], max_bytes: int) -> int:
-    """:func:`agents.root_cause.analysis.rca_main` with bounded reading: a log is decompressed
+    """Root causes of log files, read with a bound: a log is decompressed
     as a stream and only its head and tail within ``max_bytes`` are analysed (a note on stderr
     says so); a damaged or truncated gzip is a sentence, not a traceback."""
-    from agents.root_cause.analysis import _print_readable, analyse_log
+    from agents.root_cause.analysis import analyse_log
 
     parser = argparse.ArgumentParser(
         prog="rca", description="Root-cause analysis of failed CI job logs."
@@ -365,6 +369,15 @@ def _rca(argv: Sequence[str], max_bytes: int) -> int:
         else:
             _print_readable(path, result)
     return status
+
+
+def _print_readable(path: str, result: RootCause) -> None:
+    ranges = ", ".join(f"{a}-{b}" if a != b else f"{a}" for a, b in result.lines) or "-"
+    kind = "transient" if result.transient else "deterministic"
+    print(
+        f"{path}\n  {result.category} ({result.confidence:.2f}, {kind})  lines {ranges}  "
+        f"fingerprint {result.fingerprint}\n  {result.summary}\n  next: {result.suggestion}\n"
+    )
 
 
 def _read_log(path: str, max_bytes: int) -> str:

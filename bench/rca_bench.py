@@ -65,7 +65,7 @@ Throughput = decompressed characters (≈ bytes) analysed / CPU seconds spent in
 default classifier is trained once before timing and its training time is printed). The
 end-to-end wall-clock figure (gzip, scoring and all) is printed beside it. Peak RSS is the
 bench process's own maximum; the memory check streams >= 100 MB of logs, one file at a time,
-through ``rca_main --json`` in a child process and reports that child's peak RSS.
+through ``ci-medic rca --json`` in a child process and reports that child's peak RSS.
 """
 
 from __future__ import annotations
@@ -381,7 +381,7 @@ def run_cidiff(
 
 
 def memory_check(shared_rca: Path, target_mb: float = 100.0) -> dict:
-    """Stream >= target_mb of logs through ``rca_main --json`` in a child; report its peak RSS."""
+    """Stream >= target_mb of logs through ``ci-medic rca --json`` in a child; its peak RSS."""
     files: list[str] = []
     total = 0
     for folder in ("logchunks/logs", "bump/logs"):
@@ -394,9 +394,9 @@ def memory_check(shared_rca: Path, target_mb: float = 100.0) -> dict:
         if total >= target_mb * 1e6:
             break
     code = (
-        "import sys; from agents.root_cause.analysis import rca_main; "
+        "import sys; from agents.cli import main; "
         "files=open(sys.argv[1]).read().split('\\n'); "
-        "import resource; rc=rca_main([*files, '--json']); "
+        "import resource; rc=main(['rca', *files, '--json']); "
         "sys.stderr.write('RSS %d\\n' % resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)"
     )
     try:
@@ -589,8 +589,8 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_memory:
         mem = memory_check(rca)
         print(
-            f"   memory check: {mem['files']} files, {mem['mb']:.0f} MB streamed through rca_main "
-            f"--json "
+            f"   memory check: {mem['files']} files, {mem['mb']:.0f} MB streamed through "
+            f"ci-medic rca --json "
             f"in {mem['seconds']:.1f} s; child peak RSS={mem['peak_rss_mb']:.0f} MB "
             f"(exit {mem['returncode']})"
         )

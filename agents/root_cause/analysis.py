@@ -3,7 +3,7 @@ new, and what to do next.
 
 Pure parts (no IO): :func:`analyse_log` (one log -> :class:`RootCause`), :func:`cluster_failures`
 (fingerprints -> clusters), :func:`template_of` and :class:`FailureClassifier`. IO happens only in
-:func:`analyse_files` and :func:`rca_main` (the body of ``ci-medic rca``).
+:func:`analyse_files` (``ci-medic rca`` itself, with bounded reading, is in agents/cli.py).
 
 How it works (details in the helper modules):
 
@@ -17,10 +17,7 @@ How it works (details in the helper modules):
 
 from __future__ import annotations
 
-import argparse
 import gzip
-import json
-import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,7 +36,6 @@ __all__ = [
     "RootCause",
     "analyse_log",
     "analyse_files",
-    "rca_main",
     "FailureClassifier",
     "cluster_failures",
     "template_of",
@@ -308,49 +304,6 @@ def analyse_files(
     green = read_log(previous_green) if previous_green is not None else None
     for path in paths:
         yield analyse_log(read_log(path), previous_green=green).to_json(str(path))
-
-
-def rca_main(argv: Sequence[str] | None = None) -> int:
-    """``ci-medic rca LOGFILE... [--previous-green LOGFILE] [--json]``."""
-    parser = argparse.ArgumentParser(
-        prog="rca", description="Root-cause analysis of failed CI job logs."
-    )
-    parser.add_argument("logs", nargs="+", metavar="LOGFILE", help="plain or .gz log files")
-    parser.add_argument(
-        "--previous-green", metavar="LOGFILE", help="log of the last successful run"
-    )
-    parser.add_argument("--json", action="store_true", help="one JSON object per file and line")
-    args = parser.parse_args(argv)
-    try:
-        green = read_log(args.previous_green) if args.previous_green else None
-    except OSError as error:
-        print(
-            f"Cannot read the previous green log {args.previous_green}: {error.strerror}.",
-            file=sys.stderr,
-        )
-        return 2
-    status = 0
-    for path in args.logs:
-        try:
-            result = analyse_log(read_log(path), previous_green=green)
-        except OSError as error:
-            print(f"Cannot read {path}: {error.strerror or error}.", file=sys.stderr)
-            status = 1
-            continue
-        if args.json:
-            print(json.dumps(result.to_json(path), ensure_ascii=False), flush=True)
-        else:
-            _print_readable(path, result)
-    return status
-
-
-def _print_readable(path: str, result: RootCause) -> None:
-    ranges = ", ".join(f"{a}-{b}" if a != b else f"{a}" for a, b in result.lines) or "-"
-    kind = "transient" if result.transient else "deterministic"
-    print(
-        f"{path}\n  {result.category} ({result.confidence:.2f}, {kind})  lines {ranges}  "
-        f"fingerprint {result.fingerprint}\n  {result.summary}\n  next: {result.suggestion}\n"
-    )
 
 
 CLUSTER_COLUMNS = [

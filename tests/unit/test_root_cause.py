@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from agents.cli import main as cli_main
 from agents.root_cause.analysis import (
     CATEGORIES,
     CONTRACT_KEYS,
@@ -17,7 +18,6 @@ from agents.root_cause.analysis import (
     analyse_files,
     analyse_log,
     cluster_failures,
-    rca_main,
     template_of,
 )
 
@@ -255,7 +255,7 @@ def test_given_plain_and_gzip_files_then_analyse_files_reads_both(tmp_path):
     assert [r["category"] for r in results] == ["compilation", "timeout"]
 
 
-def test_rca_main_json_prints_one_contract_object_per_file(tmp_path, capsys):
+def test_rca_command_json_prints_one_contract_object_per_file(tmp_path, capsys):
     logs = []
     for k, category in enumerate(["compilation", "cancelled"]):
         path = tmp_path / f"job{k}.log.gz"
@@ -263,7 +263,7 @@ def test_rca_main_json_prints_one_contract_object_per_file(tmp_path, capsys):
         logs.append(path)
     green = tmp_path / "green.log"
     green.write_text(ci_log([]), encoding="utf-8")
-    assert rca_main([*map(str, logs), "--previous-green", str(green), "--json"]) == 0
+    assert cli_main(["rca", *map(str, logs), "--previous-green", str(green), "--json"]) == 0
     rows = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     assert [r["file"] for r in rows] == [str(p) for p in logs]
     for row, path in zip(rows, logs, strict=True):
@@ -273,10 +273,12 @@ def test_rca_main_json_prints_one_contract_object_per_file(tmp_path, capsys):
         assert isinstance(row["confidence"], float) and isinstance(row["transient"], bool)
 
 
-def test_rca_main_without_json_prints_a_readable_report_and_flags_missing_files(tmp_path, capsys):
+def test_rca_command_without_json_prints_a_readable_report_and_flags_missing_files(
+    tmp_path, capsys
+):
     path = tmp_path / "job.log"
     path.write_text(ci_log(SNIPPETS["infrastructure"]), encoding="utf-8")
-    assert rca_main([str(path), str(tmp_path / "missing.log")]) == 1
+    assert cli_main(["rca", str(path), str(tmp_path / "missing.log")]) == 1
     captured = capsys.readouterr()
     assert "infrastructure" in captured.out and "missing.log" in captured.err
 
