@@ -136,7 +136,7 @@ def drill_down(workspace: Workspace, view) -> None:
         f"Times in {tz}. The run list opens on the newest finished run."
         + ("" if links else f" {DEMO_LINKS_NOTE}")
     )
-    jobs = run_jobs(workspace.store, run_id)
+    jobs = run_jobs(workspace.store, view.repo, run_id)
     st.markdown("##### Jobs of this run (every attempt)")
     table(
         jobs_table(jobs, tz),
@@ -150,10 +150,10 @@ def drill_down(workspace: Workspace, view) -> None:
     job_id = sticky_select(
         "Job", list(job_labels), default_job(jobs), "drill_job", format_func=job_labels.get
     )
-    steps = job_steps(workspace.store, job_id)
+    steps = job_steps(workspace.store, view.repo, job_id)
     chart(charts.steps_figure(steps, job_labels[job_id]), f"job {job_id} steps", "drill_steps")
     table(steps_table(steps, tz), f"job {job_id} steps", "drill_steps_table")
-    log_viewer(workspace, job_id)
+    log_viewer(workspace, view.repo, job_id)
 
 
 # --------------------------------------------------------------------------- log viewer
@@ -161,7 +161,7 @@ def drill_down(workspace: Workspace, view) -> None:
 
 @st.cache_resource(ttl=600, max_entries=4, show_spinner="Reading the log…")
 def _log_index(
-    _store: Store, db_path: str, job_id: int, version: tuple, host: str = ""
+    _store: Store, db_path: str, repo: str, job_id: int, version: tuple, host: str = ""
 ) -> LogIndex | None:
     """A job's log read once per stored version (a 20 MiB log takes about a second).
 
@@ -169,7 +169,7 @@ def _log_index(
     configured GitHub's web host (none in demo mode: the repository is not on github.com);
     otherwise they keep their steps but link nowhere.
     """
-    index = load_log_index(_store, job_id)
+    index = load_log_index(_store, repo, job_id)
     if index is None or safe_link(index.job_url, host):
         return index
     return replace(index, job_url=None)
@@ -189,7 +189,7 @@ def _go(start_key: str, start: int | None) -> None:
         st.session_state[start_key] = int(start)
 
 
-def log_viewer(workspace: Workspace, job_id: int) -> None:
+def log_viewer(workspace: Workspace, repo: str, job_id: int) -> None:
     """The job's log: error lines to jump to (by their text), their context highlighted, folds
     for ``##[group]``s, search, paging and links to the lines on GitHub."""
     st.markdown("##### Log")
@@ -197,8 +197,10 @@ def log_viewer(workspace: Workspace, job_id: int) -> None:
     job_id = int(job_id)
     links = github_links(workspace)
     host = github_host(workspace)
-    index = _log_index(store, str(store.path), job_id, log_version(store, job_id), host)
-    url = safe_link(job_page_url(store, job_id), host) if links else None
+    index = _log_index(
+        store, str(store.path), repo, job_id, log_version(store, repo, job_id), host
+    )
+    url = safe_link(job_page_url(store, repo, job_id), host) if links else None
     if index is None:
         if url:
             st.link_button("Open this job on GitHub", url)

@@ -154,7 +154,7 @@ class LogIngester:
     def _run_reports(
         self, ctx: AgentContext, repo_id: int, run_id: int, attempt: int
     ) -> tuple[int, int, str | None]:
-        run_jobs = job_texts(ctx.store, run_id, attempt)
+        run_jobs = job_texts(ctx.store, repo_id, run_id, attempt)
         jobs = run_jobs[0]
         count = tests = 0
         error = None

@@ -14,6 +14,9 @@ Incremental by construction:
    look-back window only shows up there. Unchanged runs cost nothing beyond the list pages. A
    full re-check that did not finish (budget, rate limit, kill) is continued by the next sync,
    full or not: the store remembers it until one completes.
+5. Once a day (and on every full re-check) the stored runs' counts are compared with GitHub's
+   counts of the synced window, and any period where GitHub holds more is listed and its missing
+   runs fetched (:mod:`agents.pipeline_monitor.consistency`): one request when all is well.
 Each run is saved in its own transaction, and the ETag/cursor only move when a sync completes,
 so an interrupted sync (crash, budget, rate limit) resumes with no gap and no duplicate.
 """
@@ -29,6 +32,7 @@ from typing import Any
 import pandas as pd
 
 from agents.base import AgentContext, AgentResult, Progress
+from agents.pipeline_monitor.consistency import CHECK_EVERY, find_gaps, iso
 from core.errors import NoWorkflows, SourceError
 from core.github.source import GitHubSource
 from core.store import sync_state
@@ -36,6 +40,7 @@ from core.store.db import Store
 from core.store.runs import (
     RunBundle,
     commit_shas,
+    count_runs_created,
     known_runs,
     oldest_run_created_at,
     save_repository,
@@ -66,6 +71,8 @@ class SyncReport:
     continued: bool = False  # a plain sync that finished an earlier, interrupted full re-check
     rechecked: int = 0
     changed: int = 0
+    checked: bool = False  # the stored runs' counts were compared with GitHub's
+    repaired: int = 0  # runs the consistency check found missing and fetched
 
     def sentence(self) -> str:
         if self.not_modified:
@@ -78,6 +85,11 @@ class SyncReport:
         if self.full:
             what = "Interrupted full re-check finished" if self.continued else "Full re-check"
             text += f" {what}: {self.rechecked} stored runs re-checked, {self.changed} changed."
+        if self.repaired:
+            text += (
+                f" The consistency check found {self.repaired} runs missing from the store"
+                " and fetched them."
+            )
         return text
 
 
@@ -164,6 +176,7 @@ class _Sync:
                     [self.source.run(self.repo, r) for r in older], known_runs(self.store, repo_id)
                 ),
             )
+            self._check_if_due(repo_id, state)
             self.report.not_modified = not self.report.fetched_runs
             self._finish(
                 repo_id, state["runs_etag"], state["newest_created_at"], state["first_page_oldest"]
@@ -180,6 +193,10 @@ class _Sync:
         if self.full:
             self._count_recheck(listed + todo, todo, known)
         self._fetch_all(repo_id, todo)
+        if done:
+            self._check_if_due(repo_id, state)
+        else:  # a first sync listed the whole window: that is the check
+            sync_state.mark_checked(self.store, repo_id, iso(datetime.now(UTC)))
         newest = max((r.get("created_at") or "" for r in listed), default=None)
         previous = state["newest_created_at"] if state else None
         newest, previous = _not_after_now(newest), _not_after_now(previous)
@@ -190,6 +207,30 @@ class _Sync:
             max(filter(None, [newest, previous]), default=None),
             page_oldest or None,
         )
+
+    def _check_if_due(self, repo_id: int, state: Any) -> None:
+        """Compare the stored runs' counts with GitHub's over the synced window when the last
+        check is a day old (or on a full re-check), and fetch the runs of any period where
+        GitHub holds more."""
+        now = datetime.now(UTC).replace(microsecond=0)
+        last = _parse(state["checked_at"]) if state is not None else None
+        if not self.full and last is not None and now - last < CHECK_EVERY:
+            return
+        self.progress(0.9, "Checking the stored runs against GitHub's counts…")
+        start, end = now - self.history, now + timedelta(seconds=1)
+        gaps = find_gaps(
+            lambda lo, hi: self.source.count_runs(self.repo, lo, hi),
+            lambda lo, hi: count_runs_created(self.store, repo_id, iso(lo), iso(hi)),
+            start,
+            end,
+        )
+        known = known_runs(self.store, repo_id)
+        todo: list[dict[str, Any]] = []
+        for lo, hi in gaps:
+            todo += runs_to_fetch(self.source.runs_created(self.repo, lo, hi), known)
+        self._fetch_all(repo_id, todo)
+        self.report.checked, self.report.repaired = True, len(todo)
+        sync_state.mark_checked(self.store, repo_id, iso(now))
 
     def _state(self, repo_id: int) -> Any:
         return sync_state.load_sync_state(self.store, repo_id)
@@ -272,7 +313,7 @@ class _Sync:
 
     def _bundle(self, repo_id: int, run: dict[str, Any]) -> RunBundle:
         run_id, latest = int(run["id"]), int(run.get("run_attempt") or 1)
-        have = stored_attempts(self.store, run_id)
+        have = stored_attempts(self.store, repo_id, run_id)
         bundle = RunBundle(run=run)
         for attempt in range(1, latest):
             if attempt not in have:

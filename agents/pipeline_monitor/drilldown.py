@@ -136,10 +136,19 @@ def default_run(runs: pd.DataFrame) -> int | None:
     return int(runs.loc[done[0] if len(done) else runs.index[0], "run_id"])
 
 
-def run_jobs(store: Store, run_id: int) -> pd.DataFrame:
+def repo_key(store: Store, repo: str) -> int:
+    """The store's id of ``repo`` (-1, matching nothing, when it is not stored): runs and jobs
+    are keyed by repository + GitHub's id, since imported histories reuse ids."""
+    repo_id = store.repo_id(repo)
+    return -1 if repo_id is None else int(repo_id)
+
+
+def run_jobs(store: Store, repo: str, run_id: int) -> pd.DataFrame:
     """Every job of every attempt of one run (latest attempt first), whether its log is stored,
     and a label for a select box."""
-    frame = _with_times(job_store.jobs_of_run(store, int(run_id)), "started_at")
+    frame = _with_times(
+        job_store.jobs_of_run(store, repo_key(store, repo), int(run_id)), "started_at"
+    )
     label = (
         "attempt "
         + frame["attempt"].astype(str)
@@ -180,9 +189,9 @@ def keep_choice(options: Sequence[Hashable], current: Hashable, fallback: Hashab
     return current if current is not None and current in options else fallback
 
 
-def job_steps(store: Store, job_id: int) -> pd.DataFrame:
+def job_steps(store: Store, repo: str, job_id: int) -> pd.DataFrame:
     """The steps of one job in order, with durations in seconds."""
-    frame = job_store.steps_of_job(store, int(job_id))
+    frame = job_store.steps_of_job(store, repo_key(store, repo), int(job_id))
     return _with_times(frame, "started_at", "completed_at")
 
 

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from agents.pipeline_monitor.drilldown import safe_url
+from agents.pipeline_monitor.drilldown import repo_key, safe_url
 from core.logs.normalise import LogSpan, NormalisedLog, github_line_url, map_github_steps
 from core.store import jobs as job_store
 from core.store import logs as log_store
@@ -81,26 +81,28 @@ _LABEL_CHARS = 110
 # --------------------------------------------------------------------------- from the store
 
 
-def job_page_url(store: Store, job_id: int) -> str | None:
+def job_page_url(store: Store, repo: str, job_id: int) -> str | None:
     """The job's page on GitHub (http(s) only; None when not stored)."""
-    return safe_url(job_store.job_html_url(store, int(job_id)))
+    return safe_url(job_store.job_html_url(store, repo_key(store, repo), int(job_id)))
 
 
-def log_version(store: Store, job_id: int) -> tuple:
+def log_version(store: Store, repo: str, job_id: int) -> tuple:
     """What changes when a job's stored log changes (a cache key for its :class:`LogIndex`)."""
-    info = log_store.log_info(store, int(job_id))
+    repo_id = repo_key(store, repo)
+    info = log_store.log_info(store, repo_id, int(job_id))
     if info is None:
-        return (int(job_id),)
-    return (int(job_id), info.state, info.raw_bytes, info.n_lines, info.truncated)
+        return (repo_id, int(job_id))
+    return (repo_id, int(job_id), info.state, info.raw_bytes, info.n_lines, info.truncated)
 
 
-def load_log_index(store: Store, job_id: int) -> LogIndex | None:
+def load_log_index(store: Store, repo: str, job_id: int) -> LogIndex | None:
     """The :class:`LogIndex` of a job's stored log (None until its log is fetched)."""
-    log = log_store.load_log(store, int(job_id))
+    repo_id = repo_key(store, repo)
+    log = log_store.load_log(store, repo_id, int(job_id))
     if log is None:
         return None
-    job_url = job_store.job_html_url(store, int(job_id))
-    return index_log(log, job_url, job_store.api_steps(store, int(job_id)))
+    job_url = job_store.job_html_url(store, repo_id, int(job_id))
+    return index_log(log, job_url, job_store.api_steps(store, repo_id, int(job_id)))
 
 
 # --------------------------------------------------------------------------- lines as on GitHub

@@ -46,14 +46,14 @@ def _present(value: object) -> object | None:
 class _GreenLogs:
     """The last green log read (one entry: failures sharing a green log are analysed in a row)."""
 
-    def __init__(self, store: Store) -> None:
-        self.store, self.job_id, self.log = store, None, None
+    def __init__(self, store: Store, repo_id: int) -> None:
+        self.store, self.repo_id, self.job_id, self.log = store, repo_id, None, None
 
     def text(self, job_id: int | None) -> str | None:
         if job_id is None:
             return None
         if job_id != self.job_id:
-            self.job_id, self.log = job_id, _text(load_raw(self.store, int(job_id)))
+            self.job_id, self.log = job_id, _text(load_raw(self.store, self.repo_id, int(job_id)))
         return self.log
 
 
@@ -76,10 +76,10 @@ class RootCauseAgent:
         todo = [job for job in jobs.itertuples(index=False) if job.job_id not in seen]
         # failures compared with the same green log in a row: it is read and templated once
         todo.sort(key=lambda job: _present(job.green_job_id) or 0)
-        greens = _GreenLogs(ctx.store)
+        greens = _GreenLogs(ctx.store, repo_id or 0)
         for index, job in enumerate(todo, start=1):
             ctx.progress(index / len(todo), f"Analysing {job.job} ({index}/{len(todo)})")
-            rows.append(self._analyse(ctx.store, job, greens))
+            rows.append(self._analyse(ctx.store, repo_id or 0, job, greens))
         new = pd.DataFrame(rows, columns=list(FINDING_COLUMNS))
         messages = (
             save_findings(
@@ -100,8 +100,8 @@ class RootCauseAgent:
         return AgentResult(self.name, findings, metrics, summary, messages)
 
     @staticmethod
-    def _analyse(store: Store, job, greens: _GreenLogs) -> dict:
-        text = _text(load_raw(store, int(job.job_id))) or ""
+    def _analyse(store: Store, repo_id: int, job, greens: _GreenLogs) -> dict:
+        text = _text(load_raw(store, repo_id, int(job.job_id))) or ""
         green = greens.text(_present(job.green_job_id))
         step = _present(job.failed_step)
         cause = analyse_log(text, previous_green=green, failed_step=step)

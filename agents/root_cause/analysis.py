@@ -17,7 +17,6 @@ How it works (details in the helper modules):
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +30,8 @@ from agents.root_cause.rules import CATEGORIES
 from agents.root_cause.suggest import Evidence, suggest, summarise
 from agents.root_cause.templates import fingerprint_of, template_of
 from agents.root_cause.versions import describe_changes, version_changes
+from core.logs.bounded import kept_text, read_head_and_tail
+from core.logs.normalise import DEFAULT_MAX_LOG_BYTES
 
 __all__ = [
     "RootCause",
@@ -288,13 +289,12 @@ def _tail_line(loc: Located, look: int = 50) -> tuple[int, str] | None:
     return None
 
 
-def read_log(path: str | Path) -> str:
-    """A plain or gzip-compressed log as text (UTF-8, undecodable bytes replaced)."""
-    with open(path, "rb") as handle:
-        data = handle.read()
-    if data[:2] == b"\x1f\x8b":
-        data = gzip.decompress(data)
-    return data.decode("utf-8", errors="replace")
+def read_log(path: str | Path, max_bytes: int = DEFAULT_MAX_LOG_BYTES) -> str:
+    """A plain or gzip-compressed log as text (UTF-8, undecodable bytes replaced), numbered
+    like the file: at most ``max_bytes`` of it, its head and tail, decompressed as a stream, so
+    a small gzip that expands to gigabytes costs ``max_bytes`` of memory, not gigabytes."""
+    text, _offset = kept_text(read_head_and_tail(path, max_bytes))
+    return text
 
 
 def analyse_files(

@@ -346,9 +346,11 @@ def excerpt_lines(
     )
 
 
-def failure_detail(store: Store, finding: Mapping[str, Any]) -> FailureDetail:
-    """Load one failed job's log and cut the excerpt the agent pointed at."""
+def failure_detail(store: Store, repo: str, finding: Mapping[str, Any]) -> FailureDetail:
+    """Load one failed job of ``repo``: its log, and the excerpt the agent pointed at."""
     job_id = int(finding["job_id"])
+    repo_id = store.repo_id(repo)
+    repo_id = -1 if repo_id is None else int(repo_id)
     url = str(finding.get("html_url") or "")
     job_url = url if url.startswith(("https://", "http://")) else None
     evidence = tuple(str(line) for line in (finding.get("evidence") or ()))
@@ -358,12 +360,12 @@ def failure_detail(store: Store, finding: Mapping[str, Any]) -> FailureDetail:
         "suggestion": str(finding.get("suggestion") or ""),
         "job_url": job_url,
     }
-    log = log_store.load_log(store, int(job_id))
+    log = log_store.load_log(store, repo_id, int(job_id))
     if log is None:
         return FailureDetail(
             job_id, False, "This job's log is no longer stored.", pd.DataFrame(), **detail
         )
-    steps = job_store.api_steps(store, job_id)
+    steps = job_store.api_steps(store, repo_id, job_id)
     ranges = parse_ranges(finding.get("lines"))
     lines = excerpt_lines(log, ranges, job_url, steps)
     located = int(lines["failing"].sum())

@@ -276,7 +276,7 @@ def _import_logs_and_reports(
     names = dump.artifact_names(run_id)
     if not names:
         return
-    run_jobs = job_texts(store, run_id, latest)
+    run_jobs = job_texts(store, repo_id, run_id, latest)
     tests, errors = 0, []
     for name in names:
         results, error = _artifact_results(dump, run_id, name, report)

@@ -20,6 +20,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import requests
@@ -133,6 +134,38 @@ class GitHubSource:
         data, response_headers = result
         runs = _expect_list(data, "workflow_runs")
         return RunsPage(runs, int(data.get("total_count") or 0), _etag(response_headers))
+
+    def count_runs(self, repo: str, start: datetime, end: datetime) -> int:
+        """How many runs GitHub holds created in ``[start, end)`` (``total_count``, one request).
+
+        :calls: GET /repos/{owner}/{repo}/actions/runs?created=A..B&per_page=1
+        """
+        data = self._get_json(
+            f"/repos/{repo}/actions/runs",
+            {"created": _created_range(start, end), "per_page": 1},
+            repo=repo,
+        )
+        return int(data.get("total_count") or 0)
+
+    def runs_created(self, repo: str, start: datetime, end: datetime) -> list[dict[str, Any]]:
+        """Every run created in ``[start, end)``, newest first (GitHub lists at most 1,000 runs
+        of a search: ask for short periods).
+
+        :calls: GET /repos/{owner}/{repo}/actions/runs?created=A..B&per_page=100&page=N
+        """
+        created = _created_range(start, end)
+        runs: list[dict[str, Any]] = []
+        for page in range(1, 11):
+            data = self._get_json(
+                f"/repos/{repo}/actions/runs",
+                {"created": created, "per_page": 100, "page": page},
+                repo=repo,
+            )
+            batch = _expect_list(data, "workflow_runs")
+            runs.extend(batch)
+            if len(batch) < 100 or len(runs) >= int(data.get("total_count") or 0):
+                break
+        return runs
 
     def run(self, repo: str, run_id: int, attempt: int | None = None) -> dict[str, Any]:
         """:calls: GET /repos/{owner}/{repo}/actions/runs/{run_id}[/attempts/{attempt}]"""
@@ -404,3 +437,10 @@ def _expect_list(data: dict[str, Any], key: str) -> list[dict[str, Any]]:
     if not isinstance(items, list):
         raise MalformedResponse(f"GitHub's answer has no '{key}' list; is the base URL right?")
     return items
+
+
+def _created_range(start: datetime, end: datetime) -> str:
+    """GitHub's ``created`` filter for ``[start, end)``: its ranges include both ends, to the
+    second, so the last second before ``end`` closes it."""
+    first, last = start.astimezone(UTC), (end - timedelta(seconds=1)).astimezone(UTC)
+    return f"{first:%Y-%m-%dT%H:%M:%SZ}..{last:%Y-%m-%dT%H:%M:%SZ}"

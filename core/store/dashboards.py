@@ -71,7 +71,8 @@ def jobs_between(store: Store, repo: str, start: str, end: str) -> pd.DataFrame:
     return store.frame(
         "SELECT j.job_id, j.run_id, j.attempt, r.workflow_name AS workflow, j.name AS job,"
         " j.status, j.conclusion, r.created_at, j.queue_s, j.duration_s, j.runner_os,"
-        " j.html_url FROM runs r JOIN jobs j ON j.run_id = r.run_id AND j.attempt = r.attempt"
+        " j.html_url FROM runs r JOIN jobs j ON j.repo_id = r.repo_id AND j.run_id = r.run_id"
+        " AND j.attempt = r.attempt"
         f" WHERE r.repo_id = {_REPO_ID} AND r.created_at > ? AND r.created_at <= ?",
         (repo, start, end),
     )
@@ -83,8 +84,8 @@ def slowest_steps(store: Store, repo: str, start: str, end: str, top: int) -> pd
         "SELECT r.workflow_name AS workflow, j.name AS job, s.name AS step, COUNT(*) AS runs,"
         " AVG(s.duration_s) / 60.0 AS mean_min, MAX(s.duration_s) / 60.0 AS max_min,"
         " SUM(s.duration_s) / 60.0 AS total_min"
-        " FROM runs r JOIN jobs j ON j.run_id = r.run_id AND j.attempt = r.attempt"
-        " JOIN steps s ON s.job_id = j.job_id"
+        " FROM runs r JOIN jobs j ON j.repo_id = r.repo_id AND j.run_id = r.run_id"
+        " AND j.attempt = r.attempt JOIN steps s ON s.repo_id = j.repo_id AND s.job_id = j.job_id"
         f" WHERE r.repo_id = {_REPO_ID} AND r.created_at > ? AND r.created_at <= ?"
         " AND s.duration_s IS NOT NULL GROUP BY 1, 2, 3 ORDER BY mean_min DESC LIMIT ?",
         (repo, start, end, top),
@@ -106,7 +107,8 @@ def latest_failed_jobs(
         " branch, COALESCE(j.name, '(run)') AS job, COALESCE(j.conclusion, 'failure') AS"
         " conclusion, rc.kind AS root_cause, rc.summary AS cause_summary,"
         " f.html_url AS run_url, j.html_url AS job_url, f.run_id, j.job_id"
-        " FROM failed f LEFT JOIN jobs j ON j.run_id = f.run_id AND j.attempt = f.attempt"
+        " FROM failed f LEFT JOIN jobs j ON j.repo_id = f.repo_id AND j.run_id = f.run_id"
+        " AND j.attempt = f.attempt"
         " AND j.conclusion IN ('failure', 'timed_out', 'startup_failure')"
         " LEFT JOIN findings rc ON rc.repo_id = f.repo_id AND rc.agent = ?"
         " AND rc.subject = 'job:' || j.job_id"

@@ -57,7 +57,8 @@ class JobRef:
 _LOG_JOBS_SQL = """
 WITH job AS (
   SELECT j.job_id, j.run_id, j.attempt, j.name, j.conclusion, j.started_at, r.workflow_id
-  FROM jobs j JOIN runs r ON r.run_id = j.run_id AND r.attempt = j.attempt
+  FROM jobs j JOIN runs r ON r.repo_id = j.repo_id AND r.run_id = j.run_id
+  AND r.attempt = j.attempt
   WHERE j.repo_id = :repo AND j.status = 'completed'
 ),
 failed AS (SELECT * FROM job WHERE conclusion IN ('failure','timed_out','cancelled',
@@ -74,7 +75,8 @@ wanted AS (
 )
 SELECT j.job_id, j.run_id, j.attempt, j.name, j.conclusion, j.started_at FROM wanted w
 JOIN job j ON j.job_id = w.job_id
-WHERE NOT EXISTS (SELECT 1 FROM logs l WHERE l.job_id = w.job_id AND l.state IN ('ok','expired'))
+WHERE NOT EXISTS (SELECT 1 FROM logs l WHERE l.repo_id = :repo AND l.job_id = w.job_id
+                  AND l.state IN ('ok','expired'))
 ORDER BY j.started_at DESC
 """
 
@@ -91,7 +93,8 @@ def runs_missing_reports(store: Store, repo_id: int, since: str) -> pd.DataFrame
     return store.frame(
         "SELECT run_id, attempt FROM runs r WHERE repo_id = ? AND is_latest = 1 AND "
         "status = 'completed' AND created_at >= ? AND NOT EXISTS (SELECT 1 FROM run_reports p "
-        "WHERE p.run_id = r.run_id AND p.attempt = r.attempt) ORDER BY created_at DESC",
+        "WHERE p.repo_id = r.repo_id AND p.run_id = r.run_id AND p.attempt = r.attempt)"
+        " ORDER BY created_at DESC",
         (repo_id, since),
     )
 
@@ -188,13 +191,15 @@ def match_artifact_to_job(
     return (preferred or tied)[0]
 
 
-def job_texts(store: Store, run_id: int, attempt: int) -> tuple[dict[int, str], frozenset[int]]:
+def job_texts(
+    store: Store, repo_id: int, run_id: int, attempt: int
+) -> tuple[dict[int, str], frozenset[int]]:
     """(job id -> name and step names, ids of the failed jobs) of one attempt."""
     rows = store.query(
         "SELECT j.job_id, j.name || ' ' || COALESCE(GROUP_CONCAT(s.name, ' '), ''), j.conclusion"
-        " FROM jobs j LEFT JOIN steps s ON s.job_id = j.job_id WHERE j.run_id = ? AND "
-        "j.attempt = ? GROUP BY j.job_id",
-        (run_id, attempt),
+        " FROM jobs j LEFT JOIN steps s ON s.repo_id = j.repo_id AND s.job_id = j.job_id"
+        " WHERE j.repo_id = ? AND j.run_id = ? AND j.attempt = ? GROUP BY j.job_id",
+        (repo_id, run_id, attempt),
     )
     texts = {int(r[0]): str(r[1]) for r in rows}
     return texts, frozenset(int(r[0]) for r in rows if r[2] in FAILED)

@@ -34,6 +34,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class LogInfo:
+    repo_id: int
     job_id: int
     state: str  # "ok", "expired" or "error"
     raw_bytes: int | None
@@ -84,18 +85,18 @@ def save_missing_log(
     """Record that a job has no log (``expired``) or could not be fetched (``error``)."""
     conn.execute(
         "INSERT INTO logs (job_id, repo_id, state, fetched_at, error) VALUES (?,?,?,?,?) "
-        "ON CONFLICT(job_id) DO UPDATE SET state=excluded.state, fetched_at=excluded.fetched_at,"
-        " error=excluded.error WHERE logs.state <> 'ok'",
+        "ON CONFLICT(repo_id, job_id) DO UPDATE SET state=excluded.state,"
+        " fetched_at=excluded.fetched_at, error=excluded.error WHERE logs.state <> 'ok'",
         (job_id, repo_id, state, _now(), error),
     )
 
 
-def load_raw(store: Store, job_id: int) -> KeptLog | None:
+def load_raw(store: Store, repo_id: int, job_id: int) -> KeptLog | None:
     """The kept bytes of a stored log (None when no log is stored)."""
     rows = store.query(
         "SELECT content, head_bytes, tail_first_line, raw_bytes, n_lines FROM logs"
-        " WHERE job_id = ? AND state = 'ok'",
-        (job_id,),
+        " WHERE repo_id = ? AND job_id = ? AND state = 'ok'",
+        (repo_id, job_id),
     )
     if not rows:
         return None
@@ -106,20 +107,22 @@ def load_raw(store: Store, job_id: int) -> KeptLog | None:
     )
 
 
-def load_log(store: Store, job_id: int) -> NormalisedLog | None:
+def load_log(store: Store, repo_id: int, job_id: int) -> NormalisedLog | None:
     """The normalised log of a job, with GitHub's line numbers (None when not stored)."""
-    kept = load_raw(store, job_id)
+    kept = load_raw(store, repo_id, job_id)
     return None if kept is None else normalise_kept(kept)
 
 
-def log_info(store: Store, job_id: int) -> LogInfo | None:
+def log_info(store: Store, repo_id: int, job_id: int) -> LogInfo | None:
     rows = store.query(
-        "SELECT state, raw_bytes, n_lines, truncated, error FROM logs WHERE job_id = ?", (job_id,)
+        "SELECT state, raw_bytes, n_lines, truncated, error FROM logs"
+        " WHERE repo_id = ? AND job_id = ?",
+        (repo_id, job_id),
     )
     if not rows:
         return None
     state, raw_bytes, n_lines, truncated, error = rows[0]
-    return LogInfo(job_id, state, raw_bytes, n_lines, bool(truncated), error)
+    return LogInfo(repo_id, job_id, state, raw_bytes, n_lines, bool(truncated), error)
 
 
 def stored_log_count(store: Store, repo: str) -> int:

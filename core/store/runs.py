@@ -31,6 +31,7 @@ __all__ = [
     "commit_shas",
     "oldest_run_created_at",
     "newest_run_created_at",
+    "count_runs_created",
 ]
 
 
@@ -59,21 +60,28 @@ def _upsert(
 
 
 def save_repository(store: Store, repo: dict[str, Any]) -> int:
-    """Upsert the repository row; returns its id."""
+    """Upsert the repository row; returns its id in this store.
+
+    A repository is known by its name: a stored name keeps its id. A new name whose id another
+    stored repository already holds (a hand-made or converted dump reusing GitHub's id of
+    another repository) gets a fresh id instead of taking over, and so renaming, that one.
+    """
     row = repo_row(repo)
     with store.transaction() as tx:
         existing = tx.execute(
             "SELECT id FROM repositories WHERE full_name = ? COLLATE NOCASE", (row["full_name"],)
         ).fetchone()
-        if existing is not None and existing[0] != row["id"]:
+        if existing is not None:
             row["id"] = existing[0]
+        elif tx.execute("SELECT 1 FROM repositories WHERE id = ?", (row["id"],)).fetchone():
+            row["id"] = tx.execute("SELECT MAX(id) + 1 FROM repositories").fetchone()[0]
         _upsert(tx, "repositories", [row], ("id",))
     return int(row["id"])
 
 
 def save_workflows(store: Store, repo_id: int, workflows: list[dict[str, Any]]) -> None:
     with store.transaction() as tx:
-        _upsert(tx, "workflows", [workflow_row(w, repo_id) for w in workflows], ("id",))
+        _upsert(tx, "workflows", [workflow_row(w, repo_id) for w in workflows], ("repo_id", "id"))
 
 
 def known_runs(store: Store, repo_id: int) -> dict[int, tuple[int, str | None, str | None]]:
@@ -96,9 +104,14 @@ def unfinished_run_ids(store: Store, repo_id: int, before: str | None = None) ->
     return [r[0] for r in rows]
 
 
-def stored_attempts(store: Store, run_id: int) -> set[int]:
-    """The attempts of one run already stored."""
-    return {r[0] for r in store.query("SELECT attempt FROM runs WHERE run_id = ?", (run_id,))}
+def stored_attempts(store: Store, repo_id: int, run_id: int) -> set[int]:
+    """The attempts of one run of the repository already stored."""
+    return {
+        r[0]
+        for r in store.query(
+            "SELECT attempt FROM runs WHERE repo_id = ? AND run_id = ?", (repo_id, run_id)
+        )
+    }
 
 
 def commit_shas(store: Store, repo_id: int) -> set[str]:
@@ -109,6 +122,19 @@ def commit_shas(store: Store, repo_id: int) -> set[str]:
 def oldest_run_created_at(store: Store, repo_id: int) -> str | None:
     """``created_at`` of the repository's oldest stored run (None: no runs)."""
     return store.scalar("SELECT MIN(created_at) FROM runs WHERE repo_id = ?", (repo_id,))
+
+
+def count_runs_created(store: Store, repo_id: int, start: str, end: str) -> int:
+    """How many runs (latest attempts) of the repository created in ``[start, end)`` are stored
+    (ISO-8601 UTC strings, compared as text like the stored ``created_at``)."""
+    return int(
+        store.scalar(
+            "SELECT COUNT(*) FROM runs WHERE repo_id = ? AND is_latest = 1"
+            " AND created_at >= ? AND created_at < ?",
+            (repo_id, start, end),
+        )
+        or 0
+    )
 
 
 def newest_run_created_at(store: Store, repo_id: int) -> str | None:
@@ -125,19 +151,19 @@ def save_run_bundle(store: Store, repo_id: int, repo_name: str, bundle: RunBundl
     for attempt, jobs in sorted(bundle.jobs.items()):
         for job in jobs:
             row = job_row(job, repo_id, latest["run_id"], attempt)
-            steps = step_rows(job)
+            steps = [dict(step, repo_id=repo_id) for step in step_rows(job)]
             job_rows.append(row)
             all_steps.extend(steps)
             messages.append(_job_message(repo_name, row, steps))
     messages.extend(_run_message(repo_name, r) for r in run_rows)
     with store.transaction() as tx:
         tx.execute(
-            "UPDATE runs SET is_latest = 0 WHERE run_id = ? AND attempt <> ?",
-            (latest["run_id"], latest["attempt"]),
+            "UPDATE runs SET is_latest = 0 WHERE repo_id = ? AND run_id = ? AND attempt <> ?",
+            (repo_id, latest["run_id"], latest["attempt"]),
         )
-        _upsert(tx, "runs", run_rows, ("run_id", "attempt"))
-        _upsert(tx, "jobs", job_rows, ("job_id",))
-        _upsert(tx, "steps", all_steps, ("job_id", "number"))
+        _upsert(tx, "runs", run_rows, ("repo_id", "run_id", "attempt"))
+        _upsert(tx, "jobs", job_rows, ("repo_id", "job_id"))
+        _upsert(tx, "steps", all_steps, ("repo_id", "job_id", "number"))
         if bundle.commit is not None:
             crow = commit_row(bundle.commit, repo_id)
             _upsert(tx, "commits", [crow], ("repo_id", "sha"))
@@ -153,7 +179,9 @@ def _run_message(repo: str, row: dict[str, Any]) -> Message:
 
 def _job_message(repo: str, row: dict[str, Any], steps: list[dict[str, Any]]) -> Message:
     """One message per job; its steps travel inside it (a step means nothing without its job)."""
-    data = dict(row, steps=[{k: v for k, v in s.items() if k != "job_id"} for s in steps])
+    data = dict(
+        row, steps=[{k: v for k, v in s.items() if k not in ("job_id", "repo_id")} for s in steps]
+    )
     version = f"{row['status']}|{row['conclusion']}|{row['completed_at']}"
     return make_message("workflow_job", repo, f"job:{row['job_id']}", data, version)
 

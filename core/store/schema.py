@@ -196,4 +196,105 @@ CREATE INDEX tasks_state ON tasks(state, not_before, id);
 CREATE INDEX tasks_repo ON tasks(repo, id);
 """
 
-MIGRATIONS: list[str] = [_V1, _V2_OUTBOX, _V3_FULL_PENDING, _V4_TASKS]
+# V5 (issue 13): workflows, runs, jobs, steps, logs, test results and run reports are keyed by
+# repository + GitHub's id. GitHub's ids are unique across repositories, but an imported history
+# is not GitHub's (converted Travis/Jenkins histories number builds 1..N): keyed by id alone, a
+# second repository's run 1 overwrote the first's. Steps gain the repository column the key
+# needs. The old tables are copied row for row into the new shape, inside the migration's
+# transaction; steps first, while the jobs table their old foreign key names still exists.
+# ``checked_at``: when the sync last compared its stored run counts with GitHub's (the periodic
+# consistency check).
+_V5_KEYED_BY_REPOSITORY = """
+CREATE TABLE workflows_v5 (
+    id INTEGER NOT NULL,
+    repo_id INTEGER NOT NULL REFERENCES repositories(id),
+    name TEXT, path TEXT, state TEXT,
+    PRIMARY KEY (repo_id, id)
+);
+INSERT INTO workflows_v5 SELECT * FROM workflows;
+DROP TABLE workflows;
+ALTER TABLE workflows_v5 RENAME TO workflows;
+CREATE TABLE runs_v5 (
+    run_id INTEGER NOT NULL,
+    attempt INTEGER NOT NULL,
+    repo_id INTEGER NOT NULL REFERENCES repositories(id),
+    is_latest INTEGER NOT NULL DEFAULT 1,
+    workflow_id INTEGER, workflow_name TEXT, run_number INTEGER,
+    event TEXT, status TEXT, conclusion TEXT,
+    head_branch TEXT, head_sha TEXT, actor TEXT, pr_numbers TEXT,
+    created_at TEXT, run_started_at TEXT, updated_at TEXT,
+    duration_s REAL, html_url TEXT, display_title TEXT,
+    PRIMARY KEY (repo_id, run_id, attempt)
+);
+INSERT INTO runs_v5 SELECT * FROM runs;
+DROP TABLE runs;
+ALTER TABLE runs_v5 RENAME TO runs;
+CREATE INDEX runs_repo_created ON runs(repo_id, created_at);
+CREATE INDEX runs_sha ON runs(repo_id, head_sha);
+CREATE TABLE steps_v5 (
+    repo_id INTEGER NOT NULL REFERENCES repositories(id),
+    job_id INTEGER NOT NULL,
+    number INTEGER NOT NULL,
+    name TEXT, status TEXT, conclusion TEXT,
+    started_at TEXT, completed_at TEXT, duration_s REAL,
+    PRIMARY KEY (repo_id, job_id, number)
+);
+INSERT INTO steps_v5 SELECT j.repo_id, s.job_id, s.number, s.name, s.status, s.conclusion,
+    s.started_at, s.completed_at, s.duration_s FROM steps s JOIN jobs j ON j.job_id = s.job_id;
+DROP TABLE steps;
+ALTER TABLE steps_v5 RENAME TO steps;
+CREATE TABLE jobs_v5 (
+    job_id INTEGER NOT NULL,
+    run_id INTEGER NOT NULL, attempt INTEGER NOT NULL,
+    repo_id INTEGER NOT NULL REFERENCES repositories(id),
+    name TEXT, status TEXT, conclusion TEXT,
+    created_at TEXT, started_at TEXT, completed_at TEXT,
+    queue_s REAL, duration_s REAL,
+    runner_name TEXT, runner_os TEXT, labels TEXT, html_url TEXT,
+    PRIMARY KEY (repo_id, job_id)
+);
+INSERT INTO jobs_v5 SELECT * FROM jobs;
+DROP TABLE jobs;
+ALTER TABLE jobs_v5 RENAME TO jobs;
+CREATE INDEX jobs_run ON jobs(repo_id, run_id, attempt);
+CREATE INDEX jobs_repo_name ON jobs(repo_id, name, started_at);
+CREATE TABLE logs_v5 (
+    job_id INTEGER NOT NULL,
+    repo_id INTEGER NOT NULL REFERENCES repositories(id),
+    state TEXT NOT NULL,
+    fetched_at TEXT,
+    raw_bytes INTEGER, n_lines INTEGER, truncated INTEGER DEFAULT 0, is_binary INTEGER DEFAULT 0,
+    head_bytes INTEGER, tail_first_line INTEGER DEFAULT 0,
+    content BLOB,
+    error TEXT,
+    PRIMARY KEY (repo_id, job_id)
+);
+INSERT INTO logs_v5 SELECT * FROM logs;
+DROP TABLE logs;
+ALTER TABLE logs_v5 RENAME TO logs;
+CREATE TABLE test_results_v5 (
+    job_id INTEGER NOT NULL,
+    test_id TEXT NOT NULL,
+    repo_id INTEGER NOT NULL REFERENCES repositories(id),
+    run_id INTEGER, attempt INTEGER,
+    outcome TEXT NOT NULL, duration_s REAL, message TEXT, source TEXT,
+    PRIMARY KEY (repo_id, job_id, test_id)
+);
+INSERT INTO test_results_v5 SELECT * FROM test_results;
+DROP TABLE test_results;
+ALTER TABLE test_results_v5 RENAME TO test_results;
+CREATE INDEX test_results_test ON test_results(repo_id, test_id);
+CREATE TABLE run_reports_v5 (
+    run_id INTEGER NOT NULL,
+    attempt INTEGER NOT NULL,
+    repo_id INTEGER NOT NULL REFERENCES repositories(id),
+    fetched_at TEXT, artifacts INTEGER, tests INTEGER, error TEXT,
+    PRIMARY KEY (repo_id, run_id, attempt)
+);
+INSERT INTO run_reports_v5 SELECT * FROM run_reports;
+DROP TABLE run_reports;
+ALTER TABLE run_reports_v5 RENAME TO run_reports;
+ALTER TABLE sync_state ADD COLUMN checked_at TEXT
+"""
+
+MIGRATIONS: list[str] = [_V1, _V2_OUTBOX, _V3_FULL_PENDING, _V4_TASKS, _V5_KEYED_BY_REPOSITORY]

@@ -18,6 +18,7 @@ __all__ = [
     "mark_full_pending",
     "complete_sync",
     "set_sync_status",
+    "mark_checked",
 ]
 
 
@@ -87,4 +88,14 @@ def set_sync_status(store: Store, repo_id: int, status: str, message: str) -> No
             "ON CONFLICT(repo_id) DO UPDATE SET status=excluded.status, "
             "message=excluded.message",
             (repo_id, status, message),
+        )
+
+
+def mark_checked(store: Store, repo_id: int, checked_at: str) -> None:
+    """Record when the stored runs were last found consistent with GitHub's counts."""
+    with store.transaction() as tx:
+        tx.execute(
+            "INSERT INTO sync_state (repo_id, checked_at) VALUES (?, ?) "
+            "ON CONFLICT(repo_id) DO UPDATE SET checked_at = excluded.checked_at",
+            (repo_id, checked_at),
         )

@@ -105,7 +105,7 @@ def failures_section(page: PageContext, view: RootCauseView) -> None:
 
 def failure_panel(page: PageContext, view: RootCauseView, job_id: int) -> None:
     """The excerpt with the failing rows tinted and marked, the suggestion and the evidence."""
-    detail = failure_detail(page.workspace.store, view.finding(job_id))
+    detail = failure_detail(page.workspace.store, page.repo, view.finding(job_id))
     st.markdown("##### What failed")
     st.text(detail.summary)  # plain text: a summary quotes log lines
     links = github_links(page.workspace)

@@ -99,5 +99,5 @@ def script_log(monkeypatch: pytest.MonkeyPatch):
     from core.logs.normalise import normalise_log
 
     log = normalise_log(b"<script>alert('owned')</script>\n<b>bold?</b>\nerror: boom\n")
-    monkeypatch.setattr("core.store.logs.load_log", lambda _store, _job_id: log)
+    monkeypatch.setattr("core.store.logs.load_log", lambda _store, _repo_id, _job_id: log)
     return log

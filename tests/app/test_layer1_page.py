@@ -161,7 +161,7 @@ def stored_log(monkeypatch: pytest.MonkeyPatch, fresh_log_cache):
 
     def use(raw: str) -> None:
         log = normalise_log(raw)
-        monkeypatch.setattr("core.store.logs.load_log", lambda _store, _job_id: log)
+        monkeypatch.setattr("core.store.logs.load_log", lambda _store, _repo_id, _job_id: log)
 
     return use
 

@@ -17,11 +17,11 @@ from core.store.db import Store
 DEMO_END = datetime(2026, 1, 1, tzinfo=UTC)
 ALL_HISTORY = timedelta(days=3650)  # the test demo ends in the past: sync all of it
 SNAPSHOT_TABLES = {
-    "runs": "run_id, attempt",
-    "jobs": "job_id",
-    "steps": "job_id, number",
-    "commits": "sha",
-    "workflows": "id",
+    "runs": "repo_id, run_id, attempt",
+    "jobs": "repo_id, job_id",
+    "steps": "repo_id, job_id, number",
+    "commits": "repo_id, sha",
+    "workflows": "repo_id, id",
 }
 
 

@@ -110,9 +110,9 @@ def test_a_second_run_fetches_nothing_again(ingested):
 
 def test_a_200_mb_log_is_kept_as_head_and_tail_with_true_line_numbers(ingested):
     store, _, _ = ingested
-    info = log_info(store, job_id(2, 1, 1))
+    info = log_info(store, store.repo_id(FULL_NAME), job_id(2, 1, 1))
     assert info.truncated and info.raw_bytes > BIG
-    log = load_log(store, job_id(2, 1, 1))
+    log = load_log(store, store.repo_id(FULL_NAME), job_id(2, 1, 1))
     assert log.texts[-1].endswith("the real cause") and log.line_numbers[-1] == info.n_lines
     assert any("truncated" in text for text in log.texts)
     assert (
@@ -123,19 +123,19 @@ def test_a_200_mb_log_is_kept_as_head_and_tail_with_true_line_numbers(ingested):
 
 def test_a_log_of_random_bytes_is_stored_readable(ingested):
     store, _, _ = ingested
-    log = load_log(store, job_id(5, 1, 1))
+    log = load_log(store, store.repo_id(FULL_NAME), job_id(5, 1, 1))
     assert log is not None and log.is_binary
 
 
 def test_html_in_a_log_stays_text(ingested):
     store, _, _ = ingested
-    log = load_log(store, job_id(8, 1, 1))
+    log = load_log(store, store.repo_id(FULL_NAME), job_id(8, 1, 1))
     assert "<script>alert(1)</script>" in log.texts
 
 
 def test_an_expired_log_is_recorded_and_not_asked_for_again(ingested):
     store, _, _ = ingested
-    assert log_info(store, job_id(11, 1, 1)).state == "expired"
+    assert log_info(store, store.repo_id(FULL_NAME), job_id(11, 1, 1)).state == "expired"
 
 
 def test_a_zip_bomb_and_a_traversal_zip_are_refused_with_reasons_and_the_rest_flows(ingested):

@@ -313,31 +313,31 @@ def test_given_filters_when_runs_are_filtered_then_only_matches_remain_labelled(
 
 
 def test_given_a_run_with_three_attempts_when_its_jobs_are_listed_then_all_attempts_show(store):
-    jobs = run_jobs(store, run_id(9))
+    jobs = run_jobs(store, FULL_NAME, run_id(9))
 
     assert sorted(jobs["attempt"].unique()) == [1, 2, 3]
     assert jobs["attempt"].is_monotonic_decreasing
     assert (jobs["log"] == "not fetched").all()
-    steps = job_steps(store, int(jobs["job_id"].iloc[0]))
+    steps = job_steps(store, FULL_NAME, int(jobs["job_id"].iloc[0]))
     assert steps["number"].is_monotonic_increasing and len(steps) > 0
 
 
 def test_given_no_stored_log_when_the_viewer_opens_then_there_is_no_index_but_a_job_link(store):
-    job = int(run_jobs(store, run_id(1))["job_id"].iloc[0])
+    job = int(run_jobs(store, FULL_NAME, run_id(1))["job_id"].iloc[0])
 
-    assert load_log_index(store, job) is None
-    assert log_version(store, job)[0] == job
-    assert (job_page_url(store, job) or "").startswith("https://github.com/")
+    assert load_log_index(store, FULL_NAME, job) is None
+    assert log_version(store, FULL_NAME, job)[1] == job
+    assert (job_page_url(store, FULL_NAME, job) or "").startswith("https://github.com/")
 
 
 def test_given_a_stored_log_when_the_viewer_opens_then_it_is_indexed_with_the_jobs_link(store):
-    job = int(run_jobs(store, run_id(3))["job_id"].iloc[0])
+    job = int(run_jobs(store, FULL_NAME, run_id(3))["job_id"].iloc[0])
 
-    index = load_log_index(store, job)
+    index = load_log_index(store, FULL_NAME, job)
 
     assert index is not None and index.total_lines > 0
-    assert index.job_url == job_page_url(store, job)
-    assert len(log_version(store, job)) > 1  # the cache key follows the stored log
+    assert index.job_url == job_page_url(store, FULL_NAME, job)
+    assert len(log_version(store, FULL_NAME, job)) > 1  # the cache key follows the stored log
 
 
 # --------------------------------------------------------------------------- actions

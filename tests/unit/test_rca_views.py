@@ -232,7 +232,7 @@ def test_given_a_stored_finding_when_detailed_then_its_log_excerpt_and_advice_sh
     )
 
     view = root_cause_view(store, REPO)
-    detail = failure_detail(store, view.finding(5))
+    detail = failure_detail(store, REPO, view.finding(5))
 
     assert stored_logs(store, REPO) == 1 and view.analysed
     assert detail.found and detail.lines.loc[detail.lines["failing"], "line"].tolist() == [3]

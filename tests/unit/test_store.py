@@ -86,6 +86,48 @@ def test_given_a_store_of_an_older_release_when_opened_then_it_is_upgraded_keepi
     assert store.query("SELECT status, full_pending FROM sync_state")[0][:] == ("ok", 0)
 
 
+def test_given_a_store_keyed_by_github_ids_alone_when_opened_then_its_history_is_rekeyed_whole(
+    tmp_path,
+):
+    """V5 keys runs, jobs, steps, logs, test results and run reports by repository + id; the
+    copy keeps every row and gives each step its job's repository."""
+    from core.store.db import _statements
+    from core.store.schema import MIGRATIONS
+
+    path = tmp_path / "v4.db"
+    conn = sqlite3.connect(path)
+    for version, script in enumerate(MIGRATIONS[:4]):
+        for statement in _statements(script):
+            conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {version + 1}")
+    rows = {
+        "repositories (id, full_name)": (7, "acme/app"),
+        "workflows (id, repo_id, name)": (70, 7, "CI"),
+        "runs (run_id, attempt, repo_id, status)": (100, 1, 7, "completed"),
+        "jobs (job_id, run_id, attempt, repo_id, name)": (1000, 100, 1, 7, "test"),
+        "steps (job_id, number, name)": (1000, 1, "Run tests"),
+        "logs (job_id, repo_id, state)": (1000, 7, "ok"),
+        "test_results (job_id, test_id, repo_id, outcome)": (1000, "t.a", 7, "passed"),
+        "run_reports (run_id, attempt, repo_id, tests)": (100, 1, 7, 1),
+    }
+    for table, values in rows.items():
+        conn.execute(f"INSERT INTO {table} VALUES ({','.join('?' * len(values))})", values)
+    conn.commit()
+    conn.close()
+
+    store = Store(path)
+
+    assert store.schema_version == SCHEMA_VERSION
+    assert tuple(store.query("SELECT repo_id, job_id, number, name FROM steps")[0]) == (
+        7, 1000, 1, "Run tests"
+    )
+    for table, values in rows.items():
+        columns = table.split(" ", 1)[1]
+        assert tuple(store.query(f"SELECT {columns.strip('()')} FROM {table.split()[0]}")[0]) == (
+            values
+        )
+
+
 def test_given_a_store_from_the_future_when_opened_then_clear_error(tmp_path):
     path = tmp_path / "s.db"
     conn = sqlite3.connect(path)
