@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from agents.base import Agent
+from agents.feature_engineering.agent import FeatureEngineering
 from agents.log_ingester.agent import LogIngester
 from agents.pipeline_monitor.agent import PipelineMonitor
 from agents.root_cause.agent import RootCauseAgent
@@ -12,7 +13,12 @@ __all__ = ["all_agents", "get_agent"]
 
 def all_agents() -> list[Agent]:
     """Fresh instances, collection first (Layer 1), then intelligence, then healing."""
-    agents: list[Agent] = [PipelineMonitor(), LogIngester(), RootCauseAgent()]
+    agents: list[Agent] = [
+        PipelineMonitor(),
+        LogIngester(),
+        RootCauseAgent(),
+        FeatureEngineering(),
+    ]
     return sorted(agents, key=lambda agent: agent.layer)
 
 

@@ -109,7 +109,7 @@ def store_job_log(store: Store, repo: str, repo_id: int, job: JobRef, kept: Kept
     log = normalise_kept(kept)
     results, _summary = parse_console(list(log.texts))
     with store.transaction() as tx:
-        save_log(tx, repo_id, job.job_id, kept)
+        save_log(tx, repo_id, job.job_id, kept, error_lines=int(log.is_error.sum()))
         _save_tests(tx, repo_id, job.job_id, job.run_id, job.attempt, results, "console")
         enqueue(tx, [_log_message(repo, job, kept, log)])
     return len(results)

@@ -53,15 +53,17 @@ def save_log(
     job_id: int,
     raw: bytes | KeptLog,
     max_bytes: int = DEFAULT_MAX_LOG_BYTES,
+    error_lines: int | None = None,
 ) -> KeptLog:
     """Store one log (raw bytes, or what a streaming download kept) in the caller's
-    transaction; returns what was kept."""
+    transaction; returns what was kept. ``error_lines``: how many of its lines read as errors
+    (counted by the caller, which normalises the log anyway; a feature of the run)."""
     kept = raw if isinstance(raw, KeptLog) else keep_head_and_tail(raw, max_bytes)
     content = zlib.compress(kept.head + kept.tail, 6)
     conn.execute(
         "INSERT OR REPLACE INTO logs (job_id, repo_id, state, fetched_at, raw_bytes, n_lines,"
-        " truncated, is_binary, head_bytes, tail_first_line, content, error)"
-        " VALUES (?,?,?,?,?,?,?,?,?,?,?,NULL)",
+        " truncated, is_binary, head_bytes, tail_first_line, content, error, error_lines)"
+        " VALUES (?,?,?,?,?,?,?,?,?,?,?,NULL,?)",
         (
             job_id,
             repo_id,
@@ -74,6 +76,7 @@ def save_log(
             len(kept.head),
             kept.tail_first_line,
             content,
+            error_lines,
         ),
     )
     return kept

@@ -297,4 +297,30 @@ ALTER TABLE run_reports_v5 RENAME TO run_reports;
 ALTER TABLE sync_state ADD COLUMN checked_at TEXT
 """
 
-MIGRATIONS: list[str] = [_V1, _V2_OUTBOX, _V3_FULL_PENDING, _V4_TASKS, _V5_KEYED_BY_REPOSITORY]
+# V6 (issue 14, Feature Engineering): how many error lines each stored log holds (counted once
+# when it is stored; NULL for logs stored before), and one feature row per run, as JSON with the
+# catalogue version that made it, so a re-run computes only runs it has not seen (or a changed
+# catalogue) and the Failure Prediction reads the same rows the features queue received.
+_V6_FEATURES = """
+ALTER TABLE logs ADD COLUMN error_lines INTEGER;
+CREATE TABLE run_features (
+    repo_id INTEGER NOT NULL REFERENCES repositories(id),
+    run_id INTEGER NOT NULL,
+    attempt INTEGER NOT NULL,
+    created_at TEXT,
+    catalogue TEXT NOT NULL,
+    computed_at TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (repo_id, run_id, attempt)
+);
+CREATE INDEX run_features_created ON run_features(repo_id, created_at)
+"""
+
+MIGRATIONS: list[str] = [
+    _V1,
+    _V2_OUTBOX,
+    _V3_FULL_PENDING,
+    _V4_TASKS,
+    _V5_KEYED_BY_REPOSITORY,
+    _V6_FEATURES,
+]

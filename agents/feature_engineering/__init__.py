@@ -1,0 +1,1 @@
+"""Feature Engineering (Layer 2): one feature row per run, each feature in the catalogue."""

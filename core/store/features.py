@@ -1,0 +1,157 @@
+"""What Feature Engineering reads (runs, their jobs, steps, tests, logs and commits, aggregated per
+run in SQLite) and the feature rows it keeps (``run_features``).
+
+Why aggregate here: a 100k-run history has half a million jobs and millions of steps; SQLite sums
+them per run without moving those rows into Python, and the agent's pure code gets one frame per
+concept, already shaped. Feature rows are stored as JSON with the catalogue version that made
+them: a re-run computes only runs without a row of the current catalogue.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import pandas as pd
+
+from core.messages.envelope import Message
+from core.store.db import Store
+from core.store.outbox import enqueue
+
+__all__ = [
+    "FeatureInputs",
+    "feature_inputs",
+    "featured_runs",
+    "save_run_features",
+    "load_run_features",
+]
+
+_FAILED = "('failure', 'timed_out', 'startup_failure')"
+
+_RUNS_SQL = """
+SELECT run_id, attempt, workflow_id, workflow_name, event, status, conclusion, head_branch,
+       head_sha, actor, pr_numbers, created_at, run_started_at, updated_at, duration_s
+FROM runs WHERE repo_id = ? AND is_latest = 1
+ORDER BY created_at, run_id
+"""
+
+_JOBS_SQL = f"""
+SELECT run_id, attempt, COUNT(*) AS jobs,
+       SUM(conclusion IN {_FAILED}) AS failed_jobs,
+       MAX(queue_s) AS queue_s_max, SUM(queue_s) AS queue_s_total,
+       SUM(duration_s) AS job_seconds, MAX(duration_s) AS job_s_max,
+       GROUP_CONCAT(DISTINCT runner_os) AS runner_os,
+       GROUP_CONCAT(DISTINCT labels) AS labels
+FROM jobs WHERE repo_id = ? GROUP BY run_id, attempt
+"""
+
+_STEPS_SQL = """
+SELECT j.run_id, j.attempt, COUNT(*) AS steps, MAX(s.duration_s) AS step_s_max
+FROM steps s JOIN jobs j ON j.repo_id = s.repo_id AND j.job_id = s.job_id
+WHERE s.repo_id = ? GROUP BY j.run_id, j.attempt
+"""
+
+_TESTS_SQL = """
+SELECT run_id, attempt, COUNT(*) AS tests,
+       SUM(outcome IN ('failed', 'error')) AS test_failures
+FROM test_results WHERE repo_id = ? GROUP BY run_id, attempt
+"""
+
+_LOGS_SQL = """
+SELECT j.run_id, j.attempt, SUM(l.error_lines) AS log_error_lines
+FROM logs l JOIN jobs j ON j.repo_id = l.repo_id AND j.job_id = l.job_id
+WHERE l.repo_id = ? AND l.state = 'ok' GROUP BY j.run_id, j.attempt
+"""
+
+_COMMITS_SQL = """
+SELECT sha AS head_sha, additions, deletions, files_changed, files, message, author_login,
+       committed_at
+FROM commits WHERE repo_id = ?
+"""
+
+
+@dataclass(frozen=True)
+class FeatureInputs:
+    """One repository's history as Feature Engineering needs it: runs (latest attempts, oldest
+    first), per-run aggregates of their jobs, steps, tests and logs, and the runs' commits."""
+
+    runs: pd.DataFrame
+    jobs: pd.DataFrame
+    steps: pd.DataFrame
+    tests: pd.DataFrame
+    logs: pd.DataFrame
+    commits: pd.DataFrame
+    default_branch: str | None
+
+
+def feature_inputs(store: Store, repo_id: int) -> FeatureInputs:
+    """Read everything the features of ``repo_id``'s runs are computed from."""
+    params = (repo_id,)
+    branch = store.scalar("SELECT default_branch FROM repositories WHERE id = ?", params)
+    return FeatureInputs(
+        runs=store.frame(_RUNS_SQL, params),
+        jobs=store.frame(_JOBS_SQL, params),
+        steps=store.frame(_STEPS_SQL, params),
+        tests=store.frame(_TESTS_SQL, params),
+        logs=store.frame(_LOGS_SQL, params),
+        commits=store.frame(_COMMITS_SQL, params),
+        default_branch=branch,
+    )
+
+
+def featured_runs(store: Store, repo_id: int, catalogue: str) -> set[tuple[int, int, str]]:
+    """(run_id, attempt, the run's updated_at when computed) of the runs with a feature row of
+    ``catalogue``: a run that changed since (it finished, it was re-run) needs a new row."""
+    rows = store.query(
+        "SELECT run_id, attempt, json_extract(data, '$.updated_at') FROM run_features"
+        " WHERE repo_id = ? AND catalogue = ?",
+        (repo_id, catalogue),
+    )
+    return {(int(r[0]), int(r[1]), str(r[2])) for r in rows}
+
+
+def save_run_features(
+    store: Store,
+    repo_id: int,
+    catalogue: str,
+    rows: Iterable[dict[str, Any]],
+    messages: list[Message],
+) -> int:
+    """Upsert feature rows (each with ``run_id``, ``attempt``, ``created_at`` and the features)
+    and their messages in one transaction; returns the rows written."""
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    values = [
+        (
+            repo_id,
+            int(row["run_id"]),
+            int(row["attempt"]),
+            row.get("created_at"),
+            catalogue,
+            now,
+            json.dumps(row, default=str, allow_nan=False),
+        )
+        for row in rows
+    ]
+    with store.transaction() as tx:
+        tx.executemany(
+            "INSERT INTO run_features (repo_id, run_id, attempt, created_at, catalogue,"
+            " computed_at, data) VALUES (?,?,?,?,?,?,?) ON CONFLICT (repo_id, run_id, attempt)"
+            " DO UPDATE SET created_at = excluded.created_at, catalogue = excluded.catalogue,"
+            " computed_at = excluded.computed_at, data = excluded.data",
+            values,
+        )
+        enqueue(tx, messages)
+    return len(values)
+
+
+def load_run_features(store: Store, repo: str) -> pd.DataFrame:
+    """The stored feature rows of ``repo`` (by name), oldest run first."""
+    rows = store.query(
+        "SELECT f.data FROM run_features f JOIN repositories r ON r.id = f.repo_id"
+        " WHERE r.full_name = ? COLLATE NOCASE ORDER BY f.created_at, f.run_id",
+        (repo,),
+    )
+    return pd.DataFrame([json.loads(r[0]) for r in rows])
