@@ -1,5 +1,5 @@
 """``ci-medic`` (also ``python -m agents.cli``): CI Medic without the app: demo, import, sync,
-status, analyze, rca.
+status, analyze, rca, anomalies.
 
 The store is chosen with ``--db PATH`` (or ``CI_MEDIC_DB_PATH``), so two stores never mix.
 The token only ever comes from the environment (``CI_MEDIC_GITHUB_TOKEN`` or ``GITHUB_TOKEN``),
@@ -31,6 +31,7 @@ from core.progress import Progress
 from core.store.db import Store, store_error
 
 if TYPE_CHECKING:
+    from agents.anomaly_detection.series import Flag
     from agents.root_cause.analysis import RootCause
 
 __all__ = ["main", "build_parser"]
@@ -54,7 +55,8 @@ def _whole(low: int) -> Callable[[str], int]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="ci-medic",
-        description="CI Medic without the app: demo, import, sync, status, analyze, rca.",
+        description="CI Medic without the app: demo, import, sync, status, analyze, rca, "
+        "anomalies.",
     )
     parser.add_argument("--db", help="store file (default: CI_MEDIC_DB_PATH or ~/.ci-medic/)")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -86,7 +88,35 @@ def build_parser() -> argparse.ArgumentParser:
     analyze.add_argument("--repo", help="repository (default: the only one in the store)")
     rca = sub.add_parser("rca", help="root-cause analysis of log files", add_help=False)
     rca.add_argument("rest", nargs=argparse.REMAINDER)
+    anomalies = sub.add_parser(
+        "anomalies",
+        help="flag the anomalous points of a numeric series in a CSV file",
+        description="Flag spikes, level shifts and trends in one numeric series (a CSV file "
+        "with a time and a value column, oldest row first), deciding at each row from the "
+        "rows up to it only.",
+    )
+    anomalies.add_argument("file", type=Path, metavar="FILE.csv")
+    anomalies.add_argument("--time-col", default="timestamp", help="default: timestamp")
+    anomalies.add_argument("--value-col", default="value", help="default: value")
+    anomalies.add_argument(
+        "--sensitivity",
+        type=_positive,
+        default=1.0,
+        help="scales every threshold: 2 flags more, 0.5 fewer (default 1)",
+    )
+    anomalies.add_argument("--json", action="store_true", help="one JSON object per flagged row")
     return parser
+
+
+def _positive(text: str) -> float:
+    """An argparse type: a positive, finite number."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number, got {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number, got {text}")
+    return value
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -393,6 +423,67 @@ def _read_log(path: str, max_bytes: int) -> str:
     return text
 
 
+def _cmd_anomalies(args: argparse.Namespace, _settings: Settings) -> int:
+    """``anomalies``: the streaming series detector over a CSV file. A file that is no series
+    (missing, a folder, empty, no such column, text where numbers belong) is exit 2 with one
+    sentence, like a bad argument."""
+    from agents.anomaly_detection.csv_input import SeriesInputError, read_series
+    from agents.anomaly_detection.series import DetectorConfig, detect
+
+    try:
+        series = read_series(args.file, args.time_col, args.value_col)
+    except SeriesInputError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if series.skipped:
+        print(
+            f"note: skipped {series.skipped:,} row(s) whose value is blank, NaN or infinite.",
+            file=sys.stderr,
+        )
+    flags = detect(series.values, DetectorConfig(sensitivity=args.sensitivity))
+    if args.json:
+        for flag in flags:
+            row = {
+                "timestamp": series.timestamps[flag.index],
+                "value": flag.value,
+                "score": flag.score,
+                "expected_low": flag.expected_low,
+                "expected_high": flag.expected_high,
+                "kind": flag.kind,
+            }
+            print(json.dumps(row, ensure_ascii=False, allow_nan=False))
+        return 0
+    count = len(series.values) - series.skipped
+    points = f"{count:,} point{'' if count == 1 else 's'}"
+    if not flags:
+        print(f"No anomaly in the {points} of {args.file}.")
+        return 0
+    found = f"{len(flags)} anomal{'y' if len(flags) == 1 else 'ies'}"
+    print(f"{found} in the {points} of {args.file}:")
+    print(anomalies_table([series.timestamps[flag.index] for flag in flags], flags))
+    return 0
+
+
+def anomalies_table(timestamps: Sequence[str], flags: Sequence[Flag]) -> str:
+    """The flags as aligned columns a person reads (``--json`` is for programs)."""
+    rows = [("timestamp", "kind", "value", "expected", "score")]
+    rows += [
+        (
+            stamp,
+            flag.kind,
+            f"{flag.value:.6g}",
+            f"{flag.expected_low:.4g} .. {flag.expected_high:.4g}",
+            f"{flag.score:+.1f}",
+        )
+        for stamp, flag in zip(timestamps, flags, strict=True)
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        for row in rows
+    )
+
+
 COMMANDS = {
     "demo": _cmd_demo,
     "import": _cmd_import,
@@ -400,6 +491,7 @@ COMMANDS = {
     "status": _cmd_status,
     "analyze": _cmd_analyze,
     "rca": _cmd_rca,
+    "anomalies": _cmd_anomalies,
 }
 
 

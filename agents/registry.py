@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from agents.anomaly_detection.agent import AnomalyDetection
 from agents.base import Agent
 from agents.feature_engineering.agent import FeatureEngineering
 from agents.log_ingester.agent import LogIngester
@@ -18,6 +19,7 @@ def all_agents() -> list[Agent]:
         LogIngester(),
         RootCauseAgent(),
         FeatureEngineering(),
+        AnomalyDetection(),
     ]
     return sorted(agents, key=lambda agent: agent.layer)
 

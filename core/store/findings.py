@@ -33,11 +33,14 @@ def save_findings(
     subject: str,
     summary: str = "summary",
     kind: str = "category",
+    replace_all: bool = False,
 ) -> list[Message]:
     """Upsert one finding per row of ``frame`` (``key`` names its id column); returns the
     messages written with them (one per finding; an unchanged finding keeps its message id, so
     the outbox holds it once). ``subject``/``summary``/``kind`` name columns used for the
-    message and the table."""
+    message and the table. ``replace_all``: ``frame`` is the agent's whole current answer for
+    the repository (e.g. anomalies recomputed over the history), so its stored findings that are
+    not in it are removed in the same transaction."""
     repo_id = store.repo_id(repo)
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     rows, messages = [], []
@@ -68,6 +71,17 @@ def save_findings(
             )
         )
     with store.transaction() as tx:
+        if replace_all:
+            tx.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS kept_keys (key TEXT PRIMARY KEY)",
+            )
+            tx.execute("DELETE FROM kept_keys")
+            tx.executemany("INSERT OR IGNORE INTO kept_keys VALUES (?)", [(r[2],) for r in rows])
+            tx.execute(
+                "DELETE FROM findings WHERE repo_id = ? AND agent = ?"
+                " AND key NOT IN (SELECT key FROM kept_keys)",
+                (repo_id, agent),
+            )
         tx.executemany(
             "INSERT INTO findings (repo_id, agent, key, kind, severity, subject, summary, data,"
             " created_at) VALUES (?,?,?,?,?,?,?,?,?) ON CONFLICT(repo_id, agent, key) DO UPDATE"

@@ -1,0 +1,216 @@
+"""What the Anomalies section shows: the stored anomalies, one series' timeline with its usual
+band, the anomalies marked and change points drawn with their cause, and the demo's self-check.
+
+Pure read model and plotly figures; the page section only draws them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from agents.anomaly_detection.watch import ANOMALY_COLUMNS
+from core.presentation.style import PALETTE, empty_figure, house_layout
+from core.store.anomalies import job_series, run_series, step_series
+from core.store.db import Store
+from core.store.findings import load_findings
+
+__all__ = [
+    "AnomalyView",
+    "anomaly_view",
+    "series_options",
+    "series_points",
+    "timeline_figure",
+    "anomaly_table",
+    "SEVERITY_ORDER",
+    "NO_ANOMALIES_MESSAGE",
+    "series_label",
+    "kind_counts",
+]
+
+SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
+NO_ANOMALIES_MESSAGE = "No anomaly search yet: press Find anomalies (runs must be synced first)."
+BAND_WINDOW = 30  # points in the rolling usual band drawn behind a timeline
+
+
+@dataclass(frozen=True)
+class AnomalyView:
+    repo: str
+    anomalies: pd.DataFrame
+
+    @property
+    def searched(self) -> bool:
+        return not self.anomalies.empty
+
+
+def anomaly_view(store: Store, repo: str) -> AnomalyView:
+    found = load_findings(store, repo, "anomaly_detection")
+    if found.empty:
+        return AnomalyView(repo, pd.DataFrame(columns=list(ANOMALY_COLUMNS)))
+    order = found["severity"].map(SEVERITY_ORDER).fillna(3)
+    found = found.assign(_order=order).sort_values(
+        ["_order", "created_at"], ascending=[True, False]
+    )
+    return AnomalyView(repo, found.drop(columns="_order").reset_index(drop=True))
+
+
+def anomaly_table(anomalies: pd.DataFrame) -> pd.DataFrame:
+    """The anomalies as the page lists them (newest of the most severe first)."""
+    columns = [
+        "created_at",
+        "severity",
+        "kind",
+        "scope",
+        "workflow",
+        "job_name",
+        "step_name",
+        "runner",
+        "metric",
+        "reason",
+        "cause",
+        "run_id",
+    ]
+    return anomalies.reindex(columns=columns)
+
+
+def series_options(anomalies: pd.DataFrame) -> list[str]:
+    """The series that have anomalies, as ``scope|metric|workflow|job|step|runner`` keys, the
+    ones with the most severe anomalies first."""
+    if anomalies.empty:
+        return []
+    keys = _series_key(anomalies)
+    order = anomalies["severity"].map(SEVERITY_ORDER).fillna(3)
+    ranked = pd.DataFrame({"key": keys, "order": order}).groupby("key")["order"].min()
+    return ranked.sort_values(kind="stable").index.tolist()
+
+
+def series_label(key: str) -> str:
+    scope, metric, workflow, job, step, runner = key.split("|")
+    what = {
+        "workflow": f"workflow {workflow}",
+        "job": f"job {job}",
+        "step": f"step '{step}' of {job}",
+        "runner": f"runner label {runner}",
+    }[scope]
+    return f"{what} · {'queue time' if metric == 'queue_s' else 'duration'}"
+
+
+def _series_key(frame: pd.DataFrame) -> pd.Series:
+    parts = ["scope", "metric", "workflow", "job_name", "step_name", "runner"]
+    return frame[parts].fillna("").astype(str).agg("|".join, axis=1)
+
+
+def series_points(store: Store, repo: str, key: str) -> pd.DataFrame:
+    """The points of one watched series: ``when, value, run_id``, oldest first."""
+    repo_id = store.repo_id(repo)
+    scope, metric, workflow, job, step, runner = key.split("|")
+    if repo_id is None:
+        return pd.DataFrame(columns=["when", "value", "run_id"])
+    if scope == "workflow":
+        rows = run_series(store, repo_id)
+        rows = rows[rows["workflow"] == workflow].assign(when=rows["created_at"])
+    elif scope == "step":
+        rows = step_series(store, repo_id)
+        rows = rows[(rows["job"] == job) & (rows["step"] == step)].assign(when=rows["started_at"])
+    else:
+        rows = job_series(store, repo_id)
+        if scope == "runner":
+            rows = rows[rows["labels"].fillna("unknown") == runner]
+        else:
+            rows = rows[rows["job"] == job]
+            if metric == "duration_s":
+                rows = rows[rows["conclusion"] == "success"]
+        rows = rows.assign(when=rows["started_at"])
+    rows = rows[rows[metric].notna()]
+    return pd.DataFrame(
+        {
+            "when": pd.to_datetime(rows["when"], utc=True, format="ISO8601"),
+            "value": rows[metric].astype(float),
+            "run_id": rows["run_id"],
+        }
+    ).reset_index(drop=True)
+
+
+def timeline_figure(points: pd.DataFrame, anomalies: pd.DataFrame, title: str) -> go.Figure:
+    """The series, a rolling usual band (median ± 2 robust sigmas of the past points), the
+    anomalies marked, and a vertical line with its cause at every level shift and trend."""
+    if points.empty:
+        return empty_figure(title, "No points.")
+    values = points["value"]
+    median = values.rolling(BAND_WINDOW, min_periods=5).median().shift(1)
+    spread = (values - median).abs().rolling(BAND_WINDOW, min_periods=5).median().shift(1) * 1.4826
+    fig = go.Figure()
+    fig.add_scatter(
+        x=points["when"],
+        y=(median + 2 * spread),
+        mode="lines",
+        line_width=0,
+        showlegend=False,
+        hoverinfo="skip",
+    )
+    fig.add_scatter(
+        x=points["when"],
+        y=(median - 2 * spread).clip(lower=0),
+        mode="lines",
+        line_width=0,
+        fill="tonexty",
+        fillcolor="rgba(120,120,120,0.18)",
+        name="usual band",
+        hoverinfo="skip",
+    )
+    fig.add_scatter(
+        x=points["when"],
+        y=values,
+        mode="markers",
+        name="value",
+        marker={"size": 4, "color": PALETTE[0]},
+        hovertemplate="%{y:,.0f} s<br>%{x}<extra></extra>",
+    )
+    if len(anomalies):
+        when = pd.to_datetime(anomalies["created_at"], utc=True, errors="coerce", format="ISO8601")
+        fig.add_scatter(
+            x=when,
+            y=anomalies["value"],
+            mode="markers",
+            name="anomaly",
+            marker={"size": 10, "color": "#e03131", "symbol": "x"},
+            text=anomalies["reason"],
+            hovertemplate="%{text}<extra></extra>",
+        )
+        changes = anomalies[anomalies["kind"].isin(["level_shift", "trend"])]
+        for at, kind, cause in zip(
+            when[changes.index], changes["kind"], changes["cause"], strict=True
+        ):  # a few change points, not the history
+            if pd.isna(at):
+                continue
+            fig.add_vline(x=at, line_dash="dash", line_color="#f08c00")
+            fig.add_annotation(
+                x=at,
+                y=1,
+                yref="paper",
+                showarrow=False,
+                xanchor="left",
+                text=_short(f"{kind.replace('_', ' ')}: {cause or 'cause not seen'}"),
+                font={"size": 10},
+            )
+    fig.update_yaxes(rangemode="tozero")
+    return house_layout(fig, title, "seconds", height=380)
+
+
+def _short(text: str, limit: int = 70) -> str:
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def kind_counts(anomalies: pd.DataFrame) -> pd.DataFrame:
+    if anomalies.empty:
+        return pd.DataFrame(columns=["kind", "severity", "anomalies"])
+    return (
+        anomalies.groupby(["kind", "severity"])
+        .size()
+        .rename("anomalies")
+        .reset_index()
+        .sort_values("anomalies", ascending=False)
+    )

@@ -1,0 +1,322 @@
+"""Which series are watched, and each flag turned into an anomaly a person can read and act on.
+
+The series: run durations per workflow, job durations and queue times per job, step durations
+per step, queue times per runner label. Each is run through the same streaming detector as
+``ci-medic anomalies`` (:func:`agents.anomaly_detection.series.detect`), so a flag at a run
+depends only on the runs before it. A level shift or a trend gets its likely cause
+(:mod:`agents.anomaly_detection.causes`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from agents.anomaly_detection.causes import likely_cause
+from agents.anomaly_detection.series import DetectorConfig, Flag, detect
+
+__all__ = [
+    "ANOMALY_COLUMNS",
+    "Watched",
+    "watched_series",
+    "anomalies_of",
+    "severity_of",
+    "shared_waits",
+    "ci_config",
+    "flags_of",
+]
+
+# ``anomalies.csv``: the contract's columns first, then what the page needs
+ANOMALY_COLUMNS = (
+    "run_id",
+    "run_attempt",
+    "job_name",
+    "step_name",
+    "metric",
+    "value",
+    "expected_low",
+    "expected_high",
+    "score",
+    "severity",
+    "kind",
+    "reason",
+    "cause",
+    "scope",
+    "workflow",
+    "runner",
+    "created_at",
+    "run_number",
+    "subject",
+    "key",
+)
+MIN_POINTS = 60  # a series shorter than this is not watched (no baseline to speak of)
+MIN_EFFECT_S = 30.0  # an anomaly moves a duration or a wait by at least this many seconds
+USUAL_POINTS = 30  # the values before an anomaly its "usual" range is read from
+LONG_TREND = 192  # points of the second, slow-drift pass (weeks of a busy job)
+
+
+@dataclass(frozen=True)
+class Watched:
+    """One series: what it measures, where, and its rows oldest first (``value`` column)."""
+
+    scope: str  # workflow, job, step or runner
+    metric: str  # duration_s or queue_s
+    workflow: str
+    job: str
+    step: str
+    runner: str
+    rows: pd.DataFrame
+
+    @property
+    def what(self) -> str:
+        """The series in words, for the reason sentence."""
+        if self.scope == "runner":
+            return f"The wait for a '{self.runner}' runner"
+        if self.scope == "step":
+            return f"Step '{self.step}' of {self.job}"
+        if self.scope == "job":
+            return f"Job {self.job}" + (" waiting for a runner" if self.metric == "queue_s" else "")
+        return f"Workflow {self.workflow}"
+
+
+def watched_series(
+    runs: pd.DataFrame, jobs: pd.DataFrame, steps: pd.DataFrame
+) -> Iterator[Watched]:
+    """Every series worth watching (at least :data:`MIN_POINTS` points)."""
+    for workflow, rows in runs.groupby("workflow", sort=True):
+        yield from _series("workflow", "duration_s", rows, workflow=str(workflow))
+    ok = jobs[jobs["conclusion"] == "success"]
+    for (workflow, job), rows in ok.groupby(["workflow", "job"], sort=True):
+        yield from _series("job", "duration_s", rows, workflow=str(workflow), job=str(job))
+    for (workflow, job), rows in jobs.groupby(["workflow", "job"], sort=True):
+        yield from _series("job", "queue_s", rows, workflow=str(workflow), job=str(job))
+    for (workflow, job, step), rows in steps.groupby(["workflow", "job", "step"], sort=True):
+        yield from _series(
+            "step", "duration_s", rows, workflow=str(workflow), job=str(job), step=str(step)
+        )
+    for runner, rows in jobs.groupby(jobs["labels"].fillna("unknown"), sort=True):
+        yield from _series("runner", "queue_s", rows, runner=str(runner))
+
+
+def _series(scope: str, metric: str, rows: pd.DataFrame, **where: str) -> Iterator[Watched]:
+    rows = rows[rows[metric].notna()]
+    if len(rows) < MIN_POINTS:
+        return
+    rows = rows.reset_index(drop=True).assign(value=rows[metric].to_numpy(dtype=float))
+    yield Watched(
+        scope,
+        metric,
+        where.get("workflow", ""),
+        where.get("job", ""),
+        where.get("step", ""),
+        where.get("runner", ""),
+        rows,
+    )
+
+
+def anomalies_of(
+    watched: Watched, commits: pd.DataFrame, config: DetectorConfig
+) -> list[dict[str, object]]:
+    """The anomalies of one series, one per flag (the detector already keeps one per shift)."""
+    rows = watched.rows
+    out = []
+    values = rows["value"].to_numpy()
+    for flag in flags_of(values, config):
+        if abs(flag.value - (flag.expected_low + flag.expected_high) / 2) < MIN_EFFECT_S:
+            continue  # seconds nobody would act on
+        row = rows.iloc[flag.index]
+        start = _change_start(values, flag, config) if flag.kind != "spike" else flag.index
+        low, high = usual_range(values, start)
+        flag = replace(flag, expected_low=low, expected_high=high)
+        cause = ""
+        if flag.kind in ("level_shift", "trend") and watched.metric != "queue_s":
+            cause = likely_cause(rows, start, commits)
+        out.append(_anomaly(watched, row, flag, cause))
+    return out
+
+
+def ci_config(sensitivity: float = 1.0) -> DetectorConfig:
+    """The detector's settings for CI durations and queue times: a repeated spike is news each
+    time (a job that takes 3x its time twice a month is worth two alerts), so an excursion is
+    only "usual" when three earlier ones were as large."""
+    return DetectorConfig(sensitivity=sensitivity, usual_rank=3)
+
+
+def flags_of(values: np.ndarray, config: DetectorConfig) -> list[Flag]:
+    """The detector's flags, plus slow drifts it cannot see in its trend window: a job that
+    slows by 80% over a month moves a few percent per 48 runs. A second pass with a window of
+    :data:`LONG_TREND` points adds its trends, except near a change the first pass reported."""
+    flags = detect(values, config)
+    if np.isfinite(values).sum() < 3 * LONG_TREND:
+        return _one_per_shift(flags, config)
+    changes = [f.index for f in flags if f.kind != "spike"]
+    slow = detect(values, replace(config, trend_window=LONG_TREND))
+    for flag in slow:
+        if flag.kind == "trend" and all(abs(flag.index - i) > config.cooldown for i in changes):
+            flags.append(flag)
+            changes.append(flag.index)
+    return _one_per_shift(sorted(flags, key=lambda f: f.index), config)
+
+
+def _one_per_shift(flags: list[Flag], config: DetectorConfig) -> list[Flag]:
+    """Drop a spike that was the first point of a level shift confirmed right after it: the
+    stream could not know then, the history does, and a shift is one alert, not two."""
+    changes = [f for f in flags if f.kind != "spike"]
+    reach = config.confirm + 4
+
+    def first_of_a_shift(spike: Flag) -> bool:
+        up = spike.value > spike.expected_high
+        return any(
+            0 < change.index - spike.index <= reach and (change.score > 0) == up
+            for change in changes
+        )
+
+    return [f for f in flags if f.kind != "spike" or not first_of_a_shift(f)]
+
+
+def usual_range(values: np.ndarray, end: int, points: int = USUAL_POINTS) -> tuple[float, float]:
+    """The 5th to 95th percentile of the ``points`` values before position ``end``: what a
+    person calls usual ("240-310 s"). The detector's own band is a decision threshold, wider
+    on purpose; this is the range the reason sentence quotes."""
+    past = values[max(0, end - points) : end]
+    past = past[np.isfinite(past)]
+    if len(past) == 0:
+        return float("nan"), float("nan")
+    low, high = np.percentile(past, [5, 95])
+    return float(max(0.0, low)), float(high)
+
+
+def _change_start(values: np.ndarray, flag: Flag, config: DetectorConfig) -> int:
+    """Where the new level most likely began: the first of the points before the flag that sit
+    closer to the new level than to the old one, with all later ones too."""
+    if flag.kind == "trend":
+        return max(0, flag.index - config.trend_window // 2)
+    lookback = config.confirm + 4
+    lo = max(0, flag.index - lookback)
+    new = np.nanmedian(values[max(0, flag.index - config.confirm + 1) : flag.index + 1])
+    old = np.nanmedian(values[max(0, lo - config.reference) : lo]) if lo > 0 else np.nan
+    if not np.isfinite(old):
+        return lo
+    closer = np.abs(values[lo : flag.index + 1] - new) < np.abs(values[lo : flag.index + 1] - old)
+    start = flag.index
+    for offset in range(len(closer) - 1, -1, -1):  # a dozen points at most
+        if not closer[offset]:
+            break
+        start = lo + offset
+    return start
+
+
+def _up(flag: Flag) -> bool:
+    """The flag says "more" (slower, longer wait): above the band, or a rising level."""
+    return flag.value > flag.expected_high or (flag.kind != "spike" and flag.score > 0)
+
+
+def severity_of(flag: Flag) -> str:
+    """high: twice the usual top or more (or 20 sigmas); medium: 30% over it (or 10 sigmas);
+    low: the rest, and every speed-up."""
+    if not _up(flag):
+        return "low"
+    ratio = flag.value / flag.expected_high if flag.expected_high > 0 else np.inf
+    if ratio >= 2 or abs(flag.score) >= 20:
+        return "high"
+    if ratio >= 1.3 or abs(flag.score) >= 10:
+        return "medium"
+    return "low"
+
+
+def _anomaly(watched: Watched, row: pd.Series, flag: Flag, cause: str) -> dict[str, object]:
+    run_id, attempt = int(row["run_id"]), int(row.get("attempt", 1) or 1)
+    key = "|".join(
+        [
+            watched.scope,
+            watched.metric,
+            watched.workflow,
+            watched.job,
+            watched.step,
+            watched.runner,
+            str(run_id),
+            str(attempt),
+            flag.kind,
+        ]
+    )
+    return {
+        "run_id": run_id,
+        "run_attempt": attempt,
+        "job_name": watched.job,
+        "step_name": watched.step,
+        "metric": watched.metric,
+        "value": round(float(flag.value), 3),
+        "expected_low": round(float(flag.expected_low), 3),
+        "expected_high": round(float(flag.expected_high), 3),
+        "score": round(float(flag.score), 2),
+        "severity": severity_of(flag),
+        "kind": flag.kind,
+        "reason": _reason(watched, flag, row),
+        "cause": cause,
+        "scope": watched.scope,
+        "workflow": watched.workflow or str(row.get("workflow") or ""),
+        "runner": watched.runner,
+        # when it happened: a job's or step's start (a wait ends there), else the run's creation
+        "created_at": str(row.get("started_at") or row.get("created_at") or ""),
+        "run_number": None if pd.isna(row.get("run_number")) else int(row.get("run_number")),
+        "subject": f"run:{run_id}:{attempt}",
+        "key": key,
+    }
+
+
+def _reason(watched: Watched, flag: Flag, row: pd.Series) -> str:
+    usual = f"usual {_seconds(flag.expected_low)}–{_seconds(flag.expected_high)}"
+    value = _seconds(flag.value)
+    run = f"run #{int(row['run_number'])}" if pd.notna(row.get("run_number")) else "this run"
+    verb = "waited" if watched.metric == "queue_s" else "took"
+    if flag.kind == "spike":
+        return f"{watched.what} {verb} {value} in {run}, {usual}."
+    if flag.kind == "level_shift":
+        direction = "up" if _up(flag) else "down"
+        return f"{watched.what} moved {direction} to about {value} by {run}, {usual} before."
+    direction = (
+        ("growing" if watched.metric == "queue_s" else "slowing down")
+        if _up(flag)
+        else ("shrinking" if watched.metric == "queue_s" else "speeding up")
+    )
+    return f"{watched.what} has been {direction}: about {value} by {run}, {usual} before."
+
+
+def _seconds(value: float) -> str:
+    """Seconds in words: 45 s, 14 min, 2.5 h."""
+    if not np.isfinite(value):
+        return "?"
+    if abs(value) < 120:
+        return f"{value:.0f} s"
+    if abs(value) < 7200:
+        return f"{value / 60:.0f} min"
+    return f"{value / 3600:.1f} h"
+
+
+def shared_waits(anomalies: pd.DataFrame, within: str = "2h", least: int = 3) -> pd.Series:
+    """The cause of queue-time anomalies that many series share: a wait for runners that grows
+    for several jobs or labels at once is a runner shortage or an outage, not a commit.
+
+    Returns a cause per row of ``anomalies`` ("" where none): queue-time anomalies whose time
+    lies within ``within`` of at least ``least - 1`` other queue-time anomalies of other series.
+    """
+    causes = pd.Series("", index=anomalies.index, dtype=object)
+    waits = anomalies[anomalies["metric"] == "queue_s"]
+    if len(waits) < least:
+        return causes
+    when = pd.to_datetime(waits["created_at"], utc=True, errors="coerce", format="ISO8601")
+    window = pd.Timedelta(within)
+    series = waits["scope"] + "|" + waits["job_name"] + "|" + waits["runner"]
+    for index, at in when.dropna().items():  # a few dozen queue anomalies at most
+        near = (when - at).abs() <= window
+        others = series[near].nunique()
+        if others >= least:
+            first, last = when[near].min(), when[near].max()
+            causes[index] = (
+                f"runner shortage or outage: the wait grew for {others} jobs and runner labels "
+                f"at once ({first:%Y-%m-%d %H:%M}–{last:%H:%M} UTC), not a code change"
+            )
+    return causes

@@ -1,0 +1,389 @@
+"""Series anomaly detector bench: how right ``agents.anomaly_detection.series`` is, next to two
+naive baselines, on NAB infrastructure metrics and on semi-synthetic CI run durations.
+
+Usage::
+
+    python bench/anomaly_bench.py [--shared PATH] [--sensitivity S] [--half A|B] [--reps N]
+
+``--shared`` defaults to ``<repo>/../shared`` (read at run time only; nothing from it is kept in
+the repository). The script measures and prints; it never asserts and always exits 0.
+
+**Two fixed halves; tune on A only.** The maintainers score on held-out series, so each data
+set is cut once into halves by sorted name, alternately (the 1st, 3rd, ... name is in A, the
+2nd, 4th, ... in B). Settings are tuned on A; B is the check of generalisation, never a target.
+
+**NAB** (``data/dev/anomaly/nab``, 12 series with their labelled windows, ``windows.json``).
+Every detector runs as a stream over each series. Window-level scoring (SPLIT.md): a flag
+inside a window makes that window a true positive (at most one per window), a flag outside
+every window is a false positive, a window without a flag a false negative. Printed per series
+and pooled per half: precision, recall, F1 and false positives per 1,000 points.
+
+**Semi-synthetic CI** (``data/dev/dumps/*``). Real series: the durations of each workflow's
+successful runs (``updated_at - run_started_at``, in creation order; failed and cancelled runs
+stop early and are a different series), read from the dumps' run records. Into copies of each
+series we inject, with a fixed seed, one anomaly per copy, after the first 50 runs:
+
+- ``spike``: one run takes 2.5-4x the median of the 10 runs before it;
+- ``level_shift``: every run from there on takes 30-100% longer;
+- ``trend``: the duration grows linearly by 50-100% over 40-80 runs, then stays there.
+
+The real series hold their own, unlabelled events (real slowdowns, real 3x runs) that are
+indistinguishable from injected ones, so the injections go into a *cleaned* copy of each real
+series: every run is divided by the centred median of the 25 runs around it (removing real
+level changes and drifts; a median filter keeps steps sharp, so it removes them cleanly), a
+run more than 2x (or under half) that median is set to it (removing the real spikes as large as
+the injected ones), and the result is scaled by the series' median. What is left is the real
+run-to-run variability: noise, heavy tail, bimodality, smaller real spikes and short real
+bursts. A flag on any of it counts as a false alarm, so that figure is conservative. Every
+detector's flags on the untouched real series are printed too, for context (real, unlabelled
+events: neither right nor wrong here).
+
+A copy's injection is found when a flag falls in its match window: the injected run for a
+spike (and the next 2), the first 6 runs (the shift's first run + 5) for a shift, the ramp
+plus 10 runs for a trend; every flag outside the match window is a false alarm.
+Per kind: precision, recall, F1, false alarms per 1,000 runs, the share of found injections
+whose flag names the right kind, and for shifts the detection delay in runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from agents.anomaly_detection.series import DetectorConfig, detect  # noqa: E402
+
+SEED = 20240614
+WARMUP = 30  # the baselines wait as long as the detector does
+INJECT_AFTER = 50
+KINDS = ("spike", "level_shift", "trend")
+
+# A detector: values -> (flagged indices, their kinds)
+Detector = Callable[[np.ndarray], tuple[np.ndarray, list[str]]]
+
+
+def ours(config: DetectorConfig) -> Detector:
+    def run(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        flags = detect(values, config)
+        return np.array([f.index for f in flags], dtype=int), [f.kind for f in flags]
+
+    return run
+
+
+def mean_3sigma(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Naive baseline: a point more than 3 standard deviations from the mean of all points
+    before it."""
+    past = pd.Series(values).shift(1).expanding(min_periods=WARMUP)
+    mean, std = past.mean().to_numpy(), past.std().to_numpy()
+    hit = np.flatnonzero(np.abs(values - mean) > 3 * std)
+    return hit, ["spike"] * len(hit)
+
+
+def over_median(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    """Naive baseline: a point 20% above the median of the 30 points before it."""
+    median = pd.Series(values).shift(1).rolling(30, min_periods=WARMUP).median().to_numpy()
+    hit = np.flatnonzero(values > 1.2 * median)
+    hit = hit[hit >= WARMUP]
+    return hit, ["spike"] * len(hit)
+
+
+def halves(names: list[str]) -> dict[str, list[str]]:
+    ordered = sorted(names)
+    return {"A": ordered[0::2], "B": ordered[1::2]}
+
+
+# -- NAB --------------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+    points: int = 0
+    extra: dict[str, float] = field(default_factory=dict)
+
+    def add(self, other: Tally) -> None:
+        self.tp, self.fp, self.fn = self.tp + other.tp, self.fp + other.fp, self.fn + other.fn
+        self.points += other.points
+
+    def line(self) -> str:
+        precision = self.tp / (self.tp + self.fp) if self.tp + self.fp else 0.0
+        recall = self.tp / (self.tp + self.fn) if self.tp + self.fn else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_k = 1000 * self.fp / self.points if self.points else 0.0
+        return (
+            f"P {precision:5.2f}  R {recall:5.2f}  F1 {f1:5.2f}  "
+            f"FP/1k {per_k:6.2f}  (tp {self.tp}, fp {self.fp}, fn {self.fn})"
+        )
+
+
+def nab_series(root: Path) -> Iterator[tuple[str, np.ndarray, np.ndarray, list]]:
+    windows = json.loads((root / "windows.json").read_text())
+    for name in sorted(windows):
+        frame = pd.read_csv(root / name)
+        stamps = pd.to_datetime(frame["timestamp"]).to_numpy()
+        yield name, stamps, frame["value"].to_numpy(dtype=float), windows[name]
+
+
+def score_windows(stamps: np.ndarray, hits: np.ndarray, windows: list) -> Tally:
+    bounds = [(np.datetime64(pd.Timestamp(a)), np.datetime64(pd.Timestamp(b))) for a, b in windows]
+    found = [False] * len(bounds)
+    tally = Tally(points=len(stamps))
+    for index in hits:
+        inside = [i for i, (a, b) in enumerate(bounds) if a <= stamps[index] <= b]
+        if inside:
+            found[inside[0]] = True
+        else:
+            tally.fp += 1
+    tally.tp, tally.fn = sum(found), len(found) - sum(found)
+    return tally
+
+
+def nab_bench(root: Path, detectors: dict[str, Detector], only: str | None) -> list[str]:
+    """Per-series and pooled figures per half; returns the pooled lines for the summary."""
+    print(f"== NAB ({root}): window-level scoring, every detector run as a stream ==")
+    data = list(nab_series(root))
+    split = halves([name for name, *_ in data])
+    summary = []
+    for half, names in split.items():
+        if only and half != only:
+            continue
+        print(f"\n-- half {half}: {len(names)} series --")
+        pooled = {label: Tally() for label in detectors}
+        for name, stamps, values, windows in data:
+            if name not in names:
+                continue
+            print(f"  {name} ({len(values)} points, {len(windows)} windows)")
+            for label, run in detectors.items():
+                hits, _ = run(values)
+                tally = score_windows(stamps, hits, windows)
+                pooled[label].add(tally)
+                print(f"    {label:<18} {tally.line()}")
+        print(f"  pooled half {half}:")
+        for label, tally in pooled.items():
+            print(f"    {label:<18} {tally.line()}")
+            summary.append(f"NAB half {half}  {label:<18} {tally.line()}")
+    return summary
+
+
+# -- semi-synthetic CI ------------------------------------------------------------------------
+
+
+def _when(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def _records(path: Path) -> Iterator[dict]:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as handle:
+        for line in handle:
+            try:
+                yield json.loads(line)
+            except json.JSONDecodeError:
+                continue
+
+
+def ci_series(dumps: Path, min_runs: int = 100) -> dict[str, np.ndarray]:
+    """Successful runs' durations per workflow, oldest first, for every dump that has enough."""
+    out = {}
+    for folder in sorted(p for p in dumps.iterdir() if p.is_dir()):
+        path = next(
+            (folder / n for n in ("runs.jsonl", "runs.jsonl.gz") if (folder / n).exists()), None
+        )
+        if path is None:
+            continue
+        rows: dict[str, list[tuple[str, float]]] = {}
+        for run in _records(path):
+            start, end = _when(run.get("run_started_at")), _when(run.get("updated_at"))
+            if run.get("conclusion") != "success" or start is None or end is None:
+                continue
+            seconds = (end - start).total_seconds()
+            if seconds > 0:
+                workflow = str(run.get("workflow_id") or run.get("name"))
+                rows.setdefault(workflow, []).append((run.get("created_at") or "", seconds))
+        for workflow, pairs in rows.items():
+            if len(pairs) >= min_runs:
+                pairs.sort(key=lambda pair: pair[0])
+                out[f"{folder.name}:{workflow}"] = np.array([s for _, s in pairs])
+    return out
+
+
+def cleaned(values: np.ndarray) -> np.ndarray:
+    """The real series without its real level changes and big spikes (module docstring)."""
+    local = pd.Series(values).rolling(25, center=True, min_periods=1).median().to_numpy()
+    ratio = values / local
+    ratio[(ratio > 2.0) | (ratio < 0.5)] = 1.0
+    return float(np.median(values)) * ratio
+
+
+@dataclass(frozen=True)
+class Injection:
+    kind: str
+    start: int
+    end: int  # last run of the match window
+    runs: int
+
+
+def inject(values: np.ndarray, kind: str, rng: np.random.Generator) -> tuple[np.ndarray, Injection]:
+    x = values.copy()
+    n = len(x)
+    if kind == "spike":
+        at = int(rng.integers(INJECT_AFTER, n))
+        x[at] = np.median(values[at - 10 : at]) * rng.uniform(2.5, 4.0)
+        return x, Injection(kind, at, at + 2, n)
+    if kind == "level_shift":
+        at = int(rng.integers(INJECT_AFTER, n - 15))
+        x[at:] *= 1 + rng.uniform(0.3, 1.0)
+        return x, Injection(kind, at, at + 5, n)
+    length = int(rng.integers(40, 81))
+    length = min(length, n - INJECT_AFTER - 10)
+    at = int(rng.integers(INJECT_AFTER, n - length - 9))
+    rise = rng.uniform(0.5, 1.0)
+    ramp = np.concatenate(
+        [np.linspace(0, rise, length, endpoint=False), np.full(n - at - length, rise)]
+    )
+    x[at:] *= 1 + ramp
+    return x, Injection(kind, at, at + length + 10, n)
+
+
+@dataclass
+class KindTally:
+    found: int = 0
+    missed: int = 0
+    false: int = 0
+    late: int = 0  # shifts missed in their match window but flagged within 30 runs
+    right_kind: int = 0
+    runs: int = 0
+    delays: list[int] = field(default_factory=list)
+
+    def line(self) -> str:
+        precision = self.found / (self.found + self.false) if self.found + self.false else 0.0
+        recall = self.found / (self.found + self.missed) if self.found + self.missed else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        text = (
+            f"P {precision:4.2f} R {recall:4.2f} F1 {f1:4.2f}  "
+            f"false alarms/1k runs {1000 * self.false / max(1, self.runs):5.2f}"
+        )
+        if self.found:
+            text += f"  kind right {self.right_kind / self.found:4.2f}"
+        if self.delays:
+            delays = np.array(self.delays)
+            text += f"  delay median {np.median(delays):.0f} runs"
+        if self.late:
+            text += f"  (+{self.late} found 6-30 runs late, counted as missed)"
+        return text
+
+
+def ci_copies(series: dict[str, np.ndarray], names: list[str], kind: str, reps: int):
+    """The injected copies of each named series, always the same for a seed."""
+    for name in names:
+        rng = np.random.default_rng([SEED, KINDS.index(kind), *name.encode()])
+        base = cleaned(series[name])
+        for _ in range(reps):
+            yield inject(base, kind, rng)
+
+
+def score_copy(tally: KindTally, kind: str, truth: Injection, hits: np.ndarray, kinds: list[str]):
+    tally.runs += truth.runs
+    inside = (hits >= truth.start) & (hits <= truth.end)
+    tally.false += int((~inside).sum())
+    if not inside.any():
+        tally.missed += 1
+        later = hits[(hits > truth.end) & (hits <= truth.start + 30)]
+        tally.late += kind == "level_shift" and len(later) > 0
+        return
+    tally.found += 1
+    if kind != "spike":
+        tally.delays.append(int(hits[inside][0] - truth.start))
+    tally.right_kind += kind in {k for k, i in zip(kinds, inside, strict=True) if i}
+
+
+def ci_bench(dumps: Path, detectors: dict[str, Detector], reps: int, only: str | None) -> list[str]:
+    """Per-kind figures per half; returns them for the summary."""
+    series = ci_series(dumps)
+    print(
+        f"\n== CI run durations, SEMI-SYNTHETIC: real durations of successful runs "
+        f"({len(series)} workflows from {dumps}), cleaned of their own events, with injected "
+        f"anomalies (seed {SEED}, {reps} copies per workflow and kind, one anomaly each) =="
+    )
+    split = halves(list(series))
+    summary = []
+    for half, names in split.items():
+        if only and half != only:
+            continue
+        runs = sum(len(series[n]) for n in names)
+        print(f"\n-- half {half}: {len(names)} workflows, {runs} real runs --")
+        for label, run in detectors.items():
+            own = sum(len(run(series[n])[0]) for n in names)
+            print(
+                f"  {label}: on the untouched real series (real, unlabelled events): "
+                f"{1000 * own / runs:.2f} flags per 1k runs"
+            )
+            for kind in KINDS:
+                tally = KindTally()
+                for values, truth in ci_copies(series, names, kind, reps):
+                    score_copy(tally, kind, truth, *run(values))
+                print(f"    {kind:<12} {tally.line()}")
+                summary.append(f"CI half {half}  {label:<18} {kind:<12} {tally.line()}")
+    return summary
+
+
+def speed() -> None:
+    rng = np.random.default_rng(SEED)
+    values = 100 + rng.normal(0, 5, 20_000).cumsum() * 0.05 + rng.normal(0, 3, 20_000)
+    values[rng.integers(0, 20_000, 20)] *= 3
+    detect(values[:1000])  # warm up imports and caches
+    start = time.perf_counter()
+    flags = detect(values)
+    took = time.perf_counter() - start
+    print(f"\n== speed: {len(values):,} points in {took * 1000:.0f} ms ({len(flags)} flags) ==")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
+    parser.add_argument("--sensitivity", type=float, default=1.0)
+    parser.add_argument("--half", choices=["A", "B"], help="only this half")
+    parser.add_argument("--reps", type=int, default=5, help="copies per workflow and kind")
+    parser.add_argument("--skip", choices=["nab", "ci"], action="append", default=[])
+    args = parser.parse_args(argv)
+    dev = args.shared / "data" / "dev"
+    if not dev.is_dir():
+        print(f"The shared data is not at {dev}, so there is nothing to measure; skipped.")
+        return 0
+    detectors: dict[str, Detector] = {
+        "ci-medic": ours(DetectorConfig(sensitivity=args.sensitivity)),
+        "mean+3sigma (past)": mean_3sigma,
+        "+20% over median": over_median,
+    }
+    summary = []
+    if "nab" not in args.skip and (dev / "anomaly" / "nab").is_dir():
+        summary += nab_bench(dev / "anomaly" / "nab", detectors, args.half)
+    if "ci" not in args.skip and (dev / "dumps").is_dir():
+        summary += ci_bench(dev / "dumps", detectors, args.reps, args.half)
+    speed()
+    print("\n== summary (CI figures are semi-synthetic) ==")
+    print("\n".join(summary))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
