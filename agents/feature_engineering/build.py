@@ -150,8 +150,9 @@ def _change(runs: pd.DataFrame, commits: pd.DataFrame) -> pd.DataFrame:
     out["churn"] = out["additions"] + out["deletions"]
     out["files_changed"] = pd.to_numeric(c["files_changed"], errors="coerce")
     extensions = files.str.findall(r"\.([A-Za-z0-9]{1,8})\"")
-    out["file_types"] = extensions.explode().groupby(level=0).nunique().reindex(runs.index)
     known = files.ne("")
+    types = extensions.explode().groupby(level=0).nunique().reindex(runs.index)
+    out["file_types"] = types.where(known)
     out["touches_workflow"] = _flag(files.str.contains(r"\.github/workflows/", regex=True), known)
     out["touches_dependencies"] = _flag(files.str.contains(_DEPENDENCY_FILES, regex=True), known)
     out["touches_tests"] = _flag(files.str.contains(_TEST_FILES, regex=True), known)

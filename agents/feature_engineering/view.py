@@ -13,14 +13,16 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from agents.feature_engineering.catalogue import CATALOGUE, CATEGORICAL, KNOWN_BEFORE_RUN
+from agents.feature_engineering.jobs import job_features
 from core.presentation.style import PALETTE, empty_figure, house_layout
 from core.store.db import Store
-from core.store.features import load_run_features
+from core.store.features import job_rows, load_run_features
 
 __all__ = [
     "FeatureView",
     "feature_view",
     "catalogue_table",
+    "job_feature_table",
     "numeric_features",
     "distribution_figure",
     "failure_correlations",
@@ -42,6 +44,16 @@ class FeatureView:
 
 def feature_view(store: Store, repo: str) -> FeatureView:
     return FeatureView(repo, load_run_features(store, repo))
+
+
+def job_feature_table(store: Store, repo: str) -> pd.DataFrame:
+    """The per-job feature table of ``repo`` (computed on demand: it is cheap and not sent)."""
+    repo_id = store.repo_id(repo)
+    return (
+        job_features(job_rows(store, repo_id))
+        if repo_id is not None
+        else job_features(pd.DataFrame())
+    )
 
 
 def catalogue_table() -> pd.DataFrame:

@@ -27,6 +27,7 @@ __all__ = [
     "featured_runs",
     "save_run_features",
     "load_run_features",
+    "job_rows",
 ]
 
 _FAILED = "('failure', 'timed_out', 'startup_failure')"
@@ -100,6 +101,32 @@ def feature_inputs(store: Store, repo_id: int) -> FeatureInputs:
         commits=store.frame(_COMMITS_SQL, params),
         default_branch=branch,
     )
+
+
+_JOB_ROWS_SQL = f"""
+SELECT j.job_id, j.run_id, j.attempt, r.workflow_name AS workflow, j.name AS job,
+       r.created_at AS run_created_at, j.started_at, j.completed_at, j.status, j.conclusion,
+       j.duration_s, j.queue_s, j.runner_os, j.labels,
+       (SELECT COUNT(*) FROM steps s WHERE s.repo_id = j.repo_id AND s.job_id = j.job_id)
+         AS steps,
+       (SELECT MAX(s.duration_s) FROM steps s WHERE s.repo_id = j.repo_id AND s.job_id = j.job_id)
+         AS step_s_max,
+       t.tests, t.test_failures, l.error_lines AS log_error_lines,
+       j.conclusion IN {_FAILED} AS failed_flag
+FROM jobs j
+JOIN runs r ON r.repo_id = j.repo_id AND r.run_id = j.run_id AND r.attempt = j.attempt
+LEFT JOIN (SELECT job_id, COUNT(*) AS tests, SUM(outcome IN ('failed', 'error')) AS test_failures
+           FROM test_results WHERE repo_id = :repo GROUP BY job_id) t ON t.job_id = j.job_id
+LEFT JOIN logs l ON l.repo_id = j.repo_id AND l.job_id = j.job_id AND l.state = 'ok'
+WHERE j.repo_id = :repo
+ORDER BY r.created_at, j.job_id
+"""
+
+
+def job_rows(store: Store, repo_id: int) -> pd.DataFrame:
+    """Every job of every attempt with its step, test and log aggregates, oldest run first:
+    what the per-job feature table is computed from."""
+    return store.frame(_JOB_ROWS_SQL, {"repo": repo_id})
 
 
 def featured_runs(store: Store, repo_id: int, catalogue: str) -> set[tuple[int, int, str]]:

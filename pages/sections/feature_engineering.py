@@ -15,6 +15,7 @@ from agents.feature_engineering.view import (
     distribution_figure,
     failure_correlations,
     feature_view,
+    job_feature_table,
     numeric_features,
 )
 from pages._shell import PageContext, chart, no_data_yet, table, task_button
@@ -47,7 +48,12 @@ def render(page: PageContext) -> None:
         return
     features = view.features
     st.markdown("##### Feature table")
-    table(features.iloc[::-1], f"{page.repo} features", "features_table", height=320)
+    level = st.segmented_control("One row per", ["run", "job"], default="run", key="feature_level")
+    if level == "job":
+        jobs = job_feature_table(page.workspace.store, page.repo)
+        table(jobs.iloc[::-1], f"{page.repo} job features", "job_features_table", height=320)
+    else:
+        table(features.iloc[::-1], f"{page.repo} features", "features_table", height=320)
     names = numeric_features(features)
     choice = st.selectbox("Feature", names, index=names.index("duration_s"), key="feature_pick")
     chart(distribution_figure(features, choice), f"{page.repo} {choice}", "feature_hist")

@@ -220,3 +220,18 @@ def test_a_rerun_computes_only_the_runs_that_are_new(tmp_path):
     assert grown.metrics["computed"] == 2 and grown.metrics["runs"] == 12
     stored = feature_inputs(Store(db), Store(db).repo_id(FULL_NAME))
     assert len(stored.runs) == 12
+
+
+def test_the_job_table_has_each_jobs_own_history(tmp_path):
+    from agents.feature_engineering.jobs import JOB_FEATURES, job_features
+    from core.store.features import job_rows
+
+    store = Store(tmp_path / "jobs.db")
+    import_path(store, make_dump(tmp_path / "d", runs=8, jobs_per_run=2, fail_every=2))
+    jobs = job_features(job_rows(store, store.repo_id(FULL_NAME)))
+
+    assert set(JOB_FEATURES) <= set(jobs.columns) and jobs["job_id"].is_unique
+    first_job = jobs[jobs["job"] == jobs["job"].iloc[0]]
+    # each run of the job knows only the runs of that job before it
+    assert np.isnan(first_job["prev_job_failed"].iloc[0])
+    assert first_job["prev_job_failed"].iloc[1:].notna().all()
