@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from agents.anomaly_detection.agent import AnomalyDetection
 from agents.base import Agent
+from agents.failure_prediction.agent import FailurePrediction
 from agents.feature_engineering.agent import FeatureEngineering
 from agents.log_ingester.agent import LogIngester
 from agents.pipeline_monitor.agent import PipelineMonitor
@@ -20,6 +21,7 @@ def all_agents() -> list[Agent]:
         RootCauseAgent(),
         FeatureEngineering(),
         AnomalyDetection(),
+        FailurePrediction(),
     ]
     return sorted(agents, key=lambda agent: agent.layer)
 

@@ -12,7 +12,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from agents.anomaly_detection.watch import ANOMALY_COLUMNS
-from core.presentation.style import PALETTE, empty_figure, house_layout
+from core.presentation.style import PALETTE, chart_text, chart_texts, empty_figure, house_layout
 from core.store.anomalies import job_series, run_series, step_series
 from core.store.db import Store
 from core.store.findings import load_findings
@@ -176,7 +176,7 @@ def timeline_figure(points: pd.DataFrame, anomalies: pd.DataFrame, title: str) -
             mode="markers",
             name="anomaly",
             marker={"size": 10, "color": "#e03131", "symbol": "x"},
-            text=anomalies["reason"],
+            text=chart_texts(anomalies["reason"]),
             hovertemplate="%{text}<extra></extra>",
         )
         changes = anomalies[anomalies["kind"].isin(["level_shift", "trend"])]
@@ -192,7 +192,7 @@ def timeline_figure(points: pd.DataFrame, anomalies: pd.DataFrame, title: str) -
                 yref="paper",
                 showarrow=False,
                 xanchor="left",
-                text=_short(f"{kind.replace('_', ' ')}: {cause or 'cause not seen'}"),
+                text=chart_text(_short(f"{kind.replace('_', ' ')}: {cause or 'cause not seen'}")),
                 font={"size": 10},
             )
     fig.update_yaxes(rangemode="tozero")

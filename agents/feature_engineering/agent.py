@@ -14,8 +14,8 @@ import numpy as np
 import pandas as pd
 
 from agents.base import AgentContext, AgentResult, with_columns
-from agents.feature_engineering.build import KEY_COLUMNS, run_features
-from agents.feature_engineering.catalogue import CATALOGUE_VERSION, FEATURE_NAMES
+from agents.feature_engineering.build import KEY_COLUMNS, REVISION, run_features
+from core.features.catalogue import CATALOGUE_VERSION, FEATURE_NAMES
 from core.messages.envelope import Message, make_message
 from core.store.features import (
     feature_inputs,
@@ -27,6 +27,8 @@ from core.store.features import (
 __all__ = ["FeatureEngineering", "FINDING_COLUMNS"]
 
 FINDING_COLUMNS: tuple[str, ...] = (*KEY_COLUMNS, *FEATURE_NAMES)
+# what made a stored row: the catalogue and the computation's revision
+VERSION = f"{CATALOGUE_VERSION}-r{REVISION}"
 
 
 class FeatureEngineering:
@@ -52,13 +54,13 @@ class FeatureEngineering:
         ctx.progress(0.1, "Reading runs, jobs, tests and commits…")
         frame = run_features(feature_inputs(ctx.store, repo_id))
         ctx.progress(0.6, f"Computed {len(FEATURE_NAMES)} features of {len(frame)} runs…")
-        done = featured_runs(ctx.store, repo_id, CATALOGUE_VERSION)
+        done = featured_runs(ctx.store, repo_id, VERSION)
         keys = zip(frame["run_id"], frame["attempt"], frame["updated_at"].astype(str), strict=True)
         new = frame[[(int(r), int(a), u) not in done for r, a, u in keys]]
         rows = _records(new)
         messages = [_message(ctx.repo, row) for row in rows]
         if rows:
-            save_run_features(ctx.store, repo_id, CATALOGUE_VERSION, rows, messages)
+            save_run_features(ctx.store, repo_id, VERSION, rows, messages)
         findings = with_columns(load_run_features(ctx.store, ctx.repo), FINDING_COLUMNS)
         summary = (
             f"{len(findings)} runs of {ctx.repo} with {len(FEATURE_NAMES)} features each "
@@ -87,7 +89,7 @@ def _message(repo: str, row: dict[str, Any]) -> Message:
     subject = f"run:{row['run_id']}:{row['attempt']}"
     data = {
         "subject": subject,
-        "feature_version": CATALOGUE_VERSION,
+        "feature_version": VERSION,
         "features": {name: row[name] for name in ("created_at", "failed", *FEATURE_NAMES)},
     }
     return make_message(
@@ -95,5 +97,5 @@ def _message(repo: str, row: dict[str, Any]) -> Message:
         repo,
         f"features:{row['run_id']}:{row['attempt']}",
         data,
-        version=f"{CATALOGUE_VERSION}|{row['updated_at']}",
+        version=f"{VERSION}|{row['updated_at']}",
     )

@@ -11,16 +11,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from agents.feature_engineering.catalogue import FEATURE_NAMES
+from core.features.catalogue import FEATURE_NAMES
 from core.store.features import FeatureInputs
 
-__all__ = ["FAILED", "KEY_COLUMNS", "SUCCEEDED", "run_features", "outcome_of"]
+__all__ = ["FAILED", "KEY_COLUMNS", "REVISION", "SUCCEEDED", "run_features", "outcome_of"]
 
 FAILED = ("failure", "timed_out", "startup_failure")
 SUCCEEDED = ("success",)
 WINDOW = 10  # the "last N runs" of the history features
+REVISION = 3  # bump when a feature's computation changes: stored rows of older ones are redone
 # what identifies a row and its label; the features follow in catalogue order
-KEY_COLUMNS = ("run_id", "attempt", "created_at", "updated_at", "failed")
+KEY_COLUMNS = ("run_id", "attempt", "created_at", "updated_at", "status", "failed")
 
 _DEPENDENCY_FILES = (
     r"(?:^|/|\")(?:package(?:-lock)?\.json|yarn\.lock|pnpm-lock\.yaml|requirements[^/\"]*\.txt|"
@@ -52,7 +53,7 @@ def run_features(inputs: FeatureInputs) -> pd.DataFrame:
     runs = _base(inputs.runs)
     if runs.empty:
         return pd.DataFrame(columns=[*KEY_COLUMNS, *FEATURE_NAMES])
-    frame = runs[["run_id", "attempt", "created_at_text", "updated_at"]].rename(
+    frame = runs[["run_id", "attempt", "created_at_text", "updated_at", "status"]].rename(
         columns={"created_at_text": "created_at"}
     )
     frame["failed"] = runs["outcome"]

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from agents.feature_engineering.catalogue import CATALOGUE, CATEGORICAL, KNOWN_BEFORE_RUN
 from agents.feature_engineering.jobs import job_features
+from core.features.catalogue import CATALOGUE, CATEGORICAL, KNOWN_BEFORE_RUN
 from core.presentation.style import PALETTE, empty_figure, house_layout
 from core.store.db import Store
 from core.store.features import job_rows, load_run_features

@@ -3,7 +3,9 @@
 Figures are built with ``plotly.graph_objects`` (not plotly express) because it is several
 times faster per figure, and the pages draw up to ten of them on every rerun. Every builder
 accepts an empty frame and then returns a figure that says so, so a quiet period never breaks a
-page. Colours are fixed per outcome so "failure" is the same red on every chart.
+page. Colours are fixed per outcome so "failure" is the same red on every chart. Names from the
+data (workflows, jobs, steps, branches) are drawn through ``chart_text``: plotly reads HTML in
+labels, and a job's name is no link.
 """
 
 from __future__ import annotations
@@ -13,7 +15,14 @@ from collections.abc import Iterable
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.presentation.style import OUTCOME_COLORS, PALETTE, empty_figure, house_layout
+from core.presentation.style import (
+    OUTCOME_COLORS,
+    PALETTE,
+    chart_text,
+    chart_texts,
+    empty_figure,
+    house_layout,
+)
 
 __all__ = [
     "OUTCOME_COLORS",
@@ -49,7 +58,7 @@ def runs_per_day_figure(frame: pd.DataFrame) -> go.Figure:
         fig.add_bar(
             x=part["day"],
             y=part["runs"],
-            name=outcome,
+            name=chart_text(outcome),
             marker_color=OUTCOME_COLORS.get(outcome, "#495057"),
         )
     fig.update_layout(barmode="stack", bargap=0.15)
@@ -64,17 +73,18 @@ def _percentile_lines(frame: pd.DataFrame, key: str, title: str, unit: str) -> g
     for index, value in enumerate(_ordered(frame[key], ())):
         part = frame[frame[key] == value].sort_values("period")
         color = PALETTE[index % len(PALETTE)]
+        label = chart_text(value)
         for stat, dash in (("p50", "solid"), ("p95", "dot")):
             fig.add_scatter(
                 x=part["period"],
                 y=part[stat],
                 mode="lines+markers",
-                name=f"{value} {stat}",
-                legendgroup=str(value),
+                name=f"{label} {stat}",
+                legendgroup=label,
                 line={"color": color, "dash": dash},
                 marker={"size": 4},
                 customdata=part["count"],
-                hovertemplate=f"{value} {stat}: %{{y:.2f}} {unit}<br>%{{x|%d %b}}"
+                hovertemplate=f"{label} {stat}: %{{y:.2f}} {unit}<br>%{{x|%d %b}}"
                 " · %{customdata} samples<extra></extra>",
             )
     return house_layout(fig, title, unit)
@@ -93,14 +103,15 @@ def queue_trend_figure(frame: pd.DataFrame) -> go.Figure:
 
 
 def _hbars(
-    labels: pd.Series,
+    labels: list[str],
     values: pd.Series,
     marks: pd.Series | None,
     title: str,
     x_title: str,
     mark_name: str,
 ) -> go.Figure:
-    """Horizontal bars, largest on top, with an optional marker for a second statistic."""
+    """Horizontal bars, largest on top, with an optional marker for a second statistic
+    (``labels``: already through ``chart_texts``)."""
     height = max(260, 28 * len(labels) + 90)
     fig = go.Figure()
     fig.add_bar(y=labels, x=values, orientation="h", name=x_title, marker_color="#1c7ed6")
@@ -122,7 +133,7 @@ def slowest_jobs_figure(frame: pd.DataFrame) -> go.Figure:
     title = "Slowest jobs (median, p95 tick)"
     if frame.empty:
         return empty_figure(title)
-    labels = frame["workflow"].astype(str) + " › " + frame["job"].astype(str)
+    labels = chart_texts(frame["workflow"].astype(str) + " › " + frame["job"].astype(str))
     return _hbars(labels, frame["median_min"], frame["p95_min"], title, "minutes", "p95")
 
 
@@ -131,7 +142,7 @@ def slowest_steps_figure(frame: pd.DataFrame) -> go.Figure:
     title = "Slowest steps (mean, max tick)"
     if frame.empty:
         return empty_figure(title)
-    labels = frame["job"].astype(str) + " › " + frame["step"].astype(str)
+    labels = chart_texts(frame["job"].astype(str) + " › " + frame["step"].astype(str))
     return _hbars(labels, frame["mean_min"], frame["max_min"], title, "minutes", "max")
 
 
@@ -152,7 +163,7 @@ def success_rate_figure(frame: pd.DataFrame, by: str) -> go.Figure:
     ).astype(int)
     fig = go.Figure()
     fig.add_bar(
-        y=rated[by].astype(str),
+        y=chart_texts(rated[by].astype(str)),
         x=rated["success_rate"] * 100,
         orientation="h",
         marker={"color": rated["success_rate"], "colorscale": "RdYlGn", "cmin": 0.5, "cmax": 1.0},
@@ -195,7 +206,7 @@ def steps_figure(steps: pd.DataFrame, job: str = "") -> go.Figure:
         return empty_figure(title, "No step timings recorded for this job.")
     offset = (timed["started_at"] - timed["started_at"].min()).dt.total_seconds()
     colors = [OUTCOME_COLORS.get(str(c), "#868e96") for c in timed["conclusion"]]
-    labels = timed["number"].astype(str) + ". " + timed["name"].astype(str)
+    labels = chart_texts(timed["number"].astype(str) + ". " + timed["name"].astype(str))
     fig = go.Figure()
     fig.add_bar(
         y=labels,

@@ -32,6 +32,7 @@ from agents.root_cause.templates import fingerprint_of, template_of
 from agents.root_cause.versions import describe_changes, version_changes
 from core.logs.bounded import kept_text, read_head_and_tail
 from core.logs.normalise import DEFAULT_MAX_LOG_BYTES
+from core.messages.redact import redactor
 
 __all__ = [
     "RootCause",
@@ -99,7 +100,17 @@ def analyse_log(
     template it never printed rank higher. ``failed_step``: the step the API says failed (reported
     as is). ``classifier``: a fitted :class:`FailureClassifier` (default: trained on the project's
     corpus).
+
+    Both logs are redacted first (:mod:`core.messages.redact`; the line numbers stay the same),
+    so the summary, the suggestion and the evidence never quote a secret, whoever calls this:
+    ``ci-medic rca`` reads logs straight from files, not from the store (where they already are).
     """
+    engine = redactor()
+    text = engine.redact_text(text)
+    if previous_green is not None:
+        previous_green = engine.redact_text(previous_green)
+    if failed_step is not None:
+        failed_step = engine.redact_text(failed_step)
     loc = locate(text, previous_green)
     decision = decide(loc, classifier)
     ranges = _ranges(loc, decision)

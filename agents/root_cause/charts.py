@@ -8,13 +8,12 @@ like the Pipelines page and a repository without analysed failures never breaks 
 
 from __future__ import annotations
 
-import html
 from collections.abc import Mapping
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from core.presentation.style import PALETTE, empty_figure, house_layout
+from core.presentation.style import PALETTE, chart_text, chart_texts, empty_figure, house_layout
 
 __all__ = [
     "class_distribution_figure",
@@ -77,7 +76,7 @@ def cluster_days_figure(days: pd.DataFrame, names: Mapping[str, str] | None = No
     for rank, (cluster, part) in enumerate(days.groupby("cluster", sort=False)):
         category = str(part["category"].iloc[0])
         # log text is data: plotly reads tags and entities in names, so escape them
-        name = html.escape(names.get(str(cluster)) or f"{category} ({cluster})", quote=False)
+        name = chart_text(names.get(str(cluster)) or f"{category} ({cluster})")
         fig.add_bar(
             x=part["day"],
             y=part["occurrences"],
@@ -105,7 +104,7 @@ def class_distribution_figure(classes: pd.DataFrame) -> go.Figure:
         part = classes[classes["transient"] == transient].set_index("category")
         counts = part["failures"].reindex(order).fillna(0)
         fig.add_bar(
-            y=order,
+            y=chart_texts(order),
             x=counts,
             orientation="h",
             name=name,
@@ -127,8 +126,8 @@ def confusion_figure(confusion: pd.DataFrame) -> go.Figure:
     fig = go.Figure(
         go.Heatmap(
             z=values,
-            x=list(confusion.columns),
-            y=list(confusion.index),
+            x=chart_texts(confusion.columns),
+            y=chart_texts(confusion.index),
             colorscale="Blues",
             text=values,
             texttemplate="%{text}",

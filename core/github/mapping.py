@@ -3,13 +3,29 @@
 Sync and ``import`` both go through here, so a dump loaded offline and the same history synced
 over HTTP produce identical rows. Fields a source lacks become None; nothing here raises on a
 missing field, because real dumps (Travis conversions, recorded payloads) are incomplete.
+
+This is the edge where GitHub's data enters the store, so two things are settled here:
+
+* every free text (workflow, job and step names, a run's title and branch, commit messages and
+  authors, runner names and labels, changed file names) has its secrets redacted
+  (:mod:`core.messages.redact`, the one redactor): a job named ``deploy ghp_...`` must not carry
+  the token into findings, exports, pages or messages. Ids, shas, timestamps and GitHub's own
+  enums (status, conclusion, event) are left as they are;
+* an ``html_url`` is kept only when it is an absolute ``http(s)://`` link with a host and no
+  user info, spaces or control characters (else None), so a ``javascript:`` link in a dump is
+  never stored. Which host may be *linked* is decided where links are drawn
+  (``core.presentation.links``).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlsplit
+
+from core.messages.redact import Redactor, redactor
 
 __all__ = [
     "seconds_between",
@@ -20,6 +36,7 @@ __all__ = [
     "job_row",
     "step_rows",
     "commit_row",
+    "web_url",
 ]
 
 
@@ -57,22 +74,48 @@ def runner_os(labels: Any, runner_name: Any = None) -> str | None:
     return None
 
 
+_UNSAFE_URL_CHARS = re.compile(r"[\x00-\x20\x7f-\x9f\\]")  # spaces, controls, backslashes
+
+
+def web_url(url: Any) -> str | None:
+    """``url`` when it is an absolute ``http://`` or ``https://`` link with a host, no user info
+    (``user:password@``), spaces, control characters or backslashes; else None."""
+    if not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        return None
+    if _UNSAFE_URL_CHARS.search(url):
+        return None
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if not host or "@" in parts.netloc:
+        return None
+    return url
+
+
+def _text(engine: Redactor, value: Any) -> Any:
+    """A free-text field with its secrets redacted; None and non-text values as they are."""
+    return engine.redact_text(value) if isinstance(value, str) and value else value
+
+
 def repo_row(repo: dict[str, Any]) -> dict[str, Any]:
     return {
         "id": int(repo["id"]) if repo.get("id") is not None else _stable_id(repo["full_name"]),
         "full_name": repo["full_name"],
-        "default_branch": repo.get("default_branch") or "main",
-        "html_url": repo.get("html_url"),
+        "default_branch": _text(redactor(), repo.get("default_branch")) or "main",
+        "html_url": web_url(repo.get("html_url")),
         "source": repo.get("source") or "github",
     }
 
 
 def workflow_row(workflow: dict[str, Any], repo_id: int) -> dict[str, Any]:
+    engine = redactor()
     return {
         "id": int(workflow["id"]),
         "repo_id": repo_id,
-        "name": workflow.get("name"),
-        "path": workflow.get("path"),
+        "name": _text(engine, workflow.get("name")),
+        "path": _text(engine, workflow.get("path")),
         "state": workflow.get("state"),
     }
 
@@ -81,18 +124,19 @@ def run_row(run: dict[str, Any], repo_id: int, is_latest: bool) -> dict[str, Any
     actor = run.get("actor") or run.get("triggering_actor") or {}
     prs = [str(p.get("number")) for p in run.get("pull_requests") or [] if p.get("number")]
     completed = run.get("status") == "completed"
+    engine = redactor()
     return {
         "run_id": int(run["id"]),
         "attempt": int(run.get("run_attempt") or 1),
         "repo_id": repo_id,
         "is_latest": int(is_latest),
         "workflow_id": run.get("workflow_id"),
-        "workflow_name": run.get("name"),
+        "workflow_name": _text(engine, run.get("name")),
         "run_number": run.get("run_number"),
         "event": run.get("event"),
         "status": run.get("status"),
         "conclusion": run.get("conclusion"),
-        "head_branch": run.get("head_branch"),
+        "head_branch": _text(engine, run.get("head_branch")),
         "head_sha": run.get("head_sha"),
         "actor": actor.get("login") if isinstance(actor, dict) else None,
         "pr_numbers": ",".join(prs) or None,
@@ -104,19 +148,20 @@ def run_row(run: dict[str, Any], repo_id: int, is_latest: bool) -> dict[str, Any
         )
         if completed
         else None,
-        "html_url": run.get("html_url"),
-        "display_title": run.get("display_title"),
+        "html_url": web_url(run.get("html_url")),
+        "display_title": _text(engine, run.get("display_title")),
     }
 
 
 def job_row(job: dict[str, Any], repo_id: int, run_id: int, attempt: int) -> dict[str, Any]:
     labels = job.get("labels") or []
+    engine = redactor()
     return {
         "job_id": int(job["id"]),
         "run_id": int(job.get("run_id") or run_id),
         "attempt": int(job.get("run_attempt") or attempt),
         "repo_id": repo_id,
-        "name": job.get("name"),
+        "name": _text(engine, job.get("name")),
         "status": job.get("status"),
         "conclusion": job.get("conclusion"),
         "created_at": job.get("created_at"),
@@ -124,21 +169,22 @@ def job_row(job: dict[str, Any], repo_id: int, run_id: int, attempt: int) -> dic
         "completed_at": job.get("completed_at"),
         "queue_s": seconds_between(job.get("created_at"), job.get("started_at")),
         "duration_s": seconds_between(job.get("started_at"), job.get("completed_at")),
-        "runner_name": job.get("runner_name"),
+        "runner_name": _text(engine, job.get("runner_name")),
         "runner_os": runner_os(labels, job.get("runner_name")),
-        "labels": ",".join(str(x) for x in labels) or None,
-        "html_url": job.get("html_url"),
+        "labels": _text(engine, ",".join(str(x) for x in labels)) or None,
+        "html_url": web_url(job.get("html_url")),
     }
 
 
 def step_rows(job: dict[str, Any]) -> list[dict[str, Any]]:
     rows = []
+    engine = redactor()
     for index, step in enumerate(job.get("steps") or [], start=1):
         rows.append(
             {
                 "job_id": int(job["id"]),
                 "number": int(step.get("number") or index),
-                "name": step.get("name"),
+                "name": _text(engine, step.get("name")),
                 "status": step.get("status"),
                 "conclusion": step.get("conclusion"),
                 "started_at": step.get("started_at"),
@@ -159,17 +205,20 @@ def commit_row(commit: dict[str, Any], repo_id: int) -> dict[str, Any]:
         if isinstance(commit.get("author"), dict)
         else None
     )
+    engine = redactor()
     return {
         "repo_id": repo_id,
         "sha": commit["sha"],
         "author_login": login,
-        "author_name": author.get("name"),
+        "author_name": _text(engine, author.get("name")),
         "committed_at": author.get("date"),
-        "message": inner.get("message"),
+        "message": _text(engine, inner.get("message")),
         "additions": stats.get("additions"),
         "deletions": stats.get("deletions"),
         "files_changed": len(files) if files else None,
-        "files": json.dumps([f.get("filename") for f in files][:300]) if files else None,
+        "files": json.dumps([_text(engine, f.get("filename")) for f in files[:300]])
+        if files
+        else None,
     }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -34,13 +35,15 @@ def save_findings(
     summary: str = "summary",
     kind: str = "category",
     replace_all: bool = False,
+    publish: Callable[[dict[str, Any]], bool] | None = None,
 ) -> list[Message]:
     """Upsert one finding per row of ``frame`` (``key`` names its id column); returns the
     messages written with them (one per finding; an unchanged finding keeps its message id, so
     the outbox holds it once). ``subject``/``summary``/``kind`` name columns used for the
     message and the table. ``replace_all``: ``frame`` is the agent's whole current answer for
     the repository (e.g. anomalies recomputed over the history), so its stored findings that are
-    not in it are removed in the same transaction."""
+    not in it are removed in the same transaction. ``publish``: which rows are news for the
+    queue (all when None); e.g. a backtest's thousands of past predictions are stored, not sent."""
     repo_id = store.repo_id(repo)
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     rows, messages = [], []
@@ -61,6 +64,8 @@ def save_findings(
                 now,
             )
         )
+        if publish is not None and not publish(data):
+            continue
         messages.append(
             make_message(
                 event_type,

@@ -21,7 +21,7 @@ from core.logs.normalise import KeptLog, NormalisedLog, normalise_kept
 from core.logs.reports.junit import TestResult, parse_console, parse_junit_xml
 from core.logs.safe_archive import safe_extract_zip
 from core.messages.envelope import Message, make_message
-from core.messages.redact import redact_kept
+from core.messages.redact import redact_kept, redactor
 from core.store.db import Store
 from core.store.logs import save_log, save_missing_log
 from core.store.outbox import enqueue
@@ -231,19 +231,24 @@ def _save_tests(
     results: list[TestResult],
     source: str,
 ) -> None:
+    """Save test results with their secrets redacted: a JUnit report is not a log, and a test's
+    id (a parametrised ``test_login[ghp_...]``) and its failure message (``401 with
+    Authorization: token ...``) are text a test printed. The message is redacted whole, then
+    cut, so a cut never leaves a secret's first half behind."""
+    engine = redactor()
     tx.executemany(
         "INSERT OR REPLACE INTO test_results (job_id, test_id, repo_id, run_id, attempt, outcome,"
         " duration_s, message, source) VALUES (?,?,?,?,?,?,?,?,?)",
         [
             (
                 job_id,
-                r.test_id,
+                engine.redact_text(r.test_id),
                 repo_id,
                 run_id,
                 attempt,
                 r.outcome,
                 r.duration_s,
-                (r.message or "")[:2000] or None,
+                engine.redact_text(r.message or "")[:2000] or None,
                 source,
             )
             for r in results

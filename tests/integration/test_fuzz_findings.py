@@ -142,11 +142,6 @@ METADATA = [
 ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13 fuzz finding: job and step names from GitHub reach the CSVs and the "
-    "outbox unredacted (only logs are redacted before they are stored)",
-)
 @pytest.mark.parametrize(("plant", "secret"), METADATA[:2])  # names: drawn in every finding
 def test_a_secret_in_github_metadata_reaches_no_csv_and_no_queued_message(
     dump, tmp_path, plant, secret, capsys
@@ -160,10 +155,6 @@ def test_a_secret_in_github_metadata_reaches_no_csv_and_no_queued_message(
     assert secret not in _stored_texts(db).get("outbox.body", "")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13 fuzz finding: names and messages from GitHub are stored unredacted",
-)
 @pytest.mark.parametrize(("plant", "secret"), METADATA)
 def test_a_secret_in_github_metadata_is_not_stored(dump, tmp_path, plant, secret, capsys):
     plant(dump)
@@ -173,9 +164,6 @@ def test_a_secret_in_github_metadata_is_not_stored(dump, tmp_path, plant, secret
     assert not [where for where, text in _stored_texts(db).items() if secret in text]
 
 
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 fuzz finding: rca prints the failing line as it is, secrets too"
-)
 @pytest.mark.parametrize("json_output", [False, True], ids=["readable", "json"])
 def test_rca_prints_no_secret_from_the_failing_line(tmp_path, json_output, capsys):
     log = tmp_path / "failed.log"
@@ -284,10 +272,6 @@ def test_a_dump_whose_records_share_an_id_is_refused(dump, tmp_path, share):
     assert store.scalar("SELECT COUNT(*) FROM runs") == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13 fuzz finding: analyze's CSVs carry a job's javascript: html_url as is",
-)
 def test_analyze_writes_no_javascript_link(dump, tmp_path, capsys):
     _failing_job(lambda job: job.update(html_url="javascript:alert(document.cookie)"))(dump)
 
@@ -299,11 +283,6 @@ def test_analyze_writes_no_javascript_link(dump, tmp_path, capsys):
 
 
 # -- (4) untrusted names drawn by the charts -----------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13 fuzz finding: job and step names are plotly labels as they are, and plotly "
-    "draws <a href> (and <b>, <span style>) in labels: a job name can put a link on the page",
-)
 def test_a_job_name_holding_a_link_is_no_link_in_the_charts():
     from agents.pipeline_monitor.charts import slowest_jobs_figure, steps_figure
 

@@ -125,11 +125,13 @@ def test_a_run_dated_in_the_future_never_hides_the_runs_synced_after_it(
 
     hour = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
     monkeypatch.setattr(dump_factory, "START", hour - timedelta(hours=90))
+    # one instant for both dumps: run 10 is the same record in each (a second ticking over
+    # between them would make it a changed run, which is another test)
+    skewed = (datetime.now(UTC) + ahead).strftime("%Y-%m-%dT%H:%M:%SZ")
 
     def dump(folder, runs: int):
         root = make_dump(tmp_path / folder, runs=runs, with_logs=False, with_artifacts=False)
         records = list(Dump(root).runs())
-        skewed = (datetime.now(UTC) + ahead).strftime("%Y-%m-%dT%H:%M:%SZ")
         records[10]["created_at"] = records[10]["run_started_at"] = skewed
         compressed = resolve(root / "runs.jsonl").name.endswith(".gz")
         DumpWriter(root, compress=compressed).runs(records)

@@ -18,14 +18,14 @@ import pytest
 from agents.base import AgentContext
 from agents.feature_engineering.agent import FINDING_COLUMNS, FeatureEngineering
 from agents.feature_engineering.build import run_features
-from agents.feature_engineering.catalogue import (
+from core.config import Settings
+from core.dump.importer import import_path
+from core.features.catalogue import (
     CATALOGUE,
     FEATURE_NAMES,
     KNOWN_BEFORE_RUN,
     catalogue_markdown,
 )
-from core.config import Settings
-from core.dump.importer import import_path
 from core.store.db import Store
 from core.store.features import FeatureInputs, feature_inputs
 from tests.conftest import REPO_ROOT

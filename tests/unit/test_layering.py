@@ -101,7 +101,8 @@ CORE_ALLOWED = {
     "core.logs": _BASE,
     "core.messages": _BASE,
     "core.presentation": _BASE,
-    "core.github": _BASE | {"core.logs"},
+    "core.features": _BASE,
+    "core.github": _BASE | {"core.logs", "core.messages"},  # messages.redact: the mapping
     "core.store": _BASE | {"core.logs", "core.messages", "core.github"},  # github.mapping only
     "core.queue": _BASE | {"core.messages", "core.store"},
     "core.dump": _BASE | {"core.logs", "core.messages", "core.store", "core.github"},

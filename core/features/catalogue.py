@@ -226,7 +226,7 @@ def catalogue_markdown() -> str:
         "",
         "One row per run (its latest attempt), computed by `agents/feature_engineering/` and",
         "written to `features.csv` by `ci-medic analyze`. Generated from",
-        "`agents/feature_engineering/catalogue.py`; *known before run* features use only runs",
+        "`core/features/catalogue.py`; *known before run* features use only runs",
         "that finished before the run was created (the Failure Prediction uses only those).",
         "",
         "| feature | group | unit | known before run | definition |",

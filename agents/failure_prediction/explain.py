@@ -1,0 +1,64 @@
+"""SHAP explanations of the forest: which features push a run's failure probability up or down.
+
+Why the forest and TreeExplainer: exact Shapley values for trees in polynomial time; the forest
+is depth-limited (8), so one run takes milliseconds and the global view (a sample of at most
+``GLOBAL_SAMPLE`` runs) a few seconds, where an unlimited forest took minutes. shap is imported
+here, where it is used (importing it costs seconds). The values are on the probability scale
+of the forest, before calibration: they explain the ranking, which calibration keeps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["Explanation", "explain", "GLOBAL_SAMPLE"]
+
+GLOBAL_SAMPLE = 500
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """SHAP values of some runs: ``values`` (runs x features), the features' values as the
+    model saw them (``data``), their names and the model's expected value."""
+
+    values: np.ndarray
+    data: pd.DataFrame
+    expected: float
+
+    def importance(self) -> pd.DataFrame:
+        """Mean absolute SHAP value per feature, largest first."""
+        mean = np.abs(self.values).mean(axis=0) if len(self.values) else np.zeros(0)
+        frame = pd.DataFrame({"feature": self.data.columns, "importance": mean})
+        return frame.sort_values("importance", ascending=False, ignore_index=True)
+
+    def of_run(self, position: int, top: int = 8) -> pd.DataFrame:
+        """The ``top`` features that moved one run's probability most, with their values."""
+        row = pd.DataFrame(
+            {
+                "feature": self.data.columns,
+                "value": self.data.iloc[position].to_numpy(),
+                "shap": self.values[position],
+            }
+        )
+        order = row["shap"].abs().sort_values(ascending=False).index[:top]
+        return row.loc[order].reset_index(drop=True)
+
+
+def explain(pipeline, rows: pd.DataFrame, sample: int | None = None, seed: int = 0) -> Explanation:
+    """SHAP values of ``rows`` (feature columns as the pipeline was fitted on) for a fitted
+    random-forest pipeline; ``sample`` caps how many rows are explained."""
+    import shap
+
+    if sample is not None and len(rows) > sample:
+        rows = rows.sample(sample, random_state=seed)
+    transform, forest = pipeline.named_steps["features"], pipeline.named_steps["model"]
+    data = pd.DataFrame(transform.transform(rows), columns=transform.get_feature_names_out())
+    explainer = shap.TreeExplainer(forest)
+    values = np.asarray(explainer.shap_values(data, check_additivity=False))
+    if values.ndim == 3:  # (runs, features, classes): the failure class
+        values = values[:, :, 1]
+    expected = np.atleast_1d(explainer.expected_value)
+    return Explanation(values, data, float(expected[-1]))

@@ -1,0 +1,97 @@
+"""One repository's forecast: the honest backtest, the decision threshold, and the probability
+of every run that has not finished yet, from a model fitted on everything finished so far.
+
+The agent stores it and the page explains it; both call :func:`forecast`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from agents.failure_prediction.backtest import Calibration, walk_forward
+from agents.failure_prediction.metrics import threshold_for_precision
+from agents.failure_prediction.model import ModelKind, feature_columns, make_model
+
+__all__ = ["Forecast", "forecast", "PREDICTION_COLUMNS", "WANTED_PRECISION"]
+
+WANTED_PRECISION = 0.6  # a warning should be right more often than not
+PREDICTION_COLUMNS = (
+    "run_id",
+    "run_attempt",
+    "created_at",
+    "probability",
+    "predicted",
+    "actual",
+    "backtest",
+    "parrot",
+    "reasons",
+    "model",
+)
+
+
+@dataclass(frozen=True)
+class Forecast:
+    kind: str
+    threshold: float
+    predictions: pd.DataFrame  # PREDICTION_COLUMNS, backtest rows then live ones
+    pipeline: object | None  # the model fitted on every finished run (None: too few)
+    columns: list[str]  # the feature columns the pipeline reads
+    live: pd.DataFrame  # the unfinished runs' feature rows, in predictions' live order
+
+
+def forecast(
+    features: pd.DataFrame,
+    kind: ModelKind = "random_forest",
+    precision: float = WANTED_PRECISION,
+    every: int | None = None,
+) -> Forecast:
+    """Backtest ``features`` (one repository's run feature rows), choose the threshold for
+    ``precision`` on it, and predict the runs that are not finished."""
+    every = every or max(25, len(features) // 40)  # about 40 refits, whatever the history
+    backtest = walk_forward(features, kind, every=every).rows
+    threshold = threshold_for_precision(
+        backtest["actual"].to_numpy(), backtest["probability"].to_numpy(), precision
+    )
+    history = backtest.assign(
+        run_attempt=backtest["attempt"],
+        backtest=True,
+        reasons="",
+        model=kind,
+        predicted=(backtest["probability"] >= threshold).astype(int),
+    )
+    numeric, categorical = feature_columns(features)
+    columns = numeric + categorical
+    decided = features[features["failed"].notna()]
+    live = features[features["status"].ne("completed")].copy()  # queued or in progress
+    pipeline = None
+    live_rows = pd.DataFrame(columns=list(PREDICTION_COLUMNS))
+    if decided["failed"].nunique() == 2 and len(decided) >= 30:
+        pipeline = make_model(kind, numeric, categorical)
+        pipeline.fit(decided[columns], decided["failed"].astype(int))
+        if len(live):
+            raw = pipeline.predict_proba(live[columns])[:, 1]
+            calibrate = (
+                Calibration.fit(backtest["raw"], backtest["actual"]) if len(backtest) else None
+            )
+            probability = calibrate(raw) if calibrate else raw
+            live_rows = pd.DataFrame(
+                {
+                    "run_id": live["run_id"].to_numpy(),
+                    "run_attempt": live["attempt"].to_numpy(),
+                    "created_at": live["created_at"].to_numpy(),
+                    "probability": probability,
+                    "predicted": (probability >= threshold).astype(int),
+                    "actual": np.nan,
+                    "backtest": False,
+                    "parrot": live["prev_failed"].to_numpy(),
+                    "reasons": "",
+                    "model": kind,
+                }
+            )
+    predictions = pd.concat(
+        [history.reindex(columns=list(PREDICTION_COLUMNS)), live_rows], ignore_index=True
+    )
+    return Forecast(kind, threshold, predictions, pipeline, columns, live)

@@ -1,0 +1,87 @@
+"""Failure Prediction: honest by construction, scored next to the parrot, explained.
+
+Specification (issue 16): the backtest never uses a run's own outcome or any later run (shuffle
+the outcomes and durations of a run and of every later run: its prediction is identical); only
+features known before a run reach the model; a run's reasons are words, not column names.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from agents.failure_prediction.backtest import MIN_TRAIN, walk_forward
+from agents.failure_prediction.forecast import PREDICTION_COLUMNS, forecast
+from agents.failure_prediction.metrics import score, threshold_for_precision
+from agents.failure_prediction.model import feature_columns
+from agents.failure_prediction.reasons import reasons_in_words
+from agents.feature_engineering.build import run_features
+from core.features.catalogue import KNOWN_BEFORE_RUN
+from tests.unit.test_features import _what_runs_did_shuffled, synthetic_inputs
+
+
+@pytest.fixture(scope="module")
+def inputs():
+    return synthetic_inputs(runs=240, seed=8)
+
+
+def test_only_features_known_before_the_run_reach_the_model(inputs):
+    features = run_features(inputs)
+    numeric, categorical = feature_columns(features)
+    assert set(numeric + categorical) <= set(KNOWN_BEFORE_RUN)
+    assert "duration_s" not in numeric and "failed_jobs" not in numeric
+
+
+@pytest.mark.parametrize("first", [MIN_TRAIN + 10, 150, 230])
+def test_a_prediction_ignores_the_run_itself_and_every_later_run(inputs, first):
+    before = walk_forward(run_features(inputs), every=20).rows.set_index("run_id")
+    run = int(inputs.runs["run_id"].iloc[first])
+
+    shuffled = _what_runs_did_shuffled(inputs, first, seed=1)
+    after = walk_forward(run_features(shuffled), every=20).rows.set_index("run_id")
+
+    assert before.loc[run, "probability"] == pytest.approx(after.loc[run, "probability"])
+    # and the check can fail: later runs' actual outcomes did change
+    assert not np.array_equal(
+        before.loc[before.index > run, "actual"], after.loc[after.index > run, "actual"]
+    )
+
+
+def test_the_backtest_predicts_every_decided_run_after_the_first_ones(inputs):
+    features = run_features(inputs)
+    rows = walk_forward(features, every=25).rows
+    decided = features["failed"].notna().sum()
+    assert len(rows) == decided - MIN_TRAIN
+    assert rows["probability"].between(0, 1).all()
+
+
+def test_predictions_csv_has_the_contract_columns_and_marks_the_backtest(inputs):
+    features = run_features(inputs)
+    features.loc[features.index[-3:], ["status", "failed"]] = ["in_progress", np.nan]
+    result = forecast(features, every=40)
+    frame = result.predictions
+    assert tuple(frame.columns[:7]) == (
+        "run_id", "run_attempt", "created_at", "probability", "predicted", "actual", "backtest"
+    )
+    assert tuple(frame.columns) == PREDICTION_COLUMNS
+    live = frame[~frame["backtest"].astype(bool)]
+    assert len(live) == 3 and live["actual"].isna().all()
+
+
+def test_the_threshold_reaches_the_wanted_precision():
+    actual = np.array([0, 0, 0, 1, 0, 1, 1, 1])
+    probability = np.array([0.1, 0.2, 0.3, 0.35, 0.4, 0.6, 0.7, 0.9])
+    threshold = threshold_for_precision(actual, probability, 0.75)
+    assert score(actual, probability, threshold).precision >= 0.75
+
+
+def test_reasons_are_words():
+    top = pd.DataFrame(
+        {
+            "feature": ["branch_fail_rate_10", "workflow_CI", "workflow_Lint", "churn"],
+            "value": [0.4, 1.0, 0.0, 120.0],
+            "shap": [0.2, 0.1, 0.05, -0.1],
+        }
+    )
+    assert reasons_in_words(top) == "this branch failed 4 of its last 10 runs; workflow is CI"
