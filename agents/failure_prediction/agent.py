@@ -44,7 +44,17 @@ class FailurePrediction:
         kind = str(ctx.options.get("model", "random_forest"))
         precision = float(ctx.options.get("precision", WANTED_PRECISION))
         ctx.progress(0.1, "Backtesting: each run predicted from the runs finished before it…")
-        result = forecast(features, kind, precision)  # type: ignore[arg-type]
+        others = [
+            load_run_features(ctx.store, name)
+            for name in ctx.store.repositories()["full_name"]
+            if name.lower() != ctx.repo.lower()
+        ]
+        pool = (
+            pd.concat([o for o in others if len(o)], ignore_index=True)
+            if any(len(o) for o in others)
+            else None
+        )
+        result = forecast(features, kind, precision, pool=pool)  # type: ignore[arg-type]
         predictions = result.predictions
         live = predictions[~predictions["backtest"].astype(bool)].copy()
         if result.pipeline is not None and len(live):

@@ -4,7 +4,7 @@ Why the forest and TreeExplainer: exact Shapley values for trees in polynomial t
 is depth-limited (8), so one run takes milliseconds and the global view (a sample of at most
 ``GLOBAL_SAMPLE`` runs) a few seconds, where an unlimited forest took minutes. shap is imported
 here, where it is used (importing it costs seconds). The values are on the probability scale
-of the forest, before calibration: they explain the ranking, which calibration keeps.
+of the forest: they explain its probabilities, which the backtest scores as they are.
 """
 
 from __future__ import annotations

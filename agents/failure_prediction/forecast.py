@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from agents.failure_prediction.backtest import Calibration, walk_forward
+from agents.failure_prediction.backtest import walk_forward
 from agents.failure_prediction.metrics import threshold_for_precision
 from agents.failure_prediction.model import ModelKind, feature_columns, make_model
 
@@ -47,11 +47,13 @@ def forecast(
     kind: ModelKind = "random_forest",
     precision: float = WANTED_PRECISION,
     every: int | None = None,
+    pool: pd.DataFrame | None = None,
 ) -> Forecast:
     """Backtest ``features`` (one repository's run feature rows), choose the threshold for
-    ``precision`` on it, and predict the runs that are not finished."""
+    ``precision`` on it, and predict the runs that are not finished; ``pool`` (other
+    repositories' rows) is trained on too (see :func:`walk_forward`)."""
     every = every or max(25, len(features) // 40)  # about 40 refits, whatever the history
-    backtest = walk_forward(features, kind, every=every).rows
+    backtest = walk_forward(features, kind, every=every, pool=pool).rows
     threshold = threshold_for_precision(
         backtest["actual"].to_numpy(), backtest["probability"].to_numpy(), precision
     )
@@ -64,7 +66,8 @@ def forecast(
     )
     numeric, categorical = feature_columns(features)
     columns = numeric + categorical
-    decided = features[features["failed"].notna()]
+    everything = features if pool is None else pd.concat([features, pool], ignore_index=True)
+    decided = everything[everything["failed"].notna()]
     live = features[features["status"].ne("completed")].copy()  # queued or in progress
     pipeline = None
     live_rows = pd.DataFrame(columns=list(PREDICTION_COLUMNS))
@@ -72,11 +75,7 @@ def forecast(
         pipeline = make_model(kind, numeric, categorical)
         pipeline.fit(decided[columns], decided["failed"].astype(int))
         if len(live):
-            raw = pipeline.predict_proba(live[columns])[:, 1]
-            calibrate = (
-                Calibration.fit(backtest["raw"], backtest["actual"]) if len(backtest) else None
-            )
-            probability = calibrate(raw) if calibrate else raw
+            probability = pipeline.predict_proba(live[columns])[:, 1]
             live_rows = pd.DataFrame(
                 {
                     "run_id": live["run_id"].to_numpy(),
