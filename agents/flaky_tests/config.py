@@ -1,0 +1,78 @@
+"""Every setting of the flaky-test engine, in one frozen object.
+
+Defaults were chosen on the first half of the development data only (see
+``bench/flaky_bench.py``): Illinois projects of half A, GitHub re-runs of half A and the
+semi-synthetic histories; the other halves are the check.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+__all__ = ["ClusterRule", "FlakyConfig", "InfraGuard", "Prior", "RegressionRule"]
+
+
+@dataclass(frozen=True)
+class InfraGuard:
+    """When at least ``share`` of the tests with a result in one execution (a run attempt, and
+    a job of it when jobs are known) fail, and at least ``min_tests`` had a result there, the
+    failures are an outage or a lost runner, not evidence about any one test."""
+
+    share: float = 0.5
+    min_tests: int = 5
+
+
+@dataclass(frozen=True)
+class RegressionRule:
+    """A failing streak is a broken span when it is long enough (``min_results`` results over
+    ``min_commits`` commits) and the test's own flakiness cannot explain it: the chance that
+    a test failing intermittently at the rate seen outside the streak fails this many times in
+    a row somewhere in its history is below ``alpha``."""
+
+    min_results: int = 3
+    min_commits: int = 2
+    alpha: float = 1e-3
+
+
+@dataclass(frozen=True)
+class Prior:
+    """Beta(``a``, ``b``) prior on a test's intermittent-failure probability (its mean a/(a+b)
+    is what a test with no history is assumed to have); ``level`` is the credible level of the
+    reported interval."""
+
+    a: float = 0.5
+    b: float = 10.0
+    level: float = 0.9
+
+
+@dataclass(frozen=True)
+class ClusterRule:
+    """Two flaky tests flake together when their intermittent failures share at least
+    ``min_shared`` runs and the Jaccard index of those runs is at least ``min_jaccard``."""
+
+    min_jaccard: float = 0.5
+    min_shared: int = 2
+
+
+@dataclass(frozen=True)
+class FlakyConfig:
+    """``half_life``: results after which a piece of evidence counts half (so a one-off failure
+    is forgotten instead of flagged forever); ``flip_half_life``: the same for the reported
+    flip rate; ``pending_weight``: what a failure counts in the score when no result came
+    after it yet (it may be the start of a regression); ``flaky_weight``: the recency-weighted
+    intermittent failures (flips, or failures followed by a pass) that make a test flaky;
+    ``broken_memory``: results after its fix during which a regression keeps a test
+    ``broken``; ``min_runs``: fewer runs are ``insufficient_data``; ``max_evidence``: evidence
+    runs listed per test."""
+
+    infra: InfraGuard = field(default_factory=InfraGuard)
+    regression: RegressionRule = field(default_factory=RegressionRule)
+    prior: Prior = field(default_factory=Prior)
+    clusters: ClusterRule = field(default_factory=ClusterRule)
+    half_life: float = 1000.0
+    flip_half_life: float = 50.0
+    pending_weight: float = 0.5
+    flaky_weight: float = 0.75
+    broken_memory: int = 1000
+    min_runs: int = 5
+    max_evidence: int = 10

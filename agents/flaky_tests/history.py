@@ -1,0 +1,210 @@
+"""The input of the engine: one row per test result, normalised into arrays.
+
+A row is one result of one test (or one job, whose outcome is the job conclusion): columns
+``test_id`` and ``outcome`` are required; ``run_id``, ``attempt``, ``commit_sha``,
+``created_at`` and ``job`` are optional. Rows are in time order, and the engine never reorders
+the rows of one test: the order of results within a test is the history. Only the order of
+tests in the input does not matter.
+
+What a missing column means, chosen so that no evidence is invented:
+
+- no ``run_id`` (or a blank one): each row is its own run, so no row is a retry of another
+  and no two tests flake in one run (no clusters); the infrastructure guard then takes the
+  results of one commit and attempt as what ran together (without a commit column too, it
+  has nothing to look at);
+- no ``attempt``: attempt 1;
+- no ``commit_sha``: each run is its own commit, so only attempts of one run can flip on the
+  same commit, and a culprit cannot be named (the broken span still is);
+- no ``job``: the infrastructure guard looks at whole run attempts only.
+
+Outcomes are read leniently (``pass``/``P``/``passed``/``success``, ``fail``/``F``/``failed``/
+``failure``/``error``, ``skip``/``skipped``/``cancelled``...; any case). Skipped results are
+no evidence: they are counted and dropped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+__all__ = ["OUTCOMES", "History", "normalise_outcomes", "pair_codes", "read_history"]
+
+PASS, FAIL, SKIP = 0, 1, 2
+OUTCOMES: dict[str, int] = {
+    **dict.fromkeys(("pass", "p", "passed", "success", "succeeded", "ok", "xpassed"), PASS),
+    **dict.fromkeys(
+        (
+            "fail",
+            "f",
+            "failed",
+            "failure",
+            "error",
+            "errored",
+            "e",
+            "timed_out",
+            "timeout",
+            "startup_failure",
+        ),
+        FAIL,
+    ),
+    **dict.fromkeys(
+        (
+            "skip",
+            "s",
+            "skipped",
+            "ignored",
+            "disabled",
+            "xfailed",
+            "cancelled",
+            "canceled",
+            "neutral",
+            "action_required",
+            "stale",
+        ),
+        SKIP,
+    ),
+}
+OPTIONAL = ("run_id", "attempt", "commit_sha", "created_at", "job")
+
+
+@dataclass(frozen=True)
+class History:
+    """Results that are evidence (skips dropped), grouped by test and in input order within a
+    test. Codes are positions: ``tests[test[i]]`` is the test of result ``i``."""
+
+    tests: np.ndarray  # test_id per test code, in order of first appearance
+    test: np.ndarray  # int64 test code per result
+    fail: np.ndarray  # bool per result
+    run: np.ndarray  # int64 run code per result
+    commit: np.ndarray  # int64 commit code per result
+    execution: np.ndarray  # int64 code of (run, attempt) per result
+    job_execution: np.ndarray | None  # int64 code of (run, attempt, job), None without jobs
+    run_labels: np.ndarray  # run_id per run code (the row position when the row had none)
+    commit_labels: np.ndarray  # commit_sha per commit code (None when not given)
+    stamps: np.ndarray | None  # created_at per result as written, None without the column
+    skipped: np.ndarray  # skipped results per test code
+
+    @property
+    def n_tests(self) -> int:
+        return len(self.tests)
+
+    @property
+    def has_commits(self) -> bool:
+        """Whether commits were given, so that a culprit can be named."""
+        return bool(pd.notna(self.commit_labels).any())
+
+
+def normalise_outcomes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """(PASS/FAIL/SKIP code per value, the distinct values that are no known outcome); the
+    mapping runs over the distinct values only, so a 10-million-row column costs one hash."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    names = [str(value).strip().lower() for value in uniques]
+    unknown = [
+        str(value) for value, name in zip(uniques, names, strict=True) if name not in OUTCOMES
+    ]
+    table = np.array([OUTCOMES.get(name, -1) for name in names] + [-1], dtype=np.int8)
+    return table[codes], unknown  # code -1 (a missing cell) reads the trailing -1
+
+
+def read_history(frame: pd.DataFrame) -> History:
+    """The normalised history of ``frame`` (see the module docstring). Raises ``ValueError``
+    on a missing column or an outcome it cannot read (the CSV reader says so per line first)."""
+    missing = [name for name in ("test_id", "outcome") if name not in frame.columns]
+    if missing:
+        raise ValueError(f"the history has no column {', '.join(missing)}")
+    outcome, unknown = normalise_outcomes(frame["outcome"])
+    if unknown or (outcome < 0).any():
+        raise ValueError(f"unknown outcome values: {sorted(set(unknown))[:5] or ['(blank)']}")
+    size = len(frame)
+    test, tests = _test_codes(frame["test_id"])
+    run, run_labels = _codes_or_rows(frame.get("run_id"), size)
+    attempt = _attempts(frame.get("attempt"), size)
+    commit, commit_labels = _commits(frame.get("commit_sha"), run, len(run_labels))
+    # what ran together: a run attempt; without runs, the results of one commit and attempt
+    ran_together = commit if "run_id" not in frame.columns and "commit_sha" in frame else run
+    execution = pair_codes(ran_together, attempt, int(attempt.max(initial=1)) + 1)
+    job_execution = None
+    if "job" in frame.columns:
+        job, jobs = pd.factorize(frame["job"], use_na_sentinel=True)
+        job_execution = pair_codes(execution, job + 1, len(jobs) + 1)
+    keep = outcome != SKIP
+    order = np.flatnonzero(keep)[np.argsort(test[keep], kind="stable")]
+    stamps = frame["created_at"].to_numpy(dtype=object)[order] if "created_at" in frame else None
+    return History(
+        tests=tests,
+        test=test[order].astype(np.int64, copy=False),
+        fail=outcome[order] == FAIL,
+        run=run[order],
+        commit=commit[order],
+        execution=execution[order],
+        job_execution=None if job_execution is None else job_execution[order],
+        run_labels=run_labels,
+        commit_labels=commit_labels,
+        stamps=stamps,
+        skipped=np.bincount(test[~keep], minlength=len(tests)),
+    )
+
+
+def pair_codes(first: np.ndarray, second: np.ndarray, span: int) -> np.ndarray:
+    """One int64 code per (first, second) pair, ``0 <= second < span``: the pair's number
+    itself when the codes stay few enough for ``np.bincount`` (no hashing), else dense codes."""
+    key = first.astype(np.int64, copy=False) * span + second
+    if len(key) == 0 or int(key.max()) < max(4 * len(key), 1 << 20):
+        return key
+    return pd.factorize(key)[0].astype(np.int64, copy=False)
+
+
+def _test_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Test codes by the test_id as text (``1`` and ``"1"`` are one test), hashing the column
+    once and converting only its distinct values."""
+    codes, uniques = pd.factorize(values, sort=False)
+    names = np.asarray([str(value) for value in uniques], dtype=object)
+    if len(set(names)) < len(names):  # two spellings of one name: merge them
+        merged, names = pd.factorize(names, sort=False)
+        codes = merged[codes]
+    return codes, np.asarray(names, dtype=object)
+
+
+def _present_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of the values (-1 for a cell that holds nothing: NaN, None or only spaces) and the
+    distinct values; blank text is found among the distinct values, not row by row."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    uniques = np.asarray(uniques, dtype=object)
+    blank = np.array([str(value).strip() == "" for value in uniques], dtype=bool)
+    if blank.any():
+        renumber = np.full(len(uniques) + 1, -1, dtype=np.int64)
+        renumber[np.flatnonzero(~blank)] = np.arange(int((~blank).sum()))
+        codes = renumber[codes]  # code -1 reads the trailing -1
+        uniques = uniques[~blank]
+    return codes.astype(np.int64), uniques
+
+
+def _codes_or_rows(values: pd.Series | None, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Run codes; a row without a run is a run of its own, labelled by its row position."""
+    if values is None:
+        return np.arange(size, dtype=np.int64), np.arange(size, dtype=np.int64).astype(object)
+    codes, uniques = _present_codes(values)
+    rows = np.flatnonzero(codes < 0)
+    codes[rows] = len(uniques) + np.arange(len(rows))
+    return codes, np.concatenate([uniques, rows.astype(object)])
+
+
+def _attempts(values: pd.Series | None, size: int) -> np.ndarray:
+    if values is None:
+        return np.ones(size, dtype=np.int64)
+    numbers = pd.to_numeric(values, errors="coerce").fillna(1)
+    return numbers.to_numpy(dtype=np.int64, na_value=1).clip(min=0)
+
+
+def _commits(
+    values: pd.Series | None, run: np.ndarray, n_runs: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Commit codes; a run without a commit is a commit of its own (its label is None)."""
+    if values is None:
+        return run.copy(), np.full(n_runs, None, dtype=object)
+    codes, uniques = _present_codes(values)
+    blank = codes < 0
+    codes[blank] = len(uniques) + run[blank]
+    return codes, np.concatenate([uniques, np.full(n_runs, None, dtype=object)])

@@ -1,0 +1,75 @@
+"""From evidence to a verdict per test.
+
+Which failures are flakiness evidence (per result):
+
+- **resolved** intermittent failures: not infrastructure, not in a broken span, not reproduced
+  on their commit, and either a flip (the same commit passed) or followed by a later pass of
+  the test. They make a test flaky;
+- **pending** failures: the same, but nothing came after them yet. They may be the first
+  results of a regression, so they raise the score (by ``pending_weight``) but never make a
+  test flaky on their own.
+
+The verdict, in order of precedence:
+
+1. ``insufficient_data``: fewer than ``min_runs`` runs (the score is still given);
+2. ``broken``: an open broken span (the test fails since its culprit commit), even if the
+   test was flaky before: what needs doing now is fixing the culprit;
+3. ``flaky``: the recency-weighted resolved intermittent failures reach ``flaky_weight``
+   (one recent flip or failure-then-pass does; one long ago does not any more), counting
+   only those after the latest broken span when it ended within ``broken_memory`` results;
+4. ``broken``: a broken span that ended within the last ``broken_memory`` results (with its
+   culprit and its fix), so a regression is never reported as flakiness, and a flaky test
+   that broke and was fixed is flaky again as soon as it flakes again;
+5. ``stable`` otherwise.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.flaky_tests.config import FlakyConfig
+
+__all__ = ["BROKEN", "FLAKY", "INSUFFICIENT", "STABLE", "VERDICTS", "evidence", "verdicts"]
+
+FLAKY, BROKEN, STABLE, INSUFFICIENT = "flaky", "broken", "stable", "insufficient_data"
+VERDICTS = (FLAKY, BROKEN, STABLE, INSUFFICIENT)
+
+
+def evidence(
+    test: np.ndarray,
+    fail: np.ndarray,
+    flip: np.ndarray,
+    reproduced: np.ndarray,
+    inside: np.ndarray,
+    pos: np.ndarray,
+    n_tests: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per result: (resolved, pending) intermittent failure (see the module docstring)."""
+    passes = np.flatnonzero(~fail)  # grouped by test, in order: a test's last pass is where
+    ends = np.ones(len(passes), dtype=bool)  # the next pass belongs to another test
+    ends[:-1] = test[passes][1:] != test[passes][:-1]
+    last = passes[ends]
+    last_pass = np.full(n_tests, -1, dtype=np.int64)
+    last_pass[test[last]] = pos[last]
+    candidate = fail & ~inside & ~reproduced
+    resolved = candidate & (flip | (pos < last_pass[test]))
+    return resolved, candidate & ~resolved
+
+
+def verdicts(
+    runs: np.ndarray,
+    flake_weight: np.ndarray,
+    flake_since_span: np.ndarray,
+    open_span: np.ndarray,
+    recent_span: np.ndarray,
+    config: FlakyConfig,
+) -> np.ndarray:
+    """Per test: its verdict (see the module docstring for the order of precedence).
+    ``flake_since_span`` is the flake weight after the latest broken span."""
+    verdict = np.full(len(runs), STABLE, dtype=object)
+    evidence = np.where(recent_span, flake_since_span, flake_weight)
+    verdict[recent_span] = BROKEN
+    verdict[evidence >= config.flaky_weight] = FLAKY
+    verdict[open_span] = BROKEN
+    verdict[runs < config.min_runs] = INSUFFICIENT
+    return verdict
