@@ -6,6 +6,7 @@ from agents.anomaly_detection.agent import AnomalyDetection
 from agents.base import Agent
 from agents.failure_prediction.agent import FailurePrediction
 from agents.feature_engineering.agent import FeatureEngineering
+from agents.flaky_tests.agent import FlakyJobs, FlakyTests
 from agents.log_ingester.agent import LogIngester
 from agents.pipeline_monitor.agent import PipelineMonitor
 from agents.root_cause.agent import RootCauseAgent
@@ -21,6 +22,8 @@ def all_agents() -> list[Agent]:
         RootCauseAgent(),
         FeatureEngineering(),
         AnomalyDetection(),
+        FlakyTests(),
+        FlakyJobs(),
         FailurePrediction(),
     ]
     return sorted(agents, key=lambda agent: agent.layer)

@@ -1,0 +1,116 @@
+"""Flaky Tests as agents: every test's and every job's verdict from the store's history.
+
+Two agents over one engine (:func:`agents.flaky_tests.judge.judge`): ``flaky_tests`` judges test
+results (``flaky_tests.csv``), ``flaky_jobs`` judges job outcomes, a job's name standing for the
+test (``flaky_jobs.csv``). Both recompute the whole history on every run (the engine scores
+10,000 tests x 1,000 runs in seconds) and store it as their whole answer; a verdict that did not
+change keeps its message id, so a re-run with nothing new queues nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pandas as pd
+
+from agents.base import AgentContext, AgentResult, with_columns
+from agents.flaky_tests.config import FlakyConfig
+from agents.flaky_tests.judge import COLUMNS, judge
+from core.store.db import Store
+from core.store.findings import load_findings, save_findings
+from core.store.flaky import job_history, test_history
+
+__all__ = ["FlakyTests", "FlakyJobs", "FLAKY_COLUMNS"]
+
+FLAKY_COLUMNS: tuple[str, ...] = (*COLUMNS, "minutes_wasted")
+# In a repository's own history a failure followed by a pass on the *next commit* is weak
+# evidence (a push broke a test, the next push fixed it); two recent intermittent failures, or a
+# flip on one commit plus one more, make a test flaky here.
+CI_CONFIG = FlakyConfig(flaky_weight=1.5)
+
+
+class _Judged:
+    """The shared run: read a history, judge it, store the verdicts."""
+
+    name: str
+    what: str  # "tests" or "jobs", for the sentences
+    read: Callable[[Store, int], pd.DataFrame]
+
+    def run(self, ctx: AgentContext) -> AgentResult:
+        repo_id = ctx.store.repo_id(ctx.repo)
+        history = self.read(ctx.store, repo_id) if repo_id is not None else pd.DataFrame()
+        if history.empty:
+            empty = with_columns(pd.DataFrame(), FLAKY_COLUMNS)
+            message = (
+                f"No {self.what} results of {ctx.repo} are stored yet: fetch test reports first."
+            )
+            return AgentResult(self.name, empty, {"judged": 0}, message)
+        ctx.progress(0.2, f"Judging {history['test_id'].nunique():,} {self.what}…")
+        judged = judge(history.drop(columns=["message", "duration_s"], errors="ignore"), CI_CONFIG)
+        judged["minutes_wasted"] = _rerun_minutes(history, judged)
+        judged["subject"] = f"{self.what[:-1]}:" + judged["test_id"].astype(str)
+        judged["flake_rate"] = judged["score"].clip(0, 1)
+        kept = judged[judged["verdict"].ne("stable")]  # stable ones are not findings
+        before = load_findings(ctx.store, ctx.repo, self.name)
+        known = set(before["test_id"]) if "test_id" in before else set()
+        saved = save_findings(
+            ctx.store,
+            ctx.repo,
+            self.name,
+            "flaky_test",
+            kept,
+            key="test_id",
+            subject="subject",
+            summary="verdict",
+            kind="verdict",
+            replace_all=True,
+        )
+        messages = [m for m, t in zip(saved, kept["test_id"], strict=True) if t not in known]
+        counts = judged["verdict"].value_counts().to_dict()
+        summary = (
+            f"{len(judged):,} {self.what} of {ctx.repo} judged: "
+            + ", ".join(
+                f"{counts.get(v, 0):,} {v.replace('_', ' ')}"
+                for v in ("flaky", "broken", "insufficient_data", "stable")
+            )
+            + "."
+        )
+        metrics = {"judged": len(judged), **{k: int(v) for k, v in counts.items()}}
+        findings = with_columns(judged.drop(columns=["subject", "flake_rate"]), FLAKY_COLUMNS)
+        return AgentResult(self.name, findings, metrics, summary, messages)
+
+
+class FlakyTests(_Judged):
+    """Agent: flaky, broken and stable tests, with evidence (``flaky_tests.csv``)."""
+
+    name = "flaky_tests"
+    layer = 2
+    title = "Flaky Tests"
+    needs_source = False
+    csv_name = "flaky_tests.csv"
+    finding_columns = FLAKY_COLUMNS
+    what = "tests"
+    read = staticmethod(test_history)
+
+
+class FlakyJobs(_Judged):
+    """Agent: flaky, broken and stable jobs (``flaky_jobs.csv``)."""
+
+    name = "flaky_jobs"
+    layer = 2
+    title = "Flaky Jobs"
+    needs_source = False
+    csv_name = "flaky_jobs.csv"
+    finding_columns = FLAKY_COLUMNS
+    what = "jobs"
+    read = staticmethod(job_history)
+
+
+def _rerun_minutes(history: pd.DataFrame, judged: pd.DataFrame) -> pd.Series:
+    """CI minutes the re-runs of each flaky item's failed attempts cost: the attempts after a
+    failed one on the same run (job durations where known, else not counted)."""
+    if "duration_s" not in history or history.empty:
+        return pd.Series(0.0, index=judged.index)
+    later = history[history["attempt"].fillna(1).astype(int) > 1]
+    minutes = later.groupby("test_id")["duration_s"].sum() / 60.0
+    return judged["test_id"].map(minutes).fillna(0.0).round(1)

@@ -1,0 +1,44 @@
+"""Flaky Tests and Flaky Jobs over a stored history: every attempt counts, verdicts stored.
+
+Specification (issue 15): a job that failed and then passed when re-run on the same commit is
+flaky (the failed attempt is kept next to the passing one); the agents write their documented
+columns, and a second run with nothing new queues no message.
+"""
+
+from __future__ import annotations
+
+from agents.base import AgentContext
+from agents.flaky_tests.agent import FLAKY_COLUMNS, FlakyJobs, FlakyTests
+from core.config import Settings
+from core.dump.importer import import_path
+from core.store.db import Store
+from tests.integration.dump_factory import FULL_NAME, make_dump
+
+
+def _store(tmp_path) -> Store:
+    store = Store(tmp_path / "s.db")
+    # runs 3, 7 and 11 fail in attempt 1 and pass when re-run on the same commit
+    import_path(
+        store, make_dump(tmp_path / "d", runs=40, attempts={3: 2, 7: 2, 11: 2}, fail_every=0)
+    )
+    return store
+
+
+def test_a_job_that_passes_when_re_run_on_the_same_commit_is_flaky(tmp_path):
+    store = _store(tmp_path)
+    ctx = AgentContext(store, Settings(), FULL_NAME)
+
+    jobs = FlakyJobs().run(ctx)
+
+    assert tuple(jobs.findings.columns[: len(FLAKY_COLUMNS)]) == FLAKY_COLUMNS
+    flaky = jobs.findings[jobs.findings["verdict"] == "flaky"]
+    assert len(flaky) >= 1 and (flaky["same_sha_flips"] >= 2).all()
+    again = FlakyJobs().run(ctx)
+    assert again.messages == [] and len(again.findings) == len(jobs.findings)
+
+
+def test_test_results_of_every_attempt_are_judged(tmp_path):
+    store = _store(tmp_path)
+    result = FlakyTests().run(AgentContext(store, Settings(), FULL_NAME))
+    assert not result.findings.empty and result.metrics["judged"] == len(result.findings)
+    assert set(result.findings["verdict"]) <= {"flaky", "broken", "stable", "insufficient_data"}
