@@ -4,9 +4,10 @@ status, analyze, rca, anomalies.
 The store is chosen with ``--db PATH`` (or ``CI_MEDIC_DB_PATH``), so two stores never mix.
 The token only ever comes from the environment (``CI_MEDIC_GITHUB_TOKEN`` or ``GITHUB_TOKEN``),
 never from a flag, so it cannot end up in shell history or ``ps`` output.
-Exit codes: 0 done, 1 a CI Medic error (one sentence on stderr), 2 bad usage (argparse's
-sentence) or an unexpected error (one line naming it, never a traceback; ``CI_MEDIC_DEBUG=1``
-shows the traceback).
+Exit codes: 0 done, 1 a CI Medic error (one sentence on stderr; an operating-system error on a
+path, such as a name over 255 bytes or a file where a folder must be, is one too), 2 bad usage
+(argparse's sentence) or an unexpected error (one line naming it, never a traceback;
+``CI_MEDIC_DEBUG=1`` shows the traceback).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from tqdm import tqdm
 
 from agents.base import AgentContext
 from core.config import Settings
-from core.errors import CIMedicError
+from core.errors import CIMedicError, ConfigError, file_above, path_error
 from core.progress import Progress
 from core.store.db import Store, store_error
 
@@ -35,6 +36,15 @@ if TYPE_CHECKING:
     from agents.root_cause.analysis import RootCause
 
 __all__ = ["main", "build_parser"]
+
+MAX_HISTORY_DAYS = 3650  # ten years: GitHub Actions itself is younger
+# the path arguments of each command, as its usage names them (for the sentence of an OS error)
+_PATH_ARGUMENTS = {
+    "demo": {"out": "OUT"},
+    "import": {"dump": "DUMP"},
+    "analyze": {"out": "--out"},
+    "anomalies": {"file": "FILE.csv"},
+}
 
 
 def _whole(low: int) -> Callable[[str], int]:
@@ -73,7 +83,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--days",
         type=_whole(1),
         default=90,
-        help="on a first sync, how many days of history to read (default 90)",
+        help="on a first sync, how many days of history to read (default 90, at most 3650)",
     )
     sync.add_argument(
         "--full",
@@ -86,7 +96,12 @@ def build_parser() -> argparse.ArgumentParser:
     analyze = sub.add_parser("analyze", help="run every agent, write findings as CSV")
     analyze.add_argument("--out", type=Path, required=True, help="folder for the CSV files")
     analyze.add_argument("--repo", help="repository (default: the only one in the store)")
-    rca = sub.add_parser("rca", help="root-cause analysis of log files", add_help=False)
+    # rca parses its own arguments (_rca_parser), so its options may come before, between and
+    # after the logs: this parser only hands them over, in order and as typed. No argument
+    # starts with NUL (a command line cannot hold one), so none of them is an option here.
+    rca = sub.add_parser(
+        "rca", help="root-cause analysis of log files", add_help=False, prefix_chars="\0"
+    )
     rca.add_argument("rest", nargs=argparse.REMAINDER)
     anomalies = sub.add_parser(
         "anomalies",
@@ -155,9 +170,10 @@ def _output_folder(path: Path, flag: str, *, create: bool = True) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
+        blocker = file_above(path)
+        why = f"{blocker} is a file, not a folder" if blocker else exc.strerror or str(exc)
         raise CIMedicError(
-            f"Cannot create the folder {flag} {path} ({exc.strerror or exc}): choose a folder "
-            "you can write to."
+            f"Cannot create the folder {flag} {path} ({why}): choose a folder you can write to."
         ) from exc
     return path
 
@@ -188,6 +204,11 @@ def _cmd_sync(args: argparse.Namespace, settings: Settings) -> int:
     from core.github.source import GitHubSource
 
     repo = parse_repo(args.repo)
+    if args.days > MAX_HISTORY_DAYS:
+        raise ConfigError(
+            f"--days {args.days:,} reaches back further than any Actions history: give at most "
+            f"{MAX_HISTORY_DAYS:,} days (ten years)."
+        )
     if args.base_url is not None:
         settings = settings.with_(github_base_url=args.base_url)
     if args.budget is not None:
@@ -354,21 +375,26 @@ def _cmd_rca(args: argparse.Namespace, settings: Settings) -> int:
     return max(1, _rca(rest, settings.max_log_bytes))
 
 
-def _rca(argv: Sequence[str], max_bytes: int) -> int:
-    """Root causes of log files, read with a bound: a log is decompressed
-    as a stream and only its head and tail within ``max_bytes`` are analysed (a note on stderr
-    says so); a damaged or truncated gzip is a sentence, not a traceback."""
-    from agents.root_cause.analysis import analyse_log
-
+def _rca_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="rca", description="Root-cause analysis of failed CI job logs."
+        prog="ci-medic rca", description="Root-cause analysis of failed CI job logs."
     )
     parser.add_argument("logs", nargs="+", metavar="LOGFILE", help="plain or .gz log files")
     parser.add_argument(
         "--previous-green", metavar="LOGFILE", help="log of the last successful run"
     )
     parser.add_argument("--json", action="store_true", help="one JSON object per file and line")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def _rca(argv: Sequence[str], max_bytes: int) -> int:
+    """Root causes of log files, read with a bound: a log is decompressed
+    as a stream and only its head and tail within ``max_bytes`` are analysed (a note on stderr
+    says so); a damaged or truncated gzip is a sentence, not a traceback. The options may come
+    anywhere among the logs (``rca --json a.log``, ``rca a.log --json b.log``)."""
+    from agents.root_cause.analysis import analyse_log
+
+    args = _rca_parser().parse_intermixed_args(argv)
     green = None
     if args.previous_green:
         try:
@@ -507,6 +533,16 @@ def unexpected_error(exc: BaseException) -> str:
     )
 
 
+def given_paths(args: argparse.Namespace) -> dict[str, str]:
+    """Each path the user typed -> the option it was given with (``--db``, ``OUT``)."""
+    given = {str(args.db): "--db"} if getattr(args, "db", None) else {}
+    for name, option in _PATH_ARGUMENTS.get(args.command, {}).items():
+        value = getattr(args, name, None)
+        if value is not None:
+            given.setdefault(str(value), option)
+    return given
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings: Settings | None = None
@@ -526,7 +562,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     except Exception as exc:  # noqa: BLE001 - the last guard: a line, never a traceback
         where = settings.db_path if settings else "the store"
-        translated = store_error(where, exc) if isinstance(exc, sqlite3.Error) else None
+        translated = None
+        if isinstance(exc, sqlite3.Error):
+            translated = store_error(where, exc)
+        elif isinstance(exc, OSError):  # a path the file system refused: the user can fix it
+            translated = path_error(exc, given_paths(args))
         if translated is not None:
             print(f"error: {translated}", file=sys.stderr)
             return 1

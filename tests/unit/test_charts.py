@@ -107,7 +107,7 @@ def test_given_a_figure_when_exported_to_html_then_plotly_js_is_inlined_and_no_c
 def test_given_a_table_when_exported_to_csv_then_it_has_a_header_and_no_index():
     frame = pd.DataFrame({"job": ["build, test"], "minutes": [3]})
 
-    assert csv_bytes(frame) == b'job,minutes\n"build, test",3\n'
+    assert csv_bytes(frame) == b'job,minutes\r\n"build, test",3\r\n'
 
 
 def test_given_odd_characters_when_naming_an_export_then_the_name_is_file_safe():

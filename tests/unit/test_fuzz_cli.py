@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import given
 from hypothesis import strategies as st
 
 import agents.cli
@@ -259,25 +259,9 @@ def ci_medic_argv(draw) -> list[str]:
     return argv
 
 
-def _known_bug(argv: Sequence[str]) -> str | None:
-    """Arguments that meet a bug the fuzzing found (each has a failing repro in
-    ``test_known_bug_reproductions`` below): the properties skip them so they keep guarding
-    everything else. Delete an entry once its bug is fixed (its repro then passes)."""
-    if any(len(item) > 255 for item in argv):
-        return "a path longer than a file name may be (ENAMETOOLONG): 'Unexpected error'"
-    items = list(argv)
-    if "demo" in items and any(item.startswith(("log.txt/", "file.bin/")) for item in items):
-        return "demo OUT below a file (NotADirectoryError): 'Unexpected error'"
-    days = [items[i + 1] for i, item in enumerate(items[:-1]) if item == "--days"]
-    if days and days[-1].strip().lstrip("+").isdigit() and int(days[-1]) > 999_999_999:
-        return "sync --days past timedelta's range (OverflowError): 'Unexpected error'"
-    return None
-
-
 @fuzz(200)
 @given(ci_medic_argv())
 def test_ci_medic_given_any_arguments_exits_0_1_or_2_with_no_traceback(offline, argv):
-    assume(_known_bug(argv) is None)
     with _workdir(offline):
         code, err = _run(agents.cli.main, argv)
 
@@ -341,18 +325,16 @@ def test_the_worker_parser_given_any_arguments_parses_or_exits_0_or_2(command, r
 @given(_options(_flag("--db", paths), _flag("--endpoint", urls)))
 def test_worker_status_given_any_store_and_endpoint_exits_0_1_or_2_with_no_traceback(offline, rest):
     argv = ["status", *rest]
-    assume(_known_bug(argv) is None)
     with _workdir(offline):
         code, err = _run(core.queue.cli.main, argv)
     assert code in (0, 1, 2), (argv, code, err)
     assert "Traceback" not in err and _BUG not in err, (argv, err)
 
 
-# -- what the fuzzing found ---------------------------------------------------------------------
+# -- what the fuzzing found (fixed; kept as regressions) ----------------------------------
 LONG = "x" * 300  # longer than a file name may be (NAME_MAX 255)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 fuzz finding: 'Unexpected error', not a sentence")
 @pytest.mark.parametrize(
     ("main", "argv"),
     [
@@ -376,13 +358,14 @@ LONG = "x" * 300  # longer than a file name may be (NAME_MAX 255)
         "worker-run-db-name-too-long",
     ],
 )
-def test_known_bug_reproductions(offline, main, argv):
+def test_paths_the_os_refuses_and_absurd_days_get_a_sentence(offline, main, argv):
+    """Once 'Unexpected error' (ENAMETOOLONG, NotADirectoryError, OverflowError): now one
+    sentence naming the option, exit 1."""
     with _workdir(offline):
         code, err = _run(main, argv)
     assert code == 1 and err.startswith("error: "), (code, err)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13 fuzz finding: rca's options only work after a log")
 @pytest.mark.parametrize(
     "argv",
     [

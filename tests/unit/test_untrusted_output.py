@@ -272,11 +272,11 @@ def test_safe_csv_frame_of_a_clean_frame_is_the_frame_itself():
 
 def test_csv_bytes_are_to_csv_except_the_defused_cells():
     frame = _findings()
-    expected = frame.to_csv(index=False)
+    expected = frame.to_csv(index=False, lineterminator="\r\n")
     expected = expected.replace(
         '"=HYPERLINK(""http://evil"",""x"")"', '"\'=HYPERLINK(""http://evil"",""x"")"'
     )
-    expected = expected.replace("\n@cmd,", "\n'@cmd,").replace(",-x\n", ",'-x\n")
+    expected = expected.replace("\n@cmd,", "\n'@cmd,").replace(",-x\r\n", ",'-x\r\n")
 
     assert csv_bytes(frame).decode("utf-8") == expected
 
@@ -284,7 +284,7 @@ def test_csv_bytes_are_to_csv_except_the_defused_cells():
 def test_write_csv_of_normal_data_is_byte_identical_to_to_csv(tmp_path: Path):
     frame = _findings().drop(columns=["job_name", "category"])
     frame["name"] = ["build", "test (3.11)", "lint, docs", 'quote "x"']
-    frame.to_csv(tmp_path / "before.csv", index=False)
+    frame.to_csv(tmp_path / "before.csv", index=False, lineterminator="\r\n")  # RFC 4180
 
     path = write_csv(frame, tmp_path / "after.csv")
 
@@ -300,7 +300,7 @@ def test_analyze_writes_its_findings_through_the_same_rule(tmp_path: Path):
 
     path = write_findings_csv(result, tmp_path / "out", "x.csv")
 
-    assert path.read_text() == "job,score\n'=1+1,-0.5\nok,1.0\n"
+    assert path.read_bytes() == b"job,score\r\n'=1+1,-0.5\r\nok,1.0\r\n"
 
 
 # --------------------------------------------------------------------------- repository names
