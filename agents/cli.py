@@ -1,5 +1,5 @@
 """``ci-medic`` (also ``python -m agents.cli``): CI Medic without the app: demo, import, sync,
-status, analyze, rca, anomalies.
+status, analyze, rca, anomalies, flaky.
 
 The store is chosen with ``--db PATH`` (or ``CI_MEDIC_DB_PATH``), so two stores never mix.
 The token only ever comes from the environment (``CI_MEDIC_GITHUB_TOKEN`` or ``GITHUB_TOKEN``),
@@ -26,6 +26,8 @@ import pandas as pd
 from tqdm import tqdm
 
 from agents.base import AgentContext
+from agents.flaky_tests.command import add_parser as add_flaky_parser
+from agents.flaky_tests.command import run as run_flaky
 from core.config import Settings
 from core.errors import CIMedicError, ConfigError, file_above, path_error
 from core.progress import Progress
@@ -44,6 +46,7 @@ _PATH_ARGUMENTS = {
     "import": {"dump": "DUMP"},
     "analyze": {"out": "--out"},
     "anomalies": {"file": "FILE.csv"},
+    "flaky": {"file": "HISTORY.csv"},
 }
 
 
@@ -120,6 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="scales every threshold: 2 flags more, 0.5 fewer (default 1)",
     )
     anomalies.add_argument("--json", action="store_true", help="one JSON object per flagged row")
+    add_flaky_parser(sub)
     return parser
 
 
@@ -518,6 +522,7 @@ COMMANDS = {
     "analyze": _cmd_analyze,
     "rca": _cmd_rca,
     "anomalies": _cmd_anomalies,
+    "flaky": lambda args, _settings: run_flaky(args),
 }
 
 

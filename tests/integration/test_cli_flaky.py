@@ -18,18 +18,10 @@ import pytest
 from tests.conftest import REPO_ROOT
 
 CONTRACT = ("test_id", "verdict", "score", "runs", "failures", "same_sha_flips", "culprit_sha")
-SCRIPT = (
-    "import argparse, sys\n"
-    "from agents.flaky_tests.command import add_parser, run\n"
-    "parser = argparse.ArgumentParser(prog='ci-medic')\n"
-    "add_parser(parser.add_subparsers(dest='command', required=True))\n"
-    "sys.exit(run(parser.parse_args(sys.argv[1:])))\n"
-)
-
-
 def _cli(*args: str | Path) -> subprocess.CompletedProcess:
+    """``ci-medic flaky ARGS`` exactly as the evaluation calls it (the module form of it)."""
     return subprocess.run(
-        [sys.executable, "-c", SCRIPT, "flaky", *map(str, args)],
+        [sys.executable, "-m", "agents.cli", "flaky", *map(str, args)],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,
