@@ -909,7 +909,7 @@ def collision_cases() -> list[Case]:
                         "sync",
                         "other-org/collide",
                         "--days",
-                        "36500",
+                        "3650",
                         "--base-url",
                         ctx.data["url"],
                     ]
