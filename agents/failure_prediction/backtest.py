@@ -18,9 +18,10 @@ import pandas as pd
 
 from agents.failure_prediction.model import ModelKind, feature_columns, make_model
 
-__all__ = ["Backtest", "walk_forward", "MIN_TRAIN"]
+__all__ = ["Backtest", "walk_forward", "MIN_TRAIN", "MAX_TRAIN"]
 
 MIN_TRAIN = 60  # decided runs before the first prediction (fewer: no model)
+MAX_TRAIN = 20_000  # the most recent finished runs a model learns from (older ones add little)
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,11 @@ def walk_forward(
         block = targets[block_start : block_start + every]
         cutoff = created[block[0]]
         train = decided & (finished < cutoff)
+        if train.sum() > MAX_TRAIN:  # the most recent ones: what a team's CI looks like now
+            keep = np.flatnonzero(train)
+            keep = keep[np.argsort(finished[keep], kind="stable")[-MAX_TRAIN:]]
+            train = np.zeros(len(frame), dtype=bool)
+            train[keep] = True
         y = frame.loc[train, "failed"].astype(int)
         if y.nunique() < 2 or len(y) < MIN_TRAIN:
             continue

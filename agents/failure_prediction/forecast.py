@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from agents.failure_prediction.backtest import walk_forward
+from agents.failure_prediction.backtest import MAX_TRAIN, walk_forward
 from agents.failure_prediction.metrics import threshold_for_precision
 from agents.failure_prediction.model import ModelKind, feature_columns, make_model
 
@@ -68,6 +68,8 @@ def forecast(
     columns = numeric + categorical
     everything = features if pool is None else pd.concat([features, pool], ignore_index=True)
     decided = everything[everything["failed"].notna()]
+    if len(decided) > MAX_TRAIN:  # the most recent finished runs, as in the backtest
+        decided = decided.sort_values("updated_at", kind="stable").tail(MAX_TRAIN)
     live = features[features["status"].ne("completed")].copy()  # queued or in progress
     pipeline = None
     live_rows = pd.DataFrame(columns=list(PREDICTION_COLUMNS))
