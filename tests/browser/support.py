@@ -136,6 +136,20 @@ def settled(page, timeout_ms: int = 120_000) -> None:
     )
 
 
+def background_done(page, timeout_ms: int = 600_000) -> None:
+    """Wait until the task panel says nothing runs in the background any more, and the rerun
+    that its last ending triggers has finished.
+
+    The demo's first start goes on after the first results are on the page (features,
+    anomalies, flaky tests, predictions); each ending reruns the page, and a click that lands
+    in such a rerun is lost. Tests that click wait for this first.
+    """
+    from playwright.sync_api import expect
+
+    expect(page.get_by_text("Running in the background")).to_have_count(0, timeout=timeout_ms)
+    settled(page, timeout_ms)
+
+
 def shot(page, name: str) -> None:
     """A full-height screenshot (Streamlit scrolls inside stMain, so resize to fit it)."""
     height = page.evaluate(

@@ -12,7 +12,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, serve, settled, shot, skip_reason
+from tests.browser.support import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    background_done,
+    serve,
+    settled,
+    shot,
+    skip_reason,
+)
 
 # Generous for a busy 2-core machine: the first start syncs the demo inside the server.
 pytestmark = pytest.mark.timeout(420)
@@ -69,6 +77,7 @@ def test_given_a_new_user_when_the_demo_opens_then_charts_show_and_a_csv_downloa
             expect(page.locator(".js-plotly-plot").nth(1)).to_be_visible(timeout=60_000)
             shot(page, "pipelines")
 
+            background_done(page)  # the first start's last endings rerun the page: not mid-click
             csv_button = page.get_by_test_id("stDownloadButton").filter(has_text="CSV").first
             expect(csv_button).to_be_enabled(timeout=60_000)
             with page.expect_download(timeout=60_000) as download:
@@ -103,9 +112,10 @@ def test_given_a_fresh_server_when_a_deep_link_is_the_first_request_then_a_click
             page.goto(f"{fresh_app_url}/layer1_collection", timeout=120_000)
             sync_now = page.get_by_role("button", name="Sync now")
             expect(sync_now).to_be_visible(timeout=180_000)
-            # Clicked once the first start (first sync, then the re-route) has finished: the
-            # button the click lands on is then the one the final run drew, not a stale one.
-            settled(page)
+            # Clicked once the first start (first sync, the analyses, then the re-route) has
+            # finished: the button the click lands on is the one the final run drew, not a
+            # stale one (each task's ending reruns the page).
+            background_done(page)
             expect(sync_now).to_be_enabled(timeout=300_000)
             sync_now.click()
             # The first start's own "Synced …" ending may linger for a moment (a stale element

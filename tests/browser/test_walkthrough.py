@@ -13,7 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.browser.support import browser_context, serve, settled, shot, skip_reason
+from tests.browser.support import (
+    background_done,
+    browser_context,
+    serve,
+    settled,
+    shot,
+    skip_reason,
+)
 
 pytestmark = pytest.mark.timeout(600)
 
@@ -59,7 +66,7 @@ def test_given_a_newcomer_when_they_use_the_demo_for_the_first_time_then_every_s
             # 1. First start: no click; the background work ends with root causes on the page.
             expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=LONG_MS)
             expect(page.get_by_text("Most common root causes").first).to_be_visible(timeout=LONG_MS)
-            settled(page, LONG_MS)
+            background_done(page)  # then nothing reruns the page under the clicks below
             _no_exception(page)
             shot(page, "walkthrough-overview")
 
