@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from core.csv_input import read_text_csv
 from core.errors import CIMedicError
 
 __all__ = ["Series", "SeriesInputError", "read_series"]
@@ -62,25 +63,7 @@ def read_series(path: str | Path, time_col: str = "timestamp", value_col: str = 
 
 def _frame(path: Path) -> pd.DataFrame:
     """Every cell as the exact text of the file."""
-    if path.is_dir():
-        raise SeriesInputError(f"{path} is a folder; give the path of a CSV file.")
-    if not path.exists():
-        raise SeriesInputError(f"There is no file {path}; give the path of a CSV file.")
-    try:
-        return pd.read_csv(
-            path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig"
-        )
-    except pd.errors.EmptyDataError:
-        raise SeriesInputError(
-            f"{path} is empty; a CSV file with a header row is needed."
-        ) from None
-    except UnicodeDecodeError:
-        raise SeriesInputError(f"{path} is not a UTF-8 text file, so it is no CSV file.") from None
-    except pd.errors.ParserError as exc:
-        detail = " ".join(str(exc).split())
-        raise SeriesInputError(f"{path} is not a well-formed CSV file ({detail}).") from None
-    except OSError as exc:
-        raise SeriesInputError(f"Cannot read {path} ({exc.strerror or exc}).") from None
+    return read_text_csv(path, SeriesInputError)
 
 
 def _column(frame: pd.DataFrame, path: str | Path, wanted: str, flag: str) -> str:

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from agents.flaky_tests.history import normalise_outcomes
+from core.csv_input import read_text_csv
 from core.errors import CIMedicError
 
 __all__ = ["ALIASES", "HistoryInputError", "read_history_csv"]
@@ -64,25 +65,7 @@ def read_history_csv(path: str | Path) -> pd.DataFrame:
 
 def _frame(path: Path) -> pd.DataFrame:
     """Every cell as the exact text of the file."""
-    if path.is_dir():
-        raise HistoryInputError(f"{path} is a folder; give the path of a CSV file.")
-    if not path.exists():
-        raise HistoryInputError(f"There is no file {path}; give the path of a CSV file.")
-    try:
-        return pd.read_csv(
-            path, dtype=str, keep_default_na=False, na_filter=False, encoding="utf-8-sig"
-        )
-    except pd.errors.EmptyDataError:
-        raise HistoryInputError(
-            f"{path} is empty; a CSV file with a header row (test_id,outcome,...) is needed."
-        ) from None
-    except UnicodeDecodeError:
-        raise HistoryInputError(f"{path} is not a UTF-8 text file, so it is no CSV file.") from None
-    except pd.errors.ParserError as exc:
-        detail = " ".join(str(exc).split())
-        raise HistoryInputError(f"{path} is not a well-formed CSV file ({detail}).") from None
-    except OSError as exc:
-        raise HistoryInputError(f"Cannot read {path} ({exc.strerror or exc}).") from None
+    return read_text_csv(path, HistoryInputError)
 
 
 def _renamed(raw: pd.DataFrame, path: Path) -> pd.DataFrame:

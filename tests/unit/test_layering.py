@@ -102,6 +102,7 @@ CORE_ALLOWED = {
     "core.messages": _BASE,
     "core.presentation": _BASE,
     "core.features": _BASE,
+    "core.csv_input": _BASE,
     "core.github": _BASE | {"core.logs", "core.messages"},  # messages.redact: the mapping
     "core.store": _BASE | {"core.logs", "core.messages", "core.github"},  # github.mapping only
     "core.queue": _BASE | {"core.messages", "core.store"},
