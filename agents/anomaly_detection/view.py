@@ -28,6 +28,7 @@ __all__ = [
     "NO_ANOMALIES_MESSAGE",
     "series_label",
     "kind_counts",
+    "series_key",
 ]
 
 SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2}
@@ -80,7 +81,7 @@ def series_options(anomalies: pd.DataFrame) -> list[str]:
     ones with the most severe anomalies first."""
     if anomalies.empty:
         return []
-    keys = _series_key(anomalies)
+    keys = series_key(anomalies)
     order = anomalies["severity"].map(SEVERITY_ORDER).fillna(3)
     ranked = pd.DataFrame({"key": keys, "order": order}).groupby("key")["order"].min()
     return ranked.sort_values(kind="stable").index.tolist()
@@ -97,7 +98,7 @@ def series_label(key: str) -> str:
     return f"{what} · {'queue time' if metric == 'queue_s' else 'duration'}"
 
 
-def _series_key(frame: pd.DataFrame) -> pd.Series:
+def series_key(frame: pd.DataFrame) -> pd.Series:
     parts = ["scope", "metric", "workflow", "job_name", "step_name", "runner"]
     return frame[parts].fillna("").astype(str).agg("|".join, axis=1)
 

@@ -17,6 +17,7 @@ from agents.anomaly_detection.view import (
     anomaly_table,
     anomaly_view,
     kind_counts,
+    series_key,
     series_label,
     series_options,
     series_points,
@@ -68,7 +69,7 @@ def render(page: PageContext) -> None:
     options = series_options(anomalies)
     if options:
         key = st.selectbox("Series", options, format_func=series_label, key="anomaly_series")
-        mine = anomalies[_keys(anomalies) == key]
+        mine = anomalies[series_key(anomalies) == key]
         points = series_points(store, page.repo, key)
         chart(
             timeline_figure(points, mine, series_label(key)),
@@ -109,8 +110,3 @@ def render(page: PageContext) -> None:
             f"{page.repo} anomaly self-check",
             "anomaly_selfcheck",
         )
-
-
-def _keys(anomalies: pd.DataFrame) -> pd.Series:
-    parts = ["scope", "metric", "workflow", "job_name", "step_name", "runner"]
-    return anomalies[parts].fillna("").astype(str).agg("|".join, axis=1)
