@@ -183,11 +183,10 @@ def main() -> None:
         columns={"workflow_name": "workflow"}
     )
     series = list(watched_series(runs, jobs, steps))
-    config = ci_config()
     commits = inputs.commits.rename(columns={"head_sha": "sha"})
     found = []
     for watched in series:
-        found += anomalies_of(watched, commits, config)
+        found += anomalies_of(watched, commits, ci_config(metric=watched.metric))
     t2 = time.perf_counter()
     kinds = pd.Series([f["kind"] for f in found]).value_counts().to_dict()
     print(f"series:       {len(series)} series, {len(found)} anomalies {kinds} in {t2 - t1:6.1f} s")

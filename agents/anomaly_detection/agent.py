@@ -44,7 +44,6 @@ class AnomalyDetection:
             message = f"No runs of {ctx.repo} are stored yet: sync or import first."
             return AgentResult(self.name, empty, {"anomalies": 0, "series": 0}, message)
         sensitivity = float(ctx.options.get("sensitivity", 1.0))
-        config = ci_config(sensitivity)
         ctx.progress(0.05, "Reading durations and queue times…")
         runs, jobs = run_series(ctx.store, repo_id), job_series(ctx.store, repo_id)
         steps, commits = step_series(ctx.store, repo_id), commits_touched(ctx.store, repo_id)
@@ -52,7 +51,7 @@ class AnomalyDetection:
         rows: list[dict[str, object]] = []
         for index, watched in enumerate(series, start=1):
             ctx.progress(0.1 + 0.7 * index / max(1, len(series)), f"Watching {watched.what}…")
-            rows += anomalies_of(watched, commits, config)
+            rows += anomalies_of(watched, commits, ci_config(sensitivity, watched.metric))
         ctx.progress(0.85, "Looking for runs whose measures together are unusual…")
         rows += _multivariate(ctx, repo_id, {(r["run_id"], r["run_attempt"]) for r in rows})
         found = pd.DataFrame(rows, columns=list(ANOMALY_COLUMNS))

@@ -38,6 +38,7 @@ __all__ = ["Candidates", "MEDIAN_SE", "STEADY_MISS", "lag"]
 MEDIAN_SE = 1.2533  # standard error of a median in sigma / sqrt(n) units (normal noise)
 STEADY_MISS = 1  # points of the last ``confirm`` that may stray from a new level
 _SETTLED = 32  # residuals a noise scale needs before it is trusted on its own
+NEWS_POINTS = 60  # the recent points whose top a spike that is always news must clear
 
 
 class Candidates:
@@ -123,16 +124,17 @@ class Candidates:
     def unusual(self, kind: Kind) -> np.ndarray:
         """``raw[kind]`` without the candidates that are the series' normal life."""
         raw, size, c = self.raw[kind], self.sizes[kind], self.c
+        first = c.warmup  # before it only a spike that is news is flagged (below)
         out = raw.copy()
+        out[:first] = 0
         for direction in (1, -1):
             active = raw == direction
             at = np.flatnonzero(active)
-            at = at[at >= c.warmup]
+            at = at[at >= first]
             longest = c.reference // 2 if kind == "level_shift" else None
             usual = usual_peaks(size, active, at, c.usual_history, c.usual_rank, longest)
             out[at[size[at] <= c.usual_margin * usual]] = 0
         at = np.flatnonzero(out)
-        at = at[at >= c.warmup]
         if kind == "spike":
             level, span = self.x, 1
         elif kind == "level_shift":
@@ -140,6 +142,26 @@ class Candidates:
         else:
             level, span = self.trend_end, 3 * self.third
         out[at[self._visited(at, level, size / 4, span)]] = 0
+        if kind == "spike":
+            out[self.news()] = 1
+        return out
+
+    def news(self) -> np.ndarray:
+        """Points at least ``news_ratio`` times their baseline level and half as much again as
+        the top (95th percentile) of the last :data:`NEWS_POINTS` points, from the first point
+        a spike may be flagged at: always worth an alert, whatever the series did before. The
+        second condition keeps a two-mode series out (a workflow whose runs take 2 or 9
+        minutes depending on the paths a commit touches: its 9-minute runs are not news
+        when its median sits at 2)."""
+        c = self.c
+        out = np.zeros(len(self.x), dtype=bool)
+        if c.news_ratio is None or len(self.x) <= c.first_spike:
+            return out
+        top = pd.Series(self.x).shift(1).rolling(NEWS_POINTS, min_periods=1).quantile(0.95)
+        level = self.base.level
+        with np.errstate(invalid="ignore"):
+            big = (self.x >= c.news_ratio * level) & (self.x >= 1.5 * top.to_numpy())
+        out[c.first_spike :] = (big & (level > 0))[c.first_spike :]
         return out
 
     def _visited(

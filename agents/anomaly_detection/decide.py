@@ -63,7 +63,8 @@ class _Pass:
         candidates = np.flatnonzero(
             (final["spike"] != 0) | (final["level_shift"] != 0) | (final["trend"] != 0)
         )
-        candidates = candidates[candidates >= self.c.warmup]
+        candidates = candidates[candidates >= self.c.first_spike]
+        self.news = self.cand.news()
         n = len(self.x)
         t = int(candidates[0]) if len(candidates) else n
         while t < n:
@@ -130,7 +131,8 @@ class _Pass:
         low, high = cand.band(t, level)
         scale = cand.base.upper[t] if direction > 0 else cand.base.lower[t]
         score = (self.x[t] - level) / scale
-        self._add(Flag(t, float(self.x[t]), round(float(score), 3), low, high, "spike"), direction)
+        flag = Flag(t, float(self.x[t]), round(float(score), 3), low, high, "spike")
+        self._add(flag, direction, news=bool(self.news[t]))
 
     def _change_flag(self, t: int, direction: int, *, shift_fired: bool) -> None:
         """A level shift or a trend at ``t``, reported with the statistics of its kind."""
@@ -159,14 +161,16 @@ class _Pass:
         self.change = _Change(kind, direction, start, t + hold, self.cand.band(t, ref))
         self.last_out[direction] = t
 
-    def _add(self, flag: Flag, direction: int) -> None:
+    def _add(self, flag: Flag, direction: int, *, news: bool = False) -> None:
         """Keep ``flag`` unless one of its kind and direction came less than ``cooldown``
-        points ago and this one is no larger (``usual_margin``)."""
+        points ago and this one is no larger (``usual_margin``); a spike that is news
+        (``news_ratio``) is always kept."""
         key = (flag.kind, direction)
         size = abs(flag.score)
         last = self.last_flag.get(key)
         if (
-            last is None
+            news
+            or last is None
             or flag.index - last[0] >= self.c.cooldown
             or size > last[1] * self.c.usual_margin
         ):

@@ -19,6 +19,12 @@ class DetectorConfig:
     """Settings only (scikit-learn's rule: nothing is learned here). Windows count points.
 
     ``warmup``: points seen before the first decision (a baseline of fewer is a guess).
+    ``news_ratio``: a spike at least this many times its baseline level (and well above the
+    recent top) is always news: never usual, never inside a cooldown (a job that takes 3x its
+    time twice a month is worth two alerts); None turns it off. ``spike_warmup``: points seen
+    before such a spike may be flagged, when fewer than ``warmup`` (a run that takes three
+    times the median of 20 runs is plain; anything subtler waits for ``warmup`` points: on the
+    CI development halves, spikes judged from 20 points doubled the false alarms).
     ``level_window``: points whose median is a spike's baseline. ``history``: residuals the
     scales and the usual extremes come from. ``confirm``: points a new level must hold before
     it is a level shift (fewer: faster but every burst looks like a shift). ``reference``:
@@ -31,6 +37,7 @@ class DetectorConfig:
 
     sensitivity: float = 1.0
     warmup: int = 50
+    spike_warmup: int | None = None
     level_window: int = 16
     history: int = 600
     confirm: int = 6
@@ -47,6 +54,12 @@ class DetectorConfig:
     usual_rank: int = 1
     usual_margin: float = 2.0
     cooldown: int = 50
+    news_ratio: float | None = None
+
+    @property
+    def first_spike(self) -> int:
+        """The first point a spike may be flagged at."""
+        return min(self.warmup, self.spike_warmup if self.spike_warmup is not None else self.warmup)
 
     def __post_init__(self) -> None:
         if not self.sensitivity > 0:

@@ -53,6 +53,6 @@ def detect(values: np.ndarray | list[float], config: DetectorConfig | None = Non
     config = config or DetectorConfig()
     data = np.asarray(values, dtype=float)
     finite = np.flatnonzero(np.isfinite(data))
-    if len(finite) <= config.warmup:
+    if len(finite) <= config.first_spike:
         return []
     return [replace(flag, index=int(finite[flag.index])) for flag in flags_of(data[finite], config)]

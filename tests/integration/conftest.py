@@ -71,3 +71,25 @@ def clean_snapshot(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -
         store = Store(db)
         sync_repository(store, source_for(emu, db), DEMO_REPO, history=ALL_HISTORY)
         return snapshot(store)
+
+
+@pytest.fixture(scope="session")
+def full_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, dict]:
+    """The demo the app shows (seed 7, full size), imported, with Feature Engineering run: the
+    store and its ``truth.json``. The Layer-2 agents' self-checks against what was planted run
+    on it (a small demo plants too few flaky failures and spikes to judge).
+
+    The end date is fixed so the dump is the same on every machine and every day.
+    """
+    from agents.base import AgentContext
+    from agents.feature_engineering.agent import FeatureEngineering
+    from agents.runner import run_agent
+    from core.dump.files import Dump
+    from core.dump.importer import import_path
+
+    folder = tmp_path_factory.mktemp("full-demo") / "dump"
+    generate_demo(folder, seed=7, end=datetime(2026, 12, 1, tzinfo=UTC))
+    store = Store(folder.parent / "demo.db")
+    import_path(store, folder)
+    run_agent(FeatureEngineering(), AgentContext(store, Settings(), DEMO_REPO))
+    return store, Dump(folder).truth()

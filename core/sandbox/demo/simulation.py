@@ -134,12 +134,14 @@ def _durations(sim: Sim, spec: JobSpec, run: RunRec, started: float) -> list[flo
     job, s0, s1, factor = sim.sc.slowdown
     if spec.name == job and started > s0:
         var *= 1.0 + (factor - 1.0) * min(1.0, (started - s0) / max(1.0, s1 - s0))
-    if sim.sc.spikes.get(run.index) == spec.name:
-        var *= sim.rng.uniform(3.0, 4.5)
-    durs = [s.fixed * sim.rng.uniform(0.6, 1.5) + var * s.share for s in spec.steps]
+    spike = sim.rng.uniform(3.0, 4.5) if sim.sc.spikes.get(run.index) == spec.name else 1.0
+    var *= spike
+    # a spike slows the whole job (truth.json says "3-4.5 times its usual time"), its fixed
+    # setup steps too: a job with long fixed steps would otherwise barely move
+    durs = [s.fixed * spike * sim.rng.uniform(0.6, 1.5) + var * s.share for s in spec.steps]
     limit = spec.timeout_min * 60.0 * sim.rng.uniform(0.8, 0.93)
     if sum(durs) > limit:  # only planted hangs hit timeout-minutes; spikes stay below it
-        fixed_part = sum(s.fixed for s in spec.steps) * 1.5
+        fixed_part = sum(s.fixed for s in spec.steps) * 1.5 * spike
         scale = max(0.1, (limit - fixed_part) / max(1.0, var))
         durs = [d - var * s.share * (1 - scale) for d, s in zip(durs, spec.steps, strict=True)]
     return durs
