@@ -26,8 +26,10 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from agents.failure_prediction.backtest import walk_forward  # noqa: E402
+from agents.failure_prediction.backtest import MAX_TRAIN, walk_forward  # noqa: E402
+from agents.failure_prediction.explain import GLOBAL_SAMPLE, explain  # noqa: E402
 from agents.failure_prediction.metrics import score  # noqa: E402
+from agents.failure_prediction.model import feature_columns, make_model  # noqa: E402
 from agents.feature_engineering.build import run_features  # noqa: E402
 from core.dump.importer import import_path  # noqa: E402
 from core.store.db import Store  # noqa: E402
@@ -106,6 +108,32 @@ def scale(runs: int = 100_000) -> None:
     print(
         f"\n== scale: {runs:,} generated runs: fit + backtest {seconds:.0f} s, "
         f"{len(backtest):,} predictions, peak RSS {peak:,.0f} MB =="
+    )
+    shap_timings(features)
+
+
+def shap_timings(features: pd.DataFrame) -> None:
+    """What the page pays for SHAP: the forest fitted as the page fits it (the most recent
+    ``MAX_TRAIN`` finished runs), one run's explanation, and the global view's sample."""
+    numeric, categorical = feature_columns(features)
+    columns = numeric + categorical
+    decided = features[features["failed"].notna()]
+    decided = decided.sort_values("updated_at", kind="stable").tail(MAX_TRAIN)
+    began = time.perf_counter()
+    import shap  # noqa: F401  (once per process: the page's server has it loaded)
+
+    imported = time.perf_counter()
+    pipeline = make_model("random_forest", numeric, categorical)
+    pipeline.fit(decided[columns], decided["failed"].astype(int))
+    fitted = time.perf_counter()
+    explain(pipeline, decided[columns].iloc[[-1]])
+    one = time.perf_counter()
+    explain(pipeline, decided[columns], sample=GLOBAL_SAMPLE)
+    both = time.perf_counter()
+    print(
+        f"== SHAP (TreeExplainer, forest of depth 8 fitted on {len(decided):,} runs in "
+        f"{fitted - imported:.1f} s; importing shap {imported - began:.1f} s, once): one run "
+        f"{one - fitted:.2f} s, global view of {GLOBAL_SAMPLE} runs {both - one:.1f} s =="
     )
 
 

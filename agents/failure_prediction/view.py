@@ -16,6 +16,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from sklearn.metrics import precision_recall_curve, roc_curve
 
+from agents.failure_prediction.backtest import MAX_TRAIN
 from agents.failure_prediction.explain import GLOBAL_SAMPLE, Explanation, explain
 from agents.failure_prediction.metrics import Scores, calibration, score
 from agents.failure_prediction.model import feature_columns, make_model
@@ -163,6 +164,8 @@ def fitted_explanation(
     decided = features[features["failed"].notna()]
     if decided["failed"].nunique() < 2 or len(decided) < 30:
         return None
+    if len(decided) > MAX_TRAIN:  # the most recent finished runs, as the backtest learns
+        decided = decided.sort_values("updated_at", kind="stable").tail(MAX_TRAIN)
     numeric, categorical = feature_columns(features)
     pipeline = make_model("random_forest", numeric, categorical)
     pipeline.fit(decided[numeric + categorical], decided["failed"].astype(int))
