@@ -9,8 +9,8 @@ so the sequential pass (:mod:`.decide`) can trust them without peeking. Candidat
   a band of ``spike_z`` robust sigmas, ``tail_z`` tail spreads and ``spike_effect`` of the level.
 - **Level shift**: the median of the last ``confirm`` points far (``shift_z`` standard errors of
   the difference of two medians, and ``shift_effect`` of the level) from the median of the
-  ``reference`` points before them, with those ``confirm`` points steady around their median
-  (a burst scatters; a new level holds).
+  ``reference`` points before them, with those ``confirm`` points on the new level's side of
+  the midpoint (a burst falls back; a new level holds, spikes and all).
 - **Trend**: the medians of the three thirds of the last ``trend_window`` points rising (or
   falling) step by step by ``trend_z`` standard errors and ``trend_effect`` in all.
 - **Unremarkable** (:meth:`Candidates.unusual` drops them): no larger than ``usual_margin``
@@ -99,8 +99,11 @@ class Candidates:
         steady = np.zeros(n, dtype=bool)
         if n >= k:
             ends = np.arange(k - 1, n)
-            near = np.abs(sliding_window_view(self.x, k) - self.recent[ends, None])
-            steady[ends] = (near <= np.abs(d[ends, None]) / 2).sum(axis=1) >= k - STEADY_MISS
+            # steady: the points lie on the new level's side of the midpoint between the two
+            # levels (a new level of a spiky series keeps its spikes; a burst falls back)
+            middle = (self.ref[ends] + d[ends] / 2)[:, None]
+            side = (sliding_window_view(self.x, k) - middle) * np.sign(d[ends])[:, None] > 0
+            steady[ends] = side.sum(axis=1) >= k - STEADY_MISS
         return np.where((np.abs(d) >= self.shift_width) & steady, np.sign(d), 0).astype(int)
 
     def _trends(self, series: pd.Series) -> np.ndarray:
