@@ -458,7 +458,8 @@ def _cmd_anomalies(args: argparse.Namespace, _settings: Settings) -> int:
     (missing, a folder, empty, no such column, text where numbers belong) is exit 2 with one
     sentence, like a bad argument."""
     from agents.anomaly_detection.csv_input import SeriesInputError, read_series
-    from agents.anomaly_detection.series import DetectorConfig, detect
+    from agents.anomaly_detection.seasonal import detect_seasonal
+    from agents.anomaly_detection.series import DetectorConfig
 
     try:
         series = read_series(args.file, args.time_col, args.value_col)
@@ -470,7 +471,9 @@ def _cmd_anomalies(args: argparse.Namespace, _settings: Settings) -> int:
             f"note: skipped {series.skipped:,} row(s) whose value is blank, NaN or infinite.",
             file=sys.stderr,
         )
-    flags = detect(series.values, DetectorConfig(sensitivity=args.sensitivity))
+    flags = detect_seasonal(
+        series.values, series.timestamps, DetectorConfig(sensitivity=args.sensitivity)
+    )
     if args.json:
         for flag in flags:
             row = {

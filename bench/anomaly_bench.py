@@ -13,10 +13,12 @@ set is cut once into halves by sorted name, alternately (the 1st, 3rd, ... name 
 2nd, 4th, ... in B). Settings are tuned on A; B is the check of generalisation, never a target.
 
 **NAB** (``data/dev/anomaly/nab``, 12 series with their labelled windows, ``windows.json``).
-Every detector runs as a stream over each series. Window-level scoring (SPLIT.md): a flag
-inside a window makes that window a true positive (at most one per window), a flag outside
-every window is a false positive, a window without a flag a false negative. Printed per series
-and pooled per half: precision, recall, F1 and false positives per 1,000 points.
+Every detector runs as a stream over each series; ours with the series' timestamps, as
+``ci-medic anomalies`` does (seasonal baselines where the clock explains the series).
+Window-level scoring (SPLIT.md): a flag inside a window makes that window a true positive (at
+most one per window), a flag outside every window is a false positive, a window without a flag
+a false negative. Printed per series and pooled per half: precision, recall, F1 and false
+positives per 1,000 points.
 
 **Semi-synthetic CI** (``data/dev/dumps/*``). Real series: the durations of each workflow's
 successful runs (``updated_at - run_started_at``, in creation order; failed and cancelled runs
@@ -63,6 +65,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from agents.anomaly_detection.seasonal import detect_seasonal  # noqa: E402
 from agents.anomaly_detection.series import DetectorConfig, detect  # noqa: E402
 from agents.anomaly_detection.watch import ci_config, flags_of  # noqa: E402
 
@@ -71,13 +74,19 @@ WARMUP = 30  # the baselines wait as long as the detector does
 INJECT_AFTER = 50
 KINDS = ("spike", "level_shift", "trend")
 
-# A detector: values -> (flagged indices, their kinds)
-Detector = Callable[[np.ndarray], tuple[np.ndarray, list[str]]]
+# A detector: values (and their timestamps, when the data has them) -> (flagged indices, kinds)
+Detector = Callable[..., tuple[np.ndarray, list[str]]]
 
 
 def ours(config: DetectorConfig) -> Detector:
-    def run(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
-        flags = detect(values, config)
+    """What ``ci-medic anomalies`` runs: with timestamps, seasonal baselines where the clock
+    explains the series."""
+
+    def run(values: np.ndarray, stamps: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
+        if stamps is None:
+            flags = detect(values, config)
+        else:
+            flags = detect_seasonal(values, pd.Series(stamps).astype(str), config)
         return np.array([f.index for f in flags], dtype=int), [f.kind for f in flags]
 
     return run
@@ -87,14 +96,14 @@ def ours_on_ci(sensitivity: float) -> Detector:
     """What the agent runs on a repository's durations: the CI settings (a run at twice its
     usual time is always news, spikes from the 20th run) and the slow second pass."""
 
-    def run(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
+    def run(values: np.ndarray, _stamps: np.ndarray | None = None) -> tuple[np.ndarray, list[str]]:
         flags = flags_of(values, ci_config(sensitivity))
         return np.array([f.index for f in flags], dtype=int), [f.kind for f in flags]
 
     return run
 
 
-def mean_3sigma(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
+def mean_3sigma(values: np.ndarray, _stamps: np.ndarray | None = None) -> tuple[np.ndarray, list]:
     """Naive baseline: a point more than 3 standard deviations from the mean of all points
     before it."""
     past = pd.Series(values).shift(1).expanding(min_periods=WARMUP)
@@ -103,7 +112,7 @@ def mean_3sigma(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
     return hit, ["spike"] * len(hit)
 
 
-def over_median(values: np.ndarray) -> tuple[np.ndarray, list[str]]:
+def over_median(values: np.ndarray, _stamps: np.ndarray | None = None) -> tuple[np.ndarray, list]:
     """Naive baseline: a point 20% above the median of the 30 points before it."""
     median = pd.Series(values).shift(1).rolling(30, min_periods=WARMUP).median().to_numpy()
     hit = np.flatnonzero(values > 1.2 * median)
@@ -180,7 +189,7 @@ def nab_bench(root: Path, detectors: dict[str, Detector], only: str | None) -> l
                 continue
             print(f"  {name} ({len(values)} points, {len(windows)} windows)")
             for label, run in detectors.items():
-                hits, _ = run(values)
+                hits, _ = run(values, stamps)
                 tally = score_windows(stamps, hits, windows)
                 pooled[label].add(tally)
                 print(f"    {label:<18} {tally.line()}")
