@@ -16,7 +16,7 @@ out of budget or rate limit stops the agent with everything fetched so far kept.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 import pandas as pd
@@ -33,13 +33,15 @@ from core.logs.normalise import KeptLog
 from core.store.db import Store
 from core.store.ingest import (
     JobRef,
+    PreparedLog,
     job_texts,
     jobs_missing_logs,
     junit_from_zip,
     mark_reports_read,
     match_artifact_to_job,
+    prepare_job_log,
     runs_missing_reports,
-    store_job_log,
+    save_job_logs,
     store_missing_log,
     store_report,
 )
@@ -113,51 +115,45 @@ class LogIngester:
 
     def _logs(self, ctx: AgentContext, repo_id: int, report: IngestReport) -> None:
         todo = jobs_missing_logs(ctx.store, repo_id, ctx.settings.download_all_logs)
-        for index, job in enumerate(todo.itertuples(index=False), start=1):
-            ctx.progress(0.6 * index / max(len(todo), 1), f"Log {index}/{len(todo)}: {job.name}")
-            try:
-                kept = ctx.source.job_log(ctx.repo, int(job.job_id), ctx.settings.max_log_bytes)
-            except (BudgetExhausted, RateLimited):
-                raise
-            except SourceError as exc:
-                store_missing_log(ctx.store, repo_id, int(job.job_id), "error", str(exc))
-                report.errors += 1
-                continue
-            self._save_log(ctx, repo_id, job, kept, report)
-
-    @staticmethod
-    def _save_log(
-        ctx: AgentContext, repo_id: int, job, kept: KeptLog | None, report: IngestReport
-    ) -> None:
-        if kept is None:
-            store_missing_log(ctx.store, repo_id, int(job.job_id), "expired")
-            report.expired += 1
-            return
-        ref = JobRef(int(job.job_id), int(job.run_id), int(job.attempt), job.name, job.conclusion)
-        report.tests += store_job_log(ctx.store, ctx.repo, repo_id, ref, kept)
-        report.logs += 1
+        batch = _LogBatch(ctx, repo_id, report)
+        try:
+            for index, job in enumerate(todo.itertuples(index=False), start=1):
+                ctx.progress(
+                    0.6 * index / max(len(todo), 1), f"Log {index}/{len(todo)}: {job.name}"
+                )
+                try:
+                    kept = ctx.source.job_log(ctx.repo, int(job.job_id), ctx.settings.max_log_bytes)
+                except (BudgetExhausted, RateLimited):
+                    raise
+                except SourceError as exc:
+                    batch.missing(int(job.job_id), "error", str(exc))
+                    report.errors += 1
+                    continue
+                batch.add(job, kept)
+        finally:  # what was fetched is kept, also when the budget or the rate limit ran out
+            batch.flush()
 
     def _reports(self, ctx: AgentContext, repo_id: int, report: IngestReport) -> None:
         runs = runs_needing_reports(ctx.store, repo_id)
-        for index, run in enumerate(runs.itertuples(index=False), start=1):
-            ctx.progress(0.6 + 0.4 * index / max(len(runs), 1), f"Test reports {index}/{len(runs)}")
-            artifacts, tests, error = self._run_reports(
-                ctx, repo_id, int(run.run_id), int(run.attempt)
-            )
-            report.reports += artifacts
-            report.tests += tests
-            report.errors += error is not None
-            mark_reports_read(
-                ctx.store, repo_id, int(run.run_id), int(run.attempt), artifacts, tests, error
-            )
+        fetched: list[_RunReports] = []
+        try:
+            for index, run in enumerate(runs.itertuples(index=False), start=1):
+                ctx.progress(
+                    0.6 + 0.4 * index / max(len(runs), 1), f"Test reports {index}/{len(runs)}"
+                )
+                fetched.append(self._run_reports(ctx, repo_id, int(run.run_id), int(run.attempt)))
+                if len(fetched) >= BATCH_RUNS:
+                    _save_reports(ctx.store, repo_id, fetched, report)
+                    fetched = []
+        finally:
+            _save_reports(ctx.store, repo_id, fetched, report)
 
     def _run_reports(
         self, ctx: AgentContext, repo_id: int, run_id: int, attempt: int
-    ) -> tuple[int, int, str | None]:
-        run_jobs = job_texts(ctx.store, repo_id, run_id, attempt)
-        jobs = run_jobs[0]
-        count = tests = 0
-        error = None
+    ) -> _RunReports:
+        """Download and read one run's report artifacts (nothing is stored here)."""
+        fetched = _RunReports(run_id, attempt, job_texts(ctx.store, repo_id, run_id, attempt))
+        jobs = fetched.run_jobs[0]
         for artifact in ctx.source.run_artifacts(ctx.repo, run_id):
             if artifact.get("expired") or match_artifact_to_job(artifact["name"], jobs) is None:
                 continue  # expired, or no job of this run could have written it
@@ -167,18 +163,88 @@ class LogIngester:
             except (BudgetExhausted, RateLimited):
                 raise
             except MalformedReport as exc:  # keep what was read before the fault, note the rest
-                error = f"{artifact.get('name')}: {exc}"
+                fetched.error = f"{artifact.get('name')}: {exc}"
                 results = exc.partial
             except (UnsafeInput, SourceError) as exc:
-                error = f"{artifact.get('name')}: {exc}"
+                fetched.error = f"{artifact.get('name')}: {exc}"
                 continue
-            if (
-                store_report(
-                    ctx.store, repo_id, run_id, attempt, artifact["name"], results, run_jobs
+            fetched.artifacts.append((artifact["name"], results))
+        return fetched
+
+
+BATCH_LOGS = 200  # logs saved per transaction
+BATCH_LOG_BYTES = 32 * 1024 * 1024  # ... or fewer, when their kept bytes reach this
+BATCH_RUNS = 200  # runs whose test reports are saved per transaction
+
+
+@dataclass
+class _RunReports:
+    """One run's report artifacts as downloaded and read, waiting to be stored."""
+
+    run_id: int
+    attempt: int
+    run_jobs: tuple[dict[int, str], frozenset[int]]
+    artifacts: list[tuple[str, list]] = field(default_factory=list)
+    error: str | None = None
+
+
+def _save_reports(
+    store: Store, repo_id: int, runs: list[_RunReports], report: IngestReport
+) -> None:
+    """Store the reports of several runs and mark each run read, in one transaction: a run is
+    marked read together with its results or not at all."""
+    if not runs:
+        return
+    with store.transaction():
+        for run in runs:
+            count = tests = 0
+            for name, results in run.artifacts:
+                saved = store_report(
+                    store, repo_id, run.run_id, run.attempt, name, results, run.run_jobs
                 )
-                is None
-            ):
-                continue
-            count += 1
-            tests += len(results)
-        return count, tests, error
+                if saved is not None:
+                    count += 1
+                    tests += len(results)
+            mark_reports_read(store, repo_id, run.run_id, run.attempt, count, tests, run.error)
+            report.reports += count
+            report.tests += tests
+            report.errors += run.error is not None
+
+
+class _LogBatch:
+    """Fetched logs (and download failures) waiting to be stored in one transaction: up to
+    :data:`BATCH_LOGS` logs or :data:`BATCH_LOG_BYTES` of kept bytes. A crash loses at most
+    one batch of downloads (asked for again next time), never a half-written log."""
+
+    def __init__(self, ctx: AgentContext, repo_id: int, report: IngestReport) -> None:
+        self.ctx, self.repo_id, self.report = ctx, repo_id, report
+        self.logs: list[PreparedLog] = []
+        self.missing_logs: list[tuple[int, str, str | None]] = []
+        self.bytes = 0
+
+    def add(self, job, kept: KeptLog | None) -> None:
+        if kept is None:
+            self.missing(int(job.job_id), "expired")
+            self.report.expired += 1
+            return
+        ref = JobRef(int(job.job_id), int(job.run_id), int(job.attempt), job.name, job.conclusion)
+        self.logs.append(prepare_job_log(self.ctx.repo, ref, kept))
+        self.bytes += len(kept.head) + len(kept.tail)
+        if len(self.logs) >= BATCH_LOGS or self.bytes >= BATCH_LOG_BYTES:
+            self.flush()
+
+    def missing(self, job_id: int, state: str, error: str | None = None) -> None:
+        self.missing_logs.append((job_id, state, error))
+        if len(self.missing_logs) >= BATCH_LOGS:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.logs and not self.missing_logs:
+            return
+        store = self.ctx.store
+        with store.transaction():
+            for job_id, state, error in self.missing_logs:
+                store_missing_log(store, self.repo_id, job_id, state, error)
+            self.report.tests += save_job_logs(store, self.repo_id, self.logs)
+        self.report.logs += len(self.logs)
+        self.logs, self.missing_logs, self.bytes = [], [], 0
