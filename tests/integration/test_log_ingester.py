@@ -14,12 +14,15 @@ from agents.base import AgentContext
 from agents.log_ingester.agent import LogIngester
 from agents.pipeline_monitor.agent import sync_repository
 from agents.runner import run_agent
+from core.errors import BudgetExhausted
+from core.github.source import GitHubSource
 from core.messages.envelope import validate
+from core.sandbox.demo.generator import DEMO_REPO
 from core.sandbox.emulator.server import Emulator
 from core.store.db import Store
 from core.store.ingest import match_artifact_to_job
 from core.store.logs import load_log, log_info
-from tests.integration.conftest import settings_for
+from tests.integration.conftest import ALL_HISTORY, settings_for, source_for
 from tests.integration.dump_factory import FULL_NAME, job_id, make_dump, run_id
 
 BIG = 200 * 1024 * 1024
@@ -77,8 +80,6 @@ def ingested(hostile_dump, tmp_path_factory):
     db = tmp_path_factory.mktemp("db") / "s.db"
     with Emulator(hostile_dump) as emu:
         settings = settings_for(emu, db)
-        from core.github.source import GitHubSource
-
         source = GitHubSource(settings, sleep=lambda _s: None)
         store = Store(db)
         sync_repository(store, source, FULL_NAME, history=timedelta(days=9000))
@@ -177,3 +178,40 @@ def test_artifacts_are_matched_to_the_job_that_wrote_them(artifact, expected):
         3: "frontend Run jest",
     }
     assert match_artifact_to_job(artifact, jobs) == expected
+
+
+
+def _log_fetch(emu, db, **changes):
+    settings = settings_for(emu, db, **changes)
+    source = GitHubSource(settings, sleep=lambda _s: None)
+    return run_agent(LogIngester(), AgentContext(Store(db), settings, DEMO_REPO, source=source))
+
+
+def _stored(db) -> dict[str, set]:
+    store = Store(db)
+    return {
+        "logs": {tuple(r) for r in store.query("SELECT job_id, state FROM logs")},
+        "tests": {
+            tuple(r) for r in store.query("SELECT job_id, test_id, outcome FROM test_results")
+        },
+        "reports": {tuple(r) for r in store.query("SELECT run_id, attempt FROM run_reports")},
+    }
+
+
+def test_a_log_fetch_stopped_by_its_budget_keeps_what_it_fetched_and_resumes_without_gaps(
+    emulator, tmp_path
+):
+    """Logs and reports are saved in batches; a stop mid-batch (budget, rate limit) still saves
+    every download made before it, and the next fetch asks only for the rest."""
+    clean, stopped = tmp_path / "clean.db", tmp_path / "stopped.db"
+    for db in (clean, stopped):
+        sync_repository(Store(db), source_for(emulator, db), DEMO_REPO, history=ALL_HISTORY)
+    _log_fetch(emulator, clean)
+    with pytest.raises(BudgetExhausted):
+        _log_fetch(emulator, stopped, request_budget=25)
+    partial = _stored(stopped)
+    assert 0 < len(partial["logs"]) < len(_stored(clean)["logs"])
+    resumed = _log_fetch(emulator, stopped)
+    assert _stored(stopped) == _stored(clean)
+    fetched_again = resumed.metrics["logs"] + resumed.metrics["expired"]
+    assert fetched_again + len(partial["logs"]) == len(_stored(clean)["logs"])
