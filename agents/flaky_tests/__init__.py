@@ -10,13 +10,16 @@ command (:mod:`.command`).
 
 How a verdict is reached, one module per step:
 
-- :mod:`.history`: the input frame normalised into arrays, one test's results in order;
+- :mod:`.history`: the input frame normalised into arrays, one series (a test in one job) in
+  order; a test is judged in each job it runs in and its row speaks for its most telling job;
 - :mod:`.infra`: runs where a large share of tests fail together (an outage, a lost runner);
   their failures are no flakiness evidence about any single test;
 - :mod:`.signals`: per result, what a failure means: a flip on the same commit (the strongest
-  evidence), a failure reproduced on the same commit, an isolated failure;
+  evidence), a failure on a commit that passed in another job, a failure reproduced on the
+  same commit (by a re-run or by every job), an isolated failure;
 - :mod:`.regression`: failing streaks that a flaky test would not produce by chance are
-  broken spans, each with its culprit commit (a flaky test's isolated failures do not move it);
+  broken spans, each with its culprit commit (a flaky test's isolated failures do not move it),
+  looked for in time order and along each branch, so that a pull request's regression is one;
 - :mod:`.posterior`: the Bayesian estimate of the intermittent-failure probability;
 - :mod:`.clusters`: flaky tests that fail in the same runs;
 - :mod:`.verdict` and :mod:`.judge`: the verdict per test, and the entry point.

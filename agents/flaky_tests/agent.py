@@ -23,10 +23,12 @@ from core.store.flaky import job_history, test_history
 __all__ = ["FlakyTests", "FlakyJobs", "FLAKY_COLUMNS"]
 
 FLAKY_COLUMNS: tuple[str, ...] = (*COLUMNS, "minutes_wasted")
-# In a repository's own history a failure followed by a pass on the *next commit* is weak
-# evidence (a push broke a test, the next push fixed it); two recent intermittent failures, or a
-# flip on one commit plus one more, make a test flaky here.
-CI_CONFIG = FlakyConfig(flaky_weight=1.5)
+# In a repository's own history a failure whose commit never passed, followed by a pass on a
+# *later commit*, is weak evidence (a push broke a test, the next push fixed it: pull requests
+# do that all the time); it counts a quarter, so it takes four recent ones to make a test flaky.
+# A failure on a commit that also passed (a re-run, or another job of the same code: the code
+# is not what failed) is the textbook flaky test, and one recent one is enough.
+CI_CONFIG = FlakyConfig(later_pass_weight=0.25)
 
 
 class _Judged:

@@ -48,6 +48,7 @@ EXTRA_FIELDS = (
     "last_flake",
     "evidence_runs",
     "cluster",
+    "jobs",
 )
 
 
@@ -57,9 +58,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         "flaky",
         help="judge every test of a history CSV: flaky, broken, stable",
         description="Judge every test of a history (a CSV file with one row per test result: "
-        "test_id and outcome, optionally run_id, attempt, commit_sha, created_at and job; "
-        "rows in time order): flaky, broken since a culprit commit, stable, or too little "
-        "data, with a flakiness score and its credible interval.",
+        "test_id and outcome, optionally run_id, attempt, commit_sha, created_at, job and "
+        "branch; rows in time order): flaky, broken since a culprit commit, stable, or too "
+        "little data, with a flakiness score and its credible interval; a test is judged in "
+        "each job it runs in, and named flaky when it is flaky in any of them.",
     )
     parser.add_argument("file", type=Path, metavar="HISTORY.csv")
     parser.add_argument("--json", action="store_true", help="one JSON object per test and line")

@@ -27,9 +27,11 @@ class RegressionRule:
     """A failing streak is a broken span when it is long enough (``min_results`` results over
     ``min_commits`` commits) and the test's own flakiness cannot explain it: the chance that
     a test failing intermittently at the rate seen outside the streak fails this many times in
-    a row somewhere in its history is below ``alpha``."""
+    a row somewhere in its history is below ``alpha``. Two results on two commits are enough
+    when that chance is small (a pull request broken by one push and fixed two pushes later
+    fails twice in a row on its branch); a test that fails now and then rarely gets there."""
 
-    min_results: int = 3
+    min_results: int = 2
     min_commits: int = 2
     alpha: float = 1e-3
 
@@ -61,6 +63,9 @@ class FlakyConfig:
     flip rate; ``pending_weight``: what a failure counts in the score when no result came
     after it yet (it may be the start of a regression); ``flaky_weight``: the recency-weighted
     intermittent failures (flips, or failures followed by a pass) that make a test flaky;
+    ``later_pass_weight``: what an intermittent failure counts toward that when its commit
+    never passed (only a later commit did: a push that broke the test and the next push that
+    fixed it explain it as well as flakiness does), one whose commit passed counting 1;
     ``broken_memory``: results after its fix during which a regression keeps a test
     ``broken``; ``min_runs``: fewer runs are ``insufficient_data``; ``max_evidence``: evidence
     runs listed per test."""
@@ -73,6 +78,7 @@ class FlakyConfig:
     flip_half_life: float = 50.0
     pending_weight: float = 0.5
     flaky_weight: float = 0.75
+    later_pass_weight: float = 1.0
     broken_memory: int = 1000
     min_runs: int = 5
     max_evidence: int = 10

@@ -1,10 +1,10 @@
 """A test history read from a CSV file, for ``ci-medic flaky``.
 
 Columns (names in any case, surrounding spaces ignored): ``test_id`` and ``outcome`` are
-required; ``run_id``, ``attempt``, ``commit_sha``, ``created_at`` and ``job`` are optional
-(see :mod:`.history` for what their absence means). A few spellings other tools write are read
-too (``test``/``name``, ``result``/``status``/``conclusion``, ``sha``/``head_sha``,
-``run_attempt``...). Rows are in time order.
+required; ``run_id``, ``attempt``, ``commit_sha``, ``created_at``, ``job`` and ``branch`` are
+optional (see :mod:`.history` for what their absence means). A few spellings other tools write
+are read too (``test``/``name``, ``result``/``status``/``conclusion``, ``sha``/``head_sha``,
+``run_attempt``, ``head_branch``...). Rows are in time order.
 
 Every cell is kept as the exact text of the file (no date or number guessing), so a commit or
 run id comes back as written. A row without a run id is named after its line (``line 17``),
@@ -35,6 +35,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "commit_sha": ("commit_sha", "sha", "head_sha", "commit"),
     "created_at": ("created_at", "timestamp", "time"),
     "job": ("job", "job_name"),
+    "branch": ("branch", "head_branch", "branch_name"),
 }
 
 

@@ -2,9 +2,17 @@
 
 A row is one result of one test (or one job, whose outcome is the job conclusion): columns
 ``test_id`` and ``outcome`` are required; ``run_id``, ``attempt``, ``commit_sha``,
-``created_at`` and ``job`` are optional. Rows are in time order, and the engine never reorders
-the rows of one test: the order of results within a test is the history. Only the order of
-tests in the input does not matter.
+``created_at``, ``job`` and ``branch`` are optional. Rows are in time order, and the engine
+never reorders the rows of one test: the order of results within a test is the history. Only
+the order of tests in the input does not matter.
+
+The engine judges **series**: one test's results in one job (the test's results, without a job
+column). A test that fails on one platform only (a Windows job that runs nightly next to Linux
+jobs that run on every push) fails at its own rate there, and a run of failures there is a
+regression there: pooled with the Linux passes of the same commits, each Windows failure would
+sit on a commit that also passed, which reads as flakiness, and its rate would be diluted by
+the jobs where it never fails. In the arrays below a "test" code is a series code;
+:attr:`History.series_test` maps it to the test it belongs to.
 
 What a missing column means, chosen so that no evidence is invented:
 
@@ -15,7 +23,10 @@ What a missing column means, chosen so that no evidence is invented:
 - no ``attempt``: attempt 1;
 - no ``commit_sha``: each run is its own commit, so only attempts of one run can flip on the
   same commit, and a culprit cannot be named (the broken span still is);
-- no ``job``: the infrastructure guard looks at whole run attempts only.
+- no ``job``: a test is one series, and the infrastructure guard looks at whole run attempts
+  only;
+- no ``branch``: regressions are looked for in each series' time order only (a regression
+  confined to one branch is then followed only where its failures happen to be consecutive).
 
 Outcomes are read leniently (``pass``/``P``/``passed``/``success``, ``fail``/``F``/``failed``/
 ``failure``/``error``, ``skip``/``skipped``/``cancelled``...; any case). Skipped results are
@@ -66,7 +77,7 @@ OUTCOMES: dict[str, int] = {
         SKIP,
     ),
 }
-OPTIONAL = ("run_id", "attempt", "commit_sha", "created_at", "job")
+OPTIONAL = ("run_id", "attempt", "commit_sha", "created_at", "job", "branch")
 
 
 @dataclass(frozen=True)
@@ -74,8 +85,11 @@ class History:
     """Results that are evidence (skips dropped), grouped by test and in input order within a
     test. Codes are positions: ``tests[test[i]]`` is the test of result ``i``."""
 
-    tests: np.ndarray  # test_id per test code, in order of first appearance
-    test: np.ndarray  # int64 test code per result
+    tests: np.ndarray  # test_id per series code, series in order of first appearance
+    series_test: np.ndarray  # int64 test code per series code
+    series_jobs: np.ndarray  # job per series code (None without the column)
+    test_ids: np.ndarray  # test_id per test code, in order of first appearance
+    test: np.ndarray  # int64 series code per result
     fail: np.ndarray  # bool per result
     run: np.ndarray  # int64 run code per result
     commit: np.ndarray  # int64 commit code per result
@@ -84,7 +98,9 @@ class History:
     run_labels: np.ndarray  # run_id per run code (the row position when the row had none)
     commit_labels: np.ndarray  # commit_sha per commit code (None when not given)
     stamps: np.ndarray | None  # created_at per result as written, None without the column
-    skipped: np.ndarray  # skipped results per test code
+    lineage: np.ndarray | None  # int64 branch code per result, None without the column
+    row: np.ndarray  # int64 position of each result in the input: the time order of all series
+    skipped: np.ndarray  # skipped results per series code
 
     @property
     def n_tests(self) -> int:
@@ -118,7 +134,8 @@ def read_history(frame: pd.DataFrame) -> History:
     if unknown or (outcome < 0).any():
         raise ValueError(f"unknown outcome values: {sorted(set(unknown))[:5] or ['(blank)']}")
     size = len(frame)
-    test, tests = _test_codes(frame["test_id"])
+    test_code, test_ids = _test_codes(frame["test_id"])
+    test, series_test, series_jobs = _series_codes(test_code, frame.get("job"))
     run, run_labels = _codes_or_rows(frame.get("run_id"), size)
     attempt = _attempts(frame.get("attempt"), size)
     commit, commit_labels = _commits(frame.get("commit_sha"), run, len(run_labels))
@@ -132,8 +149,14 @@ def read_history(frame: pd.DataFrame) -> History:
     keep = outcome != SKIP
     order = np.flatnonzero(keep)[np.argsort(test[keep], kind="stable")]
     stamps = frame["created_at"].to_numpy(dtype=object)[order] if "created_at" in frame else None
+    lineage = None
+    if "branch" in frame.columns:
+        lineage = _present_codes(frame["branch"])[0][order] + 1  # 0: a run without a branch
     return History(
-        tests=tests,
+        tests=test_ids[series_test],
+        series_test=series_test,
+        series_jobs=series_jobs,
+        test_ids=test_ids,
         test=test[order].astype(np.int64, copy=False),
         fail=outcome[order] == FAIL,
         run=run[order],
@@ -143,7 +166,9 @@ def read_history(frame: pd.DataFrame) -> History:
         run_labels=run_labels,
         commit_labels=commit_labels,
         stamps=stamps,
-        skipped=np.bincount(test[~keep], minlength=len(tests)),
+        lineage=lineage,
+        row=order.astype(np.int64, copy=False),
+        skipped=np.bincount(test[~keep], minlength=len(series_test)),
     )
 
 
@@ -165,6 +190,21 @@ def _test_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         merged, names = pd.factorize(names, sort=False)
         codes = merged[codes]
     return codes, np.asarray(names, dtype=object)
+
+
+def _series_codes(
+    test: np.ndarray, jobs: pd.Series | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(series code per row, test code per series, job per series): a series is one test in
+    one job, numbered in order of first appearance; without jobs, a series is a test."""
+    n_tests = int(test.max(initial=-1)) + 1
+    if jobs is None:
+        return test, np.arange(n_tests, dtype=np.int64), np.full(n_tests, None, dtype=object)
+    job, names = pd.factorize(jobs, use_na_sentinel=True)
+    span = len(names) + 1
+    series, pairs = pd.factorize(test.astype(np.int64) * span + (job + 1), sort=False)
+    labels = np.concatenate([[None], np.asarray(names, dtype=object)])
+    return series.astype(np.int64), (pairs // span).astype(np.int64), labels[pairs % span]
 
 
 def _present_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -5,9 +5,17 @@ first (an outage is no flakiness evidence about anyone), then what each failure 
 then broken spans (so a regression's failures are not counted as flakiness), then the
 posterior and the verdict, and last the clusters among the flaky tests. Every step is
 vectorised over all results at once; the only loops are over the distinct values of a column.
+
+Each step judges a series (one test in one job, :mod:`.history`); the test's row then speaks
+for its most telling series, named in ``jobs``: broken where it is broken (the earliest
+culprit first), else flaky where it flakes (the highest score first), else stable where it has
+enough runs. Its counts (runs, failures, flips, intermittent and infrastructure failures) add
+up over its jobs.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -18,8 +26,8 @@ from agents.flaky_tests.history import History, read_history
 from agents.flaky_tests.infra import infra_mask
 from agents.flaky_tests.posterior import posterior
 from agents.flaky_tests.regression import Spans, broken_spans
-from agents.flaky_tests.signals import flip_rate, groups_of, result_signals
-from agents.flaky_tests.verdict import BROKEN, FLAKY, evidence, verdicts
+from agents.flaky_tests.signals import Groups, flip_rate, groups_of, result_signals
+from agents.flaky_tests.verdict import BROKEN, FLAKY, INSUFFICIENT, STABLE, evidence, verdicts
 
 __all__ = ["COLUMNS", "judge"]
 
@@ -43,7 +51,11 @@ COLUMNS = (
     "last_flake",
     "evidence_runs",
     "cluster",
+    "jobs",
 )
+# Which series speaks for its test: a lower rank first.
+_RANK = {BROKEN: 0, FLAKY: 1, STABLE: 2, INSUFFICIENT: 3}
+_NEVER = np.iinfo(np.int64).max  # the culprit row of a series without a culprit
 
 
 def judge(history: pd.DataFrame, config: FlakyConfig | None = None) -> pd.DataFrame:
@@ -51,36 +63,66 @@ def judge(history: pd.DataFrame, config: FlakyConfig | None = None) -> pd.DataFr
     ``COLUMNS``: the verdict, the score (posterior mean of the intermittent-failure
     probability) and its credible interval, the counts behind them, the culprit commit of a
     ``broken`` test, the first and last flake (``created_at`` when given, else the run), the
-    latest evidence runs and the cluster. See the package docstring for the method."""
+    latest evidence runs, the cluster and the jobs the verdict was reached in. See the package
+    docstring for the method."""
     config = config or FlakyConfig()
     h = read_history(history)
+    return _by_test(_judge_series(h, config), h, config.max_evidence)
+
+
+@dataclass(frozen=True)
+class _Series:
+    """The judgement of every series: one row each in ``frame``; per result, ``resolved``
+    (an intermittent failure); per test, ``same_sha_flips`` (commits where it both passed and
+    failed, in any of its jobs)."""
+
+    frame: pd.DataFrame
+    resolved: np.ndarray
+    same_sha_flips: np.ndarray
+
+
+def _judge_series(h: History, config: FlakyConfig) -> _Series:
+    """Every step of the method, on each series."""
     n_tests, test, fail = h.n_tests, h.test, h.fail
     crowded = infra_mask(h, config.infra)
     counted = ~crowded  # results that are evidence about their own test
     groups = groups_of(test, n_tests)
-    signals = result_signals(test, h.commit, ~fail, fail & counted, n_tests)
+    signals = result_signals(
+        test, h.series_test[test], h.commit, ~fail, fail & counted, len(h.test_ids)
+    )
+    loose = fail & counted & ~signals.reproduced  # what no outage and no commit explains
     spans = broken_spans(
-        test, h.commit, fail, signals.flip, groups, config.regression, config.prior
+        test,
+        h.commit,
+        fail,
+        signals.flip,
+        loose,
+        groups,
+        config.regression,
+        config.prior,
+        h.lineage,
     )
     resolved, pending = evidence(
         test, fail & counted, signals.flip, signals.reproduced, spans.inside, groups.pos, n_tests
     )
     weight = np.exp2(-groups.age / config.half_life)
     flake_weight = np.bincount(test, weights=weight * resolved, minlength=n_tests)
+    strength = np.where(signals.cleared, 1.0, config.later_pass_weight) * weight * resolved
     pending_weight = np.bincount(test, weights=weight * pending, minlength=n_tests)
     observed = np.bincount(test, weights=weight * counted, minlength=n_tests)
     score = posterior(flake_weight + config.pending_weight * pending_weight, observed, config.prior)
     runs = _distinct(test, h.run, n_tests)
-    latest = _latest_span(spans, n_tests)
+    latest = _latest_span(spans, groups, n_tests)
     has_span = latest >= 0
     span_end = np.full(n_tests, -1, dtype=np.int64)  # position of the latest span's last result
     span_end[has_span] = groups.pos[spans.end[latest[has_span]]]
     open_span = np.zeros(n_tests, dtype=bool)
     open_span[has_span] = spans.open[latest[has_span]]
     recent = has_span & (groups.counts - 1 - span_end < config.broken_memory)
-    since_fix = resolved & (groups.pos > span_end[test])
-    flake_since = np.bincount(test, weights=weight * since_fix, minlength=n_tests)
-    verdict = verdicts(runs, flake_weight, flake_since, open_span, recent, config)
+    since_fix = groups.pos > span_end[test]
+    flake_evidence = np.bincount(test, weights=strength, minlength=n_tests)
+    flake_since = np.bincount(test, weights=strength * since_fix, minlength=n_tests)
+    verdict = verdicts(runs, flake_evidence, flake_since, open_span, recent, config)
     flaky_rows = resolved & (verdict[test] == FLAKY)
     frame = pd.DataFrame(
         {
@@ -89,9 +131,6 @@ def judge(history: pd.DataFrame, config: FlakyConfig | None = None) -> pd.DataFr
             "score": score.mean,
             "score_low": score.low,
             "score_high": score.high,
-            "runs": runs,
-            "failures": _distinct(test[fail], h.run[fail], n_tests),
-            "same_sha_flips": signals.same_sha_flips,
             "intermittent_failures": np.bincount(test[resolved], minlength=n_tests),
             "infra_failures": np.bincount(test[crowded], minlength=n_tests),
             "skipped": h.skipped,
@@ -102,8 +141,46 @@ def judge(history: pd.DataFrame, config: FlakyConfig | None = None) -> pd.DataFr
         }
     )
     _add_culprits(frame, h, spans, latest, verdict == BROKEN)
-    _add_flakes(frame, h, resolved, config.max_evidence)
-    return frame.loc[:, list(COLUMNS)]
+    return _Series(frame, resolved, signals.same_sha_flips)
+
+
+def _by_test(judged: _Series, h: History, max_evidence: int) -> pd.DataFrame:
+    """One row per test: the verdict, score and culprit of the series that speaks for it,
+    counts added up over its series, runs and failures counted once per run."""
+    series, owner = judged.frame, h.series_test
+    ranked = series.assign(
+        _test=owner,
+        _rank=series["verdict"].map(_RANK).to_numpy(),
+        _neg_score=-series["score"].to_numpy(),
+        _job=h.series_jobs,
+    ).sort_values(["_test", "_rank", "culprit_row", "_neg_score"], kind="stable")
+    speaking = ranked.drop_duplicates("_test").set_index("_test").sort_index()
+    n = len(h.test_ids)
+    frame = speaking.loc[:, ["verdict", "score", "score_low", "score_high", "flip_rate"]]
+    frame.insert(0, "test_id", h.test_ids)
+    tested = owner[h.test]  # the test of each result
+    frame["runs"] = _distinct(tested, h.run, n)
+    frame["failures"] = _distinct(tested[h.fail], h.run[h.fail], n)
+    frame["same_sha_flips"] = judged.same_sha_flips
+    for name in ("intermittent_failures", "infra_failures", "skipped"):
+        frame[name] = np.bincount(owner, weights=series[name], minlength=n).astype(np.int64)
+    for name in ("culprit_sha", "culprit_run", "fixed_sha", "cluster"):
+        frame[name] = _objects(speaking[name].to_numpy(dtype=object))
+    frame["jobs"] = _jobs(ranked, speaking["verdict"])
+    _add_flakes(frame, h, judged.resolved, max_evidence)
+    return frame.reset_index(drop=True).loc[:, list(COLUMNS)]
+
+
+def _jobs(ranked: pd.DataFrame, verdict: pd.Series) -> pd.Series:
+    """Per test: the jobs of its series with its verdict when it is broken or flaky (the one
+    that speaks first), else none."""
+    named = ranked[ranked["_job"].notna() & ranked["verdict"].isin([BROKEN, FLAKY])]
+    named = named[named["verdict"].to_numpy() == verdict.loc[named["_test"]].to_numpy()]
+    by_test = named.groupby("_test", sort=False)["_job"].agg(lambda jobs: [str(j) for j in jobs])
+    jobs = np.empty(len(verdict), dtype=object)
+    jobs[:] = [[] for _ in range(len(verdict))]
+    jobs[by_test.index.to_numpy()] = by_test.to_numpy(dtype=object)
+    return _objects(jobs)
 
 
 def _distinct(test: np.ndarray, run: np.ndarray, n_tests: int) -> np.ndarray:
@@ -121,10 +198,17 @@ def _distinct(test: np.ndarray, run: np.ndarray, n_tests: int) -> np.ndarray:
     return np.bincount(pairs // span, minlength=n_tests)
 
 
-def _latest_span(spans: Spans, n_tests: int) -> np.ndarray:
-    """Per test: the index in ``spans`` of its latest broken span, -1 when it has none."""
+def _latest_span(spans: Spans, groups: Groups, n_tests: int) -> np.ndarray:
+    """Per series: the index in ``spans`` of its latest broken span (the one that ended last;
+    of two, the one that began first), -1 when it has none."""
     latest = np.full(n_tests, -1, dtype=np.int64)
-    np.maximum.at(latest, spans.test, np.arange(len(spans.test)))
+    if len(spans.test) == 0:
+        return latest
+    order = np.lexsort((-groups.pos[spans.start], groups.pos[spans.end], spans.test))
+    owner = spans.test[order]
+    last = np.ones(len(order), dtype=bool)
+    last[:-1] = owner[1:] != owner[:-1]
+    latest[owner[last]] = order[last]
     return latest
 
 
@@ -132,28 +216,34 @@ def _add_culprits(
     frame: pd.DataFrame, h: History, spans: Spans, latest: np.ndarray, broken: np.ndarray
 ) -> None:
     """The culprit (first failing commit and its run) and the fix (the commit of the pass that
-    ended the span) of each broken test's latest span; None elsewhere."""
+    ended the span) of each broken series' latest span; None elsewhere. ``culprit_row``: the
+    input row of the culprit's result, which orders culprits in time across series."""
     commit, run = h.commit, h.run
     chosen = latest[broken]
-    start, end, is_open = spans.start[chosen], spans.end[chosen], spans.open[chosen]
+    start, fixed = spans.start[chosen], spans.fixed[chosen]
     culprit_sha = np.full(h.n_tests, None, dtype=object)
     culprit_run = np.full(h.n_tests, None, dtype=object)
     fixed_sha = np.full(h.n_tests, None, dtype=object)
+    culprit_row = np.full(h.n_tests, _NEVER, dtype=np.int64)
     culprit_sha[broken] = h.commit_labels[commit[start]]
     culprit_run[broken] = h.run_labels[run[start]]
-    after = np.minimum(end + 1, len(commit) - 1)
-    fixed_sha[broken] = np.where(is_open, None, h.commit_labels[commit[after]])
+    fixed_sha[broken] = np.where(fixed < 0, None, h.commit_labels[commit[np.maximum(fixed, 0)]])
+    culprit_row[broken] = h.row[start]
     frame["culprit_sha"] = _objects(culprit_sha)
     frame["culprit_run"] = _objects(culprit_run)
     frame["fixed_sha"] = _objects(fixed_sha)
+    frame["culprit_row"] = culprit_row
 
 
 def _add_flakes(frame: pd.DataFrame, h: History, resolved: np.ndarray, max_evidence: int) -> None:
-    """First and last flake (``created_at`` when given, else the run) and the runs of the
-    latest ``max_evidence`` flakes, newest last."""
+    """Per test, over all its series: first and last flake (``created_at`` when given, else the
+    run) and the runs of the latest ``max_evidence`` flakes, newest last."""
     rows = np.flatnonzero(resolved)
+    rows = rows[np.argsort(h.row[rows], kind="stable")]  # in time order across series
     marks = (h.stamps if h.stamps is not None else h.run_labels[h.run])[rows]
-    flakes = pd.DataFrame({"test": h.test[rows], "mark": marks, "run": h.run_labels[h.run[rows]]})
+    flakes = pd.DataFrame(
+        {"test": h.series_test[h.test[rows]], "mark": marks, "run": h.run_labels[h.run[rows]]}
+    )
     by_test = flakes.groupby("test", sort=False)
     first = by_test["mark"].first()
     last = by_test["mark"].last()

@@ -1,17 +1,21 @@
 """Per-result and per-test signals, vectorised over all tests at once.
 
-The results arrive grouped by test and in time order within a test (:mod:`.history`), with the
-infrastructure failures already taken out (:mod:`.infra`). What a failure means depends on
-the other results of the same test on the same commit:
+The results arrive grouped by series (a test in a job) and in time order within a series
+(:mod:`.history`), with the infrastructure failures already taken out (:mod:`.infra`). What a
+failure means depends on the other results of the same test on the same commit:
 
-- a **flip**: the commit also has a pass of this test (a re-run or another run of the same
-  code passed). The strongest evidence of flakiness there is, and it is evidence about this
-  test only: the other tests of that commit did not flip;
-- a **reproduced** failure: the commit has no pass and at least two failures of this test
-  (the re-run failed too). The failure followed the code (or a lasting outside cause), so it
-  is no evidence of flakiness;
+- a **flip**: the series also passed on that commit (a re-run, or another run of the same code
+  in the same job, passed). The strongest evidence of flakiness there is, and it is evidence
+  about this test only: the other tests of that commit did not flip;
+- a **cleared** failure: the test passed on that commit, in this job or another. The code is
+  not what failed it; a flip is cleared, and so is a failure on Windows of a commit that passed
+  on Linux. A pass in another job does not end a failing streak though (a regression that
+  breaks one platform only still is one, :mod:`.regression`);
+- a **reproduced** failure: the commit has no pass of the test in any job and at least two
+  failures (the re-run failed too, or every job that ran it failed). The failure followed the
+  code (or a lasting outside cause), so it is no evidence of flakiness;
 - otherwise an **isolated** failure: flaky unless it belongs to a broken span
-  (:mod:`.regression`).
+  (:mod:`.regression`); only a later commit's pass says it was not lasting.
 
 The exponentially weighted flip rate (how often consecutive results differ, recent ones
 weighing more) is the first of the history features that reach F1 0.955 at BMW; it is
@@ -49,32 +53,50 @@ def groups_of(test: np.ndarray, n_tests: int) -> Groups:
 
 @dataclass(frozen=True)
 class ResultSignals:
-    """Per result: ``flip`` (a failure on a commit where this test also passed) and
-    ``reproduced`` (a failure on a commit where it failed at least twice and never passed);
-    per test: ``same_sha_flips`` (commits where it both passed and failed)."""
+    """Per result: ``flip`` (a failure on a commit where its series also passed),
+    ``cleared`` (a failure on a commit where its test passed, in any job) and ``reproduced``
+    (a failure on a commit where its test failed at least twice and never passed); per test:
+    ``same_sha_flips`` (commits where it both passed and failed, in any job)."""
 
     flip: np.ndarray
+    cleared: np.ndarray
     reproduced: np.ndarray
     same_sha_flips: np.ndarray
 
 
 def result_signals(
-    test: np.ndarray, commit: np.ndarray, passed: np.ndarray, failed: np.ndarray, n_tests: int
+    series: np.ndarray,
+    test: np.ndarray,
+    commit: np.ndarray,
+    passed: np.ndarray,
+    failed: np.ndarray,
+    n_tests: int,
 ) -> ResultSignals:
-    """``failed`` marks the failures that are evidence (an outage's are not: a re-run that
-    passes after an outage is no flip); ``passed`` the passes."""
-    key = pair_codes(test, commit, int(commit.max(initial=0)) + 1)
-    fails = np.bincount(key, weights=failed)
-    passes = np.bincount(key, weights=passed)
-    mixed = (fails > 0) & (passes > 0)
-    reproduced = (fails >= 2) & (passes == 0)
-    first = np.zeros(len(fails), dtype=np.int64)
+    """``series`` and ``test`` are each result's series and test codes; ``failed`` marks the
+    failures that are evidence (an outage's are not: a re-run that passes after an outage is no
+    flip); ``passed`` the passes."""
+    span = int(commit.max(initial=0)) + 1
+    own = pair_codes(series, commit, span)
+    own_mixed, _ = _on_commit(own, passed, failed)
+    key = pair_codes(test, commit, span)
+    mixed, reproduced = _on_commit(key, passed, failed)
+    first = np.zeros(len(mixed), dtype=np.int64)
     first[key[::-1]] = test[::-1]  # the test of each (test, commit) key
     return ResultSignals(
-        flip=failed & mixed[key],
+        flip=failed & own_mixed[own],
+        cleared=failed & mixed[key],
         reproduced=failed & reproduced[key],
         same_sha_flips=np.bincount(first[mixed], minlength=n_tests),
     )
+
+
+def _on_commit(
+    key: np.ndarray, passed: np.ndarray, failed: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Per key: (it both passed and failed, it failed at least twice and never passed)."""
+    fails = np.bincount(key, weights=failed)
+    passes = np.bincount(key, weights=passed)
+    return (fails > 0) & (passes > 0), (fails >= 2) & (passes == 0)
 
 
 def flip_rate(test: np.ndarray, fail: np.ndarray, half_life: float, n_tests: int) -> np.ndarray:

@@ -15,8 +15,9 @@ The verdict, in order of precedence:
 2. ``broken``: an open broken span (the test fails since its culprit commit), even if the
    test was flaky before: what needs doing now is fixing the culprit;
 3. ``flaky``: the recency-weighted resolved intermittent failures reach ``flaky_weight``
-   (one recent flip or failure-then-pass does; one long ago does not any more), counting
-   only those after the latest broken span when it ended within ``broken_memory`` results;
+   (one recent flip or failure-then-pass does; one long ago does not any more; one whose
+   commit never passed, only a later one, counts ``later_pass_weight``), counting only those
+   after the latest broken span when it ended within ``broken_memory`` results;
 4. ``broken``: a broken span that ended within the last ``broken_memory`` results (with its
    culprit and its fix), so a regression is never reported as flakiness, and a flaky test
    that broke and was fixed is flaky again as soon as it flakes again;
@@ -65,7 +66,8 @@ def verdicts(
     config: FlakyConfig,
 ) -> np.ndarray:
     """Per test: its verdict (see the module docstring for the order of precedence).
-    ``flake_since_span`` is the flake weight after the latest broken span."""
+    ``flake_weight`` is the weighted flakiness evidence, ``flake_since_span`` the part of it
+    after the latest broken span."""
     verdict = np.full(len(runs), STABLE, dtype=object)
     evidence = np.where(recent_span, flake_since_span, flake_weight)
     verdict[recent_span] = BROKEN

@@ -38,6 +38,7 @@ def verdict_table(findings: pd.DataFrame) -> pd.DataFrame:
     columns = [
         "test_id",
         "verdict",
+        "jobs",
         "score",
         "score_low",
         "score_high",
@@ -58,33 +59,109 @@ def verdict_table(findings: pd.DataFrame) -> pd.DataFrame:
 
 
 def selfcheck_table(findings: pd.DataFrame, truth: dict[str, Any]) -> pd.DataFrame:
-    """Planted flaky tests (rate >= 2%) found as flaky; planted regressions never flaky and
-    named with their culprit."""
-    verdict = dict(zip(findings.get("test_id", []), findings.get("verdict", []), strict=True))
-    culprit = dict(zip(findings.get("test_id", []), findings.get("culprit_sha", []), strict=True))
+    """The demo's acceptance against what it planted (``truth.json``), one row per fact:
+
+    - each planted flaky test with a rate of 2% or more is judged ``flaky``. One that never
+      failed in the history judged (a low rate in a job with few runs can draw no failure at
+      all) cannot be found by anyone: it says "no failure observed" and ``right`` is None, not
+      counted either way. That needs its row (a stable test is in the agent's whole answer and
+      its CSV, not among the stored findings, where it reads as a miss);
+    - each test of a planted regression is never ``flaky`` and names the regression's commit
+      as its culprit, so a regression is never blamed on flakiness and is traced to its cause;
+    - the outage: no ``flaky`` verdict whose flakes all fall on the outage's day(s), since an
+      outage fails tests for reasons that are no test's own.
+    """
+    by_test = _rows_by_test(findings)
+    rows = [*_planted_flaky(by_test, truth), *_planted_regressions(by_test, truth)]
+    if truth.get("outage"):
+        rows.append(_outage(findings, truth["outage"]))
+    return pd.DataFrame(rows, columns=["planted", "test", "verdict", "culprit", "right"])
+
+
+def _rows_by_test(findings: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    if findings.empty or "test_id" not in findings:
+        return {}
+    return {str(row["test_id"]): row for row in findings.to_dict("records")}
+
+
+def _planted_flaky(by_test: dict[str, dict[str, Any]], truth: dict[str, Any]) -> list[dict]:
+    planted: dict[str, set[str]] = {}
+    for flaky in truth.get("flaky_tests", []):
+        if flaky["rate"] >= 0.02:
+            planted.setdefault(flaky["test_id"], set()).add(str(flaky.get("job", "")))
     rows = []
-    for test in sorted({f["test_id"] for f in truth.get("flaky_tests", []) if f["rate"] >= 0.02}):
+    for test in sorted(planted):
+        row = by_test.get(test, {})
+        said = str(row.get("verdict") or "stable")
+        right: bool | None = said == "flaky"
+        if not right and row and _number(row.get("failures")) == 0:
+            said, right = "stable (no failure observed)", None
+        jobs = ", ".join(sorted(planted[test] - {""}))
         rows.append(
             {
-                "planted": "flaky",
+                "planted": f"flaky in {jobs}",
                 "test": test,
-                "verdict": verdict.get(test, "stable"),
-                "right": verdict.get(test) == "flaky",
+                "verdict": said,
+                "culprit": "",
+                "right": right,
             }
         )
+    return rows
+
+
+def _planted_regressions(by_test: dict[str, dict[str, Any]], truth: dict[str, Any]) -> list[dict]:
+    rows = []
     for regression in truth.get("regressions", []):
+        introduced = str(regression["introduced_sha"])
         for test in regression.get("tests", []):
-            said = verdict.get(test, "stable")
+            row = by_test.get(test, {})
+            said = str(row.get("verdict") or "stable")
+            culprit = _text(row.get("culprit_sha"))
             rows.append(
                 {
-                    "planted": f"regression at {regression['introduced_sha'][:7]}",
+                    "planted": f"regression at {introduced[:7]}",
                     "test": test,
                     "verdict": said,
-                    "right": said != "flaky"
-                    and (
-                        said != "broken"
-                        or str(culprit.get(test) or "").startswith(regression["introduced_sha"][:7])
-                    ),
+                    "culprit": culprit[:7],
+                    "right": said != "flaky" and _same_commit(culprit, introduced),
                 }
             )
-    return pd.DataFrame(rows, columns=["planted", "test", "verdict", "right"])
+    return rows
+
+
+def _outage(findings: pd.DataFrame, outage: dict[str, Any]) -> dict:
+    """The flaky verdicts whose first and last flake both fall on the outage's day(s)."""
+    first_day = pd.Timestamp(outage["start"]).normalize()
+    last_day = pd.Timestamp(outage["end"]).normalize()
+    blamed: list[str] = []
+    if not findings.empty and {"verdict", "first_flake", "last_flake"} <= set(findings):
+        flaky = findings[findings["verdict"].eq("flaky")]
+        first = pd.to_datetime(flaky["first_flake"], utc=True, errors="coerce").dt.normalize()
+        last = pd.to_datetime(flaky["last_flake"], utc=True, errors="coerce").dt.normalize()
+        inside = first.ge(first_day) & last.le(last_day)
+        blamed = sorted(flaky.loc[inside.to_numpy(), "test_id"].astype(str))
+    day = f"{first_day:%Y-%m-%d}" + ("" if last_day == first_day else f" to {last_day:%Y-%m-%d}")
+    return {
+        "planted": f"{outage.get('kind', '')} outage on {day}".strip(),
+        "test": "every test",
+        "verdict": "flaky: " + ", ".join(blamed) if blamed else "no flaky verdict",
+        "culprit": "",
+        "right": not blamed,
+    }
+
+
+def _same_commit(named: str, planted: str) -> bool:
+    """Whether two spellings of a sha (full or abbreviated to 7+ characters) are one commit."""
+    return len(named) >= 7 and (named.startswith(planted) or planted.startswith(named))
+
+
+def _text(value: Any) -> str:
+    """A cell as text: None and NaN (a CSV's empty cell) are empty."""
+    return "" if value is None or (isinstance(value, float) and value != value) else str(value)
+
+
+def _number(value: Any) -> float | None:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None

@@ -2,36 +2,67 @@
 
 Why every attempt: a re-run that passed must not erase the failed attempt it replaced; that pair
 on one commit is the strongest flakiness evidence there is. Rows come oldest run first, attempts
-in order, so the engine reads them as a time series.
+in order, so the engine reads them as a time series, with the branch of each run so that a
+regression confined to one branch can be followed along it.
+
+Test results come from two sources of unequal coverage, and :func:`test_history` reads each
+job execution (one job of one run attempt) from the best one it has:
+
+- a **JUnit report** lists every test of the execution; where one was read, it alone counts;
+- the **console log** is read for failed jobs (and a few green baselines) only, and most
+  runners print only their failures there. An execution without a report (older than the
+  artifacts' retention, or an earlier attempt, whose report was replaced by the re-run's) is
+  read from its log. Its tests are renamed to the report's spelling of the same test
+  (:mod:`core.logs.reports.spellings`), so one test has one history;
+- the **job's conclusion** says the rest: a job that succeeded had no failing test, and a job
+  whose log names failing tests had no other failing test. A test known in a job (it passed or
+  failed there) is given a pass in the job's executions without a report that say so, up to its
+  last result in that job (a test renamed or removed stops there). Without those passes a
+  log-only stretch of history would show a test's failures back to back (the passes between
+  them were never written down) and read as a regression; with them it reads as what it was.
+  A test that never failed in a job gets them only where the job failed: there they say how
+  large a share of the job's tests failed (an outage's many, or one test's own), which is what
+  the infrastructure guard weighs; where the job succeeded they would change no verdict and
+  only cost memory (a million rows for the demo's three months).
 """
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from core.logs.reports.spellings import report_spellings
 from core.store.db import Store
 
 __all__ = ["test_history", "job_history"]
 
-_TESTS_SQL = """
-WITH junit_jobs AS (
-  SELECT DISTINCT k.name FROM test_results u
-  JOIN jobs k ON k.repo_id = u.repo_id AND k.job_id = u.job_id
-  WHERE u.repo_id = :repo AND u.source = 'junit'
-)
+_REPORTED = "SELECT DISTINCT job_id FROM test_results WHERE repo_id = :repo AND source = 'junit'"
+
+_TESTS_SQL = f"""
 SELECT t.test_id, t.outcome, t.run_id, t.attempt, r.head_sha AS commit_sha, r.created_at,
-       j.name AS job, t.message
+       j.name AS job, r.head_branch AS branch, t.message, t.job_id, t.source
 FROM test_results t
 JOIN jobs j ON j.repo_id = t.repo_id AND j.job_id = t.job_id
 JOIN runs r ON r.repo_id = j.repo_id AND r.run_id = j.run_id AND r.attempt = j.attempt
 WHERE t.repo_id = :repo
-  AND (t.source = 'junit' OR j.name NOT IN (SELECT name FROM junit_jobs))
-ORDER BY r.created_at, t.run_id, t.attempt, j.name, t.test_id
+  AND (t.source = 'junit' OR t.job_id NOT IN ({_REPORTED}))
+"""
+
+# Executions without a report whose conclusion tells which tests did not fail: those that
+# succeeded, and failed ones (kept only when their log names a failing test).
+_UNREPORTED_SQL = f"""
+SELECT j.job_id, j.run_id, j.attempt, r.head_sha AS commit_sha, r.created_at, j.name AS job,
+       r.head_branch AS branch, j.conclusion
+FROM jobs j
+JOIN runs r ON r.repo_id = j.repo_id AND r.run_id = j.run_id AND r.attempt = j.attempt
+WHERE j.repo_id = :repo AND j.status = 'completed' AND j.conclusion IN ('success', 'failure')
+  AND j.job_id NOT IN ({_REPORTED})
 """
 
 _JOBS_SQL = """
 SELECT j.name AS test_id, j.conclusion AS outcome, j.run_id, j.attempt,
-       r.head_sha AS commit_sha, r.created_at, r.workflow_name AS job, j.duration_s
+       r.head_sha AS commit_sha, r.created_at, r.workflow_name AS job,
+       r.head_branch AS branch, j.duration_s
 FROM jobs j
 JOIN runs r ON r.repo_id = j.repo_id AND r.run_id = j.run_id AND r.attempt = j.attempt
 WHERE j.repo_id = ? AND j.status = 'completed'
@@ -39,18 +70,79 @@ WHERE j.repo_id = ? AND j.status = 'completed'
 ORDER BY r.created_at, j.run_id, j.attempt, j.name
 """
 
+_COLUMNS = ["test_id", "outcome", "run_id", "attempt", "commit_sha", "created_at", "job"]
+_COLUMNS += ["branch", "message"]
+_ORDER = ["created_at", "run_id", "attempt", "job", "test_id"]
+_FAILED = ("failed", "error")
+
 
 def test_history(store: Store, repo_id: int) -> pd.DataFrame:
-    """Every stored test result: ``test_id, outcome, run_id, attempt, commit_sha, created_at,
-    job, message``.
-
-    A job whose runs have JUnit reports is judged on those alone: its console results come from
-    the logs, which are fetched for failed jobs (and their green baselines) only, so they would
-    show a test failing in nearly every run it appears in, a regression where there is none."""
-    return store.frame(_TESTS_SQL, {"repo": repo_id})
+    """Every test result the store knows or can tell (see the module docstring): ``test_id,
+    outcome, run_id, attempt, commit_sha, created_at, job, branch, message``, oldest first."""
+    observed = _one_spelling(store.frame(_TESTS_SQL, {"repo": repo_id}))
+    if observed.empty:
+        return observed.reindex(columns=_COLUMNS)
+    implied = _implied_passes(observed, store.frame(_UNREPORTED_SQL, {"repo": repo_id}))
+    history = pd.concat([observed, implied], ignore_index=True).reindex(columns=_COLUMNS)
+    keys = [pd.factorize(history[name], sort=True)[0] for name in reversed(_ORDER)]
+    return history.take(np.lexsort(keys)).reset_index(drop=True)
 
 
 def job_history(store: Store, repo_id: int) -> pd.DataFrame:
     """Every decided job outcome, a job's name standing for the test: ``test_id, outcome,
-    run_id, attempt, commit_sha, created_at, job`` (its workflow) and ``duration_s``."""
+    run_id, attempt, commit_sha, created_at, job`` (its workflow), ``branch`` and
+    ``duration_s``."""
     return store.frame(_JOBS_SQL, (repo_id,))
+
+
+def _one_spelling(observed: pd.DataFrame) -> pd.DataFrame:
+    """Console ids renamed to the report's id of the same test, where one is known."""
+    console = observed["source"].ne("junit")
+    renamed = report_spellings(
+        observed.loc[console, "test_id"].unique(), observed.loc[~console, "test_id"].unique()
+    )
+    if renamed:
+        observed.loc[console, "test_id"] = observed.loc[console, "test_id"].replace(renamed)
+    return observed
+
+
+def _implied_passes(observed: pd.DataFrame, unreported: pd.DataFrame) -> pd.DataFrame:
+    """The passes a job's conclusion tells, in its executions without a report (see the module
+    docstring), for each test known in that job (it passed or failed there) up to its last
+    result there (a test renamed or removed stops there)."""
+    failed = observed["outcome"].isin(_FAILED).to_numpy()
+    named = observed.loc[failed & observed["source"].ne("junit").to_numpy(), "job_id"].unique()
+    said = unreported[
+        unreported["conclusion"].eq("success").to_numpy() | unreported["job_id"].isin(named)
+    ].reset_index(drop=True)
+    test, tests = pd.factorize(observed["test_id"])
+    job, _ = pd.factorize(pd.concat([observed["job"], said["job"]]), use_na_sentinel=True)
+    stamp, _ = pd.factorize(pd.concat([observed["created_at"], said["created_at"]]), sort=True)
+    size = len(observed)
+    ran = observed["outcome"].isin(("passed", *_FAILED)).to_numpy()
+    known = (
+        pd.DataFrame({"job": job[:size], "test": test, "last": stamp[:size], "failing": failed})[
+            ran
+        ]
+        .groupby(["job", "test"], as_index=False)
+        .agg(last=("last", "max"), failing=("failing", "any"))
+    )
+    executions = pd.DataFrame(
+        {
+            "row": np.arange(len(said)),
+            "job": job[size:],
+            "at": stamp[size:],
+            "named": said["job_id"].isin(named).to_numpy(),
+        }
+    )
+    pairs = executions.merge(known, on="job")
+    keep = (pairs["at"] <= pairs["last"]) & (pairs["failing"] | pairs["named"])
+    pairs = pairs[keep.to_numpy()]
+    execution, _ = pd.factorize(pd.concat([observed["job_id"], said["job_id"]]))
+    width = len(tests)
+    seen = np.unique(execution[:size].astype(np.int64) * width + test)
+    rows, tested = pairs["row"].to_numpy(), pairs["test"].to_numpy()
+    fresh = ~np.isin(execution[size:][rows].astype(np.int64) * width + tested, seen)
+    implied = said.take(rows[fresh]).reset_index(drop=True)
+    implied["test_id"] = tests.take(tested[fresh])
+    return implied.assign(outcome="passed", message=None).reindex(columns=_COLUMNS)

@@ -31,6 +31,14 @@ def test_other_spellings_of_the_columns_and_outcomes_are_read(tmp_path):
     assert frame["commit_sha"].tolist() == ["abc"] * 3
 
 
+def test_the_job_and_the_branch_of_each_result_are_read_when_given(tmp_path):
+    """A test is judged in each job it runs in, and a regression is followed along its
+    branch: both come from the file when it has them, in GitHub's spelling too."""
+    path = _write(tmp_path, "test_id,outcome,job_name,head_branch\na,P,unit (3.12),fix/x\n")
+    frame = read_history_csv(path)
+    assert frame[["job", "branch"]].values.tolist() == [["unit (3.12)", "fix/x"]]
+
+
 def test_rows_without_a_run_are_runs_of_their_own_named_after_their_line(tmp_path):
     frame = read_history_csv(_write(tmp_path, "test_id,outcome,run_id\na,P,r1\na,F,\na,P, \n"))
     assert frame["run_id"].tolist() == ["r1", "line 3", "line 4"]

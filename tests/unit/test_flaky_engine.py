@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from agents.flaky_tests import FlakyConfig, judge
+from agents.flaky_tests.agent import CI_CONFIG
 from agents.flaky_tests.judge import COLUMNS
 
 
@@ -255,3 +256,129 @@ def test_outcomes_are_read_leniently(written, meaning):
 def test_an_outcome_the_engine_cannot_read_is_an_error():
     with pytest.raises(ValueError, match="unknown outcome"):
         judge(pd.DataFrame({"test_id": ["t"], "outcome": ["maybe"]}))
+
+
+# -- a test in several jobs, on several branches ----------------------------------------------
+
+
+def _jobs_rows(commits: int, nightly_every: int, windows: dict[int, str]) -> list[dict]:
+    """Commit ``ci`` runs job ``linux`` on every commit; every ``nightly_every``-th commit a
+    ``nightly`` run also runs job ``windows``, whose outcome is ``windows[i]`` (else a pass).
+    ``steady`` runs next to ``t`` and always passes."""
+    rows = []
+    for i in range(commits):
+        for test in ("t", "steady"):
+            rows.append(_row(test, "P", f"ci{i}", f"c{i}", job="linux"))
+        if i % nightly_every == 0:
+            rows.append(_row("t", windows.get(i, "P"), f"nightly{i}", f"c{i}", job="windows"))
+            rows.append(_row("steady", "P", f"nightly{i}", f"c{i}", job="windows"))
+    return rows
+
+
+def _row(test: str, outcome: str, run: str, sha: str, **more: object) -> dict:
+    return {"test_id": test, "outcome": outcome, "run_id": run, "commit_sha": sha, **more}
+
+
+def test_a_test_broken_on_one_platform_only_is_broken_there_not_flaky():
+    """Each job is a series of its own: a test that breaks on Windows from a commit on, while
+    Linux keeps passing the same commits, is a Windows regression with its culprit. Pooled with
+    the Linux passes, every Windows failure would sit on a commit that also passed: a flip, the
+    strongest flakiness evidence there is, and the regression would read as a flaky test."""
+    windows = {i: "F" for i in range(120, 200, 10)}
+    judged = verdicts(_jobs_rows(200, 10, windows))
+    assert judged.loc["t", "verdict"] == "broken"
+    assert judged.loc["t", "culprit_sha"] == "c120"
+    assert judged.loc["t", "jobs"] == ["windows"]
+    assert judged.loc["t", "intermittent_failures"] == 0
+    assert judged.loc["steady", "verdict"] == "stable"
+
+
+def test_a_test_flaky_in_one_job_is_flaky_and_names_that_job():
+    """The job where a test flakes is named, so that the flaky platform is the one looked at;
+    the counts still add up over every job the test ran in."""
+    windows = {30: "F", 90: "F", 150: "F"}
+    judged = verdicts(_jobs_rows(200, 10, windows))
+    assert judged.loc["t", "verdict"] == "flaky"
+    assert judged.loc["t", "jobs"] == ["windows"]
+    assert judged.loc["t", "runs"] == 220  # 200 ci runs and 20 nightly runs
+    assert judged.loc["t", "failures"] == 3
+    assert judged.loc["t", "same_sha_flips"] == 3  # Linux passed each of those commits
+
+
+def test_a_failure_every_job_reproduced_on_its_commit_is_no_flakiness():
+    """A commit that fails a test in every job that runs it (both Python versions) failed it
+    through its code: judging each job on its own must not turn that into one isolated failure
+    per job, each followed by a pass, that is into flakiness."""
+    rows = []
+    for i in range(30):
+        for job in ("py3.11", "py3.12"):
+            rows.append(_row("t", "F" if i == 12 else "P", f"r{i}", f"c{i}", job=job))
+    judged = verdicts(rows)
+    assert judged.loc["t", "verdict"] == "stable"
+    assert judged.loc["t", "intermittent_failures"] == 0
+
+
+def _branch_rows(with_branch: bool) -> list[dict]:
+    """400 runs of main (all passing) and a feature branch pushed four times in between: its
+    second and third pushes fail ``t``, its fourth passes again."""
+    rows = []
+    feature = {200: ("f1", "P"), 202: ("f2", "F"), 204: ("f3", "F"), 206: ("f4", "P")}
+    for i in range(400):
+        rows.append(_row("t", "P", f"main{i}", f"m{i}", branch="main"))
+        if i in feature:
+            sha, outcome = feature[i]
+            rows.append(_row("t", outcome, f"pr{i}", sha, branch="feature"))
+    if not with_branch:
+        rows = [{k: v for k, v in row.items() if k != "branch"} for row in rows]
+    return rows
+
+
+def test_a_regression_confined_to_a_branch_is_broken_with_its_culprit_not_flaky():
+    """A pull request that breaks a test and fixes it two pushes later fails that branch's
+    consecutive commits while main keeps passing in between. In time order that reads as two
+    isolated failures, each followed by a pass (flakiness); along the branch it is a streak
+    ended by a later commit of the branch: a regression, the first failing commit its culprit."""
+    judged = verdicts(_branch_rows(with_branch=True))
+    assert judged.loc["t", "verdict"] == "broken"
+    assert judged.loc["t", "culprit_sha"] == "f2"
+    assert judged.loc["t", "fixed_sha"] == "f4"
+    assert judged.loc["t", "intermittent_failures"] == 0
+    without = verdicts(_branch_rows(with_branch=False))
+    assert without.loc["t", "verdict"] == "flaky"  # what the branch column is needed for
+
+
+def test_a_flaky_test_failing_a_few_times_in_a_row_by_chance_stays_flaky():
+    """A test that fails now and then also fails several times in a row now and then. The
+    streak is weighed against the rate the test shows including it (about 15% here, at which
+    five in a row somewhere in 80 runs is no surprise), not the rate without it."""
+    letters = "PPPPFPPPPPPPFPPPPPPPPFPPPPPPPPPPFPPPPPPPPPPFPPPPPPPPFPPPPPPPPPPPPFPPPPPPPFFFFFPPP"
+    judged = verdicts(columns({"t": letters}))
+    assert judged.loc["t", "verdict"] == "flaky"
+    assert judged.loc["t", "culprit_sha"] is None
+
+
+def test_without_a_job_column_a_test_is_one_series_and_names_no_job():
+    judged = verdicts(columns({"t": "PPPPFPPPPP"}))
+    assert judged.loc["t", "verdict"] == "flaky"
+    assert judged.loc["t", "jobs"] == []
+
+
+def test_in_ci_one_failure_on_a_commit_that_passed_elsewhere_is_flaky():
+    """The agent's setting: a failure on a commit that also passed (a re-run, or another job of
+    the same code) is the textbook flaky test, and one is enough."""
+    windows = {90: "F"}
+    judged = verdicts(_jobs_rows(200, 10, windows), CI_CONFIG)
+    assert judged.loc["t", "verdict"] == "flaky"
+
+
+def test_in_ci_failures_that_only_a_later_commit_ended_take_four_to_be_flaky():
+    """The agent's setting: a failure whose commit never passed, followed by a pass on a later
+    commit, is what a push that broke a test and the next push that fixed it look like (pull
+    requests do that all the time), so each counts a quarter. The engine's default, for
+    histories that are not a repository's own CI, counts each in full."""
+    three = "P" * 20 + "F" + "P" * 20 + "F" + "P" * 20 + "F" + "P" * 20
+    four = three + "F" + "P" * 20
+    judged = verdicts(columns({"three": three, "four": four}), CI_CONFIG)
+    assert judged.loc["three", "verdict"] == "stable"
+    assert judged.loc["four", "verdict"] == "flaky"
+    assert verdicts(columns({"three": three})).loc["three", "verdict"] == "flaky"

@@ -18,11 +18,15 @@ OUTCOME = st.sampled_from(["pass", "pass", "pass", "fail", "skip"])
 @st.composite
 def histories(draw: st.DrawFn) -> pd.DataFrame:
     """Up to 8 tests over up to 25 runs (some re-run, some sharing a commit), interleaved by
-    run as CI writes them; a test may miss some runs."""
+    run as CI writes them; a test may miss some runs. Sometimes each test runs in one or two
+    jobs, and sometimes each run is on one of two branches."""
     n_tests = draw(st.integers(1, 8))
     n_runs = draw(st.integers(1, 25))
     per_commit = draw(st.integers(1, 3))
     with_shas = draw(st.booleans())
+    jobs = draw(st.sampled_from([(), ("linux",), ("linux", "windows")]))
+    branches = draw(st.lists(st.sampled_from(["main", "fix"]), min_size=n_runs, max_size=n_runs))
+    with_branches = draw(st.booleans())
     rows = []
     for run in range(n_runs):
         attempts = draw(st.integers(1, 2))
@@ -30,15 +34,20 @@ def histories(draw: st.DrawFn) -> pd.DataFrame:
             for test in range(n_tests):
                 if draw(st.integers(0, 9)) == 0:
                     continue  # no result of this test in this run
-                row = {
-                    "test_id": f"pkg.T{test}",
-                    "outcome": draw(OUTCOME),
-                    "run_id": f"run{run}",
-                    "attempt": attempt,
-                }
-                if with_shas:
-                    row["commit_sha"] = f"sha{run // per_commit}"
-                rows.append(row)
+                for job in jobs or (None,):
+                    row = {
+                        "test_id": f"pkg.T{test}",
+                        "outcome": draw(OUTCOME),
+                        "run_id": f"run{run}",
+                        "attempt": attempt,
+                    }
+                    if with_shas:
+                        row["commit_sha"] = f"sha{run // per_commit}"
+                    if job is not None:
+                        row["job"] = job
+                    if with_branches:
+                        row["branch"] = branches[run]
+                    rows.append(row)
     if not rows:
         rows.append({"test_id": "pkg.T0", "outcome": "pass", "run_id": "run0", "attempt": 1})
     return pd.DataFrame(rows)
