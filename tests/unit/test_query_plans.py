@@ -17,7 +17,7 @@ def store(tmp_path: Path) -> Store:
     return Store(tmp_path / "plans.db")
 
 
-def _plan(store: Store, sql: str, params: dict) -> list[str]:
+def _plan(store: Store, sql: str, params: dict | tuple) -> list[str]:
     return [str(row[3]) for row in store.query("EXPLAIN QUERY PLAN " + sql, params)]
 
 
@@ -29,3 +29,12 @@ def test_finding_the_jobs_whose_logs_to_fetch_never_scans_the_jobs_table(store: 
     scans = [step for step in plan if step.startswith("SCAN") and "jobs" in step]
     assert not scans, plan
     assert any("jobs_repo_name (repo_id=? AND name=? AND started_at<?)" in s for s in plan), plan
+
+
+def test_counting_each_runs_tests_walks_the_primary_key_instead_of_sorting_every_test_row(
+    store: Store,
+):
+    from core.store.features import _TESTS_SQL
+
+    plan = _plan(store, _TESTS_SQL, (1,))
+    assert any("test_results USING INDEX sqlite_autoindex_test_results_1" in s for s in plan), plan
