@@ -26,9 +26,18 @@ def logs_fetched(demo_home: Path) -> Path:
     return demo_home
 
 
-def _open(app):
+def _open(app, tab: str | None = None):
+    """Open the page (on ``tab``, the open tab's title, when given)."""
     app.run()
+    if tab is not None:
+        app.session_state["intelligence_tab"] = tab
     return app.switch_page(PAGE).run()
+
+
+def _layer2_titles() -> list[str]:
+    from agents.registry import all_agents
+
+    return [agent.title for agent in all_agents() if agent.layer == 2]
 
 
 def _analysed(app):
@@ -61,11 +70,43 @@ def test_given_a_layer2_agent_without_a_section_when_opened_then_its_tab_says_so
         "pages._shell.agent_catalogue", lambda: [*registered, ("no_section_yet", "Later", 2)]
     )
 
-    _open(app)
+    _open(app, tab="Later")
 
     assert not app.exception
     assert [tab.label for tab in app.tabs][-1] == "Later"
     assert any("has no page section yet" in text for text in texts(app.info))
+
+
+@pytest.mark.parametrize("title", _layer2_titles())
+def test_given_each_agent_tab_when_opened_then_its_section_draws_without_error(app, title):
+    """Every Layer-2 section on the demo after its first start: something to read, no error."""
+    _open(app, tab=title)
+
+    assert not app.exception
+    drawn = len(app.dataframe) + len(app.get("plotly_chart")) + len(app.info) + len(app.metric)
+    assert drawn > 0, title
+
+
+def test_given_the_first_tab_open_when_rendered_then_no_other_section_runs(
+    app, monkeypatch: pytest.MonkeyPatch
+):
+    """Only the open tab's section runs: a render costs one agent's view, not all of them."""
+    import pages._shell as shell
+
+    sections = shell.agent_sections(layer=2)
+
+    def refuse(_page):
+        raise AssertionError("a hidden tab's section ran")
+
+    first = sections[0]
+    monkeypatch.setattr(
+        "pages._shell.agent_sections",
+        lambda layer: [first] + [(title, refuse) for title, _render in sections[1:]],
+    )
+
+    _open(app)
+
+    assert not app.exception
 
 
 def test_given_no_stored_logs_when_opened_then_it_says_fetch_logs_first_and_waits(
