@@ -38,7 +38,12 @@ def make_model(kind: ModelKind, numeric: list[str], categorical: list[str], seed
     """An unfitted Pipeline: preprocessing, then the classifier ``kind``.
 
     The forest is depth-limited (8) with leaves of at least 5 runs: it generalises better on a
-    few hundred runs and keeps SHAP's TreeExplainer fast (under a second per run).
+    few hundred runs and keeps SHAP's TreeExplainer fast (under a second per run). No class
+    weights: the probabilities are read as probabilities (Brier score, calibration curve), and
+    weighting failures up inflated them without ranking better (30 real histories, half A:
+    Brier 0.159 -> 0.143 for the forest, 0.172 -> 0.148 for the regression, ROC-AUC within
+    0.003). The boosted trees are shallow (depth 3, leaves of 40 runs, half the features per
+    split): deeper ones learned the training histories and ranked worse (0.76 against 0.78).
     """
     scale = kind == "logistic_regression"
     numbers = [("impute", SimpleImputer(strategy="median", add_indicator=True))]
@@ -72,17 +77,18 @@ def make_model(kind: ModelKind, numeric: list[str], categorical: list[str], seed
             n_estimators=100,
             max_depth=8,
             min_samples_leaf=5,
-            class_weight="balanced_subsample",
             n_jobs=1,
             random_state=seed,
         )
     elif kind == "logistic_regression":
-        model = LogisticRegression(C=0.5, max_iter=2000, class_weight="balanced")
+        model = LogisticRegression(C=0.5, max_iter=2000)
     else:
         model = HistGradientBoostingClassifier(
-            max_iter=150,
-            learning_rate=0.05,
-            max_leaf_nodes=15,
+            max_iter=200,
+            learning_rate=0.03,
+            max_depth=3,
+            min_samples_leaf=40,
+            max_features=0.5,
             l2_regularization=1.0,
             random_state=seed,
         )

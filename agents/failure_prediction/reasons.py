@@ -15,6 +15,16 @@ _WORDS = {
     "wf_fail_rate_10": lambda v: f"the workflow failed {round(v * 10)} of its last 10 runs",
     "actor_fail_rate_10": lambda v: f"this author's last 10 runs failed {round(v * 10)} times",
     "prev_failed": lambda v: "the previous run failed" if v >= 0.5 else "the previous run passed",
+    "change_fail_rate_10": lambda v: (
+        f"this change (pull request or branch) failed {round(v * 10)} of its last 10 runs"
+    ),
+    "change_prev_failed": lambda v: (
+        "this change's previous run failed" if v >= 0.5 else "this change's previous run passed"
+    ),
+    "change_fails_since_green": lambda v: (
+        f"{int(v)} failed runs of this change since its last green one"
+    ),
+    "change_prior_runs": lambda v: f"{int(v)} earlier runs of this change",
     "fails_since_green": lambda v: f"{int(v)} failed runs since the last green one",
     "since_green_s": lambda v: f"last green run {v / 3600:.0f} h before",
     "touches_dependencies": lambda v: (

@@ -19,7 +19,7 @@ __all__ = ["FAILED", "KEY_COLUMNS", "REVISION", "SUCCEEDED", "run_features", "ou
 FAILED = ("failure", "timed_out", "startup_failure")
 SUCCEEDED = ("success",)
 WINDOW = 10  # the "last N runs" of the history features
-REVISION = 3  # bump when a feature's computation changes: stored rows of older ones are redone
+REVISION = 4  # bump when a feature's computation changes: stored rows of older ones are redone
 # what identifies a row and its label; the features follow in catalogue order
 KEY_COLUMNS = ("run_id", "attempt", "created_at", "updated_at", "status", "failed")
 
@@ -85,6 +85,11 @@ def _base(raw: pd.DataFrame) -> pd.DataFrame:
     runs["outcome"] = outcome_of(runs["conclusion"], runs["status"])
     runs["wf"] = runs["workflow_id"].fillna(-1).astype("int64").astype(str) + "|"
     runs["wf_branch"] = runs["wf"] + runs["head_branch"].fillna("")
+    # the change a run builds: its pull request when it has one (a pull request's runs can be
+    # filed under the base branch, as Travis does), else its branch
+    prs = runs["pr_numbers"] if "pr_numbers" in runs else pd.Series(None, index=runs.index)
+    pr = prs.fillna("").astype(str).str.split(",").str[0].str.strip()
+    runs["change"] = runs["wf_branch"].where(pr.eq(""), runs["wf"] + "#" + pr)
     runs["who"] = runs["actor"].fillna("").astype(str)
     return runs
 
@@ -191,6 +196,12 @@ def _history(runs: pd.DataFrame) -> pd.DataFrame:
     branch_prev = _prior(runs, "wf_branch", _last_outcomes(runs, "wf_branch"), ["last"])["last"]
     wf_prev = _prior(runs, "wf", _last_outcomes(runs, "wf"), ["last"])["last"]
     out["prev_failed"] = branch_prev.fillna(wf_prev)
+    columns = ["last", "fails_since_green", "prior_runs"]
+    change = _prior(runs, "change", _streaks(runs, "change"), columns)
+    out["change_prev_failed"] = change["last"].fillna(wf_prev)
+    out["change_fail_rate_10"] = _prior_fail_rate(runs, "change")
+    out["change_fails_since_green"] = change["fails_since_green"]
+    out["change_prior_runs"] = change["prior_runs"].fillna(0)
     streak = _prior(runs, "wf", _streaks(runs), ["fails_since_green", "prior_runs", "green_at"])
     out["fails_since_green"] = streak["fails_since_green"]
     out["prior_runs"] = streak["prior_runs"].fillna(0)
@@ -244,14 +255,19 @@ def _last_outcomes(runs: pd.DataFrame, group: str) -> pd.DataFrame:
     return done[["done", group]].assign(last=done["outcome"])
 
 
-def _streaks(runs: pd.DataFrame) -> pd.DataFrame:
-    done = _finished(runs, "wf")
-    count = done.groupby("wf", sort=False).cumcount() + 1
+def _streaks(runs: pd.DataFrame, group: str = "wf") -> pd.DataFrame:
+    """Per finished run of ``group``: its outcome, the group's failures since its last success,
+    the group's finished runs so far and when its last success finished."""
+    done = _finished(runs, group)
+    count = done.groupby(group, sort=False).cumcount() + 1
     green = done["outcome"].eq(0)
-    count_at_green = count.where(green).groupby(done["wf"], sort=False).ffill().fillna(0)
-    green_at = done["done"].where(green).groupby(done["wf"], sort=False).ffill()
-    return done[["done", "wf"]].assign(
-        fails_since_green=count - count_at_green, prior_runs=count, green_at=green_at
+    count_at_green = count.where(green).groupby(done[group], sort=False).ffill().fillna(0)
+    green_at = done["done"].where(green).groupby(done[group], sort=False).ffill()
+    return done[["done", group]].assign(
+        last=done["outcome"],
+        fails_since_green=count - count_at_green,
+        prior_runs=count,
+        green_at=green_at,
     )
 
 

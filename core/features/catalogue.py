@@ -138,6 +138,40 @@ CATALOGUE: tuple[Feature, ...] = (
         "The last prior finished run of the workflow on this branch failed (the workflow's when "
         "the branch has none): the 'parrot'.",
     ),
+    # the change: the pull request a run builds, else its branch (a pull request's runs may be
+    # filed under its base branch, as on Travis CI, where the branch mixes many changes)
+    _f(
+        "change_prev_failed",
+        "history",
+        "flag",
+        True,
+        "The last prior finished run of the workflow for the same change (its pull request, "
+        "else its branch) failed (the workflow's last run when the change has none).",
+    ),
+    _f(
+        "change_fail_rate_10",
+        "history",
+        "share",
+        True,
+        "Failure share of the last 10 prior finished runs of the workflow for the same change "
+        "(its pull request, else its branch).",
+    ),
+    _f(
+        "change_fails_since_green",
+        "history",
+        "runs",
+        True,
+        "Prior finished runs of the workflow for the same change that failed since its last "
+        "success.",
+    ),
+    _f(
+        "change_prior_runs",
+        "history",
+        "runs",
+        True,
+        "Prior finished runs of the workflow for the same change (its pull request, else its "
+        "branch).",
+    ),
     _f(
         "fails_since_green",
         "history",

@@ -68,6 +68,9 @@ def synthetic_inputs(runs: int = 240, seed: int = 3) -> FeatureInputs:
         }
     )
     frame["workflow_name"] = frame["workflow_id"].map({11: "CI", 12: "Lint"})
+    # pull requests (three of them, a few runs each in turn) filed under their branch
+    pull = frame["event"].eq("pull_request")
+    frame["pr_numbers"] = (frame.index // 5 % 3 + 1).astype(str).where(pull, None)
     keys = frame[["run_id", "attempt"]]
     jobs = keys.assign(
         jobs=3,
@@ -174,6 +177,28 @@ def test_history_features_count_only_runs_that_finished_before_the_run_was_creat
     assert np.isnan(features.loc[1, "prev_failed"]) and features.loc[1, "prior_runs"] == 0
     assert features.loc[2, "prev_failed"] == 1.0 and features.loc[2, "prior_runs"] == 2
     assert features.loc[2, "wf_fail_rate_10"] == 1.0 and features.loc[2, "fails_since_green"] == 2
+
+
+def test_change_history_follows_the_pull_request_not_the_branch_it_is_filed_under():
+    inputs = synthetic_inputs(runs=4)
+    runs = inputs.runs
+    runs["workflow_id"], runs["head_branch"] = 11, "main"  # as Travis files pull requests
+    runs["event"] = ["pull_request", "push", "pull_request", "pull_request"]
+    runs["pr_numbers"] = ["7", None, "7", "9"]
+    runs["conclusion"] = ["failure", "success", "success", "failure"]
+    hours = ["08", "09", "10", "11"]  # each run finishes before the next one is created
+    runs["created_at"] = [f"2026-03-02T{h}:00:00Z" for h in hours]
+    runs["updated_at"] = [f"2026-03-02T{h}:30:00Z" for h in hours]
+
+    f = run_features(inputs)
+
+    # run 2 (pull request 7): the branch's last run passed, the pull request's last one failed
+    assert f.loc[2, "prev_failed"] == 0.0 and f.loc[2, "change_prev_failed"] == 1.0
+    assert f.loc[2, "change_fail_rate_10"] == 1.0 and f.loc[2, "change_fails_since_green"] == 1
+    assert f.loc[2, "change_prior_runs"] == 1
+    # run 3 (pull request 9, new): no history of its own, the workflow's last run instead
+    assert f.loc[3, "change_prior_runs"] == 0 and np.isnan(f.loc[3, "change_fail_rate_10"])
+    assert f.loc[3, "change_prev_failed"] == 0.0
 
 
 def test_change_features_read_the_files_and_message_of_the_head_commit():
