@@ -13,14 +13,17 @@ from __future__ import annotations
 import pandas as pd
 
 from agents.base import AgentContext, AgentResult, with_columns
-from agents.failure_prediction.explain import explain
+from agents.failure_prediction.explain import explain, global_explanation, to_document
 from agents.failure_prediction.forecast import PREDICTION_COLUMNS, WANTED_PRECISION, forecast
 from agents.failure_prediction.metrics import score
 from agents.failure_prediction.reasons import reasons_in_words
+from core.store.artifacts import save_artifact
 from core.store.features import load_run_features
 from core.store.findings import load_findings, save_findings
 
-__all__ = ["FailurePrediction", "PREDICTION_COLUMNS"]
+__all__ = ["FailurePrediction", "PREDICTION_COLUMNS", "EXPLANATION"]
+
+EXPLANATION = "shap"  # the artifact the page's SHAP views read (see _store_explanation)
 
 MIN_OWN_HISTORY = 200  # decided runs below which the pooled model predicts
 
@@ -76,11 +79,25 @@ class FailurePrediction:
         )  # fmt: skip
         # one message per live run and state: a prediction sent before is not news
         messages = [m for m in saved if m.body and not _sent_before(m.body, known)]
+        ctx.progress(0.9, "Explaining the model for the page (SHAP)…")
+        _store_explanation(ctx, features)
         backtest = predictions[predictions["backtest"].astype(bool)]
         metrics = _metrics(backtest, result.threshold, kind)
         summary = _summary(ctx.repo, metrics, len(live), int(live["predicted"].sum()))
         findings = with_columns(predictions.drop(columns=["key", "subject"]), PREDICTION_COLUMNS)
         return AgentResult(self.name, findings, metrics, summary, messages)
+
+
+def _store_explanation(ctx: AgentContext, features: pd.DataFrame) -> None:
+    """The SHAP views' explanation, computed here in the background (seconds: a forest fitted
+    and a sample of runs explained) and stored, so the page draws it without computing."""
+    repo_id = ctx.store.repo_id(ctx.repo)
+    explained = global_explanation(features)
+    if repo_id is None or explained is None:
+        return
+    version = f"{len(features)}:{features['updated_at'].max()}"
+    document = to_document(*explained)
+    save_artifact(ctx.store, repo_id, FailurePrediction.name, EXPLANATION, version, document)
 
 
 def _metrics(backtest: pd.DataFrame, threshold: float, kind: str) -> dict[str, float | int | str]:

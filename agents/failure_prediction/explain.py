@@ -14,7 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["Explanation", "explain", "GLOBAL_SAMPLE"]
+__all__ = [
+    "Explanation",
+    "explain",
+    "GLOBAL_SAMPLE",
+    "global_explanation",
+    "to_document",
+    "from_document",
+]
 
 GLOBAL_SAMPLE = 500
 
@@ -62,3 +69,49 @@ def explain(pipeline, rows: pd.DataFrame, sample: int | None = None, seed: int =
         values = values[:, :, 1]
     expected = np.atleast_1d(explainer.expected_value)
     return Explanation(values, data, float(expected[-1]))
+
+
+def global_explanation(features: pd.DataFrame) -> tuple[Explanation, pd.DataFrame] | None:
+    """SHAP values of every unfinished run (first) and a sample of :data:`GLOBAL_SAMPLE`
+    finished ones, from a forest fitted on the most recent finished runs (as the backtest
+    learns); the explained runs' feature rows come back too. None when too few runs."""
+    from agents.failure_prediction.backtest import MAX_TRAIN
+    from agents.failure_prediction.model import feature_columns, make_model
+
+    if features.empty:
+        return None
+    decided = features[features["failed"].notna()]
+    if decided["failed"].nunique() < 2 or len(decided) < 30:
+        return None
+    if len(decided) > MAX_TRAIN:
+        decided = decided.sort_values("updated_at", kind="stable").tail(MAX_TRAIN)
+    numeric, categorical = feature_columns(features)
+    pipeline = make_model("random_forest", numeric, categorical)
+    pipeline.fit(decided[numeric + categorical], decided["failed"].astype(int))
+    live = features[features["status"].ne("completed")]
+    rest = decided.sample(min(GLOBAL_SAMPLE, len(decided)), random_state=0)
+    rows = pd.concat([live, rest], ignore_index=True)
+    return explain(pipeline, rows[numeric + categorical]), rows[["run_id", "created_at"]]
+
+
+def to_document(explanation: Explanation, rows: pd.DataFrame) -> dict:
+    """The explanation as a JSON document, for the store (the page reads it as it is)."""
+    return {
+        "expected": explanation.expected,
+        "features": [str(c) for c in explanation.data.columns],
+        "values": np.round(explanation.values.astype(float), 6).tolist(),
+        "data": explanation.data.astype(float).round(6).to_numpy().tolist(),
+        "run_id": [int(r) for r in rows["run_id"]],
+        "created_at": [str(c) for c in rows["created_at"]],
+    }
+
+
+def from_document(document: dict) -> tuple[Explanation, pd.DataFrame]:
+    """The explanation and its runs (``run_id``, ``created_at``) back from :func:`to_document`."""
+    columns = list(document["features"])
+    values = np.array(document["values"], dtype=float).reshape(-1, len(columns))
+    data = pd.DataFrame(
+        np.array(document["data"], dtype=float).reshape(-1, len(columns)), columns=columns
+    )
+    rows = pd.DataFrame({"run_id": document["run_id"], "created_at": document["created_at"]})
+    return Explanation(values, data, float(document["expected"])), rows

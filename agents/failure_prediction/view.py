@@ -16,13 +16,12 @@ import pandas as pd
 import plotly.graph_objects as go
 from sklearn.metrics import precision_recall_curve, roc_curve
 
-from agents.failure_prediction.backtest import MAX_TRAIN
-from agents.failure_prediction.explain import GLOBAL_SAMPLE, Explanation, explain
+from agents.failure_prediction.agent import EXPLANATION, FailurePrediction
+from agents.failure_prediction.explain import Explanation, from_document
 from agents.failure_prediction.metrics import Scores, calibration, score
-from agents.failure_prediction.model import feature_columns, make_model
 from core.presentation.style import PALETTE, empty_figure, house_layout
+from core.store.artifacts import load_artifact
 from core.store.db import Store
-from core.store.features import load_run_features
 from core.store.findings import load_findings
 
 __all__ = [
@@ -31,7 +30,7 @@ __all__ = [
     "curves_figure",
     "calibration_figure",
     "confusion_table",
-    "fitted_explanation",
+    "stored_explanation",
     "importance_figure",
     "beeswarm_figure",
     "waterfall_figure",
@@ -153,26 +152,13 @@ def confusion_table(rows: pd.DataFrame, threshold: float) -> pd.DataFrame:
     )
 
 
-def fitted_explanation(
-    store: Store, repo: str, kind: str = "random_forest"
-) -> tuple[Explanation, pd.DataFrame] | None:
-    """SHAP values of a sample of runs (and of every unfinished run, first) from the forest
-    fitted on every finished run; the sample's feature rows come back too. None when too few."""
-    features = load_run_features(store, repo)
-    if features.empty:
-        return None
-    decided = features[features["failed"].notna()]
-    if decided["failed"].nunique() < 2 or len(decided) < 30:
-        return None
-    if len(decided) > MAX_TRAIN:  # the most recent finished runs, as the backtest learns
-        decided = decided.sort_values("updated_at", kind="stable").tail(MAX_TRAIN)
-    numeric, categorical = feature_columns(features)
-    pipeline = make_model("random_forest", numeric, categorical)
-    pipeline.fit(decided[numeric + categorical], decided["failed"].astype(int))
-    live = features[features["status"].ne("completed")]
-    rest = decided.sample(min(GLOBAL_SAMPLE, len(decided)), random_state=0)
-    rows = pd.concat([live, rest], ignore_index=True)
-    return explain(pipeline, rows[numeric + categorical]), rows
+def stored_explanation(store: Store, repo: str) -> tuple[Explanation, pd.DataFrame] | None:
+    """The SHAP explanation the last prediction run stored (explained runs: ``run_id``,
+    ``created_at``), or None before one ran or when it had too few runs to explain."""
+    repo_id = store.repo_id(repo)
+    agent = FailurePrediction.name
+    stored = None if repo_id is None else load_artifact(store, repo_id, agent, EXPLANATION)
+    return None if stored is None else from_document(stored[1])
 
 
 def importance_figure(explanation: Explanation, top: int = 15) -> go.Figure:

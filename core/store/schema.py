@@ -316,6 +316,21 @@ CREATE TABLE run_features (
 CREATE INDEX run_features_created ON run_features(repo_id, created_at)
 """
 
+# V7 (issue 17): what an agent computed for the pages to read as it is, instead of every first
+# render recomputing it (the Failure Prediction's SHAP explanation took seconds per render):
+# one JSON document per repository, agent and name, with the version of the result it explains.
+_V7_ARTIFACTS = """
+CREATE TABLE agent_artifacts (
+    repo_id INTEGER NOT NULL REFERENCES repositories(id),
+    agent TEXT NOT NULL,
+    name TEXT NOT NULL,
+    version TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (repo_id, agent, name)
+)
+"""
+
 MIGRATIONS: list[str] = [
     _V1,
     _V2_OUTBOX,
@@ -323,4 +338,5 @@ MIGRATIONS: list[str] = [
     _V4_TASKS,
     _V5_KEYED_BY_REPOSITORY,
     _V6_FEATURES,
+    _V7_ARTIFACTS,
 ]

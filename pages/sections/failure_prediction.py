@@ -18,24 +18,17 @@ from agents.failure_prediction.view import (
     calibration_figure,
     confusion_table,
     curves_figure,
-    fitted_explanation,
     importance_figure,
     prediction_view,
+    stored_explanation,
     waterfall_figure,
 )
-from core.store.db import Store
 from pages._shell import PageContext, chart, no_data_yet, table, task_button
 
 __all__ = ["render"]
 
 TEXT = st.column_config.TextColumn
 PERCENT = st.column_config.NumberColumn
-
-
-@st.cache_resource(ttl=600, max_entries=4, show_spinner="Explaining the model (SHAP)…")
-def _explanation(_store: Store, db_path: str, repo: str, version: int):
-    """The forest refitted on every finished run and its SHAP values, once per prediction run."""
-    return fitted_explanation(_store, repo)
 
 
 def render(page: PageContext) -> None:
@@ -118,10 +111,9 @@ def render(page: PageContext) -> None:
         chart(curves_figure(rows, "pr"), f"{page.repo} precision recall", "pred_pr")
         table(confusion_table(rows, threshold), f"{page.repo} confusion", "pred_confusion")
     st.markdown("##### Why (SHAP)")
-    version = len(view.predictions)
-    explained = _explanation(store, str(store.path), page.repo, version)
+    explained = stored_explanation(store, page.repo)  # computed by the agent's last run
     if explained is None:
-        st.caption("Too few finished runs to explain a model yet.")
+        st.caption("Too few finished runs to explain a model yet (or no prediction run since).")
         return
     explanation, explained_rows = explained
     one, two = st.columns(2)

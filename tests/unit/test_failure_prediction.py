@@ -85,3 +85,21 @@ def test_reasons_are_words():
         }
     )
     assert reasons_in_words(top) == "this branch failed 4 of its last 10 runs; workflow is CI"
+
+
+def test_the_shap_explanation_survives_the_store_as_it_was_computed(inputs):
+    """The agent explains the model in the background and stores it; the page draws the stored
+    document: the same values, features and runs come back."""
+    import json
+
+    from agents.failure_prediction.explain import from_document, global_explanation, to_document
+
+    features = run_features(inputs)
+    explained = global_explanation(features)
+    assert explained is not None
+    explanation, runs = explained
+    back, back_runs = from_document(json.loads(json.dumps(to_document(explanation, runs))))
+    assert list(back.data.columns) == list(explanation.data.columns)
+    assert np.allclose(back.values, explanation.values, atol=1e-5)
+    assert back_runs["run_id"].tolist() == runs["run_id"].tolist()
+    assert back.of_run(0)["feature"].tolist() == explanation.of_run(0)["feature"].tolist()
