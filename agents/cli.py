@@ -19,6 +19,7 @@ import sqlite3
 import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 __all__ = ["main", "build_parser"]
 
 MAX_HISTORY_DAYS = 3650  # ten years: GitHub Actions itself is younger
+QUARANTINE_FILE = "quarantine.json"  # what `analyze` writes next to the CSVs (Flaky Tests)
 # the path arguments of each command, as its usage names them (for the sentence of an OS error)
 _PATH_ARGUMENTS = {
     "demo": {"out": "OUT"},
@@ -96,8 +98,16 @@ def build_parser() -> argparse.ArgumentParser:
         "pages",
     )
     sub.add_parser("status", help="what the store holds, per repository")
-    analyze = sub.add_parser("analyze", help="run every agent, write findings as CSV")
-    analyze.add_argument("--out", type=Path, required=True, help="folder for the CSV files")
+    analyze = sub.add_parser(
+        "analyze", help="run every agent, write findings as CSV and the quarantine list"
+    )
+    analyze.add_argument(
+        "--out",
+        type=Path,
+        required=True,
+        help="folder for the CSV files and quarantine.json (a quarantine.json already there, "
+        "e.g. the committed one, is continued)",
+    )
     analyze.add_argument("--repo", help="repository (default: the only one in the store)")
     # rca parses its own arguments (_rca_parser), so its options may come before, between and
     # after the logs: this parser only hands them over, in order and as typed. No argument
@@ -318,21 +328,73 @@ def _cmd_analyze(args: argparse.Namespace, settings: Settings) -> int:
         )
     repo = known[repo.lower()]  # as the store spells it
     out = _output_folder(args.out, "--out")
+    previous = _committed_quarantine(out / QUARANTINE_FILE, repo)
     for agent in all_agents():
         if agent.needs_source:
             print(f"{agent.title}: skipped (collection needs a GitHub source; use `sync`).")
             continue
         _, progress = _bar(agent.title)
-        result = run_agent(agent, AgentContext(store, settings, repo, progress))
-        try:
-            written = write_findings_csv(result, out, agent.csv_name)
-        except OSError as exc:
-            raise CIMedicError(
-                f"Cannot write {out / agent.csv_name} ({exc.strerror or exc}): choose an --out "
-                "folder you can write to."
-            ) from exc
+        options = {"quarantine": previous} if agent.name == "flaky_tests" and previous else {}
+        result = run_agent(agent, AgentContext(store, settings, repo, progress, options=options))
+        written = _written(
+            out / agent.csv_name, partial(write_findings_csv, result, out, agent.csv_name)
+        )
         print(f"{agent.title}: {result.summary} -> {written}")
+        if agent.name == "flaky_tests":
+            _write_quarantine(store, repo, out / QUARANTINE_FILE)
     return 0
+
+
+def _written(path: Path, write: Callable[[], Path]) -> Path:
+    """``write()``, an OS error on ``path`` as a sentence."""
+    try:
+        return write()
+    except OSError as exc:
+        raise CIMedicError(
+            f"Cannot write {path} ({exc.strerror or exc}): choose an --out folder you can write to."
+        ) from exc
+
+
+def _committed_quarantine(path: Path, repo: str) -> dict | None:
+    """The quarantine list already in the --out folder (the one a user committed), which
+    ``analyze`` continues: its entries keep their created dates. None when there is none; a
+    file that is no list of this repository is a sentence, never overwritten."""
+    from agents.flaky_tests.quarantine import QuarantineError, parse_quarantine
+
+    if not path.is_file():
+        return None
+    try:
+        document = parse_quarantine(path.read_text(encoding="utf-8"), str(path))
+    except (QuarantineError, UnicodeDecodeError) as exc:
+        raise CIMedicError(
+            f"{exc} Fix it or move it away: `analyze` continues the quarantine list it finds "
+            "in --out."
+        ) from exc
+    if str(document["repository"]).lower() != repo.lower():
+        raise CIMedicError(
+            f"{path} is the quarantine list of {document['repository']}, not of {repo}: "
+            "choose another --out folder for this repository."
+        )
+    return document
+
+
+def _write_quarantine(store: Store, repo: str, path: Path) -> None:
+    from agents.flaky_tests.view import quarantine_json
+
+    text = quarantine_json(store, repo)
+    if text is None:  # nothing judged: no list was made
+        return
+    _written(path, partial(_write_text, path, text))
+    document = json.loads(text)
+    print(
+        f"Quarantine list: {len(document['quarantined']):,} quarantined, "
+        f"{len(document['released']):,} released -> {path}"
+    )
+
+
+def _write_text(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
 
 
 def _file_arguments(rest: Sequence[str]) -> list[tuple[int, str, bool]]:

@@ -29,8 +29,10 @@ its earlier rerun sets (each set one commit, its attempts re-runs of it) and the
 attempt; its score is the prediction, the threshold is the F1-best on half A, applied to B.
 Repositories are split in halves (sorted, alternately). Baselines: always "it will pass";
 the straw-man adapted to this task (the job's previous rerun set ended in success); and the
-same-SHA rule (the job failed then passed on one commit before). Upstream's MLP F1 0.90 and
-straw-man 0.83 are per attempt with a random split: a different task, quoted for context.
+same-SHA rule (the job failed then passed on one commit before). Next to the score, the
+engine's counts give a rate per failure (flips over earlier failures, ``_rerun_pass_rate``).
+Upstream's MLP F1 0.90 and straw-man 0.83 are per attempt with a random split: a different
+task, quoted for context.
 
 (c) **Semi-synthetic spliced histories.** Generated commit histories (one run per commit,
 a re-run of 30% of the runs that had a failure, a 1% chance per run of an outage that fails
@@ -234,13 +236,18 @@ def reruns(shared: Path, halves: list[str], config: FlakyConfig) -> None:
         tasks, rows = _rerun_tasks(data)
         judged = judge(pd.DataFrame(rows), config).set_index("test_id")
         tasks["score"] = judged.loc[tasks["key"], "score"].to_numpy()
+        tasks["rerun_rate"] = _rerun_pass_rate(judged.loc[tasks["key"]])
         tasks["half"] = tasks["repo"].str.lower().map(half_of)
         print(
             f"\n{name}: {len(tasks):,} failed first attempts, {tasks['passed'].mean():.1%} "
             "passed on a re-run"
         )
         threshold = _best_threshold(tasks[tasks["half"] == "A"])
-        print(f"  threshold (F1-best on half A): {threshold:.4f}")
+        rate_threshold = _best_threshold(tasks[tasks["half"] == "A"], "rerun_rate")
+        print(
+            f"  thresholds (F1-best on half A): score {threshold:.4f}, "
+            f"re-run pass rate {rate_threshold:.4f}"
+        )
         print(f"  {'half':<5}{'method':<34}{'P':>7}{'R':>7}{'F1':>7}{'ROC-AUC':>9}{'n':>7}")
         for half in halves:
             part = tasks[tasks["half"] == half]
@@ -250,6 +257,10 @@ def reruns(shared: Path, halves: list[str], config: FlakyConfig) -> None:
                 "engine (score >= threshold)": (
                     part["score"].to_numpy() >= threshold,
                     part["score"],
+                ),
+                "engine's re-run pass rate": (
+                    part["rerun_rate"].to_numpy() >= rate_threshold,
+                    part["rerun_rate"],
                 ),
                 "always 'it will pass'": (np.ones(len(part), dtype=bool), None),
                 "straw-man: previous set passed": (
@@ -313,11 +324,22 @@ def _rerun_tasks(data: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
     return pd.DataFrame([task.__dict__ for task in tasks]), rows
 
 
-def _best_threshold(part: pd.DataFrame) -> float:
+def _best_threshold(part: pd.DataFrame, column: str = "score") -> float:
     truth = part["passed"].to_numpy()
-    candidates = np.unique(part["score"].to_numpy())
-    scores = [f1_score(truth, part["score"].to_numpy() >= c) for c in candidates]
+    candidates = np.unique(part[column].to_numpy())
+    scores = [f1_score(truth, part[column].to_numpy() >= c) for c in candidates]
     return float(candidates[int(np.argmax(scores))])
+
+
+def _rerun_pass_rate(judged: pd.DataFrame) -> np.ndarray:
+    """How often a failure of the job passed when re-run, from the engine's counts: its commits
+    with both a pass and a failure (``same_sha_flips``) over its earlier runs with a failure
+    (``failures`` less the one to predict), with a Beta(1.4, 0.6) prior (a re-run passes 70%
+    of the time). The score is a rate per run; this one is per failure, which is the question
+    asked here (a job that fails rarely but always passes when re-run scores low there)."""
+    flips = judged["same_sha_flips"].to_numpy(dtype=float)
+    earlier = np.maximum(judged["failures"].to_numpy(dtype=float) - 1, 0)
+    return (flips + 1.4) / (earlier + 2.0)
 
 
 # -- (c) semi-synthetic spliced histories ---------------------------------------------------

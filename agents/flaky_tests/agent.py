@@ -5,22 +5,35 @@ results (``flaky_tests.csv``), ``flaky_jobs`` judges job outcomes, a job's name 
 test (``flaky_jobs.csv``). Both recompute the whole history on every run (the engine scores
 10,000 tests x 1,000 runs in seconds) and store it as their whole answer; a verdict that did not
 change keeps its message id, so a re-run with nothing new queues nothing.
+
+``flaky_tests`` also keeps the quarantine list (:mod:`agents.flaky_tests.quarantine`): it
+continues the previous list (the one ``ctx.options["quarantine"]`` hands over, e.g. the
+``quarantine.json`` a user committed, else the store's), with owners from the repository's
+CODEOWNERS, and stores it with the verdicts in one transaction; each flaky finding's message
+carries its test's place in it (``quarantine``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
 
 import pandas as pd
 
 from agents.base import AgentContext, AgentResult, with_columns
-from agents.flaky_tests.config import FlakyConfig
+from agents.flaky_tests.config import FlakyConfig, QuarantineRule
 from agents.flaky_tests.judge import COLUMNS, judge
+from agents.flaky_tests.owners import Ownership, ownership
+from agents.flaky_tests.quarantine import VERSION, clean_runs, update_quarantine
+from agents.flaky_tests.verdict import FLAKY
+from core.store.artifacts import load_artifact, save_artifact
 from core.store.db import Store
 from core.store.findings import load_findings, save_findings
 from core.store.flaky import job_history, test_history
+from core.store.repo_files import known_paths, load_codeowners
 
-__all__ = ["FlakyTests", "FlakyJobs", "FLAKY_COLUMNS"]
+__all__ = ["FlakyTests", "FlakyJobs", "FLAKY_COLUMNS", "QUARANTINE", "load_quarantine"]
 
 FLAKY_COLUMNS: tuple[str, ...] = (*COLUMNS, "minutes_wasted")
 # In a repository's own history a failure whose commit never passed, followed by a pass on a
@@ -29,6 +42,8 @@ FLAKY_COLUMNS: tuple[str, ...] = (*COLUMNS, "minutes_wasted")
 # A failure on a commit that also passed (a re-run, or another job of the same code: the code
 # is not what failed) is the textbook flaky test, and one recent one is enough.
 CI_CONFIG = FlakyConfig(later_pass_weight=0.25)
+QUARANTINE_RULE = QuarantineRule()
+QUARANTINE = "quarantine"  # the name of the list among the agent's stored artifacts
 
 
 class _Judged:
@@ -52,21 +67,29 @@ class _Judged:
         judged["minutes_wasted"] = _rerun_minutes(history, judged)
         judged["subject"] = f"{self.what[:-1]}:" + judged["test_id"].astype(str)
         judged["flake_rate"] = judged["score"].clip(0, 1)
-        kept = judged[judged["verdict"].ne("stable")]  # stable ones are not findings
+        kept = judged[judged["verdict"].ne("stable")].copy()  # stable ones are not findings
+        extra = self._extra(ctx, repo_id, history, judged)
+        if extra is not None:
+            kept["quarantine"] = kept["test_id"].astype(str).map(extra.places).astype(object)
         before = load_findings(ctx.store, ctx.repo, self.name)
         known = set(before["test_id"]) if "test_id" in before else set()
-        saved = save_findings(
-            ctx.store,
-            ctx.repo,
-            self.name,
-            "flaky_test",
-            kept,
-            key="test_id",
-            subject="subject",
-            summary="verdict",
-            kind="verdict",
-            replace_all=True,
-        )
+        with ctx.store.transaction():
+            saved = save_findings(
+                ctx.store,
+                ctx.repo,
+                self.name,
+                "flaky_test",
+                kept,
+                key="test_id",
+                subject="subject",
+                summary="verdict",
+                kind="verdict",
+                replace_all=True,
+            )
+            if extra is not None:
+                save_artifact(
+                    ctx.store, repo_id, self.name, QUARANTINE, str(VERSION), extra.document
+                )
         messages = [m for m, t in zip(saved, kept["test_id"], strict=True) if t not in known]
         counts = judged["verdict"].value_counts().to_dict()
         summary = (
@@ -78,8 +101,39 @@ class _Judged:
             + "."
         )
         metrics = {"judged": len(judged), **{k: int(v) for k, v in counts.items()}}
+        if extra is not None:
+            quarantined = len(extra.document["quarantined"])
+            metrics["quarantined"] = quarantined
+            summary += f" Quarantine list: {quarantined:,} test{'s' * (quarantined != 1)}."
         findings = with_columns(judged.drop(columns=["subject", "flake_rate"]), FLAKY_COLUMNS)
         return AgentResult(self.name, findings, metrics, summary, messages)
+
+    def _extra(
+        self, ctx: AgentContext, repo_id: int, history: pd.DataFrame, judged: pd.DataFrame
+    ) -> _Quarantine | None:
+        """What an agent keeps besides its verdicts (the tests' quarantine list); None here."""
+        return None
+
+
+class _Quarantine:
+    """The new quarantine list and, per test in it, its place for the finding's message."""
+
+    def __init__(self, document: dict[str, Any]) -> None:
+        self.document = document
+        self.places: dict[str, dict[str, Any]] = {}
+        for entry in document["released"]:
+            self.places[entry["test_id"]] = {
+                "status": "released",
+                "released": entry["released"],
+                "reason": entry["reason"],
+            }
+        for entry in document["quarantined"]:
+            self.places[entry["test_id"]] = {
+                "status": "quarantined",
+                "created": entry["created"],
+                "expires": entry["expires"],
+                "owners": entry["owners"],
+            }
 
 
 class FlakyTests(_Judged):
@@ -94,6 +148,35 @@ class FlakyTests(_Judged):
     what = "tests"
     read = staticmethod(test_history)
 
+    def _extra(
+        self, ctx: AgentContext, repo_id: int, history: pd.DataFrame, judged: pd.DataFrame
+    ) -> _Quarantine:
+        """The quarantine list, continued from the previous one (see the module docstring)."""
+        clean = judged["test_id"].astype(str).map(clean_runs(history)).fillna(0)
+        judged = judged.assign(clean_runs=clean.astype("int64"))
+        previous = ctx.options.get("quarantine") or load_quarantine(ctx.store, repo_id)
+        codeowners = load_codeowners(ctx.store, repo_id)
+        candidates = [
+            *judged.loc[judged["verdict"].eq(FLAKY), "test_id"].astype(str),
+            *(entry["test_id"] for entry in (previous or {}).get("quarantined", [])),
+        ]
+        owners = ownership(
+            candidates,
+            codeowners.text if codeowners is not None else None,
+            known_paths(ctx.store, repo_id),
+        )
+        document = update_quarantine(
+            judged,
+            previous,
+            repo=ctx.repo,
+            today=_today(ctx),
+            rule=QUARANTINE_RULE,
+            prior=CI_CONFIG.prior,
+            owner_of=lambda test_id: owners.get(test_id) or _NO_OWNER,
+            codeowners=codeowners.path if codeowners is not None else None,
+        )
+        return _Quarantine(document)
+
 
 class FlakyJobs(_Judged):
     """Agent: flaky, broken and stable jobs (``flaky_jobs.csv``)."""
@@ -106,6 +189,22 @@ class FlakyJobs(_Judged):
     finding_columns = FLAKY_COLUMNS
     what = "jobs"
     read = staticmethod(job_history)
+
+
+_NO_OWNER = Ownership((), None, "", "no owners were looked up")
+
+
+def load_quarantine(store: Store, repo_id: int) -> dict[str, Any] | None:
+    """The stored quarantine list of the repository (None before the first judgement)."""
+    stored = load_artifact(store, repo_id, FlakyTests.name, QUARANTINE)
+    return None if stored is None else stored[1]
+
+
+def _today(ctx: AgentContext) -> date:
+    """The day the list is made on: ``ctx.options["today"]`` when given (tests), else today
+    in UTC."""
+    given = ctx.options.get("today")
+    return given if isinstance(given, date) else datetime.now(UTC).date()
 
 
 def _rerun_minutes(history: pd.DataFrame, judged: pd.DataFrame) -> pd.Series:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["ClusterRule", "FlakyConfig", "InfraGuard", "Prior", "RegressionRule"]
+__all__ = ["ClusterRule", "FlakyConfig", "InfraGuard", "Prior", "QuarantineRule", "RegressionRule"]
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,25 @@ class ClusterRule:
 
     min_jaccard: float = 0.5
     min_shared: int = 2
+
+
+@dataclass(frozen=True)
+class QuarantineRule:
+    """The quarantine list's contract (:mod:`agents.flaky_tests.quarantine`).
+
+    An entry expires ``expiry_days`` after it was made (or renewed), and is then re-evaluated.
+    A test counts as clean after ``min_clean_runs`` runs in a row without a failure: it does
+    not enter, and an expired entry leaves. Before its expiry an entry is released by
+    evidence when, after at least ``min_clean_runs`` clean runs, the upper end of the credible
+    interval (the engine's prior and level) of its flake rate since its last failure is below
+    ``release_below`` and below the lower end of the rate its history shows (the clean streak
+    says it flakes less than it did). Released entries are listed with the reason for
+    ``keep_released_days``."""
+
+    expiry_days: int = 30
+    min_clean_runs: int = 30
+    release_below: float = 0.05
+    keep_released_days: int = 90
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""What the Flaky sections show: verdict counts, the ranked table, the demo's self-check."""
+"""What the Flaky sections show: verdict counts, the ranked table, the quarantine list, the
+demo's self-check."""
 
 from __future__ import annotations
 
@@ -7,10 +8,20 @@ from typing import Any
 
 import pandas as pd
 
+from agents.flaky_tests.agent import load_quarantine
+from agents.flaky_tests.quarantine import dump_quarantine
 from core.store.db import Store
 from core.store.findings import load_findings
 
-__all__ = ["FlakyView", "flaky_view", "verdict_table", "selfcheck_table"]
+__all__ = [
+    "FlakyView",
+    "QuarantineView",
+    "flaky_view",
+    "quarantine_json",
+    "quarantine_view",
+    "selfcheck_table",
+    "verdict_table",
+]
 
 _ORDER = {"broken": 0, "flaky": 1, "insufficient_data": 2, "stable": 3}
 
@@ -31,6 +42,88 @@ class FlakyView:
 
 def flaky_view(store: Store, repo: str, agent: str) -> FlakyView:
     return FlakyView(load_findings(store, repo, agent))
+
+
+@dataclass(frozen=True)
+class QuarantineView:
+    """The quarantine list as the page shows it: ``entries`` (one row per quarantined test,
+    soonest expiry first), ``released`` (newest release first), the CODEOWNERS file the owners
+    come from, the date the list last changed, and ``json`` (the document to download)."""
+
+    entries: pd.DataFrame
+    released: pd.DataFrame
+    codeowners: str | None
+    updated: str | None
+    json: str | None
+
+    @property
+    def exists(self) -> bool:
+        return self.json is not None
+
+
+_ENTRY_COLUMNS = [
+    "test_id",
+    "owners",
+    "expires",
+    "created",
+    "renewals",
+    "reason",
+    "clean_runs",
+    "last_flake",
+    "owner_file",
+    "owner_rule",
+]
+_RELEASED_COLUMNS = ["test_id", "owners", "released", "created", "reason"]
+
+
+def quarantine_view(store: Store, repo: str) -> QuarantineView:
+    """The stored quarantine list of ``repo`` as tables (empty ones before the first
+    judgement)."""
+    repo_id = store.repo_id(repo)
+    document = load_quarantine(store, repo_id) if repo_id is not None else None
+    if document is None:
+        empty = pd.DataFrame(columns=_ENTRY_COLUMNS)
+        return QuarantineView(empty, pd.DataFrame(columns=_RELEASED_COLUMNS), None, None, None)
+    entries = pd.DataFrame(
+        [
+            {
+                "test_id": entry["test_id"],
+                "owners": ", ".join(entry.get("owners") or []),
+                "expires": entry["expires"],
+                "created": entry["created"],
+                "renewals": int(entry.get("renewals") or 0),
+                "reason": entry["reason"],
+                "clean_runs": (entry.get("evidence") or {}).get("clean_runs"),
+                "last_flake": (entry.get("evidence") or {}).get("last_flake"),
+                "owner_file": (entry.get("ownership") or {}).get("file"),
+                "owner_rule": (entry.get("ownership") or {}).get("rule"),
+            }
+            for entry in document["quarantined"]
+        ],
+        columns=_ENTRY_COLUMNS,
+    ).sort_values(["expires", "test_id"], kind="stable")
+    released = pd.DataFrame(
+        [
+            {**entry, "owners": ", ".join(entry.get("owners") or [])}
+            for entry in document["released"]
+        ],
+        columns=_RELEASED_COLUMNS,
+    ).sort_values(["released", "test_id"], ascending=[False, True], kind="stable")
+    return QuarantineView(
+        entries.reset_index(drop=True),
+        released.reset_index(drop=True),
+        document.get("codeowners"),
+        document.get("updated"),
+        dump_quarantine(document),
+    )
+
+
+def quarantine_json(store: Store, repo: str) -> str | None:
+    """The stored quarantine list of ``repo`` as the JSON text ``analyze`` writes (None
+    before the first judgement)."""
+    repo_id = store.repo_id(repo)
+    document = load_quarantine(store, repo_id) if repo_id is not None else None
+    return None if document is None else dump_quarantine(document)
 
 
 def verdict_table(findings: pd.DataFrame) -> pd.DataFrame:

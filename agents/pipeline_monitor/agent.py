@@ -17,6 +17,8 @@ Incremental by construction:
 5. Once a day (and on every full re-check) the stored runs' counts are compared with GitHub's
    counts of the synced window, and any period where GitHub holds more is listed and its missing
    runs fetched (:mod:`agents.pipeline_monitor.consistency`): one request when all is well.
+6. The repository's CODEOWNERS file (who owns a quarantined test) is read on the first sync and
+   again by the first sync a week later (at most three requests: GitHub's three places for it).
 Each run is saved in its own transaction, and the ETag/cursor only move when a sync completes,
 so an interrupted sync (crash, budget, rate limit) resumes with no gap and no duplicate.
 """
@@ -33,10 +35,12 @@ import pandas as pd
 
 from agents.base import AgentContext, AgentResult, Progress
 from agents.pipeline_monitor.consistency import CHECK_EVERY, find_gaps, iso
-from core.errors import NoWorkflows, SourceError
+from core.errors import AccessDenied, NoWorkflows, SourceError
+from core.github.codeowners import find_codeowners
 from core.github.source import GitHubSource
 from core.store import sync_state
 from core.store.db import Store
+from core.store.repo_files import load_codeowners, save_codeowners
 from core.store.runs import (
     RunBundle,
     commit_shas,
@@ -53,6 +57,7 @@ from core.store.runs import (
 __all__ = ["PipelineMonitor", "SyncReport", "sync_repository", "runs_to_fetch"]
 
 LOOKBACK = timedelta(days=3)
+CODEOWNERS_EVERY = timedelta(days=7)  # how old the kept CODEOWNERS may get before a re-read
 HISTORY = timedelta(days=90)
 
 
@@ -178,6 +183,7 @@ class _Sync:
             )
             self._check_if_due(repo_id, state)
             self.report.not_modified = not self.report.fetched_runs
+            self._read_codeowners(repo_id)
             self._finish(
                 repo_id, state["runs_etag"], state["newest_created_at"], state["first_page_oldest"]
             )
@@ -201,6 +207,7 @@ class _Sync:
         previous = state["newest_created_at"] if state else None
         newest, previous = _not_after_now(newest), _not_after_now(previous)
         page_oldest = min((r.get("created_at") or "" for r in first.runs), default=None)
+        self._read_codeowners(repo_id)
         self._finish(
             repo_id,
             first.etag,
@@ -231,6 +238,27 @@ class _Sync:
         self._fetch_all(repo_id, todo)
         self.report.checked, self.report.repaired = True, len(todo)
         sync_state.mark_checked(self.store, repo_id, iso(now))
+
+    def _read_codeowners(self, repo_id: int) -> None:
+        """Read the CODEOWNERS file (the owners of quarantined tests) when it was never looked
+        for (a first sync, or a store older than this) or the copy is older than
+        ``CODEOWNERS_EVERY``: at most three requests, and none on most syncs. A token that may
+        not read contents is noted and does not stop the sync; a budget or rate limit reached
+        here leaves it to a later sync."""
+        stored = load_codeowners(self.store, repo_id)
+        now = datetime.now(UTC).replace(microsecond=0)
+        read_at = _parse(stored.read_at) if stored is not None else None
+        if read_at is not None and now - read_at < CODEOWNERS_EVERY:
+            return
+        try:
+            found = find_codeowners(lambda path: self.source.repository_file(self.repo, path))
+        except AccessDenied:
+            note = "the token may not read the repository's contents (contents:read)"
+            save_codeowners(self.store, repo_id, None, None, note, read_at=iso(now))
+            return
+        except SourceError:
+            return
+        save_codeowners(self.store, repo_id, found.path, found.text, found.note, read_at=iso(now))
 
     def _state(self, repo_id: int) -> Any:
         return sync_state.load_sync_state(self.store, repo_id)

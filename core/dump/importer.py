@@ -6,6 +6,8 @@ Three recorded shapes are understood, all holding GitHub's own payloads:
   ``response``), e.g. an HTTP recording of a client's test suite;
 - a single-run record (``run.json`` + ``repository.json``).
 Everything goes through :func:`core.store.runs.save_run_bundle`, so imported rows equal synced rows.
+A dump's CODEOWNERS file (``files/.github/CODEOWNERS``, ``files/CODEOWNERS`` or
+``files/docs/CODEOWNERS``, the first found, as GitHub reads it) is kept as a sync keeps it.
 
 An import is all or nothing: every record is checked first (:mod:`core.dump.records`: types, ids,
 SHAs, times), then everything is written in one transaction, so a malformed record, a record
@@ -37,12 +39,14 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from core.dump.files import MAX_JSON_BYTES, Dump, not_json, read_bytes
 from core.dump.records import check_record
 from core.errors import CIMedicError, DumpError, MalformedReport, UnsafeInput
+from core.github.codeowners import find_codeowners
 from core.github.mapping import step_rows
 from core.logs.bounded import read_capped
 from core.logs.normalise import DEFAULT_MAX_LOG_BYTES, KeptLog
@@ -58,6 +62,7 @@ from core.store.ingest import (
     store_missing_log,
     store_report,
 )
+from core.store.repo_files import save_codeowners
 from core.store.runs import RunBundle, save_repository, save_run_bundle, save_workflows
 
 __all__ = ["ImportReport", "import_path"]
@@ -188,6 +193,7 @@ def _import_dump(store: Store, dump: Dump, progress: Progress, max_log_bytes: in
             repo_id = save_repository(store, checked.repo)
         with _record("workflows.json"):
             save_workflows(store, repo_id, checked.workflows)
+        _import_codeowners(store, dump, repo_id, report)
         for index, (line, run) in enumerate(checked.runs, start=1):
             where = f"The run on runs.jsonl line {line}"
             bundle = _bundle_from_dump(dump, run, checked.earlier.get(run["id"], []))
@@ -198,6 +204,18 @@ def _import_dump(store: Store, dump: Dump, progress: Progress, max_log_bytes: in
                 fraction = _CHECK_SHARE + (1 - _CHECK_SHARE) * index / total
                 progress(fraction, f"Imported {index}/{total} runs")
     return report
+
+
+def _import_codeowners(store: Store, dump: Dump, repo_id: int, report: ImportReport) -> None:
+    """The CODEOWNERS file GitHub would use, from the dump's ``files/`` (as a sync reads it
+    through the contents API); a file that cannot be read is recorded and skipped."""
+    try:
+        found = find_codeowners(dump.file)
+    except DumpError as exc:
+        report.skipped.append(str(exc))
+        return
+    read_at = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    save_codeowners(store, repo_id, found.path, found.text, found.note, read_at=read_at)
 
 
 def _check_dump(dump: Dump, progress: Progress) -> _Checked:

@@ -16,12 +16,15 @@ mentions the token is re-raised as a ``SourceError`` with the token replaced by 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 import requests
 from github import Auth, Github
@@ -195,6 +198,27 @@ class GitHubSource:
             return None
         return self._download(location, lambda chunks: keep_head_and_tail_stream(chunks, max_bytes))
 
+    def repository_file(self, repo: str, path: str) -> bytes | None:
+        """:calls: GET /repos/{owner}/{repo}/contents/{path}
+
+        The file's bytes at the default branch; None when there is none (404), when the path
+        is a folder, or when the file is over the 1 MB this endpoint returns inline.
+        """
+        try:
+            data = self._retrying(self._attempt_any, f"/repos/{repo}/contents/{quote(path)}", repo)
+        except RepoNotFound:
+            return None
+        if not isinstance(data, dict) or data.get("type", "file") != "file":
+            return None
+        if data.get("encoding") != "base64":
+            return None
+        try:
+            return base64.b64decode(str(data.get("content") or ""))
+        except (binascii.Error, ValueError):
+            raise MalformedResponse(
+                f"GitHub sent {path} of {repo} in a damaged encoding."
+            ) from None
+
     def run_artifacts(self, repo: str, run_id: int) -> list[dict[str, Any]]:
         """:calls: GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts"""
         return self._all_pages(f"/repos/{repo}/actions/runs/{run_id}/artifacts", "artifacts", repo)
@@ -271,6 +295,17 @@ class GitHubSource:
         if not isinstance(data, dict):
             raise _Retryable(f"GitHub sent an unexpected body for {path}.")
         return data, response_headers
+
+    def _attempt_any(self, path: str, repo: str) -> Any:
+        """One GET whose JSON body may be an object or a list (the contents API answers a
+        folder with a list)."""
+        status, response_headers, body = self._send(path, None, None)
+        if status >= 400:
+            raise self._error(status, response_headers, body, repo)
+        try:
+            return json.loads(body) if body else None
+        except ValueError:
+            raise _Retryable(f"GitHub sent a malformed JSON body for {path}.") from None
 
     def _send(
         self, path: str, params: dict[str, Any] | None, headers: dict[str, str] | None

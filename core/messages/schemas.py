@@ -179,6 +179,7 @@ _FLAKY = _object(
         "score": _NUM,
         "last_seen": _TIME,
         "evidence": {"type": "array"},
+        "quarantine": {"type": ["object", "null"]},
     },
 )
 

@@ -19,7 +19,7 @@ from core.config import Settings
 
 __all__ = ["DemoEnvironment", "demo_home", "ensure_demo_dump", "start_demo"]
 
-DEMO_FORMAT = "2"  # bump when the generator changes shape, to regenerate cached dumps
+DEMO_FORMAT = "3"  # bump when the generator changes shape, to regenerate cached dumps
 # The demo emulator is generous: a user clicking around for hours never meets a limit (GitHub's
 # real 5,000/hour stays the emulator's default, which the rate-limit tests use).
 DEMO_RATE_LIMIT = 10_000_000

@@ -87,6 +87,20 @@ def test_given_each_agent_tab_when_opened_then_its_section_draws_without_error(a
     assert drawn > 0, title
 
 
+def test_given_the_demo_when_flaky_tests_opens_then_the_quarantine_list_shows_owners_and_expiries(
+    app,
+):
+    """The quarantine list after the first start: a table with owners and expiries, where the
+    owners come from (the demo's CODEOWNERS), and the JSON to download."""
+    _open(app, tab="Flaky Tests")
+
+    assert not app.exception
+    assert "##### Quarantine list" in texts(app.markdown)
+    columns = [set(frame.value.columns) for frame in app.dataframe]
+    assert any({"test_id", "owners", "expires", "created", "reason"} <= c for c in columns)
+    assert any("owners from .github/CODEOWNERS" in text for text in texts(app.caption))
+
+
 def test_given_the_first_tab_open_when_rendered_then_no_other_section_runs(
     app, monkeypatch: pytest.MonkeyPatch
 ):
@@ -262,3 +276,16 @@ def test_given_another_period_when_chosen_then_the_root_causes_follow_it(app, lo
         assert len(app.dataframe[0].value) <= everything
     else:
         assert any("No analysed failure in the last 7 days" in text for text in texts(app.info))
+
+
+def test_given_the_demo_predicted_when_the_prediction_tab_opens_then_the_stored_shap_views_show(
+    app,
+):
+    """The SHAP explanation was computed by the agent's run (the first start) and stored: the
+    tab draws the global importance, the beeswarm and one run's waterfall without fitting."""
+    _open(app, tab="Failure Prediction")
+
+    assert not app.exception
+    titles = " ".join(_chart_titles(app)).lower()
+    assert "shap" in titles or "why" in titles, titles
+    assert app.selectbox(key="shap_run").options

@@ -10,7 +10,8 @@ fix), and a registry outage on one day. What the agent must get right on it:
 - no planted regression is called flaky, and each names the commit that introduced it as its
   culprit, whether it broke main or only a pull request's branch, and whether it was read from
   JUnit reports or, older than the reports' retention, from the failed jobs' logs;
-- the outage produces no flaky verdict: its failures say nothing about any test.
+- the outage produces no flaky verdict: its failures say nothing about any test;
+- the quarantine list holds flaky tests only, each owned as the demo's CODEOWNERS says.
 
 The agent runs once for the module, on the session's imported demo.
 """
@@ -22,7 +23,7 @@ import pytest
 
 from agents.base import AgentContext
 from agents.flaky_tests.agent import FlakyTests
-from agents.flaky_tests.view import flaky_view, selfcheck_table
+from agents.flaky_tests.view import flaky_view, quarantine_view, selfcheck_table
 from agents.runner import run_agent
 from core.config import Settings
 from core.sandbox.demo.generator import DEMO_REPO
@@ -120,3 +121,26 @@ def test_the_pages_self_check_is_right_on_every_line(full_demo, judged, truth):
     )
     wrong = table[~table["right"].eq(True)]
     assert wrong.empty, wrong.to_string()
+
+
+def test_the_quarantine_list_holds_flaky_tests_only_owned_as_the_demos_codeowners_says(
+    full_demo, judged, truth
+):
+    """The demo's CODEOWNERS (imported from its ``files/``) gives the backend's tests to the
+    backend team, except the e2e suite inside it, which is QA's (a later line wins)."""
+    store, _ = full_demo
+    view = quarantine_view(store, DEMO_REPO)
+    entries = view.entries.set_index("test_id")
+
+    assert view.codeowners == ".github/CODEOWNERS" and len(entries) > 0
+    assert set(judged.loc[entries.index, "verdict"]) == {"flaky"}
+    assert set(entries.index) <= set(_planted_flaky(truth)) | {
+        f["test_id"] for f in truth["flaky_tests"]
+    }
+    for test_id, entry in entries.iterrows():
+        if test_id.startswith("tests.e2e."):
+            assert entry["owners"] == "@acme-labs/qa", test_id
+        elif test_id.startswith("tests."):
+            assert entry["owners"] == "@acme-labs/backend", test_id
+        if entry["owner_file"] is not None:
+            assert entry["owners"], test_id  # the catch-all line owns every file

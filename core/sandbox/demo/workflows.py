@@ -426,11 +426,26 @@ updates:
     schedule: {interval: weekly, day: monday}
 """
 
+# Who reviews what: GitHub reads the file top to bottom and the last matching line wins, so the
+# catch-all comes first and the narrower folders after it (the e2e suite is QA's, inside the
+# backend's folder). The Flaky Tests quarantine list takes each test's owners from it.
+CODEOWNERS = """\
+# shopfront code owners: the last matching pattern takes precedence.
+*                       @acme-labs/platform
+/backend/               @acme-labs/backend
+/backend/tests/e2e/     @acme-labs/qa
+/web/                   @acme-labs/web
+/services/api/          @acme-labs/api
+/cli/                   @acme-labs/cli @acme-labs/platform
+*.md                    @acme-labs/docs
+"""
+
 REPO_FILES: dict[str, str] = {
     ".github/workflows/ci.yml": _CI,
     ".github/workflows/nightly.yml": NIGHTLY,
     ".github/workflows/release.yml": RELEASE,
     ".github/workflows/codeql.yml": CODEQL,
     ".github/dependabot.yml": DEPENDABOT,
+    ".github/CODEOWNERS": CODEOWNERS,
     "web/.nvmrc": "22.12.0\n",
 }
