@@ -34,7 +34,7 @@ import pandas as pd
 from core.logs.reports.spellings import report_spellings
 from core.store.db import Store
 
-__all__ = ["test_history", "job_history"]
+__all__ = ["test_history", "job_history", "test_results_of"]
 
 _REPORTED = "SELECT DISTINCT job_id FROM test_results WHERE repo_id = :repo AND source = 'junit'"
 
@@ -70,6 +70,18 @@ WHERE j.repo_id = ? AND j.status = 'completed'
 ORDER BY r.created_at, j.run_id, j.attempt, j.name
 """
 
+# One test's latest stored results (the page's drill-down): through the (repo_id, test_id) index,
+# the newest ``limit`` only, however long the history.
+_ONE_TEST_SQL = """
+SELECT t.run_id, t.attempt, j.name AS job, r.created_at, t.outcome, t.message
+FROM test_results t INDEXED BY test_results_test
+JOIN jobs j ON j.repo_id = t.repo_id AND j.job_id = t.job_id
+JOIN runs r ON r.repo_id = j.repo_id AND r.run_id = j.run_id AND r.attempt = j.attempt
+WHERE t.repo_id = :repo AND t.test_id = :test
+ORDER BY r.created_at DESC, t.run_id DESC, t.attempt DESC, j.name DESC
+LIMIT :limit
+"""
+
 _COLUMNS = ["test_id", "outcome", "run_id", "attempt", "commit_sha", "created_at", "job"]
 _COLUMNS += ["branch", "message"]
 _ORDER = ["created_at", "run_id", "attempt", "job", "test_id"]
@@ -93,6 +105,14 @@ def job_history(store: Store, repo_id: int) -> pd.DataFrame:
     run_id, attempt, commit_sha, created_at, job`` (its workflow), ``branch`` and
     ``duration_s``."""
     return store.frame(_JOBS_SQL, (repo_id,))
+
+
+def test_results_of(store: Store, repo_id: int, test_id: str, limit: int = 200) -> pd.DataFrame:
+    """The newest ``limit`` stored results of one test (as stored: reported or read from a log,
+    not the passes :func:`test_history` infers), oldest first: ``run_id, attempt, job,
+    created_at, outcome, message``."""
+    frame = store.frame(_ONE_TEST_SQL, {"repo": repo_id, "test": test_id, "limit": int(limit)})
+    return frame.iloc[::-1].reset_index(drop=True)
 
 
 def _one_spelling(observed: pd.DataFrame) -> pd.DataFrame:

@@ -4,6 +4,7 @@ charts, the demo self-evaluation, and log text that stays text."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -289,3 +290,43 @@ def test_given_the_demo_predicted_when_the_prediction_tab_opens_then_the_stored_
     titles = " ".join(_chart_titles(app)).lower()
     assert "shap" in titles or "why" in titles, titles
     assert app.selectbox(key="shap_run").options
+
+
+def test_given_judged_tests_when_flaky_tests_opens_then_verdict_and_score_charts_show(app):
+    """The verdict split and the score distribution draw from the stored findings, each with
+    its exports; the re-run minutes and the clusters have their headings."""
+    _open(app, tab="Flaky Tests")
+
+    assert not app.exception
+    titles = _chart_titles(app)
+    assert "Verdicts of the tests" in titles
+    assert "Scores of the judged tests" in titles
+    markdown = texts(app.markdown)
+    assert "##### Minutes wasted by re-runs" in markdown
+    assert "##### Flaking together" in markdown
+    buttons = {button.key for button in app.get("download_button")}
+    assert {"flaky_tests_split_html", "flaky_tests_scores_html"} <= buttons
+
+
+def test_given_a_flaky_or_broken_test_when_picked_then_its_strip_and_results_show(app):
+    """The drill-down offers the flaky and broken tests; picking one draws its pass/fail strip
+    and the table of its results with their messages."""
+    from agents.flaky_tests.view import drill_options, flaky_view
+    from core.workspace import open_workspace
+
+    _open(app, tab="Flaky Tests")
+    workspace = open_workspace({"CI_MEDIC_HOME": os.environ["CI_MEDIC_HOME"]}, {})
+    options = drill_options(flaky_view(workspace.store, workspace.repo, "flaky_tests").findings)
+    if not options:
+        pytest.skip("the demo judged no test flaky or broken")
+    pick = options[-1]
+
+    app.selectbox(key="flaky_tests_drill").set_value(pick).run()
+
+    assert not app.exception
+    assert app.selectbox(key="flaky_tests_drill").value == pick
+    assert any(title.startswith(pick) for title in _chart_titles(app))
+    wanted = {"run_id", "attempt", "job", "created_at", "outcome", "message"}
+    results = [frame.value for frame in app.dataframe if wanted <= set(frame.value.columns)]
+    assert len(results) == 1
+    assert len(results[0]) > 0
