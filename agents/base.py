@@ -96,3 +96,11 @@ def with_columns(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
     """
     extra = [column for column in frame.columns if column not in columns]
     return frame.reindex(columns=[*columns, *extra])
+
+
+def nothing_yet(agent: Agent, summary: str, **metrics: int) -> AgentResult:
+    """What an agent returns when the store holds nothing for it to work on yet: its documented
+    columns with no rows, zero ``metrics`` and ``summary``, the sentence saying what to run
+    first (a sentence, not an error: the page shows it as it is)."""
+    empty = with_columns(pd.DataFrame(), agent.finding_columns)
+    return AgentResult(agent.name, empty, dict(metrics), summary)

@@ -19,7 +19,7 @@ from agents.anomaly_detection.watch import (
     shared_waits,
     watched_series,
 )
-from agents.base import AgentContext, AgentResult, with_columns
+from agents.base import AgentContext, AgentResult, nothing_yet, with_columns
 from core.store.anomalies import commits_touched, job_series, run_series, step_series
 from core.store.features import feature_inputs
 from core.store.findings import load_findings, save_findings
@@ -40,9 +40,8 @@ class AnomalyDetection:
     def run(self, ctx: AgentContext) -> AgentResult:
         repo_id = ctx.store.repo_id(ctx.repo)
         if repo_id is None:
-            empty = with_columns(pd.DataFrame(), ANOMALY_COLUMNS)
             message = f"No runs of {ctx.repo} are stored yet: sync or import first."
-            return AgentResult(self.name, empty, {"anomalies": 0, "series": 0}, message)
+            return nothing_yet(self, message, anomalies=0, series=0)
         sensitivity = float(ctx.options.get("sensitivity", 1.0))
         ctx.progress(0.05, "Reading durations and queue times…")
         runs, jobs = run_series(ctx.store, repo_id), job_series(ctx.store, repo_id)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from agents.base import AgentContext, AgentResult, with_columns
+from agents.base import AgentContext, AgentResult, nothing_yet, with_columns
 from agents.failure_prediction.explain import explain, global_explanation, to_document
 from agents.failure_prediction.forecast import PREDICTION_COLUMNS, WANTED_PRECISION, forecast
 from agents.failure_prediction.metrics import score
@@ -41,9 +41,8 @@ class FailurePrediction:
     def run(self, ctx: AgentContext) -> AgentResult:
         features = load_run_features(ctx.store, ctx.repo)
         if features.empty:
-            empty = with_columns(pd.DataFrame(), PREDICTION_COLUMNS)
             message = f"No feature table for {ctx.repo} yet: run Feature Engineering first."
-            return AgentResult(self.name, empty, {"predicted": 0}, message)
+            return nothing_yet(self, message, predicted=0)
         kind = str(ctx.options.get("model", "random_forest"))
         precision = float(ctx.options.get("precision", WANTED_PRECISION))
         ctx.progress(0.1, "Backtesting: each run predicted from the runs finished before it…")

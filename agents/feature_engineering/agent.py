@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from agents.base import AgentContext, AgentResult, with_columns
+from agents.base import AgentContext, AgentResult, nothing_yet, with_columns
 from agents.feature_engineering.build import KEY_COLUMNS, REVISION, run_features
 from core.features.catalogue import CATALOGUE_VERSION, FEATURE_NAMES
 from core.messages.envelope import Message, make_message
@@ -44,13 +44,8 @@ class FeatureEngineering:
     def run(self, ctx: AgentContext) -> AgentResult:
         repo_id = ctx.store.repo_id(ctx.repo)
         if repo_id is None:
-            empty = with_columns(pd.DataFrame(), FINDING_COLUMNS)
-            return AgentResult(
-                self.name,
-                empty,
-                {"computed": 0, "runs": 0},
-                f"No runs of {ctx.repo} are stored yet: sync or import first.",
-            )
+            message = f"No runs of {ctx.repo} are stored yet: sync or import first."
+            return nothing_yet(self, message, computed=0, runs=0)
         ctx.progress(0.1, "Reading runs, jobs, tests and commits…")
         frame = run_features(feature_inputs(ctx.store, repo_id))
         ctx.progress(0.6, f"Computed {len(FEATURE_NAMES)} features of {len(frame)} runs…")

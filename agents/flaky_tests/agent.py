@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from agents.base import AgentContext, AgentResult, with_columns
+from agents.base import AgentContext, AgentResult, nothing_yet, with_columns
 from agents.flaky_tests.config import FlakyConfig, QuarantineRule
 from agents.flaky_tests.judge import COLUMNS, judge
 from agents.flaky_tests.owners import Ownership, ownership
@@ -57,11 +57,10 @@ class _Judged:
         repo_id = ctx.store.repo_id(ctx.repo)
         history = self.read(ctx.store, repo_id) if repo_id is not None else pd.DataFrame()
         if history.empty:
-            empty = with_columns(pd.DataFrame(), FLAKY_COLUMNS)
             message = (
                 f"No {self.what} results of {ctx.repo} are stored yet: fetch test reports first."
             )
-            return AgentResult(self.name, empty, {"judged": 0}, message)
+            return nothing_yet(self, message, judged=0)
         ctx.progress(0.2, f"Judging {history['test_id'].nunique():,} {self.what}…")
         judged = judge(history.drop(columns=["message", "duration_s"], errors="ignore"), CI_CONFIG)
         judged["minutes_wasted"] = _rerun_minutes(history, judged)

@@ -21,7 +21,7 @@ from datetime import UTC, datetime, timedelta
 
 import pandas as pd
 
-from agents.base import AgentContext, AgentResult
+from agents.base import AgentContext, AgentResult, nothing_yet
 from core.errors import (
     BudgetExhausted,
     MalformedReport,
@@ -94,10 +94,9 @@ class LogIngester:
             raise SourceError("The Log Ingester needs a GitHub source (base URL + token).")
         repo_id = ctx.store.repo_id(ctx.repo)
         if repo_id is None:  # nothing to fetch logs for: a sentence, not an error
-            return AgentResult(
-                self.name,
-                pd.DataFrame(columns=list(self.finding_columns)),
-                summary=f"Nothing to fetch: {ctx.repo} has not been synced yet; "
+            return nothing_yet(
+                self,
+                f"Nothing to fetch: {ctx.repo} has not been synced yet; "
                 "run the Pipeline Monitor (Sync now) first.",
             )
         report = IngestReport()
