@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,6 +22,7 @@ import pandas as pd
 from agents.flaky_tests.csv_input import HistoryInputError, read_history_csv
 from agents.flaky_tests.judge import judge
 from agents.flaky_tests.verdict import VERDICTS
+from core.presentation.exports import json_value
 
 __all__ = ["CONTRACT_FIELDS", "add_parser", "json_rows", "run", "table"]
 
@@ -87,22 +87,9 @@ def run(args: argparse.Namespace) -> int:
 def json_rows(judged: pd.DataFrame) -> list[dict[str, Any]]:
     """The JSON objects of ``--json``: the contract's fields first, plain Python values."""
     return [
-        {name: _plain(row[name]) for name in CONTRACT_FIELDS + EXTRA_FIELDS}
+        {name: json_value(row[name], 6) for name in CONTRACT_FIELDS + EXTRA_FIELDS}
         for row in judged.to_dict("records")
     ]
-
-
-def _plain(value: Any) -> Any:
-    """A JSON value: numpy scalars as Python numbers, floats rounded, NaN as null."""
-    if isinstance(value, list):
-        return [_plain(item) for item in value]
-    if value is None:
-        return None
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float):
-        return None if math.isnan(value) else round(value, 6)
-    return value
 
 
 def table(judged: pd.DataFrame) -> str:

@@ -59,6 +59,7 @@ from agents.flaky_tests.config import Prior, QuarantineRule
 from agents.flaky_tests.history import FAIL, SKIP, normalise_outcomes
 from agents.flaky_tests.owners import Ownership
 from agents.flaky_tests.verdict import BROKEN, FLAKY
+from core.presentation.exports import json_value
 
 __all__ = [
     "SCHEMA",
@@ -364,7 +365,7 @@ def _release(
         "created": entry.get("created"),
         "released": today.isoformat(),
         "reason": reason,
-        "last_flake": _plain(last),
+        "last_flake": json_value(last, 4),
     }
 
 
@@ -404,20 +405,7 @@ _EVIDENCE = (
 
 
 def _evidence(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: _plain(row.get(name)) for name in _EVIDENCE}
-
-
-def _plain(value: Any) -> Any:
-    """A JSON value: numpy scalars as Python ones, floats rounded to 4 places, NaN as null."""
-    if isinstance(value, list | tuple | np.ndarray):
-        return [_plain(item) for item in value]
-    if value is None:
-        return None
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, float):
-        return None if math.isnan(value) else round(value, 4)
-    return value
+    return {name: json_value(row.get(name), 4) for name in _EVIDENCE}
 
 
 def _text(value: Any) -> str:

@@ -21,14 +21,18 @@ server-side renderer.
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
+from typing import Any
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from pandas.api import types
 
 __all__ = [
+    "json_value",
     "FORMULA_START",
     "LINE_END",
     "csv_bytes",
@@ -45,6 +49,21 @@ LINE_END = "\r\n"  # RFC 4180; the csv module then quotes any cell holding \r or
 _NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?(?:[eE][+-]?\d+)?%?")
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def json_value(value: Any, digits: int) -> Any:
+    """``value`` as JSON holds it: numpy scalars as Python ones, lists, tuples and arrays as
+    lists, floats rounded to ``digits`` places, NaN as null (``ci-medic flaky``'s lines and
+    ``quarantine.json``)."""
+    if isinstance(value, list | tuple | np.ndarray):
+        return [json_value(item, digits) for item in value]
+    if value is None:
+        return None
+    if hasattr(value, "item"):
+        value = value.item()
+    if isinstance(value, float):
+        return None if math.isnan(value) else round(value, digits)
+    return value
 
 
 def export_name(*parts: object) -> str:
