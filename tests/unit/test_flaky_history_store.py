@@ -21,11 +21,13 @@ X, Y = "tests.test_cart::test_total", "tests.test_cart::test_empty"
 X_LOG = "tests/test_cart.py::test_total"
 
 
-def _job_id(run: int, attempt: int) -> int:
+def job_id(run: int, attempt: int) -> int:
     return 500 + run * 10 + attempt
 
 
-def _save_run(store: Store, repo_id: int, run: int, conclusions: list[str]) -> None:
+def save_run(store: Store, repo_id: int, run: int, conclusions: list[str]) -> None:
+    """Run ``100 + run`` on commit ``sha<run>`` of main, one attempt per conclusion, each with
+    one job ``unit`` (job id :func:`job_id`)."""
     attempts = [
         {
             "id": 100 + run,
@@ -36,7 +38,7 @@ def _save_run(store: Store, repo_id: int, run: int, conclusions: list[str]) -> N
             "conclusion": conclusion,
             "head_branch": "main",
             "head_sha": f"sha{run}",
-            "created_at": f"2026-03-{run + 1:02d}T10:00:00Z",
+            "created_at": f"2026-03-{run + 1:02d}T10:0{attempt}:00Z",  # a re-run comes later
             "updated_at": f"2026-03-{run + 1:02d}T10:10:00Z",
         }
         for attempt, conclusion in enumerate(conclusions, start=1)
@@ -44,7 +46,7 @@ def _save_run(store: Store, repo_id: int, run: int, conclusions: list[str]) -> N
     jobs = {
         attempt: [
             {
-                "id": _job_id(run, attempt),
+                "id": job_id(run, attempt),
                 "name": "unit",
                 "status": "completed",
                 "conclusion": conclusion,
@@ -61,7 +63,7 @@ def _save_results(store: Store, repo_id: int, run: int, attempt: int, source: st
             "INSERT INTO test_results (job_id, test_id, repo_id, run_id, attempt, outcome,"
             " source) VALUES (?,?,?,?,?,?,?)",
             [
-                (_job_id(run, attempt), test, repo_id, 100 + run, attempt, outcome, source)
+                (job_id(run, attempt), test, repo_id, 100 + run, attempt, outcome, source)
                 for test, outcome in results
             ],
         )
@@ -75,7 +77,7 @@ def history(tmp_path) -> pd.DataFrame:
         conclusions = ["failure" if run == 2 else "success"]
         if run == 8:
             conclusions = ["failure", "success"]
-        _save_run(store, repo_id, run, conclusions)
+        save_run(store, repo_id, run, conclusions)
     _save_results(store, repo_id, 2, 1, "console", [(X_LOG, "failed")])
     _save_results(store, repo_id, 8, 1, "console", [(X_LOG, "failed")])
     for run in (6, 7, 8, 9):

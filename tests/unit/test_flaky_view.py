@@ -22,7 +22,8 @@ from agents.flaky_tests.view import (
 )
 from core.store.db import Store
 from core.store.flaky import test_results_of as read_test_results
-from core.store.runs import RunBundle, save_repository, save_run_bundle
+from core.store.runs import save_repository
+from tests.unit.test_flaky_history_store import REPO, job_id, save_run
 
 EVIL = "<a href='https://evil/'>t</a>"
 
@@ -141,37 +142,10 @@ def test_given_a_stored_history_when_one_test_is_read_then_its_latest_results_ol
     tmp_path,
 ):
     store = Store(tmp_path / "s.db")
-    repo = "acme/shop"
-    repo_id = save_repository(store, {"id": 1, "full_name": repo, "default_branch": "main"})
+    repo_id = save_repository(store, {"id": 1, "full_name": REPO, "default_branch": "main"})
     for run in range(4):
         conclusions = ["failure", "success"] if run == 2 else ["success"]
-        attempts = [
-            {
-                "id": 100 + run,
-                "run_attempt": attempt,
-                "name": "CI",
-                "event": "push",
-                "status": "completed",
-                "conclusion": conclusion,
-                "head_branch": "main",
-                "head_sha": f"sha{run}",
-                "created_at": f"2026-03-{run + 1:02d}T10:0{attempt}:00Z",
-                "updated_at": f"2026-03-{run + 1:02d}T10:10:00Z",
-            }
-            for attempt, conclusion in enumerate(conclusions, start=1)
-        ]
-        jobs = {
-            attempt: [
-                {
-                    "id": 500 + run * 10 + attempt,
-                    "name": "unit",
-                    "status": "completed",
-                    "conclusion": conclusion,
-                }
-            ]
-            for attempt, conclusion in enumerate(conclusions, start=1)
-        }
-        save_run_bundle(store, repo_id, repo, RunBundle(attempts[-1], attempts[:-1], jobs))
+        save_run(store, repo_id, run, conclusions)
         with store.transaction() as tx:
             for attempt, conclusion in enumerate(conclusions, start=1):
                 failed = conclusion == "failure"
@@ -180,7 +154,7 @@ def test_given_a_stored_history_when_one_test_is_read_then_its_latest_results_ol
                     " outcome, message, source) VALUES (?,?,?,?,?,?,?,?)",
                     [
                         (
-                            500 + run * 10 + attempt,
+                            job_id(run, attempt),
                             test,
                             repo_id,
                             100 + run,
