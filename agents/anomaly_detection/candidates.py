@@ -63,6 +63,7 @@ class Candidates:
             "level_shift": self._shifts(),
             "trend": self._trends(series),
         }
+        self.news = self._news()  # spikes that are always news (read by the sequential pass too)
         self.sizes: dict[Kind, np.ndarray] = {
             "spike": np.abs(self.base.residual),
             "level_shift": np.abs(self.recent - self.ref),
@@ -146,10 +147,10 @@ class Candidates:
             level, span = self.trend_end, 3 * self.third
         out[at[self._visited(at, level, size / 4, span)]] = 0
         if kind == "spike":
-            out[self.news()] = 1
+            out[self.news] = 1
         return out
 
-    def news(self) -> np.ndarray:
+    def _news(self) -> np.ndarray:
         """Points at least ``news_ratio`` times their baseline level and half as much again as
         the top (95th percentile) of the last :data:`NEWS_POINTS` points, from the first point
         a spike may be flagged at: always worth an alert, whatever the series did before. The

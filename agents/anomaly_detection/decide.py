@@ -64,7 +64,7 @@ class _Pass:
             (final["spike"] != 0) | (final["level_shift"] != 0) | (final["trend"] != 0)
         )
         candidates = candidates[candidates >= self.c.first_spike]
-        self.news = self.cand.news()
+        self.news = self.cand.news
         n = len(self.x)
         t = int(candidates[0]) if len(candidates) else n
         while t < n:

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from agents.anomaly_detection.model import DetectorConfig, Flag
+from agents.anomaly_detection.series import detect
 
 __all__ = ["seasonal_offsets", "detect_seasonal", "MIN_SHARE", "MIN_CYCLES", "CYCLES"]
 
@@ -96,8 +97,6 @@ def detect_seasonal(
 ) -> list[Flag]:
     """:func:`~agents.anomaly_detection.series.detect` on the series without its season, with
     each flag's value and band back in the series' own terms."""
-    from agents.anomaly_detection.series import detect
-
     x = np.asarray(values, dtype=float)
     offsets = seasonal_offsets(x, timestamps)
     if not offsets.any():

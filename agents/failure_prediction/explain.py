@@ -14,6 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from agents.failure_prediction.backtest import MAX_TRAIN
+from agents.failure_prediction.model import feature_columns, make_model
+
 __all__ = [
     "Explanation",
     "explain",
@@ -75,9 +78,6 @@ def global_explanation(features: pd.DataFrame) -> tuple[Explanation, pd.DataFram
     """SHAP values of every unfinished run (first) and a sample of :data:`GLOBAL_SAMPLE`
     finished ones, from a forest fitted on the most recent finished runs (as the backtest
     learns); the explained runs' feature rows come back too. None when too few runs."""
-    from agents.failure_prediction.backtest import MAX_TRAIN
-    from agents.failure_prediction.model import feature_columns, make_model
-
     if features.empty:
         return None
     decided = features[features["failed"].notna()]
