@@ -26,10 +26,13 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from agents.failure_prediction.backtest import MAX_TRAIN, walk_forward  # noqa: E402
-from agents.failure_prediction.explain import GLOBAL_SAMPLE, explain  # noqa: E402
+from agents.failure_prediction.backtest import walk_forward  # noqa: E402
+from agents.failure_prediction.explain import (  # noqa: E402
+    GLOBAL_SAMPLE,
+    explain,
+    explained_forest,
+)
 from agents.failure_prediction.metrics import score  # noqa: E402
-from agents.failure_prediction.model import feature_columns, make_model  # noqa: E402
 from agents.feature_engineering.build import run_features  # noqa: E402
 from core.dump.importer import import_path  # noqa: E402
 from core.store.db import Store  # noqa: E402
@@ -113,18 +116,14 @@ def scale(runs: int = 100_000) -> None:
 
 
 def shap_timings(features: pd.DataFrame) -> None:
-    """What the page pays for SHAP: the forest fitted as the page fits it (the most recent
-    ``MAX_TRAIN`` finished runs), one run's explanation, and the global view's sample."""
-    numeric, categorical = feature_columns(features)
-    columns = numeric + categorical
-    decided = features[features["failed"].notna()]
-    decided = decided.sort_values("updated_at", kind="stable").tail(MAX_TRAIN)
+    """What the agent pays for the page's SHAP views: the forest fitted as it is fitted there
+    (:func:`explained_forest`, the most recent ``MAX_TRAIN`` finished runs), one run's
+    explanation, and the global view's sample."""
     began = time.perf_counter()
-    import shap  # noqa: F401  (once per process: the page's server has it loaded)
+    import shap  # noqa: F401  (once per process)
 
     imported = time.perf_counter()
-    pipeline = make_model("random_forest", numeric, categorical)
-    pipeline.fit(decided[columns], decided["failed"].astype(int))
+    pipeline, decided, columns = explained_forest(features)
     fitted = time.perf_counter()
     explain(pipeline, decided[columns].iloc[[-1]])
     one = time.perf_counter()

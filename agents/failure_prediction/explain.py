@@ -22,6 +22,7 @@ __all__ = [
     "explain",
     "GLOBAL_SAMPLE",
     "global_explanation",
+    "explained_forest",
     "to_document",
     "from_document",
 ]
@@ -74,10 +75,10 @@ def explain(pipeline, rows: pd.DataFrame, sample: int | None = None, seed: int =
     return Explanation(values, data, float(expected[-1]))
 
 
-def global_explanation(features: pd.DataFrame) -> tuple[Explanation, pd.DataFrame] | None:
-    """SHAP values of every unfinished run (first) and a sample of :data:`GLOBAL_SAMPLE`
-    finished ones, from a forest fitted on the most recent finished runs (as the backtest
-    learns); the explained runs' feature rows come back too. None when too few runs."""
+def explained_forest(features: pd.DataFrame):
+    """The forest the SHAP views explain, fitted on the most recent finished runs (as the
+    backtest learns), with those runs and the feature columns: ``(pipeline, decided, columns)``,
+    or None when there are too few runs or only one outcome."""
     if features.empty:
         return None
     decided = features[features["failed"].notna()]
@@ -86,12 +87,24 @@ def global_explanation(features: pd.DataFrame) -> tuple[Explanation, pd.DataFram
     if len(decided) > MAX_TRAIN:
         decided = decided.sort_values("updated_at", kind="stable").tail(MAX_TRAIN)
     numeric, categorical = feature_columns(features)
+    columns = numeric + categorical
     pipeline = make_model("random_forest", numeric, categorical)
-    pipeline.fit(decided[numeric + categorical], decided["failed"].astype(int))
+    pipeline.fit(decided[columns], decided["failed"].astype(int))
+    return pipeline, decided, columns
+
+
+def global_explanation(features: pd.DataFrame) -> tuple[Explanation, pd.DataFrame] | None:
+    """SHAP values of every unfinished run (first) and a sample of :data:`GLOBAL_SAMPLE`
+    finished ones, from :func:`explained_forest`; the explained runs (``run_id``,
+    ``created_at``) come back too. None when too few runs."""
+    fitted = explained_forest(features)
+    if fitted is None:
+        return None
+    pipeline, decided, columns = fitted
     live = features[features["status"].ne("completed")]
     rest = decided.sample(min(GLOBAL_SAMPLE, len(decided)), random_state=0)
     rows = pd.concat([live, rest], ignore_index=True)
-    return explain(pipeline, rows[numeric + categorical]), rows[["run_id", "created_at"]]
+    return explain(pipeline, rows[columns]), rows[["run_id", "created_at"]]
 
 
 def to_document(explanation: Explanation, rows: pd.DataFrame) -> dict:
