@@ -6,7 +6,8 @@ Incremental by construction:
    two requests (repository + runs page) unless a stored run is still unfinished.
 2. Otherwise the runs list is read newest first until it reaches runs older than the newest run
    already synced minus ``LOOKBACK`` (re-runs and late completions land in that window), or the
-   history limit on a first sync.
+   history limit on a first sync; each page's runs are fetched before the next page is read, so
+   the sync's memory does not grow with the history.
 3. A listed run is fetched again only if it is new or its attempt/status/updated_at changed;
    missing earlier attempts are fetched too, and commits only for SHAs not yet stored.
 4. ``full=True`` (``sync --full``) skips the 304 shortcut and lists back to the oldest stored run:
@@ -26,7 +27,7 @@ so an interrupted sync (crash, budget, rate limit) resumes with no gap and no du
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -145,6 +146,7 @@ class _Sync:
         self.history, self.full = history, full
         self.report = SyncReport(repo, full=full)
         self.shas_seen: set[str] = set()
+        self._shas_loaded = False
 
     def run(self) -> SyncReport:
         self.source.new_budget()
@@ -190,20 +192,12 @@ class _Sync:
             return
         if not done:
             self._check_workflows(repo_id)
-        listed = self._list(
-            first, self._stop_line(repo_id, state["newest_created_at"] if done else None)
-        )
-        known = known_runs(self.store, repo_id)
-        todo = runs_to_fetch(listed, known)
-        todo += self._stale_unfinished(repo_id, listed)
-        if self.full:
-            self._count_recheck(listed + todo, todo, known)
-        self._fetch_all(repo_id, todo)
+        stop = self._stop_line(repo_id, state["newest_created_at"] if done else None)
+        newest = self._list_and_fetch(repo_id, first, stop)
         if done:
             self._check_if_due(repo_id, state)
         else:  # a first sync listed the whole window: that is the check
             sync_state.mark_checked(self.store, repo_id, iso(datetime.now(UTC)))
-        newest = max((r.get("created_at") or "" for r in listed), default=None)
         previous = state["newest_created_at"] if state else None
         newest, previous = _not_after_now(newest), _not_after_now(previous)
         page_oldest = min((r.get("created_at") or "" for r in first.runs), default=None)
@@ -214,6 +208,32 @@ class _Sync:
             max(filter(None, [newest, previous]), default=None),
             page_oldest or None,
         )
+
+    def _list_and_fetch(self, repo_id: int, first: Any, stop: datetime) -> str | None:
+        """List the runs page by page back to ``stop`` and fetch each page's new or changed
+        runs before reading the next page; returns the newest listed ``created_at``.
+
+        Why page by page: holding every listed run until the listing ends made the sync's
+        memory grow with the history (100k runs are gigabytes of payloads); one page at a
+        time keeps it flat. Runs that slide onto a later page while the sync works (new runs
+        pushed the listing down) are listed twice and fetched once."""
+        known = known_runs(self.store, repo_id)
+        seen: set[int] = set()
+        newest: str | None = None
+        for runs, total in self._pages(first, stop):
+            fresh = [run for run in runs if int(run["id"]) not in seen]
+            seen.update(int(run["id"]) for run in fresh)
+            created = [newest, *(run.get("created_at") for run in fresh)]
+            newest = max(filter(None, created), default=None)
+            todo = runs_to_fetch(fresh, known)
+            if self.full:
+                self._count_recheck(fresh, todo, known)
+            self._fetch_all(repo_id, todo, listed=len(seen), total=total)
+        stale = self._stale_unfinished(repo_id, seen)
+        if self.full:
+            self._count_recheck(stale, runs_to_fetch(stale, known), known)
+        self._fetch_all(repo_id, stale)
+        return newest
 
     def _check_if_due(self, repo_id: int, state: Any) -> None:
         """Compare the stored runs' counts with GitHub's over the synced window when the last
@@ -282,10 +302,11 @@ class _Sync:
         todo: list[dict[str, Any]],
         known: dict[int, tuple[int, str | None, str | None]],
     ) -> None:
-        """Stored runs a full re-check looked at, and those found changed: the user asked for
-        a re-check, so the report says how stale the store was (new runs are not counted)."""
-        self.report.rechecked = len({int(r["id"]) for r in checked} & known.keys())
-        self.report.changed = len({int(r["id"]) for r in runs_to_fetch(todo, known)} & known.keys())
+        """Add the stored runs a full re-check looked at, and those found changed, to the
+        report: the user asked for a re-check, so it says how stale the store was (new runs
+        are not counted)."""
+        self.report.rechecked += len({int(r["id"]) for r in checked} & known.keys())
+        self.report.changed += len({int(r["id"]) for r in todo} & known.keys())
 
     def _stop_line(self, repo_id: int, newest_synced: str | None) -> datetime:
         """How far back to list: the look-back window behind the newest synced run, or the
@@ -300,16 +321,20 @@ class _Sync:
             stop = min(stop, _parse(oldest) or stop)
         return stop
 
-    def _list(self, first: Any, stop: datetime) -> list[dict[str, Any]]:
-        """Read pages until the runs are older than the stop line (or the list ends)."""
-        listed, page, current = [], 1, first
+    def _pages(self, first: Any, stop: datetime) -> Iterator[tuple[list[dict[str, Any]], int]]:
+        """Each listed page's runs created at or after the stop line, with GitHub's total,
+        reading pages until the runs are older than the stop line (or the list ends)."""
+        page, current, listed = 1, first, 0
         while True:
-            listed.extend(current.runs)
-            self.report.listed = len(listed)
-            self.progress(0.05, f"Listed {len(listed)} of {current.total_count} runs…")
+            total = max(int(current.total_count or 0), listed + len(current.runs))
+            listed += len(current.runs)
+            share = (listed - len(current.runs)) / total
+            self.progress(0.05 + 0.95 * share, f"Listed {listed} of {total} runs…")
+            self.report.listed = listed
+            yield [r for r in current.runs if (_parse(r.get("created_at")) or stop) >= stop], total
             oldest = _parse(current.runs[-1].get("created_at")) if current.runs else None
             if len(current.runs) < 100 or oldest is None or oldest < stop:
-                return [r for r in listed if (_parse(r.get("created_at")) or stop) >= stop]
+                return
             page += 1
             current = self.source.runs_page(self.repo, page)
 
@@ -317,26 +342,31 @@ class _Sync:
         """Stored runs not completed yet (only those created before ``before`` if given)."""
         return unfinished_run_ids(self.store, repo_id, before)
 
-    def _stale_unfinished(self, repo_id: int, listed: list[dict[str, Any]]) -> list[dict]:
-        """Unfinished runs older than the listing window: fetch them by id."""
-        seen = {int(r["id"]) for r in listed}
+    def _stale_unfinished(self, repo_id: int, seen: set[int]) -> list[dict]:
+        """Unfinished runs older than the listing window (not in ``seen``): fetch them by id."""
         return [
             self.source.run(self.repo, run_id)
             for run_id in self._unfinished(repo_id)
             if run_id not in seen
         ]
 
-    def _fetch_all(self, repo_id: int, todo: list[dict[str, Any]]) -> None:
-        stored = commit_shas(self.store, repo_id)
-        self.shas_seen |= stored
+    def _fetch_all(
+        self, repo_id: int, todo: list[dict[str, Any]], listed: int = 0, total: int = 0
+    ) -> None:
+        """Fetch and store ``todo``'s runs (jobs, earlier attempts, new commits). ``listed``
+        of ``total`` runs listed so far drive the progress while the listing goes on."""
+        if not self._shas_loaded:
+            self.shas_seen |= commit_shas(self.store, repo_id)
+            self._shas_loaded = True
         for index, run in enumerate(todo, start=1):
             bundle = self._bundle(repo_id, run)
             self.report.messages += save_run_bundle(self.store, repo_id, self.repo, bundle)
             self.report.fetched_runs += 1
             self.report.fetched.append(int(run["id"]))
+            share = listed / total if total else index / len(todo)
             self.progress(
-                0.05 + 0.95 * index / len(todo),
-                f"Run {index}/{len(todo)}: {run.get('name')} #{run.get('run_number')}",
+                0.05 + 0.95 * min(1.0, share),
+                f"Run {self.report.fetched_runs}: {run.get('name')} #{run.get('run_number')}",
             )
 
     def _bundle(self, repo_id: int, run: dict[str, Any]) -> RunBundle:

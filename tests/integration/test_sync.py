@@ -63,6 +63,38 @@ def test_resync_of_an_unchanged_repository_costs_at_most_two_requests(emulator, 
     assert snapshot(store) == before
 
 
+def test_a_cold_sync_stores_each_page_of_runs_before_it_lists_the_next(emulator, tmp_path):
+    """The sync's memory must not grow with the history: it never holds more than one page."""
+    _sync(emulator, tmp_path / "s.db")
+    paths = [record.path for record in emulator.requests]
+    second_page = next(
+        i for i, path in enumerate(paths) if "/actions/runs?" in path and "page=2" in path
+    )
+    assert any("/jobs" in path for path in paths[:second_page])
+
+
+def test_a_run_pushed_onto_the_next_page_during_the_sync_is_fetched_once(
+    emulator, small_demo, tmp_path
+):
+    runs = sorted(Dump(small_demo).runs(), key=lambda r: r["created_at"])
+    at = lambda run: datetime.fromisoformat(run["created_at"].replace("Z", "+00:00"))  # noqa: E731
+    emulator.set_now(at(runs[len(runs) // 2]))
+    later = at(runs[len(runs) // 2 + 30])  # 30 new runs push page 2 down by 30
+
+    def progress(_share: float, message: str) -> None:
+        if message.startswith("Listed 100 "):
+            emulator.set_now(later)
+
+    store = Store(tmp_path / "s.db")
+    report = sync_repository(
+        store, source_for(emulator, tmp_path / "s.db"), DEMO_REPO, progress, ALL_HISTORY
+    )
+    assert report.listed > len(set(report.fetched))  # some runs were listed twice
+    assert len(report.fetched) == len(set(report.fetched))
+    stored = store.scalar("SELECT COUNT(*) FROM runs WHERE is_latest = 1")
+    assert stored == len(set(report.fetched))
+
+
 def test_time_passing_then_resync_equals_a_clean_sync(
     emulator, small_demo, tmp_path, clean_snapshot
 ):

@@ -169,7 +169,7 @@ class RepoData:
             earlier.setdefault(int(record["id"]), []).append(record)
         self.chains = {int(r["id"]): _chain(r, earlier.get(int(r["id"]), [])) for r in dump.runs()}
         self.order = sorted(self.chains, key=lambda i: (self.chains[i][0].start, i), reverse=True)
-        self._jobs: LRU[tuple[int, int], list[dict[str, Any]] | None] = LRU(8192)
+        self._jobs: LRU[tuple[int, int], list[dict[str, Any]] | None] = LRU(1024)
         self._commits: LRU[str, dict[str, Any] | None] = LRU(4096)
         self._artifacts: LRU[int, list[tuple[int, str, int]]] = LRU(4096)
         self._job_index: dict[int, tuple[int, int]] = {}

@@ -32,7 +32,7 @@ class Site:
         self.repo_obj = repo_object(data.repo, self.urls)
         self.repo_sum = repo_summary(self.repo_obj)
         self.repo_sum_json = dumps(self.repo_sum)
-        self._runs: LRU[tuple[Any, ...], bytes] = LRU(50_000)
+        self._runs: LRU[tuple[Any, ...], bytes] = LRU(4096)
         self.zips: LRU[tuple[Any, ...], bytes] = LRU(16)
 
     def run_json(
