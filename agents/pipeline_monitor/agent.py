@@ -326,9 +326,9 @@ class _Sync:
         reading pages until the runs are older than the stop line (or the list ends)."""
         page, current, listed = 1, first, 0
         while True:
-            total = max(int(current.total_count or 0), listed + len(current.runs))
-            listed += len(current.runs)
-            share = (listed - len(current.runs)) / total
+            before, listed = listed, listed + len(current.runs)
+            total = max(int(current.total_count or 0), listed)
+            share = before / total if total else 0.0  # an empty list: nothing to share
             self.progress(0.05 + 0.95 * share, f"Listed {listed} of {total} runs…")
             self.report.listed = listed
             yield [r for r in current.runs if (_parse(r.get("created_at")) or stop) >= stop], total
