@@ -69,6 +69,7 @@ class Candidates:
             "level_shift": np.abs(self.recent - self.ref),
             "trend": np.abs(self.trend_rise),
         }
+        self.habits = {kind: self._habit(kind) for kind in self.raw}
         self.final = {kind: self.unusual(kind) for kind in self.raw}
 
     # -- the tests --------------------------------------------------------------------------
@@ -127,7 +128,7 @@ class Candidates:
 
     def unusual(self, kind: Kind) -> np.ndarray:
         """``raw[kind]`` without the candidates that are the series' normal life."""
-        raw, size, c = self.raw[kind], self.sizes[kind], self.c
+        raw, size, habit, c = self.raw[kind], self.sizes[kind], self.habits[kind], self.c
         first = c.warmup  # before it only a spike that is news is flagged (below)
         out = raw.copy()
         out[:first] = 0
@@ -136,8 +137,8 @@ class Candidates:
             at = np.flatnonzero(active)
             at = at[at >= first]
             longest = c.reference // 2 if kind == "level_shift" else None
-            usual = usual_peaks(size, active, at, c.usual_history, c.usual_rank, longest)
-            out[at[size[at] <= c.usual_margin * usual]] = 0
+            usual = usual_peaks(habit, active, at, c.usual_history, c.usual_rank, longest)
+            out[at[habit[at] <= c.usual_margin * usual]] = 0
         at = np.flatnonzero(out)
         if kind == "spike":
             level, span = self.x, 1
@@ -149,6 +150,19 @@ class Candidates:
         if kind == "spike":
             out[self.news] = 1
         return out
+
+    def _habit(self, kind: Kind) -> np.ndarray:
+        """The sizes the series' habits are compared in: ``sizes[kind]``, or with
+        ``relative_habits`` that size as a share of the level it moved from (run durations
+        scale: after a job got 60% slower its bursts are 60% longer in seconds, so in seconds
+        the bursts of before would make the new ones look like news). NaN (never usual, never
+        making anything usual) where the level is 0."""
+        size = self.sizes[kind]
+        if not self.c.relative_habits:
+            return size
+        level = {"spike": self.base.level, "level_shift": self.ref, "trend": self.trend_ref}[kind]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            return np.where(level != 0, size / np.abs(level), np.nan)
 
     def _news(self) -> np.ndarray:
         """Points at least ``news_ratio`` times their baseline level and half as much again as
@@ -196,11 +210,12 @@ class Candidates:
         """The band of usual values at ``t`` around ``level``: the spike band, widened to the
         excursions the series has made lately."""
         up, dn = self.widths(t, level)
-        size, raw, c = self.sizes["spike"], self.raw["spike"], self.c
+        habit, raw, c = self.habits["spike"], self.raw["spike"], self.c
         at = np.array([t])
         m, h, r = c.usual_margin, c.usual_history, c.usual_rank
-        up = max(float(up), m * usual_peaks(size, raw == 1, at, h, r)[0])
-        dn = max(float(dn), m * usual_peaks(size, raw == -1, at, h, r)[0])
+        unit = abs(level) if c.relative_habits else 1.0
+        up = max(float(up), m * unit * usual_peaks(habit, raw == 1, at, h, r)[0])
+        dn = max(float(dn), m * unit * usual_peaks(habit, raw == -1, at, h, r)[0])
         return level - dn, level + up
 
 

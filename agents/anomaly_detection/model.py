@@ -32,7 +32,9 @@ class DetectorConfig:
     is measured over (its first and last thirds). ``*_z``: thresholds in robust sigmas;
     ``*_effect``: minimum change relative to the level (0.3 = 30%). ``usual_rank``: an
     excursion no larger than ``usual_margin`` times the ``usual_rank``-th largest of those of
-    its kind that ended in the last ``usual_history`` points is usual.
+    its kind that ended in the last ``usual_history`` points is usual. ``relative_habits``:
+    excursions are compared as shares of their level, not in the series' units (durations,
+    whose bursts grow with them).
     """
 
     sensitivity: float = 1.0
@@ -53,6 +55,7 @@ class DetectorConfig:
     usual_history: int = 1000
     usual_rank: int = 1
     usual_margin: float = 2.0
+    relative_habits: bool = False
     cooldown: int = 50
     news_ratio: float | None = None
 

@@ -148,9 +148,20 @@ def ci_config(sensitivity: float = 1.0, metric: str = "duration_s") -> DetectorC
     everyday life for hosted runners; their spikes must stand out from the series' own bursts.
     (An earlier answer to repeated spikes, calling an excursion usual only when three earlier
     ones were as large, cost precision on every kind on the CI development half.)
+
+    Durations compare a burst with the series' earlier ones as a share of its level
+    (``relative_habits``): after a job got 60% slower its bursts are 60% longer in seconds,
+    so in seconds the bursts of before would hide nothing and the new ones would look like
+    news. (A Mann-Whitney rank test next to the medians' shift test, meant to see a 30%
+    slowdown through a two-mode series' wide scale, found a few more shifts on the CI
+    development half A but flagged the real bursts left in its series as shifts too,
+    costing spikes and trends as many false alarms; it is not used.)
     """
-    news = 2.0 if metric == "duration_s" else None
-    return DetectorConfig(sensitivity=sensitivity, spike_warmup=20, news_ratio=news)
+    if metric != "duration_s":
+        return DetectorConfig(sensitivity=sensitivity, spike_warmup=20)
+    return DetectorConfig(
+        sensitivity=sensitivity, spike_warmup=20, news_ratio=2.0, relative_habits=True
+    )
 
 
 def flags_of(values: np.ndarray, config: DetectorConfig) -> list[Flag]:
@@ -181,7 +192,7 @@ def _one_per_shift(flags: list[Flag], config: DetectorConfig) -> list[Flag]:
     reach = config.confirm + 4
 
     def first_of_a_shift(spike: Flag) -> bool:
-        up = spike.value > spike.expected_high
+        up = spike.score > 0  # signed; its band may be wider than what flagged it
         return any(
             0 < change.index - spike.index <= reach and (change.score > 0) == up
             for change in changes

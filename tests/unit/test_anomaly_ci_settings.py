@@ -46,3 +46,25 @@ def test_queue_times_are_not_held_to_the_twice_as_long_rule():
     """A 40 s wait where 10 s is usual is a hosted runner's everyday life."""
     assert ci_config(metric="queue_s").news_ratio is None
     assert ci_config().news_ratio == 2.0
+
+
+def test_queue_times_keep_their_habits_in_seconds():
+    """Waits are often zero, and a share of a zero level means nothing: comparing a burst
+    with earlier ones as a share of the level is for durations."""
+    assert ci_config(metric="queue_s").relative_habits is False
+    assert ci_config().relative_habits is True
+
+
+def test_a_slowdown_to_over_twice_the_time_is_one_alert_not_a_spike_and_a_shift():
+    """Its first run is a spike the stream must report at once (more than twice the usual
+    time), with a band widened to the series' earlier 70% bursts that reaches above it; the
+    shift confirmed four runs later is the one alert for both."""
+    values = 300 * np.random.default_rng(0).lognormal(0.0, 0.03, 500)
+    values[60:400:50] *= 1.7
+    values[400:] *= 2.2
+    first = next(f for f in detect(values, ci_config()) if f.index == 400)
+    assert first.kind == "spike" and first.value < first.expected_high
+
+    flags = [(f.index, f.kind) for f in flags_of(values, ci_config()) if f.index >= 400]
+
+    assert flags == [(404, "level_shift")]

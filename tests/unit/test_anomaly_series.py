@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agents.anomaly_detection.series import DetectorConfig, Flag, detect
+from agents.anomaly_detection.watch import ci_config
 
 
 def _noise(seed: int, n: int = 300, level: float = 100.0, sigma: float = 2.0) -> np.ndarray:
@@ -166,5 +167,17 @@ def test_streaming_a_prefix_flags_what_the_whole_series_flags_up_to_there(values
 
     whole = detect(values)
     prefix = detect(values[:end])
+
+    assert prefix == [f for f in whole if f.index < end]
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(values=_series(), cut=st.floats(0.0, 1.0))
+def test_streaming_holds_with_the_ci_settings_too(values, cut):
+    """Habits compared as shares of the level look only at points up to each decision."""
+    end = int(round(cut * len(values)))
+
+    whole = detect(values, ci_config())
+    prefix = detect(values[:end], ci_config())
 
     assert prefix == [f for f in whole if f.index < end]
