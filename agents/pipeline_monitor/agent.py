@@ -20,8 +20,9 @@ Incremental by construction:
    runs fetched (:mod:`agents.pipeline_monitor.consistency`): one request when all is well.
 6. The repository's CODEOWNERS file (who owns a quarantined test) is read on the first sync and
    again by the first sync a week later (at most three requests: GitHub's three places for it).
-Each run is saved in its own transaction, and the ETag/cursor only move when a sync completes,
-so an interrupted sync (crash, budget, rate limit) resumes with no gap and no duplicate.
+Fetched runs are saved in small batches, each run whole (runs, jobs, steps, commit and messages
+commit together), and the ETag/cursor only move when a sync completes, so an interrupted sync
+(crash, budget, rate limit) resumes with no gap and no duplicate.
 """
 
 from __future__ import annotations
@@ -97,6 +98,9 @@ class SyncReport:
                 " and fetched them."
             )
         return text
+
+
+SAVE_BATCH = 50  # fetched runs stored per transaction
 
 
 def runs_to_fetch(
@@ -354,20 +358,44 @@ class _Sync:
         self, repo_id: int, todo: list[dict[str, Any]], listed: int = 0, total: int = 0
     ) -> None:
         """Fetch and store ``todo``'s runs (jobs, earlier attempts, new commits). ``listed``
-        of ``total`` runs listed so far drive the progress while the listing goes on."""
+        of ``total`` runs listed so far drive the progress while the listing goes on.
+
+        Up to :data:`SAVE_BATCH` fetched runs are stored in one transaction, and what was
+        fetched is stored also when a fault, the budget or the rate limit stops the sync: a
+        transaction per run rewrote the same index pages once per run (a 2.2k-run first sync
+        wrote 673 MB for 74 MB of growth; 208 MB in batches of 50); the downloads happen
+        outside the transaction, so the write lock is held for milliseconds, never during a
+        request."""
         if not self._shas_loaded:
             self.shas_seen |= commit_shas(self.store, repo_id)
             self._shas_loaded = True
-        for index, run in enumerate(todo, start=1):
-            bundle = self._bundle(repo_id, run)
-            self.report.messages += save_run_bundle(self.store, repo_id, self.repo, bundle)
-            self.report.fetched_runs += 1
-            self.report.fetched.append(int(run["id"]))
-            share = listed / total if total else index / len(todo)
-            self.progress(
-                0.05 + 0.95 * min(1.0, share),
-                f"Run {self.report.fetched_runs}: {run.get('name')} #{run.get('run_number')}",
-            )
+        fetched: list[RunBundle] = []
+        try:
+            for index, run in enumerate(todo, start=1):
+                fetched.append(self._bundle(repo_id, run))
+                share = listed / total if total else index / len(todo)
+                self.progress(
+                    0.05 + 0.95 * min(1.0, share),
+                    f"Run {self.report.fetched_runs + len(fetched)}: {run.get('name')}"
+                    f" #{run.get('run_number')}",
+                )
+                if len(fetched) >= SAVE_BATCH:
+                    self._save(repo_id, fetched)
+                    fetched = []
+        finally:
+            self._save(repo_id, fetched)
+
+    def _save(self, repo_id: int, bundles: list[RunBundle]) -> None:
+        """Store fetched runs together (or none of them)."""
+        if not bundles:
+            return
+        messages = 0
+        with self.store.transaction():
+            for bundle in bundles:
+                messages += save_run_bundle(self.store, repo_id, self.repo, bundle)
+        self.report.messages += messages
+        self.report.fetched_runs += len(bundles)
+        self.report.fetched.extend(int(bundle.run["id"]) for bundle in bundles)
 
     def _bundle(self, repo_id: int, run: dict[str, Any]) -> RunBundle:
         run_id, latest = int(run["id"]), int(run.get("run_attempt") or 1)
