@@ -4,7 +4,9 @@ Two agents over one engine (:func:`agents.flaky_tests.judge.judge`): ``flaky_tes
 results (``flaky_tests.csv``), ``flaky_jobs`` judges job outcomes, a job's name standing for the
 test (``flaky_jobs.csv``). Both recompute the whole history on every run (the engine scores
 10,000 tests x 1,000 runs in seconds) and store it as their whole answer; a verdict that did not
-change keeps its message id, so a re-run with nothing new queues nothing.
+change keeps its message id, so a re-run with nothing new queues nothing. Each verdict carries the
+CI minutes its item's failures made re-runs throw away (``minutes_wasted``, defined and shared out
+in :mod:`agents.flaky_tests.waste`), read from the failed job attempts a re-run followed.
 
 ``flaky_tests`` also keeps the quarantine list (:mod:`agents.flaky_tests.quarantine`): it
 continues the previous list (the one ``ctx.options["quarantine"]`` hands over, e.g. the
@@ -27,10 +29,11 @@ from agents.flaky_tests.judge import COLUMNS, judge
 from agents.flaky_tests.owners import Ownership, ownership
 from agents.flaky_tests.quarantine import VERSION, clean_runs, update_quarantine
 from agents.flaky_tests.verdict import FLAKY
+from agents.flaky_tests.waste import wasted_minutes
 from core.store.artifacts import load_artifact, save_artifact
 from core.store.db import Store
 from core.store.findings import load_findings, save_findings
-from core.store.flaky import job_history, test_history
+from core.store.flaky import job_history, rerun_job_attempts, test_history
 from core.store.repo_files import known_paths, load_codeowners
 
 __all__ = ["FlakyTests", "FlakyJobs", "FLAKY_COLUMNS", "QUARANTINE", "load_quarantine"]
@@ -52,6 +55,7 @@ class _Judged:
     name: str
     what: str  # "tests" or "jobs", for the sentences
     read: Callable[[Store, int], pd.DataFrame]
+    job: str  # the history's column that names each result's job (agents.flaky_tests.waste)
 
     def run(self, ctx: AgentContext) -> AgentResult:
         repo_id = ctx.store.repo_id(ctx.repo)
@@ -63,7 +67,8 @@ class _Judged:
             return nothing_yet(self, message, judged=0)
         ctx.progress(0.2, f"Judging {history['test_id'].nunique():,} {self.what}…")
         judged = judge(history.drop(columns=["message", "duration_s"], errors="ignore"), CI_CONFIG)
-        judged["minutes_wasted"] = _rerun_minutes(history, judged)
+        wasted = wasted_minutes(history, rerun_job_attempts(ctx.store, repo_id), self.job)
+        judged["minutes_wasted"] = judged["test_id"].map(wasted).fillna(0.0).round(2)
         judged["subject"] = f"{self.what[:-1]}:" + judged["test_id"].astype(str)
         judged["flake_rate"] = judged["score"].clip(0, 1)
         kept = judged[judged["verdict"].ne("stable")].copy()  # stable ones are not findings
@@ -146,6 +151,7 @@ class FlakyTests(_Judged):
     finding_columns = FLAKY_COLUMNS
     what = "tests"
     read = staticmethod(test_history)
+    job = "job"
 
     def _extra(
         self, ctx: AgentContext, repo_id: int, history: pd.DataFrame, judged: pd.DataFrame
@@ -188,6 +194,7 @@ class FlakyJobs(_Judged):
     finding_columns = FLAKY_COLUMNS
     what = "jobs"
     read = staticmethod(job_history)
+    job = "test_id"  # a job's name is the item
 
 
 _NO_OWNER = Ownership((), None, "", "no owners were looked up")
@@ -204,13 +211,3 @@ def _today(ctx: AgentContext) -> date:
     in UTC."""
     given = ctx.options.get("today")
     return given if isinstance(given, date) else datetime.now(UTC).date()
-
-
-def _rerun_minutes(history: pd.DataFrame, judged: pd.DataFrame) -> pd.Series:
-    """CI minutes the re-runs of each flaky item's failed attempts cost: the attempts after a
-    failed one on the same run (job durations where known, else not counted)."""
-    if "duration_s" not in history or history.empty:
-        return pd.Series(0.0, index=judged.index)
-    later = history[history["attempt"].fillna(1).astype(int) > 1]
-    minutes = later.groupby("test_id")["duration_s"].sum() / 60.0
-    return judged["test_id"].map(minutes).fillna(0.0).round(1)

@@ -2,6 +2,11 @@
 
 Nothing here touches the store or Streamlit, so every number the pages show can be tested on a
 hand-made frame. :mod:`agents.pipeline_monitor.view` loads the frames and calls these.
+
+A jobs frame may carry a ``weight`` column: the row stands for that many jobs with the same
+values. The views pass the store's per-day value counts that way (a 90-day window of 770k jobs
+is a few thousand such rows), so sums, counts, medians and p95s are those of the jobs themselves,
+exactly; a frame without the column is one job per row.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ __all__ = [
     "slowest_jobs",
     "success_rates",
     "trend_freq",
+    "weighted_quantile",
 ]
 
 FAILED_CONCLUSIONS: tuple[str, ...] = ("failure", "timed_out", "startup_failure")
@@ -65,6 +71,50 @@ def _ran(jobs: pd.DataFrame) -> pd.DataFrame:
     return jobs[jobs["runner_os"] != SKIPPED_OS] if "runner_os" in jobs else jobs
 
 
+def _weights(frame: pd.DataFrame) -> pd.Series:
+    """How many jobs each row stands for (1 without a ``weight`` column)."""
+    if "weight" in frame:
+        return frame["weight"].astype("int64")
+    return pd.Series(1, index=frame.index, dtype="int64")
+
+
+def weighted_quantile(values: pd.Series, weights: pd.Series, q: float) -> float | None:
+    """The ``q`` quantile of ``values`` each repeated ``weights`` times, interpolated linearly
+    between order statistics as pandas does (None when there is nothing to measure)."""
+    frame = pd.DataFrame({"value": values, "weight": weights}).assign(key=0)
+    out = _grouped_quantiles(frame, ["key"], "value", (q,))
+    return float(out[q].iloc[0]) if len(out) else None
+
+
+def _grouped_quantiles(
+    frame: pd.DataFrame, keys: list[str], value: str, qs: tuple[float, ...]
+) -> pd.DataFrame:
+    """Per group of ``keys``: ``count`` (weighted) and each quantile in ``qs`` of ``value``.
+
+    The k-th smallest value of a group is found in the cumulative weights of its sorted rows, so
+    a value counted a thousand times costs one row (what makes the per-day counts exact).
+    """
+    data = frame[frame[value].notna()]
+    weights = _weights(data).to_numpy()
+    codes = data.groupby(keys, sort=True, dropna=False).ngroup().to_numpy()
+    order = np.lexsort((data[value].to_numpy(dtype=float), codes))
+    values = data[value].to_numpy(dtype=float)[order]
+    cumulative = np.cumsum(weights[order])
+    counts = np.bincount(codes, weights=weights, minlength=codes.max() + 1 if len(codes) else 0)
+    counts = counts.astype("int64")
+    index = data.groupby(keys, sort=True, dropna=False)[value].size().index
+    starts = np.cumsum(counts) - counts
+    out = pd.DataFrame({"count": counts}, index=index)
+    for q in qs:
+        position = (counts - 1) * q
+        low = np.floor(position).astype("int64")
+        high = np.minimum(low + 1, counts - 1)
+        at_low = values[np.searchsorted(cumulative, starts + low, side="right")]
+        at_high = values[np.searchsorted(cumulative, starts + high, side="right")]
+        out[q] = at_low + (position - low) * (at_high - at_low)
+    return out
+
+
 # --------------------------------------------------------------------------- KPIs
 
 
@@ -92,20 +142,27 @@ def _failure_mask(runs: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
 
 
 def period_kpis(
-    runs: pd.DataFrame, jobs: pd.DataFrame, prices: Mapping[str, float] | None = None
+    runs: pd.DataFrame,
+    jobs: pd.DataFrame,
+    prices: Mapping[str, float] | None = None,
+    queues: pd.DataFrame | None = None,
 ) -> dict[str, float | None]:
-    """Headline numbers of one period; None where the period has nothing to measure."""
+    """Headline numbers of one period; None where the period has nothing to measure.
+
+    ``jobs`` gives the minutes and cost, ``queues`` (``jobs`` when not given) the queue times:
+    the store counts the two separately (:func:`core.store.dashboards.queue_times_between`).
+    """
     decided, failed = _failure_mask(runs)
     durations = runs.loc[runs["status"] == "completed", "duration_s"].dropna()
     ran = _ran(jobs)
-    queues = ran["queue_s"].dropna()
-    minutes = billable_minutes(ran["duration_s"])
+    waited = _ran(jobs if queues is None else queues)
+    minutes = billable_minutes(ran["duration_s"]) * _weights(ran)
     price = ran["runner_os"].map(runner_prices(prices)).fillna(0.0)
     return {
         "runs": float(len(runs)),
         "failure_rate": float(failed.sum() / decided.sum()) if decided.any() else None,
         "median_duration_s": float(durations.median()) if len(durations) else None,
-        "p95_queue_s": float(queues.quantile(0.95)) if len(queues) else None,
+        "p95_queue_s": weighted_quantile(waited["queue_s"], _weights(waited), 0.95),
         "minutes": float(minutes.sum()),
         "cost_usd": float((minutes * price).sum()),
     }
@@ -197,13 +254,9 @@ def runs_per_day(runs: pd.DataFrame) -> pd.DataFrame:
 
 
 def _percentiles(frame: pd.DataFrame, keys: list[str], value: str, scale: float) -> pd.DataFrame:
-    grouped = frame.groupby(keys)[value]
+    grouped = _grouped_quantiles(frame, keys, value, (0.5, 0.95))
     out = pd.DataFrame(
-        {
-            "p50": grouped.median() / scale,
-            "p95": grouped.quantile(0.95) / scale,
-            "count": grouped.size(),
-        }
+        {"p50": grouped[0.5] / scale, "p95": grouped[0.95] / scale, "count": grouped["count"]}
     )
     return out.reset_index().round({"p50": 2, "p95": 2})
 
@@ -230,6 +283,7 @@ def queue_trend(jobs: pd.DataFrame, freq: str = "D") -> pd.DataFrame:
             "period": _bucket(waited["created_at"], freq),
             "runner_os": waited["runner_os"],
             "value": waited["queue_s"],
+            "weight": _weights(waited),
         }
     )
     return _percentiles(frame, ["period", "runner_os"], "value", 1.0)
@@ -238,13 +292,23 @@ def queue_trend(jobs: pd.DataFrame, freq: str = "D") -> pd.DataFrame:
 def slowest_jobs(jobs: pd.DataFrame, top: int = 15) -> pd.DataFrame:
     """Jobs with the highest median duration (minutes), with p95, count and total."""
     done = jobs[jobs["duration_s"].notna()]
-    grouped = done.groupby([done["workflow"].fillna("?"), done["job"].fillna("?")])["duration_s"]
+    weights = _weights(done)
+    named = pd.DataFrame(
+        {
+            "workflow": done["workflow"].fillna("?"),
+            "job": done["job"].fillna("?"),
+            "duration_s": done["duration_s"],
+            "weight": weights,
+            "total": done["duration_s"] * weights,
+        }
+    )
+    grouped = _grouped_quantiles(named, ["workflow", "job"], "duration_s", (0.5, 0.95))
     frame = pd.DataFrame(
         {
-            "runs": grouped.size(),
-            "median_min": grouped.median() / 60,
-            "p95_min": grouped.quantile(0.95) / 60,
-            "total_min": grouped.sum() / 60,
+            "runs": grouped["count"],
+            "median_min": grouped[0.5] / 60,
+            "p95_min": grouped[0.95] / 60,
+            "total_min": named.groupby(["workflow", "job"])["total"].sum() / 60,
         }
     ).reset_index()
     frame = frame.sort_values("median_min", ascending=False).head(top)
@@ -287,10 +351,15 @@ def minutes_by_os(jobs: pd.DataFrame, prices: Mapping[str, float] | None = None)
     """Billable minutes and their list-price cost per runner OS (skipped jobs never ran)."""
     table = runner_prices(prices)
     ran = _ran(jobs)
+    weights = _weights(ran)
     frame = pd.DataFrame(
-        {"runner_os": ran["runner_os"], "minutes": billable_minutes(ran["duration_s"])}
+        {
+            "runner_os": ran["runner_os"],
+            "jobs": weights,
+            "minutes": billable_minutes(ran["duration_s"]) * weights,
+        }
     )
-    out = frame.groupby("runner_os").agg(jobs=("minutes", "size"), minutes=("minutes", "sum"))
+    out = frame.groupby("runner_os").agg(jobs=("jobs", "sum"), minutes=("minutes", "sum"))
     out = out.reset_index()
     out["usd_per_minute"] = out["runner_os"].map(table).fillna(0.0)
     out["cost_usd"] = (out["minutes"] * out["usd_per_minute"]).round(2)

@@ -2,9 +2,12 @@
 
 Loaders run one store query each (:mod:`core.store.dashboards`, aggregating in SQLite where that
 saves moving rows into Python); the pure frame-to-frame shaping lives in
-:mod:`agents.pipeline_monitor.kpis`. A page calls one *view* (:func:`overview_view`,
-:func:`pipelines_view`) that bundles every frame it draws, so the page stays "widgets, one call,
-draw" and one cache entry holds the whole bundle.
+:mod:`agents.pipeline_monitor.kpis`. The views read the period's runs, but never its jobs or
+steps: those come as the store's per-day value counts (:func:`load_job_counts`,
+:func:`load_queue_counts`, :func:`slowest_steps`), a few thousand rows for any period, which the
+shapers weigh to the same numbers the jobs themselves give. A page calls one *view*
+(:func:`overview_view`, :func:`pipelines_view`) that bundles every frame it draws, so the page
+stays "widgets, one call, draw" and one cache entry holds the whole bundle.
 
 Periods end at the newest run of the repository (not at "now"): a demo dump generated last week
 or a repository that was quiet for a month still shows its last N days of activity, and the
@@ -46,7 +49,10 @@ __all__ = [
     "agent_status",
     "data_version",
     "latest_failures",
+    "load_job_counts",
     "load_jobs",
+    "load_queue_counts",
+    "load_run_outcomes",
     "load_runs",
     "overview_kpis",
     "overview_view",
@@ -122,8 +128,16 @@ def load_runs(store: Store, repo: str, window: Window) -> pd.DataFrame:
     return _with_times(frame, "created_at")
 
 
+def load_run_outcomes(store: Store, repo: str, window: Window) -> pd.DataFrame:
+    """The latest attempts of ``window`` with only created_at, status, conclusion and duration
+    (what :func:`~agents.pipeline_monitor.kpis.period_kpis` and ``runs_per_day`` read)."""
+    frame = dashboards.run_outcomes_between(store, repo, *window.bounds())
+    return _with_times(frame, "created_at")
+
+
 def load_jobs(store: Store, repo: str, window: Window) -> pd.DataFrame:
-    """Every job of every attempt of the runs created in ``window`` (all attempts are billed).
+    """Every job of every attempt of the runs created in ``window`` (all attempts are billed):
+    for a question about single jobs; the views read :func:`load_job_counts` instead.
 
     A job without a runner OS is ``skipped (no runner)`` when it was skipped, else ``Unknown``.
     """
@@ -132,8 +146,25 @@ def load_jobs(store: Store, repo: str, window: Window) -> pd.DataFrame:
     return _with_times(frame, "created_at")
 
 
+def load_job_counts(store: Store, repo: str, window: Window) -> pd.DataFrame:
+    """The jobs of ``window`` as :func:`load_jobs` labels them, counted: one row per workflow,
+    job, runner OS, conclusion (skipped or not) and duration, ``weight`` jobs each."""
+    frame = dashboards.job_durations_between(store, repo, *window.bounds())
+    frame["runner_os"] = runner_label(frame["runner_os"], frame["conclusion"])
+    return frame
+
+
+def load_queue_counts(store: Store, repo: str, window: Window) -> pd.DataFrame:
+    """The queue times of the jobs of ``window``, counted per day of their run (``created_at``
+    is that day's midnight, UTC) and runner OS: ``weight`` jobs waited ``queue_s``."""
+    frame = dashboards.queue_times_between(store, repo, *window.bounds())
+    frame["runner_os"] = runner_label(frame["runner_os"], frame["conclusion"])
+    frame["created_at"] = pd.to_datetime(frame.pop("day"), utc=True, format="%Y-%m-%d")
+    return frame
+
+
 def slowest_steps(store: Store, repo: str, window: Window, top: int = 15) -> pd.DataFrame:
-    """Steps with the highest mean duration in ``window``, aggregated in SQLite (many rows)."""
+    """Steps with the highest mean duration in ``window``, from the per-day step summaries."""
     frame = dashboards.slowest_steps(store, repo, *window.bounds(), int(top))
     return frame.round({"mean_min": 2, "max_min": 2, "total_min": 1})
 
@@ -234,11 +265,17 @@ def overview_view(
     kpis, per_day = pd.DataFrame(), pd.DataFrame()
     minutes, minutes_before = pd.DataFrame(), pd.DataFrame()
     if window is not None:
-        runs, jobs = load_runs(store, repo, window), load_jobs(store, repo, window)
-        now = period_kpis(runs, jobs, prices)
+        runs = load_run_outcomes(store, repo, window)
+        jobs = load_job_counts(store, repo, window)
+        now = period_kpis(runs, jobs, prices, load_queue_counts(store, repo, window))
         before = window.previous
-        jobs_before = load_jobs(store, repo, before)
-        then = period_kpis(load_runs(store, repo, before), jobs_before, prices)
+        jobs_before = load_job_counts(store, repo, before)
+        then = period_kpis(
+            load_run_outcomes(store, repo, before),
+            jobs_before,
+            prices,
+            load_queue_counts(store, repo, before),
+        )
         kpis, per_day = kpi_table(now, then), runs_per_day(runs)
         minutes, minutes_before = minutes_by_os(jobs), minutes_by_os(jobs_before)
     names = {name for name, _title, _layer in agents}
@@ -303,12 +340,12 @@ class PipelinesView:
 def pipelines_view(
     store: Store, repo: str, days: int, prices: Mapping[str, float] | None = None
 ) -> PipelinesView:
-    """Load the period's runs and jobs once and shape every chart's frame from them."""
+    """Load the period's runs and its jobs' counts once and shape every chart's frame."""
     window = window_for(store, repo, days)
     if window is None:
         empty = pd.DataFrame()
         return PipelinesView(repo, None, empty, empty, empty, empty, empty, empty, {}, empty)
-    runs, jobs = load_runs(store, repo, window), load_jobs(store, repo, window)
+    runs, jobs = load_runs(store, repo, window), load_job_counts(store, repo, window)
     freq = trend_freq(days)
     return PipelinesView(
         repo,
@@ -316,7 +353,7 @@ def pipelines_view(
         runs,
         runs_per_day(runs),
         duration_trend(runs, freq),
-        queue_trend(jobs, freq),
+        queue_trend(load_queue_counts(store, repo, window), freq),
         slowest_jobs(jobs),
         slowest_steps(store, repo, window),
         {by: success_rates(runs, by) for by in ("workflow", "branch", "event")},

@@ -33,19 +33,24 @@ import pandas as pd
 
 from core.logs.reports.spellings import report_spellings
 from core.store.db import Store
+from core.store.result_codes import JUNIT, outcome_sql, source_sql
 
-__all__ = ["test_history", "job_history", "test_results_of"]
+__all__ = ["test_history", "job_history", "test_results_of", "rerun_job_attempts"]
 
-_REPORTED = "SELECT DISTINCT job_id FROM test_results WHERE repo_id = :repo AND source = 'junit'"
+_REPORTED = f"SELECT DISTINCT job_id FROM test_results WHERE repo_id = :repo AND source = {JUNIT}"
 
+# Run and attempt are the job's (test results do not repeat them); outcome and source are read
+# back from their codes (core.store.result_codes) as the words the engine knows.
 _TESTS_SQL = f"""
-SELECT t.test_id, t.outcome, t.run_id, t.attempt, r.head_sha AS commit_sha, r.created_at,
-       j.name AS job, r.head_branch AS branch, t.message, t.job_id, t.source
+SELECT n.name AS test_id, {outcome_sql("t.outcome")} AS outcome, j.run_id, j.attempt,
+       r.head_sha AS commit_sha, r.created_at, j.name AS job, r.head_branch AS branch,
+       t.message, t.job_id, {source_sql("t.source")} AS source
 FROM test_results t
+JOIN tests n ON n.id = t.test
 JOIN jobs j ON j.repo_id = t.repo_id AND j.job_id = t.job_id
 JOIN runs r ON r.repo_id = j.repo_id AND r.run_id = j.run_id AND r.attempt = j.attempt
 WHERE t.repo_id = :repo
-  AND (t.source = 'junit' OR t.job_id NOT IN ({_REPORTED}))
+  AND (t.source = {JUNIT} OR t.job_id NOT IN ({_REPORTED}))
 """
 
 # Executions without a report whose conclusion tells which tests did not fail: those that
@@ -70,15 +75,34 @@ WHERE j.repo_id = ? AND j.status = 'completed'
 ORDER BY r.created_at, j.run_id, j.attempt, j.name
 """
 
-# One test's latest stored results (the page's drill-down): through the (repo_id, test_id) index,
-# the newest ``limit`` only, however long the history.
-_ONE_TEST_SQL = """
-SELECT t.run_id, t.attempt, j.name AS job, r.created_at, t.outcome, t.message
-FROM test_results t INDEXED BY test_results_test
+# The failed job attempts a re-run followed (what Flaky Tests charges as wasted minutes): the
+# repository's re-run attempts (k + 1 > 1) lead (CROSS JOIN fixes the loop order), read from the
+# runs' key, which covers them; then each one's jobs of attempt k and the same name's job in
+# attempt k + 1 through (repo_id, run_id, attempt). Only re-run runs' jobs are read, never all.
+_RERUN_SQL = """
+SELECT j.run_id, j.attempt, j.name AS job, j.duration_s
+FROM runs r
+CROSS JOIN jobs j ON j.repo_id = r.repo_id AND j.run_id = r.run_id AND j.attempt = r.attempt - 1
+WHERE r.repo_id = :repo AND r.attempt > 1 AND j.status = 'completed'
+  AND j.conclusion IN ('failure', 'timed_out', 'startup_failure')
+  AND EXISTS (
+      SELECT 1 FROM jobs n
+      WHERE n.repo_id = r.repo_id AND n.run_id = r.run_id AND n.attempt = r.attempt
+        AND n.name = j.name
+  )
+"""
+
+# One test's latest stored results (the page's drill-down): its interned id by (repo_id, name),
+# its results through the index by test, the newest ``limit`` only, however long the history.
+_ONE_TEST_SQL = f"""
+SELECT j.run_id, j.attempt, j.name AS job, r.created_at, {outcome_sql("t.outcome")} AS outcome,
+       t.message
+FROM tests n
+JOIN test_results t INDEXED BY test_results_test ON t.test = n.id AND t.repo_id = n.repo_id
 JOIN jobs j ON j.repo_id = t.repo_id AND j.job_id = t.job_id
 JOIN runs r ON r.repo_id = j.repo_id AND r.run_id = j.run_id AND r.attempt = j.attempt
-WHERE t.repo_id = :repo AND t.test_id = :test
-ORDER BY r.created_at DESC, t.run_id DESC, t.attempt DESC, j.name DESC
+WHERE n.repo_id = :repo AND n.name = :test
+ORDER BY r.created_at DESC, j.run_id DESC, j.attempt DESC, j.name DESC
 LIMIT :limit
 """
 
@@ -113,6 +137,13 @@ def test_results_of(store: Store, repo_id: int, test_id: str, limit: int = 200) 
     created_at, outcome, message``."""
     frame = store.frame(_ONE_TEST_SQL, {"repo": repo_id, "test": test_id, "limit": int(limit)})
     return frame.iloc[::-1].reset_index(drop=True)
+
+
+def rerun_job_attempts(store: Store, repo_id: int) -> pd.DataFrame:
+    """The failed job attempts that the same job's next attempt in the same run followed (a
+    re-run), with what they cost: ``run_id, attempt, job`` (its name), ``duration_s`` (None
+    where unknown). Failures never re-run are not here: they cost no re-run."""
+    return store.frame(_RERUN_SQL, {"repo": repo_id})
 
 
 def _one_spelling(observed: pd.DataFrame) -> pd.DataFrame:

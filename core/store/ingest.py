@@ -10,8 +10,10 @@ writes that shorten them.
 
 from __future__ import annotations
 
+import math
 import re
 import sqlite3
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -25,6 +27,7 @@ from core.messages.redact import redact_kept, redactor
 from core.store.db import Store
 from core.store.logs import save_log, save_missing_log
 from core.store.outbox import enqueue
+from core.store.result_codes import OUTCOME_CODES, SOURCE_CODES
 
 __all__ = [
     "FAILED",
@@ -37,6 +40,7 @@ __all__ = [
     "save_job_logs",
     "store_missing_log",
     "store_report",
+    "save_test_results",
     "mark_reports_read",
     "job_texts",
     "match_artifact_to_job",
@@ -46,6 +50,7 @@ __all__ = [
 
 FAILED = ("failure", "timed_out", "cancelled", "startup_failure")
 _WORDS = re.compile(r"[a-z0-9.]+")
+_MAX_SECONDS = 2**53 / 1000  # ~285,000 years: a longer "time" is junk, not a duration
 
 
 @dataclass(frozen=True)
@@ -142,9 +147,7 @@ def save_job_logs(store: Store, repo_id: int, logs: list[PreparedLog]) -> int:
         for prepared in logs:
             job = prepared.job
             save_log(tx, repo_id, job.job_id, prepared.kept, error_lines=prepared.error_lines)
-            _save_tests(
-                tx, repo_id, job.job_id, job.run_id, job.attempt, prepared.results, "console"
-            )
+            _save_tests(tx, repo_id, job.job_id, prepared.results, "console")
             enqueue(tx, [prepared.message])
     return sum(len(prepared.results) for prepared in logs)
 
@@ -172,15 +175,24 @@ def store_report(
 ) -> int | None:
     """Attach one artifact's JUnit results to the job that wrote it; returns that job's id.
 
-    ``run_jobs`` is :func:`job_texts` of the run, read once by the caller for all its artifacts.
+    ``run_jobs`` is :func:`job_texts` of the run (``run_id``, ``attempt``), read once by the
+    caller for all its artifacts; the results are stored with the job, whose row says its run.
     """
     jobs, failed = run_jobs
     report_failed = any(r.outcome in ("failed", "error") for r in results)
     job_id = match_artifact_to_job(artifact, jobs, failed, report_failed)
     if job_id is not None:
-        with store.transaction() as tx:
-            _save_tests(tx, repo_id, job_id, run_id, attempt, results, "junit")
+        save_test_results(store, repo_id, job_id, results, "junit")
     return job_id
+
+
+def save_test_results(
+    store: Store, repo_id: int, job_id: int, results: list[TestResult], source: str
+) -> None:
+    """Save one job's test results read from ``source`` (``junit`` or ``console``), the way
+    the Log Ingester and ``import`` store them (see :func:`_save_tests`)."""
+    with store.transaction() as tx:
+        _save_tests(tx, repo_id, job_id, results, source)
 
 
 def mark_reports_read(
@@ -265,34 +277,49 @@ def _save_tests(
     tx: sqlite3.Connection,
     repo_id: int,
     job_id: int,
-    run_id: int,
-    attempt: int,
     results: list[TestResult],
     source: str,
 ) -> None:
     """Save test results with their secrets redacted: a JUnit report is not a log, and a test's
     id (a parametrised ``test_login[ghp_...]``) and its failure message (``401 with
     Authorization: token ...``) are text a test printed. The message is redacted whole, then
-    cut, so a cut never leaves a secret's first half behind."""
+    cut, so a cut never leaves a secret's first half behind.
+
+    Stored compactly (schema V8): the test's id interned in ``tests``, outcome and source as
+    their codes (:mod:`core.store.result_codes`), the run and attempt left to the job's row,
+    the duration in whole milliseconds."""
     engine = redactor()
+    names = [engine.redact_text(r.test_id) for r in results]
     tx.executemany(
-        "INSERT OR REPLACE INTO test_results (job_id, test_id, repo_id, run_id, attempt, outcome,"
-        " duration_s, message, source) VALUES (?,?,?,?,?,?,?,?,?)",
+        "INSERT OR IGNORE INTO tests (repo_id, name) VALUES (?, ?)",
+        [(repo_id, name) for name in dict.fromkeys(names)],
+    )
+    code = SOURCE_CODES[source]
+    tx.executemany(
+        "INSERT OR REPLACE INTO test_results (repo_id, job_id, test, outcome, duration_ms,"
+        " message, source) VALUES (?1, ?2, (SELECT id FROM tests WHERE repo_id = ?1 AND"
+        " name = ?3), ?4, ?5, ?6, ?7)",
         [
-            (
-                job_id,
-                engine.redact_text(r.test_id),
-                repo_id,
-                run_id,
-                attempt,
-                r.outcome,
-                r.duration_s,
-                engine.redact_text(r.message or "")[:2000] or None,
-                source,
-            )
-            for r in results
+            (repo_id, job_id, name, *_outcome_duration_message(r, engine.redact_text), code)
+            for name, r in zip(names, results, strict=True)
         ],
     )
+
+
+def _outcome_duration_message(
+    result: TestResult, redact: Callable[[str], str]
+) -> tuple[int, int | None, str | None]:
+    """A result's outcome code, duration in whole milliseconds and redacted message."""
+    message = redact(result.message or "")[:2000] or None
+    return OUTCOME_CODES[result.outcome], _milliseconds(result.duration_s), message
+
+
+def _milliseconds(seconds: float | None) -> int | None:
+    """Whole milliseconds, or None where a report's time was no usable number (``NaN``,
+    ``inf``, ``1e400`` parse as floats but fit no SQLite integer)."""
+    if seconds is None or not math.isfinite(seconds) or abs(seconds) >= _MAX_SECONDS:
+        return None
+    return round(seconds * 1000)
 
 
 def _log_message(repo: str, job: JobRef, kept: KeptLog, log: NormalisedLog) -> Message:

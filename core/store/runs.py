@@ -17,6 +17,7 @@ from typing import Any
 
 from core.github.mapping import commit_row, job_row, repo_row, run_row, step_rows, workflow_row
 from core.messages.envelope import Message, make_message
+from core.store import rollups
 from core.store.db import Store
 from core.store.outbox import enqueue
 
@@ -157,6 +158,8 @@ def save_run_bundle(store: Store, repo_id: int, repo_name: str, bundle: RunBundl
             messages.append(_job_message(repo_name, row, steps))
     messages.extend(_run_message(repo_name, r) for r in run_rows)
     with store.transaction() as tx:
+        # the pages' per-day summaries follow the run's rows in the same transaction
+        withdrawn = rollups.withdraw_run(tx, repo_id, latest["run_id"])
         tx.execute(
             "UPDATE runs SET is_latest = 0 WHERE repo_id = ? AND run_id = ? AND attempt <> ?",
             (repo_id, latest["run_id"], latest["attempt"]),
@@ -164,6 +167,7 @@ def save_run_bundle(store: Store, repo_id: int, repo_name: str, bundle: RunBundl
         _upsert(tx, "runs", run_rows, ("repo_id", "run_id", "attempt"))
         _upsert(tx, "jobs", job_rows, ("repo_id", "job_id"))
         _upsert(tx, "steps", all_steps, ("repo_id", "job_id", "number"))
+        rollups.add_run(tx, repo_id, latest["run_id"], withdrawn)
         if bundle.commit is not None:
             crow = commit_row(bundle.commit, repo_id)
             _upsert(tx, "commits", [crow], ("repo_id", "sha"))

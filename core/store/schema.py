@@ -331,6 +331,114 @@ CREATE TABLE agent_artifacts (
 )
 """
 
+# V8 (issue 17): test results stored compactly; they were 58% of the store. A test's id (a long
+# path-like text repeated in every row of every job) is interned once per repository in
+# ``tests``; a result keeps the integer. Outcome and source are small integers
+# (core.store.result_codes: passed 0, failed 1, error 2, skipped 3; junit 0, console 1; never
+# renumbered). The run and attempt are the job's (jobs holds them; every writer takes them from
+# there), so they are not stored twice. A duration is whole milliseconds (an integer of a few
+# bytes, not an 8-byte float). Messages stay as they were: a passing test has none (costing
+# nothing) but pytest's XPASS reason, which the drill-down shows. Keyed (repo_id, job_id, test)
+# WITHOUT ROWID: the key is the row, so no rowid and no second copy of the key in an automatic
+# index; one index more, by test, for one test's results (the page's drill-down). Test ids are
+# interned in name order so a job's migrated results keep the order they had.
+_V8_COMPACT_TEST_RESULTS = """
+CREATE TABLE tests (
+    id INTEGER PRIMARY KEY,
+    repo_id INTEGER NOT NULL REFERENCES repositories(id),
+    name TEXT NOT NULL,
+    UNIQUE (repo_id, name)
+);
+INSERT INTO tests (repo_id, name)
+    SELECT DISTINCT repo_id, test_id FROM test_results ORDER BY repo_id, test_id;
+CREATE TABLE test_results_v8 (
+    repo_id INTEGER NOT NULL REFERENCES repositories(id),
+    job_id INTEGER NOT NULL,
+    test INTEGER NOT NULL REFERENCES tests(id),
+    outcome INTEGER NOT NULL,
+    source INTEGER,
+    duration_ms INTEGER,
+    message TEXT,
+    PRIMARY KEY (repo_id, job_id, test)
+) WITHOUT ROWID;
+INSERT INTO test_results_v8 (repo_id, job_id, test, outcome, source, duration_ms, message)
+    SELECT r.repo_id, r.job_id, n.id,
+        CASE r.outcome WHEN 'passed' THEN 0 WHEN 'failed' THEN 1 WHEN 'error' THEN 2
+            WHEN 'skipped' THEN 3 END,
+        CASE r.source WHEN 'junit' THEN 0 WHEN 'console' THEN 1 END,
+        CAST(round(r.duration_s * 1000) AS INTEGER), r.message
+    FROM test_results r JOIN tests n ON n.repo_id = r.repo_id AND n.name = r.test_id
+    ORDER BY r.repo_id, r.job_id, n.id;
+DROP TABLE test_results;
+ALTER TABLE test_results_v8 RENAME TO test_results;
+CREATE INDEX test_results_test ON test_results(test)
+"""
+
+# V9 (issue 17): the Overview and Pipelines pages read per-day summaries of jobs and steps
+# instead of every job of a 90-day window (770k jobs, 5M steps at 100k runs). A day is the first
+# ten characters of its run's ``created_at`` (ISO UTC, as the windows compare it). Jobs are kept
+# as value counts (how many jobs of a day, workflow, job name and runner had each duration; how
+# many of a day and runner waited each queue time), so medians and p95s over any set of days
+# stay exact; steps as count, total and maximum per day, workflow, job and step. Names and
+# runners GitHub left empty are '' (a key cannot be NULL); ``skipped``: the job's conclusion was
+# skipped; ``timed``: it has a duration (else duration_s is 0). Maintained per run by
+# core.store.rollups in the transaction that writes the run; filled here from what is stored.
+_V9_DAILY_ROLLUPS = """
+CREATE TABLE job_daily (
+    repo_id INTEGER NOT NULL REFERENCES repositories(id),
+    day TEXT NOT NULL,
+    workflow TEXT NOT NULL,
+    job TEXT NOT NULL,
+    runner_os TEXT NOT NULL,
+    skipped INTEGER NOT NULL,
+    timed INTEGER NOT NULL,
+    duration_s REAL NOT NULL,
+    jobs INTEGER NOT NULL,
+    PRIMARY KEY (repo_id, day, workflow, job, runner_os, skipped, timed, duration_s)
+) WITHOUT ROWID;
+CREATE TABLE queue_daily (
+    repo_id INTEGER NOT NULL REFERENCES repositories(id),
+    day TEXT NOT NULL,
+    runner_os TEXT NOT NULL,
+    skipped INTEGER NOT NULL,
+    queue_s REAL NOT NULL,
+    jobs INTEGER NOT NULL,
+    PRIMARY KEY (repo_id, day, runner_os, skipped, queue_s)
+) WITHOUT ROWID;
+CREATE TABLE step_daily (
+    repo_id INTEGER NOT NULL REFERENCES repositories(id),
+    day TEXT NOT NULL,
+    workflow TEXT NOT NULL,
+    job TEXT NOT NULL,
+    step TEXT NOT NULL,
+    steps INTEGER NOT NULL,
+    total_s REAL NOT NULL,
+    max_s REAL NOT NULL,
+    PRIMARY KEY (repo_id, day, workflow, job, step)
+) WITHOUT ROWID;
+INSERT INTO job_daily
+    SELECT r.repo_id, substr(r.created_at, 1, 10), COALESCE(r.workflow_name, ''),
+        COALESCE(j.name, ''), COALESCE(j.runner_os, ''), j.conclusion IS 'skipped',
+        j.duration_s IS NOT NULL, COALESCE(j.duration_s, 0), COUNT(*)
+    FROM runs r JOIN jobs j ON j.repo_id = r.repo_id AND j.run_id = r.run_id
+        AND j.attempt = r.attempt
+    WHERE r.created_at IS NOT NULL GROUP BY 1, 2, 3, 4, 5, 6, 7, 8;
+INSERT INTO queue_daily
+    SELECT r.repo_id, substr(r.created_at, 1, 10), COALESCE(j.runner_os, ''),
+        j.conclusion IS 'skipped', j.queue_s, COUNT(*)
+    FROM runs r JOIN jobs j ON j.repo_id = r.repo_id AND j.run_id = r.run_id
+        AND j.attempt = r.attempt
+    WHERE r.created_at IS NOT NULL AND j.queue_s IS NOT NULL GROUP BY 1, 2, 3, 4, 5;
+INSERT INTO step_daily
+    SELECT r.repo_id, substr(r.created_at, 1, 10), COALESCE(r.workflow_name, ''),
+        COALESCE(j.name, ''), COALESCE(s.name, ''), COUNT(*), SUM(s.duration_s),
+        MAX(s.duration_s)
+    FROM runs r JOIN jobs j ON j.repo_id = r.repo_id AND j.run_id = r.run_id
+        AND j.attempt = r.attempt
+    JOIN steps s ON s.repo_id = j.repo_id AND s.job_id = j.job_id
+    WHERE r.created_at IS NOT NULL AND s.duration_s IS NOT NULL GROUP BY 1, 2, 3, 4, 5
+"""
+
 MIGRATIONS: list[str] = [
     _V1,
     _V2_OUTBOX,
@@ -339,4 +447,6 @@ MIGRATIONS: list[str] = [
     _V5_KEYED_BY_REPOSITORY,
     _V6_FEATURES,
     _V7_ARTIFACTS,
+    _V8_COMPACT_TEST_RESULTS,
+    _V9_DAILY_ROLLUPS,
 ]

@@ -109,7 +109,8 @@ def _wasted(page: PageContext, findings, agent: str, what: str) -> None:
     total = wasted_total(findings)
     top = wasted_table(findings)
     st.caption(
-        f"{total:,.1f} CI minutes in all went to re-running the failed attempts of these {what}."
+        f"{total:,.1f} CI minutes in all were thrown away: the failed attempts of these {what}"
+        " that a re-run replaced (shared equally where several failed in one job attempt)."
         if total
         else f"No re-run minutes recorded for these {what} (job durations unknown, or no re-runs)."
     )

@@ -9,6 +9,7 @@ import pytest
 from core.dump.files import Dump
 from core.dump.importer import import_path
 from core.store.db import Store
+from tests.stored_results import TEST_RESULTS
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,7 @@ def imported(small_demo, tmp_path_factory):
 
 def _counts(store: Store, source: str) -> dict[int, Counter]:
     rows = store.query(
-        "SELECT job_id, outcome, COUNT(*) FROM test_results WHERE source = ? "
+        f"SELECT job_id, outcome, COUNT(*) FROM {TEST_RESULTS} WHERE source = ? "
         "GROUP BY job_id, outcome",
         (source,),
     )
@@ -72,7 +73,7 @@ def test_the_failed_test_ids_match_the_planted_root_causes(imported):
     }
     found = {}
     for job_id, test_id in store.query(
-        "SELECT job_id, test_id FROM test_results WHERE "
+        f"SELECT job_id, test_id FROM {TEST_RESULTS} WHERE "
         "source = 'junit' AND outcome IN ('failed', 'error')"
     ):
         found.setdefault(job_id, set()).add(test_id)

@@ -16,6 +16,7 @@ from core.sandbox.demo.generator import DEMO_REPO
 from core.store.db import Store
 from tests.conftest import shared_path
 from tests.integration.conftest import ALL_HISTORY, snapshot, source_for
+from tests.stored_results import TEST_RESULTS
 
 
 def test_importing_the_demo_equals_syncing_it_through_the_emulator(small_demo, emulator, tmp_path):
@@ -30,7 +31,7 @@ def test_importing_a_dump_stores_its_logs_and_test_reports_like_the_ingester(sma
     report = import_path(store, small_demo)
     logs = len(list((small_demo / "logs").iterdir()))
     assert report.logs == logs == store.scalar("SELECT COUNT(*) FROM logs WHERE state = 'ok'")
-    sources = {r[0] for r in store.query("SELECT DISTINCT source FROM test_results")}
+    sources = {r[0] for r in store.query(f"SELECT DISTINCT source FROM {TEST_RESULTS}")}
     assert sources == {"console", "junit"} and report.tests > 0
 
 

@@ -21,6 +21,7 @@ from core.store.db import Store
 from tests.bombs import MIB, peak_growth, text_bomb, zeros_bomb
 from tests.conftest import REPO_ROOT
 from tests.integration.dump_factory import job_id, make_dump, run_id, sha_of
+from tests.stored_results import TEST_RESULTS
 
 MEMORY_BOUND = 200 * MIB
 TABLES = (
@@ -31,6 +32,7 @@ TABLES = (
     "steps",
     "commits",
     "logs",
+    "tests",
     "test_results",
     "run_reports",
     "outbox",
@@ -228,7 +230,9 @@ def test_given_one_hostile_junit_file_when_imported_then_everything_else_is_and_
     assert "Skipped 2 file(s)" in report.sentence() and "junit.xml" in report.sentence()
     errors = dict(store.query("SELECT run_id, error FROM run_reports WHERE error IS NOT NULL"))
     assert set(errors) == {run_id(1), run_id(3)} and "DTD" in errors[run_id(1)]
-    junit_runs = {r[0] for r in store.query("SELECT run_id FROM test_results WHERE source='junit'")}
+    junit_runs = {
+        r[0] for r in store.query(f"SELECT run_id FROM {TEST_RESULTS} WHERE source='junit'")
+    }
     assert {run_id(0), run_id(2), run_id(4)} <= junit_runs and run_id(1) not in junit_runs
 
 

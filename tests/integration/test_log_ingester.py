@@ -24,6 +24,7 @@ from core.store.ingest import match_artifact_to_job
 from core.store.logs import load_log, log_info
 from tests.integration.conftest import ALL_HISTORY, settings_for, source_for
 from tests.integration.dump_factory import FULL_NAME, job_id, make_dump, run_id
+from tests.stored_results import TEST_RESULTS
 
 BIG = 200 * 1024 * 1024
 
@@ -101,7 +102,7 @@ def test_every_queued_message_is_valid_against_its_schema(ingested):
     store, _, _ = ingested
     bodies = [r[0] for r in store.query("SELECT body FROM outbox")]
     kinds = {validate(body)["event_type"] for body in bodies}
-    assert {"workflow_run", "workflow_job", "job_log"} <= kinds
+    assert {"workflow_run", "job_log"} <= kinds  # jobs travel inside their run
 
 
 def test_a_second_run_fetches_nothing_again(ingested):
@@ -146,7 +147,8 @@ def test_a_zip_bomb_and_a_traversal_zip_are_refused_with_reasons_and_the_rest_fl
     assert "ratio" in errors[run_id(3)].lower() or "bomb" in errors[run_id(3)].lower()
     assert "path" in errors[run_id(4)].lower()
     junit_runs = {
-        r[0] for r in store.query("SELECT DISTINCT run_id FROM test_results WHERE source = 'junit'")
+        r[0]
+        for r in store.query(f"SELECT DISTINCT run_id FROM {TEST_RESULTS} WHERE source = 'junit'")
     }
     assert len(junit_runs) == 13  # 15 runs minus the two refused archives
 
@@ -154,7 +156,7 @@ def test_a_zip_bomb_and_a_traversal_zip_are_refused_with_reasons_and_the_rest_fl
 def test_console_and_junit_results_agree_on_the_failing_test(ingested):
     store, _, _ = ingested
     failed = store.query(
-        "SELECT source, test_id FROM test_results WHERE outcome = 'failed' "
+        f"SELECT source, test_id FROM {TEST_RESULTS} WHERE outcome = 'failed' "
         "AND job_id = ? ORDER BY source",
         (job_id(14, 1, 1),),
     )
@@ -180,7 +182,6 @@ def test_artifacts_are_matched_to_the_job_that_wrote_them(artifact, expected):
     assert match_artifact_to_job(artifact, jobs) == expected
 
 
-
 def _log_fetch(emu, db, **changes):
     settings = settings_for(emu, db, **changes)
     source = GitHubSource(settings, sleep=lambda _s: None)
@@ -192,7 +193,7 @@ def _stored(db) -> dict[str, set]:
     return {
         "logs": {tuple(r) for r in store.query("SELECT job_id, state FROM logs")},
         "tests": {
-            tuple(r) for r in store.query("SELECT job_id, test_id, outcome FROM test_results")
+            tuple(r) for r in store.query(f"SELECT job_id, test_id, outcome FROM {TEST_RESULTS}")
         },
         "reports": {tuple(r) for r in store.query("SELECT run_id, attempt FROM run_reports")},
     }

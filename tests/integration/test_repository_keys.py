@@ -27,10 +27,13 @@ PER_REPOSITORY = (
     "steps",
     "commits",
     "logs",
+    "tests",
     "test_results",
     "run_reports",
 )
 WHEN_COLUMNS = {"repo_id", "fetched_at"}
+# the store's own numbers, which depend on what else it holds: a test is named by its name
+OWN_IDS = {"tests": {"id"}, "test_results": {"test"}}
 
 
 def repository_rows(store: Store, full_name: str) -> dict[str, list[tuple]]:
@@ -40,7 +43,11 @@ def repository_rows(store: Store, full_name: str) -> dict[str, list[tuple]]:
     rows = {}
     for table in PER_REPOSITORY:
         frame = store.frame(f"SELECT * FROM {table} WHERE repo_id = ?", (repo_id,))
-        frame = frame.drop(columns=[c for c in frame.columns if c in WHEN_COLUMNS])
+        if table == "test_results":
+            names = dict(store.query("SELECT id, name FROM tests WHERE repo_id = ?", (repo_id,)))
+            frame["test_name"] = frame["test"].map(names)
+        dropped = WHEN_COLUMNS | OWN_IDS.get(table, set())
+        frame = frame.drop(columns=[c for c in frame.columns if c in dropped])
         rows[table] = sorted(tuple(str(v) for v in row) for row in frame.itertuples(index=False))
     return rows
 

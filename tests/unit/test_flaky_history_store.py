@@ -12,8 +12,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from core.logs.reports.junit import TestResult
 from core.store.db import Store
 from core.store.flaky import test_history as read_test_history
+from core.store.ingest import save_test_results
 from core.store.runs import RunBundle, save_repository, save_run_bundle
 
 REPO = "acme/shop"
@@ -58,15 +60,13 @@ def save_run(store: Store, repo_id: int, run: int, conclusions: list[str]) -> No
 
 
 def _save_results(store: Store, repo_id: int, run: int, attempt: int, source: str, results):
-    with store.transaction() as tx:
-        tx.executemany(
-            "INSERT INTO test_results (job_id, test_id, repo_id, run_id, attempt, outcome,"
-            " source) VALUES (?,?,?,?,?,?,?)",
-            [
-                (job_id(run, attempt), test, repo_id, 100 + run, attempt, outcome, source)
-                for test, outcome in results
-            ],
-        )
+    save_test_results(
+        store,
+        repo_id,
+        job_id(run, attempt),
+        [TestResult(test, test, "", None, outcome) for test, outcome in results],
+        source,
+    )
 
 
 @pytest.fixture()

@@ -20,8 +20,10 @@ from agents.flaky_tests.view import (
     wasted_table,
     wasted_total,
 )
+from core.logs.reports.junit import TestResult
 from core.store.db import Store
 from core.store.flaky import test_results_of as read_test_results
+from core.store.ingest import save_test_results
 from core.store.runs import save_repository
 from tests.unit.test_flaky_history_store import REPO, job_id, save_run
 
@@ -146,26 +148,20 @@ def test_given_a_stored_history_when_one_test_is_read_then_its_latest_results_ol
     for run in range(4):
         conclusions = ["failure", "success"] if run == 2 else ["success"]
         save_run(store, repo_id, run, conclusions)
-        with store.transaction() as tx:
-            for attempt, conclusion in enumerate(conclusions, start=1):
-                failed = conclusion == "failure"
-                tx.executemany(
-                    "INSERT INTO test_results (job_id, test_id, repo_id, run_id, attempt,"
-                    " outcome, message, source) VALUES (?,?,?,?,?,?,?,?)",
-                    [
-                        (
-                            job_id(run, attempt),
-                            test,
-                            repo_id,
-                            100 + run,
-                            attempt,
-                            "failed" if failed and test == "x" else "passed",
-                            "boom" if failed and test == "x" else None,
-                            "junit",
-                        )
-                        for test in ("x", "y")
-                    ],
+        for attempt, conclusion in enumerate(conclusions, start=1):
+            failed = conclusion == "failure"
+            results = [
+                TestResult(
+                    test,
+                    test,
+                    "",
+                    None,
+                    "failed" if failed and test == "x" else "passed",
+                    message="boom" if failed and test == "x" else None,
                 )
+                for test in ("x", "y")
+            ]
+            save_test_results(store, repo_id, job_id(run, attempt), results, "junit")
 
     results = read_test_results(store, repo_id, "x", limit=4)
 

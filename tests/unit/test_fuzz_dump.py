@@ -248,7 +248,17 @@ mutations = st.sampled_from(sorted(FIELDS)).flatmap(
         ),
     )
 )
-TABLES = ("repositories", "runs", "jobs", "steps", "commits", "logs", "test_results", "outbox")
+TABLES = (
+    "repositories",
+    "runs",
+    "jobs",
+    "steps",
+    "commits",
+    "logs",
+    "tests",
+    "test_results",
+    "outbox",
+)
 
 
 def _rows(store: Store) -> dict[str, int]:

@@ -37,4 +37,105 @@ def test_counting_each_runs_tests_walks_the_primary_key_instead_of_sorting_every
     from core.store.features import _TESTS_SQL
 
     plan = _plan(store, _TESTS_SQL, (1,))
-    assert any("test_results USING INDEX sqlite_autoindex_test_results_1" in s for s in plan), plan
+    assert any("test_results USING PRIMARY KEY (repo_id=?)" in s for s in plan), plan
+    # each job's counts find the job's run by the job's key, never by a scan or an ad-hoc index
+    assert any("j USING INDEX sqlite_autoindex_jobs_1 (repo_id=? AND job_id=?)" in s for s in plan)
+    assert not [step for step in plan if "AUTOMATIC" in step or step.startswith("SCAN j")], plan
+
+
+def test_the_flaky_history_reads_a_repositorys_results_by_key_and_each_ones_test_job_and_run(
+    store: Store,
+):
+    """Test results name their test by an interned id and their run by their job (schema V8):
+    each of those is one lookup by key per result."""
+    from core.store.flaky import _TESTS_SQL
+
+    plan = _plan(store, _TESTS_SQL, {"repo": 1})
+    assert any("t USING PRIMARY KEY (repo_id=?)" in s for s in plan), plan
+    assert any("n USING INTEGER PRIMARY KEY (rowid=?)" in s for s in plan), plan
+    assert any("j USING INDEX sqlite_autoindex_jobs_1 (repo_id=? AND job_id=?)" in s for s in plan)
+    assert any("r USING INDEX sqlite_autoindex_runs_1" in s for s in plan), plan
+    assert not [step for step in plan if step.startswith("SCAN") or "AUTOMATIC" in step], plan
+
+
+def test_one_tests_results_are_found_by_its_name_then_by_its_id_whatever_the_history(
+    store: Store,
+):
+    """The drill-down reads the test's id through (repo_id, name), then only its results."""
+    from core.store.flaky import _ONE_TEST_SQL
+
+    plan = _plan(store, _ONE_TEST_SQL, {"repo": 1, "test": "t", "limit": 200})
+    assert any(
+        "n USING COVERING INDEX sqlite_autoindex_tests_1 (repo_id=? AND name=?)" in s for s in plan
+    )
+    assert any("t USING INDEX test_results_test (test=?" in s for s in plan), plan
+    assert not [step for step in plan if step.startswith("SCAN") or "AUTOMATIC" in step], plan
+
+
+def test_the_re_run_job_attempts_are_read_from_the_re_runs_never_from_every_job(store: Store):
+    """Minutes wasted: the repository's re-run attempts lead, read from the runs' key alone;
+    each finds its failed jobs of the attempt before, and their next attempt, by (repo_id,
+    run_id, attempt). A history of 770k jobs with few re-runs reads few jobs."""
+    from core.store.flaky import _RERUN_SQL
+
+    plan = _plan(store, _RERUN_SQL, {"repo": 1})
+    assert plan[0] == "SEARCH r USING COVERING INDEX sqlite_autoindex_runs_1 (repo_id=?)", plan
+    assert any("j USING INDEX jobs_run (repo_id=? AND run_id=? AND attempt=?)" in s for s in plan)
+    assert any("n USING INDEX jobs_run (repo_id=? AND run_id=? AND attempt=?)" in s for s in plan)
+    assert not [step for step in plan if step.startswith("SCAN") or "AUTOMATIC" in step], plan
+
+
+_PERIOD = {
+    "repo": 1,
+    "start": "2024-05-01T10:00:00Z",
+    "end": "2024-07-30T10:00:00Z",
+    "first_day": "2024-05-02",
+    "last_day": "2024-07-30",
+    "top": 15,
+}
+
+
+@pytest.mark.parametrize("name", ["_JOB_COUNTS_SQL", "_QUEUE_COUNTS_SQL", "_SLOWEST_STEPS_SQL"])
+def test_a_pages_period_reads_whole_days_from_the_summaries_and_only_its_edge_days_rows(
+    store: Store, name: str
+):
+    """The Overview and Pipelines read a period's jobs and steps as per-day summaries (a range
+    of their key) plus the rows of the period's two edge days, found from the runs' creation
+    times: never a walk through every job or step of the repository, never an automatic index."""
+    from core.store import dashboards
+
+    plan = _plan(store, getattr(dashboards, name), _PERIOD)
+    assert not [step for step in plan if "AUTOMATIC" in step], plan
+    assert not [step for step in plan if step.startswith("SCAN") and "subquery" not in step], plan
+    assert any(
+        s.startswith("SEARCH") and "_daily USING PRIMARY KEY (repo_id=? AND day>? AND day<?)" in s
+        for s in plan
+    ), plan
+    assert any("runs_repo_created (repo_id=? AND created_at>? AND created_at<?)" in s for s in plan)
+    assert not [s for s in plan if ("jobs" in s or "steps" in s) and "(repo_id=?)" in s], plan
+
+
+@pytest.mark.parametrize(
+    "name", ["_JOB_COUNTS", "_QUEUE_COUNTS", "_STEP_TOTALS", "_MAXIMA_AT_RISK", "_DAYS_OF_RUN"]
+)
+def test_keeping_the_summaries_reads_only_the_rows_of_the_run_being_written(
+    store: Store, name: str
+):
+    """Every run written counts its rows into the summaries: by the run's key, so an import of
+    100k runs stays linear (a range over the repository's runs would make it quadratic)."""
+    from core.store import rollups
+
+    plan = _plan(store, getattr(rollups, name), {"repo": 1, "run": 5, "sign": 1})
+    scans = [s for s in plan if s.startswith("SCAN ") and s != "SCAN m"]  # m: the run's own maxima
+    assert not [step for step in plan if "AUTOMATIC" in step] + scans, plan
+    assert any("r USING INDEX sqlite_autoindex_runs_1 (repo_id=? AND run_id=?)" in s for s in plan)
+    assert not [s for s in plan if "(repo_id=?)" in s or "created_at" in s], plan
+
+
+def test_measuring_a_step_maximum_again_reads_one_day_of_runs(store: Store):
+    from core.store import rollups
+
+    group = {"repo": 1, "day": "2024-05-01", "workflow": "CI", "job": "test", "step": "Build"}
+    plan = _plan(store, rollups._REMEASURE_MAXIMUM, group)
+    assert not [step for step in plan if "AUTOMATIC" in step or step.startswith("SCAN ")], plan
+    assert any("runs_repo_created (repo_id=? AND created_at>? AND created_at<?)" in s for s in plan)

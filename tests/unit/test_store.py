@@ -12,6 +12,7 @@ import pytest
 from core.errors import ConfigError
 from core.store.db import SCHEMA_VERSION, Store
 from core.store.runs import RunBundle, save_repository, save_run_bundle
+from tests.stored_results import TEST_RESULTS
 
 ROOT = Path(__file__).resolve().parents[2]
 REPO = {"id": 1, "full_name": "acme/app", "default_branch": "main"}
@@ -119,13 +120,15 @@ def test_given_a_store_keyed_by_github_ids_alone_when_opened_then_its_history_is
 
     assert store.schema_version == SCHEMA_VERSION
     assert tuple(store.query("SELECT repo_id, job_id, number, name FROM steps")[0]) == (
-        7, 1000, 1, "Run tests"
+        7,
+        1000,
+        1,
+        "Run tests",
     )
     for table, values in rows.items():
         columns = table.split(" ", 1)[1]
-        assert tuple(store.query(f"SELECT {columns.strip('()')} FROM {table.split()[0]}")[0]) == (
-            values
-        )
+        source = TEST_RESULTS if table.startswith("test_results") else table.split()[0]
+        assert tuple(store.query(f"SELECT {columns.strip('()')} FROM {source}")[0]) == values
 
 
 def test_given_a_store_from_the_future_when_opened_then_clear_error(tmp_path):

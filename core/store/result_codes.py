@@ -1,0 +1,42 @@
+"""How a stored test result spells its outcome and its source: one small integer each.
+
+Why integers: ``test_results`` is the store's largest table (a row per test per job), and a
+word repeated in every row cost more than the rest of the row. SQLite stores the integers 0
+and 1 in no bytes at all and 2 and 3 in one, so the common outcomes and both sources are free.
+The codes are written to disk (the V8 migration spells them out too): never renumber one, only
+append. The readers turn them back into the words with :func:`outcome_sql`/:func:`source_sql`,
+so what they return is the same text as before.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "OUTCOME_CODES",
+    "SOURCE_CODES",
+    "FAILING_SQL",
+    "JUNIT",
+    "outcome_sql",
+    "source_sql",
+]
+
+OUTCOME_CODES: dict[str, int] = {"passed": 0, "failed": 1, "error": 2, "skipped": 3}
+SOURCE_CODES: dict[str, int] = {"junit": 0, "console": 1}
+
+JUNIT = SOURCE_CODES["junit"]
+# The outcomes that count as a test failure, as a SQL list: ``outcome IN (1, 2)``.
+FAILING_SQL = f"({OUTCOME_CODES['failed']}, {OUTCOME_CODES['error']})"
+
+
+def outcome_sql(column: str) -> str:
+    """A SQL expression that reads the outcome code in ``column`` as its word."""
+    return _case(column, OUTCOME_CODES)
+
+
+def source_sql(column: str) -> str:
+    """A SQL expression that reads the source code in ``column`` as its word."""
+    return _case(column, SOURCE_CODES)
+
+
+def _case(column: str, codes: dict[str, int]) -> str:
+    whens = " ".join(f"WHEN {code} THEN '{word}'" for word, code in codes.items())
+    return f"CASE {column} {whens} END"
