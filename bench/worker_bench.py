@@ -4,7 +4,7 @@ outbox costs a sync per stored run.
 Usage::
 
     python bench/worker_bench.py [--runs 25] [--jobs 6] [--rounds 5] [--batch-size 10]
-                                 [--in-process]
+                                 [--in-process] [--volume RUNS]
 
 1. **Outbox overhead per run**: the same synthetic run bundles (one run, ``--jobs`` jobs of 12
    steps, a commit — GitHub's payload shapes) are stored with ``core.store.runs.save_run_bundle``
@@ -20,6 +20,11 @@ Usage::
    (``--runs 25``); larger rounds measure moto, not the worker.
 3. **Worker ceiling**: the same rounds with a transport that accepts everything at once, i.e.
    what claiming, validating, scanning for secrets, packing and marking cost by themselves.
+4. **Volume** (``--volume RUNS``, off by default): one long drain of RUNS runs' messages to a
+   fresh server, the way the app's embedded worker publishes a large history: each local queue
+   kept under ``LOCAL_BOUND`` by purging (see core/queue/local_server.py), so the rate is the
+   sustained one rather than an empty queue's. Prints messages/s and the time the same rate
+   would take for 100,000 runs of this shape.
 
 It measures and prints; it never asserts and always exits 0. moto is CPU-bound and slower than
 real SQS per request; against AWS the worker is network-bound instead.
@@ -43,7 +48,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from core.config import Settings  # noqa: E402
-from core.queue.local_server import start_local_sqs, stop_local_sqs  # noqa: E402
+from core.queue.local_server import LOCAL_BOUND, start_local_sqs, stop_local_sqs  # noqa: E402
 from core.queue.sqs import BatchResult  # noqa: E402
 from core.queue.worker import Worker, WorkerOptions  # noqa: E402
 from core.store import runs as persist  # noqa: E402
@@ -213,6 +218,23 @@ def throughput(
     return rates
 
 
+def volume(
+    folder: Path, runs: int, jobs: int, batch: int, in_process: bool, bound: int
+) -> tuple[int, float, float]:
+    """(messages sent, seconds, seconds to fill the store) of one bounded drain of ``runs``."""
+    os.environ.setdefault("AWS_EC2_METADATA_DISABLED", "true")
+    options = WorkerOptions(
+        batch_size=batch, idle_s=0.01, heartbeat_s=1, sample_s=5, local_bound=bound
+    )
+    with _server(in_process) as url:
+        store, filled = _store_runs(folder, runs, jobs, True)
+        settings = Settings().with_(db_path=str(store.path), sqs_endpoint_url=url)
+        worker = Worker(store, settings, options=options)
+        started = time.perf_counter()
+        sent = worker.run(burst=True)
+        return sent, time.perf_counter() - started, filled
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--runs", type=int, default=25)
@@ -224,6 +246,19 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="run moto in a thread of this process (the embedded demo's set-up)",
     )
+    parser.add_argument(
+        "--volume",
+        type=int,
+        default=0,
+        metavar="RUNS",
+        help="also drain RUNS runs in one go to a bounded server (the sustained rate)",
+    )
+    parser.add_argument(
+        "--bound",
+        type=int,
+        default=LOCAL_BOUND,
+        help=f"the volume drain's queue bound (default LOCAL_BOUND, {LOCAL_BOUND})",
+    )
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
         cost = overhead(Path(tmp), args.runs, args.jobs)
@@ -231,7 +266,11 @@ def main(argv: list[str] | None = None) -> int:
             Path(tmp), args.runs, args.jobs, args.rounds, args.batch_size, args.in_process
         )
         ceil = ceiling(Path(tmp), args.runs, args.jobs, args.rounds, args.batch_size)
-    per_round = args.runs * (args.jobs + 2)
+        if args.volume:
+            big = volume(
+                Path(tmp), args.volume, args.jobs, args.batch_size, args.in_process, args.bound
+            )
+    per_round = round(cost["messages_per_run"] * args.runs)
     print(f"Outbox overhead per stored run ({args.runs} runs x {args.jobs} jobs x 12 steps):")
     print(f"  store without messages   {cost['plain_ms']:.2f} ms/run")
     print(
@@ -252,6 +291,18 @@ def main(argv: list[str] | None = None) -> int:
         f"Worker ceiling (transport that accepts at once): {statistics.median(ceil):.0f} "
         "messages/s median"
     )
+    if args.volume:
+        sent, seconds, filled = big
+        rate = sent / seconds
+        print(
+            f"Volume: {args.volume} runs, {sent} messages in {seconds:.1f} s to moto bounded at "
+            f"{args.bound}: {rate:.0f} messages/s (stored in {filled:.1f} s, "
+            f"{1000 * filled / args.volume:.2f} ms/run)"
+        )
+        print(
+            f"  at this rate 100,000 runs of this shape ({100_000 * sent / args.volume:,.0f} "
+            f"messages) take {100_000 * sent / args.volume / rate / 60:.1f} min"
+        )
     return 0
 
 

@@ -54,6 +54,29 @@ _STEP = _object(
     },
 )
 
+_JOB = _object(
+    ["job_id", "run_id", "attempt", "name", "status", "conclusion", "steps"],
+    {
+        "job_id": _INT,
+        "run_id": _INT,
+        "attempt": {"type": "integer", "minimum": 1},
+        "repo_id": _OPT_INT,
+        "name": _STR,
+        "status": _STR,
+        "conclusion": _STR,
+        "created_at": _TIME,
+        "started_at": _TIME,
+        "completed_at": _TIME,
+        "queue_s": _NUM,
+        "duration_s": _NUM,
+        "runner_name": _STR,
+        "runner_os": _STR,
+        "labels": _STR,
+        "html_url": _STR,
+        "steps": {"type": "array", "items": _STEP},
+    },
+)
+
 _RUN = _object(
     ["run_id", "attempt", "status", "conclusion", "created_at"],
     {
@@ -77,29 +100,7 @@ _RUN = _object(
         "duration_s": _NUM,
         "html_url": _STR,
         "display_title": _STR,
-    },
-)
-
-_JOB = _object(
-    ["job_id", "run_id", "attempt", "name", "status", "conclusion", "steps"],
-    {
-        "job_id": _INT,
-        "run_id": _INT,
-        "attempt": {"type": "integer", "minimum": 1},
-        "repo_id": _OPT_INT,
-        "name": _STR,
-        "status": _STR,
-        "conclusion": _STR,
-        "created_at": _TIME,
-        "started_at": _TIME,
-        "completed_at": _TIME,
-        "queue_s": _NUM,
-        "duration_s": _NUM,
-        "runner_name": _STR,
-        "runner_os": _STR,
-        "labels": _STR,
-        "html_url": _STR,
-        "steps": {"type": "array", "items": _STEP},
+        "jobs": {"type": "array", "items": _JOB},  # schema_version 2: the attempt's jobs
     },
 )
 

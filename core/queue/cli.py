@@ -91,7 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--batch-size",
         type=_whole(1, SQS_MAX_BATCH, " (SQS sends at most 10 messages per batch)"),
-        help="rows claimed and sent per batch, 1 to 10",
+        help="messages per SendMessageBatch request, 1 to 10 (a cycle claims 10 requests' worth)",
     )
     run.add_argument("--lease", type=_seconds, dest="lease_s", help="row lease in seconds")
     run.add_argument("--max-attempts", type=_whole(1))

@@ -134,7 +134,9 @@ def _run_summary(d: dict[str, Any]) -> str:
     number = f" #{d['run_number']}" if d.get("run_number") is not None else ""
     outcome = d.get("conclusion") or d.get("status") or "?"
     branch = f" · {d['head_branch']}" if d.get("head_branch") else ""
-    return f"{name}{number} attempt {d.get('attempt', '?')}: {outcome}{branch}"
+    jobs = d.get("jobs")  # schema_version 2: the attempt's jobs travel inside
+    counted = f", {len(jobs)} jobs" if isinstance(jobs, list) else ""
+    return f"{name}{number} attempt {d.get('attempt', '?')}: {outcome}{counted}{branch}"
 
 
 def _job_summary(d: dict[str, Any]) -> str:

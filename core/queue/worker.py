@@ -6,10 +6,17 @@ tested the way rq/dramatiq workers are: ``Worker(store, settings).run(burst=True
 is due and returns how many rows it published; ``stop()`` (the first SIGTERM) lets the current
 batch finish and be recorded, then exits.
 
-One cycle: claim up to ``batch_size`` rows with a lease -> check each (schema, secrets, known
-queue) -> split oversize bodies into ordered parts -> pack into SendMessageBatch requests
-(10 entries, 256 KiB) -> record what was sent, back off what failed, dead-letter what keeps
-failing, and postpone everything (without blaming the messages) while SQS is unreachable.
+One cycle: claim up to ``batch_size * batches_per_cycle`` rows with a lease -> check each
+(schema, secrets, known queue) -> split oversize bodies into ordered parts -> pack into
+SendMessageBatch requests (``batch_size`` <= 10 entries, 256 KiB) -> send them, up to
+``send_threads`` at a time -> record what was sent, back off what failed, dead-letter what
+keeps failing, and postpone everything (without blaming the messages) while SQS is unreachable.
+
+Why a cycle holds several requests and sends them side by side: a claim and a mark are one
+store transaction each, and one request is a round trip; a cycle of one request (10 rows) spent
+more time on those than on publishing. Requests to a standard queue are independent, so they go
+out concurrently (boto3 clients are thread-safe); a FIFO queue's requests go one after the other
+so each repository's messages keep their order.
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, wait
 from dataclasses import dataclass, fields
 
 from core.config import Settings
@@ -54,7 +62,9 @@ PURGE_COOLDOWN_S = 60.0
 class WorkerOptions:
     """Tuning knobs; each can come from ``Settings.worker_<name>`` once config.py has it."""
 
-    batch_size: int = 10
+    batch_size: int = 10  # entries per SendMessageBatch request (SQS allows 10)
+    batches_per_cycle: int = 10  # requests per claim: one claim and one mark for all of them
+    send_threads: int = 4  # requests in flight at once (boto3's pool keeps 4 connections)
     lease_s: float = 60.0
     max_attempts: int = 6
     backoff_base_s: float = 1.0
@@ -84,6 +94,11 @@ class _Outcome:
     ok: set[str]
     failed: dict[str, str]
     outage: str | None = None
+
+    def merge(self, other: _Outcome) -> None:
+        self.ok |= other.ok
+        self.failed.update(other.failed)
+        self.outage = self.outage or other.outage
 
 
 def _known_secrets(settings: Settings) -> list[str]:
@@ -125,6 +140,7 @@ class Worker:
         self._purge_after: dict[str, float] = {}  # queue -> when a refused purge may retry
         self._purge_warned: set[str] = set()
         self._literals = _known_secrets(settings)
+        self._pool: ThreadPoolExecutor | None = None
 
     # -- control ----------------------------------------------------------------------------
     @property
@@ -191,7 +207,11 @@ class Worker:
     # -- one cycle --------------------------------------------------------------------------
     def step(self) -> tuple[int, int]:
         """Claim, check, send and record one batch; returns (rows claimed, rows sent)."""
-        rows = outbox.claim(self.store, self.id, self.options.batch_size, self.options.lease_s)
+        opts = self.options
+        limit = max(1, opts.batch_size) * max(1, opts.batches_per_cycle)
+        if opts.local_bound:  # a bounded local queue is trimmed between cycles: stay near it
+            limit = min(limit, max(opts.batch_size, opts.local_bound))
+        rows = outbox.claim(self.store, self.id, limit, opts.lease_s)
         if not rows:
             return 0, 0
         self._set_state("running")
@@ -206,10 +226,7 @@ class Worker:
                 plan.setdefault(name, []).append((row, entries))
         if rejected:
             self._fail(rejected, permanent=True)
-        outcome = _Outcome(set(), {})
-        for name, items in plan.items():
-            if outcome.outage is None:
-                outcome.outage = self._send_all(name, [e for _, es in items for e in es], outcome)
+        outcome = self._send_plan(plan)
         sent = self._settle([item for items in plan.values() for item in items], outcome)
         return len(rows), sent
 
@@ -245,14 +262,46 @@ class Worker:
             )
         return name, entries
 
-    def _send_all(self, name: str, entries: Sequence[Entry], outcome: _Outcome) -> str | None:
-        """Send a queue's entries batch by batch; returns the outage text if SQS went away."""
-        for batch in pack_batches(entries, 10, MAX_BATCH_BYTES):
+    def _send_plan(self, plan: dict[str, list[tuple[OutboxRow, list[Entry]]]]) -> _Outcome:
+        """Send every queue's entries; lanes (one request, or a FIFO queue's ordered run of
+        requests) go out side by side, and none starts once SQS has been found unreachable."""
+        lanes: list[tuple[str, list[list[Entry]]]] = []
+        for name, items in plan.items():
+            entries = [e for _, es in items for e in es]
+            batches = pack_batches(entries, max(1, self.options.batch_size), MAX_BATCH_BYTES)
+            if name.endswith(".fifo"):
+                lanes.append((name, batches))
+            else:
+                lanes.extend((name, [batch]) for batch in batches)
+        gone = threading.Event()
+        outcome = _Outcome(set(), {})
+        if len(lanes) <= 1 or self.options.send_threads <= 1:
+            for name, batches in lanes:
+                outcome.merge(self._send_lane(name, batches, gone))
+            return outcome
+        _ = self.sqs  # the adapter is built here, once, not by several threads at once
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(
+                self.options.send_threads, thread_name_prefix="ci-medic-send"
+            )
+        futures = [self._pool.submit(self._send_lane, name, b, gone) for name, b in lanes]
+        wait(futures)  # every request has ended before anything is recorded (or raised)
+        for future in futures:
+            outcome.merge(future.result())
+        return outcome
+
+    def _send_lane(self, name: str, batches: list[list[Entry]], gone: threading.Event) -> _Outcome:
+        """Send batches in order; stop (the rest postponed) when SQS is unreachable."""
+        outcome = _Outcome(set(), {})
+        for batch in batches:
+            if gone.is_set():
+                break
             try:
                 self._send_batch(name, batch, outcome)
             except (SqsUnavailable, QueueMissing) as exc:
-                return str(exc)
-        return None
+                outcome.outage = str(exc)
+                gone.set()
+        return outcome
 
     def _send_batch(self, name: str, batch: list[Entry], outcome: _Outcome) -> None:
         """One request; a batch refused as a whole is retried entry by entry to find the bad one."""
@@ -393,6 +442,9 @@ class Worker:
 
     def _finish(self) -> None:
         self.state = "stopped"
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
         try:
             worker_health.heartbeat(
                 self.store, self.id, "stopped", self.sent_total, self.failed_total, self.last_error

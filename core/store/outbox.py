@@ -78,6 +78,23 @@ def enqueue(conn: sqlite3.Connection, messages: list[Message]) -> int:
     return conn.total_changes - before
 
 
+# The due rows, oldest first, in two parts that each read the index outbox_pending(status,
+# next_attempt_at, id) in order and stop at the limit: rows never tried (next_attempt_at = 0, by
+# far the most: the index gives them in id order) and rows waiting for a retry (few). As one
+# range on next_attempt_at, SQLite sorted every due row for each claim: 200 ms per claim with
+# 200,000 rows pending, more than publishing them took.
+_DUE_IDS = """
+SELECT id FROM (
+    SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at = 0
+    AND lease_until <= :now ORDER BY id LIMIT :limit)
+UNION ALL
+SELECT id FROM (
+    SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at > 0
+    AND next_attempt_at <= :now AND lease_until <= :now ORDER BY id LIMIT :limit)
+ORDER BY id LIMIT :limit
+"""
+
+
 def claim(
     store: Store, owner: str, limit: int = 10, lease_s: float = 60.0, now: float | None = None
 ) -> list[OutboxRow]:
@@ -85,11 +102,9 @@ def claim(
     now = time.time() if now is None else now
     with store.transaction() as tx:
         rows = tx.execute(
-            "UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE id IN ("
-            " SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= ?"
-            " AND lease_until <= ? ORDER BY id LIMIT ?)"
-            " RETURNING id, message_id, queue, event_type, body, attempts",
-            (owner, now + lease_s, now, now, int(limit)),
+            "UPDATE outbox SET lease_owner = :owner, lease_until = :until WHERE id IN ("
+            f"{_DUE_IDS}) RETURNING id, message_id, queue, event_type, body, attempts",
+            {"owner": owner, "until": now + lease_s, "now": now, "limit": int(limit)},
         ).fetchall()
     return sorted((OutboxRow(*tuple(r)) for r in rows), key=lambda r: r.id)
 

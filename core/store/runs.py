@@ -1,6 +1,13 @@
 """Writes what a sync or an import collected: one run with all its attempts, jobs, steps and
 commit per transaction, together with the outbox messages that describe them.
 
+One message per run attempt (``workflow_run``, schema_version 2) carries that attempt's jobs
+and their steps, plus one per commit: a job or a step means little without its run, and one
+message per job made a history of 100k runs a million messages, an hour to publish to the
+local SQS server. Only jobs whose attempt the bundle holds no run payload for (some imports
+record jobs of attempts they have no run for) still travel as ``workflow_job`` messages, so no
+stored job is ever without its message.
+
 One run per transaction is the unit of progress: a sync killed at any moment leaves whole runs
 behind (never a run without its jobs), and the next sync simply sees the rest as new.
 
@@ -10,6 +17,7 @@ unfinished, which attempts and commits it already holds), so it never fetches an
 
 from __future__ import annotations
 
+import hashlib
 import sqlite3
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -149,14 +157,18 @@ def save_run_bundle(store: Store, repo_id: int, repo_name: str, bundle: RunBundl
     run_rows.append(run_row(bundle.run, repo_id, is_latest=True))
     latest = run_rows[-1]
     job_rows, all_steps, messages = [], [], []
+    jobs_of: dict[int, list[dict[str, Any]]] = {}  # attempt -> its jobs as message data
     for attempt, jobs in sorted(bundle.jobs.items()):
         for job in jobs:
             row = job_row(job, repo_id, latest["run_id"], attempt)
             steps = [dict(step, repo_id=repo_id) for step in step_rows(job)]
             job_rows.append(row)
             all_steps.extend(steps)
-            messages.append(_job_message(repo_name, row, steps))
-    messages.extend(_run_message(repo_name, r) for r in run_rows)
+            jobs_of.setdefault(int(attempt), []).append(_job_data(row, steps))
+    for r in run_rows:
+        messages.append(_run_message(repo_name, r, jobs_of.pop(int(r["attempt"]), [])))
+    for orphans in jobs_of.values():  # jobs of an attempt with no run payload here
+        messages.extend(_job_message(repo_name, data) for data in orphans)
     with store.transaction() as tx:
         # the pages' per-day summaries follow the run's rows in the same transaction
         withdrawn = rollups.withdraw_run(tx, repo_id, latest["run_id"])
@@ -175,19 +187,33 @@ def save_run_bundle(store: Store, repo_id: int, repo_name: str, bundle: RunBundl
         return enqueue(tx, messages)
 
 
-def _run_message(repo: str, row: dict[str, Any]) -> Message:
+def _run_message(repo: str, row: dict[str, Any], jobs: list[dict[str, Any]]) -> Message:
+    """One attempt with its jobs (each with its steps) inside.
+
+    Its state is the run's and every job's, so a job that changes gives a new message id even
+    when GitHub left the run's ``updated_at`` alone.
+    """
     key = f"run:{row['run_id']}:{row['attempt']}"
-    version = f"{row['status']}|{row['conclusion']}|{row['updated_at']}"
-    return make_message("workflow_run", repo, key, row, version)
+    states = "|".join(_job_version(job) for job in sorted(jobs, key=lambda j: j["job_id"]))
+    digest = hashlib.sha256(states.encode()).hexdigest()[:16]
+    version = f"{row['status']}|{row['conclusion']}|{row['updated_at']}|{digest}"
+    return make_message("workflow_run", repo, key, dict(row, jobs=jobs), version)
 
 
-def _job_message(repo: str, row: dict[str, Any], steps: list[dict[str, Any]]) -> Message:
-    """One message per job; its steps travel inside it (a step means nothing without its job)."""
-    data = dict(
-        row, steps=[{k: v for k, v in s.items() if k not in ("job_id", "repo_id")} for s in steps]
-    )
-    version = f"{row['status']}|{row['conclusion']}|{row['completed_at']}"
-    return make_message("workflow_job", repo, f"job:{row['job_id']}", data, version)
+def _job_data(row: dict[str, Any], steps: list[dict[str, Any]]) -> dict[str, Any]:
+    """A job as messages carry it: its row with its steps inside (the keys they repeat left out)."""
+    kept = [{k: v for k, v in s.items() if k not in ("job_id", "repo_id")} for s in steps]
+    return dict(row, steps=kept)
+
+
+def _job_version(data: dict[str, Any]) -> str:
+    return f"{data['job_id']}:{data['status']}|{data['conclusion']}|{data['completed_at']}"
+
+
+def _job_message(repo: str, data: dict[str, Any]) -> Message:
+    """A job on its own: only for a job whose attempt has no run payload in the bundle."""
+    version = f"{data['status']}|{data['conclusion']}|{data['completed_at']}"
+    return make_message("workflow_job", repo, f"job:{data['job_id']}", data, version)
 
 
 def utc_now_iso() -> str:

@@ -136,7 +136,11 @@ def test_demo_sync_and_analysis_arrive_whole_and_valid(sqs_url, tmp_path):
     stored = store.scalar("SELECT body FROM outbox WHERE message_id = ?", (big,))
     assert log.parts > 1 and json.loads(stored)["data"] == log.envelope["data"]
     kinds = set(d.envelope["event_type"] for d in deliveries)
-    assert {"workflow_run", "workflow_job", "commit", "job_log", "prediction"} <= kinds
+    assert {"workflow_run", "commit", "job_log", "prediction"} <= kinds
+    runs = [d.envelope for d in deliveries if d.envelope["event_type"] == "workflow_run"]
+    carried = {(job["job_id"], job["attempt"]) for run in runs for job in run["data"]["jobs"]}
+    stored = {tuple(r) for r in store.query("SELECT job_id, attempt FROM jobs")}
+    assert carried == stored  # every stored job arrived, inside its run's message
     frame = stats(store).set_index("queue")
     assert frame["sent_total"].sum() == len(expected) and frame["backlog"].sum() == 0
     health = store.query("SELECT state, sent_total FROM worker_health")

@@ -52,10 +52,10 @@ def _assert_all_arrived(deliveries, expected: set[str]) -> None:
 def test_sqs_stopped_mid_drain_then_restarted_empty_loses_nothing(aws_env, tmp_path):
     server = MotoServer()
     server.reset()
-    store = filled_store(tmp_path)
+    store = filled_store(tmp_path, runs=30, jobs_per_run=4)  # a run is 1 message: 30+ runs
     expected = outbox_ids(store)
     settings = settings_for(server.url, store.path)
-    worker = Worker(store, settings, options=replace(FAST, batch_size=2))
+    worker = Worker(store, settings, options=replace(FAST, batch_size=2, batches_per_cycle=1))
     thread = threading.Thread(target=worker.run, daemon=True)
     thread.start()
     try:

@@ -50,6 +50,15 @@ def test_a_claimed_row_is_leased_to_one_worker_until_the_lease_expires(store):
     assert {r.id for r in expired} == {1, 2, 3, 4, 5, 6}
 
 
+def test_rows_due_for_a_retry_and_rows_never_tried_are_claimed_together_oldest_first(store):
+    rows = outbox.claim(store, "w1", limit=3, now=NOW)  # rows 1-3
+    outbox.mark_failed(store, [(rows[1], "refused")], base_s=10, cap_s=10, now=NOW)  # row 2
+    outbox.release(store, [rows[0]], delay_s=5, error="SQS away", now=NOW)  # row 1
+    outbox.release(store, [rows[2]], delay_s=0, error="SQS away", now=NOW)  # row 3, due now
+    assert [r.id for r in outbox.claim(store, "w2", limit=3, now=NOW)] == [3, 4, 5]
+    assert [r.id for r in outbox.claim(store, "w3", limit=10, now=NOW + 11)] == [1, 2, 6]
+
+
 def test_sent_rows_are_never_claimed_again_and_counted_per_queue(store):
     rows = outbox.claim(store, "w1", limit=10, now=NOW)
     assert outbox.mark_sent(store, rows, now=NOW) == 6

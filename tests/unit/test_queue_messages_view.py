@@ -73,3 +73,21 @@ def test_given_published_envelopes_when_tabled_then_each_row_has_time_type_queue
     assert str(table["time"].dtype).startswith("datetime64") and table["time"].notna().all()
     assert table["message_id"].tolist() == [e["message_id"] for e in envelopes]
     assert not any(cell.startswith("{") for cell in table["summary"])
+
+
+def test_given_a_run_message_with_its_jobs_inside_when_summarised_then_the_jobs_are_counted():
+    jobs = [
+        {
+            "job_id": n,
+            "run_id": 9100200300,
+            "attempt": 2,
+            "name": f"test ({n})",
+            "status": "completed",
+            "conclusion": "success",
+            "steps": [],
+        }
+        for n in (1, 2, 3)
+    ]
+    summary = message_summary(_envelope("workflow_run", dict(RUN, jobs=jobs)))
+
+    assert summary == "CI #1287 attempt 2: failure, 3 jobs · feature/cart-totals"
