@@ -116,9 +116,10 @@ def scale(runs: int = 100_000) -> None:
 
 
 def shap_timings(features: pd.DataFrame) -> None:
-    """What the agent pays for the page's SHAP views: the forest fitted as it is fitted there
-    (:func:`explained_forest`, the most recent ``MAX_TRAIN`` finished runs), one run's
-    explanation, and the global view's sample."""
+    """What the agent pays for the page's SHAP views: one run's explanation and the global
+    view's sample, of a forest fitted on the most recent ``MAX_TRAIN`` finished runs
+    (:func:`explained_forest`; the agent explains its live forest instead, and fits this one
+    only when the live model is another kind, so the fit is timed apart)."""
     began = time.perf_counter()
     import shap  # noqa: F401  (once per process)
 

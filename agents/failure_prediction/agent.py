@@ -13,7 +13,12 @@ from __future__ import annotations
 import pandas as pd
 
 from agents.base import AgentContext, AgentResult, nothing_yet, with_columns
-from agents.failure_prediction.explain import explain, global_explanation, to_document
+from agents.failure_prediction.explain import (
+    explain,
+    explained_forest,
+    global_explanation,
+    to_document,
+)
 from agents.failure_prediction.forecast import PREDICTION_COLUMNS, WANTED_PRECISION, forecast
 from agents.failure_prediction.metrics import score
 from agents.failure_prediction.reasons import reasons_in_words
@@ -59,11 +64,20 @@ class FailurePrediction:
         result = forecast(features, kind, precision, pool=pool)  # type: ignore[arg-type]
         predictions = result.predictions
         live = predictions[~predictions["backtest"].astype(bool)].copy()
+        # the forest the SHAP views explain: the live model itself when it is the forest
+        forest = result.pipeline if kind == "random_forest" else None
+        if kind == "logistic_regression" and result.pipeline is not None:
+            fitted = explained_forest(features)
+            forest = fitted[0] if fitted is not None else None
         if result.pipeline is not None and len(live):
             ctx.progress(0.8, "Explaining the runs not finished yet…")
-            why = explain(result.pipeline, result.live[result.columns])
-            live["reasons"] = [reasons_in_words(why.of_run(i)) for i in range(len(live))]
-            predictions.loc[live.index, "reasons"] = live["reasons"]
+            # SHAP's tree explainer reads the forest and the boosted trees; a regression's
+            # reasons are the forest's (its standardised inputs would read as nonsense words)
+            model = forest if kind == "logistic_regression" else result.pipeline
+            if model is not None:
+                why = explain(model, result.live[result.columns])
+                live["reasons"] = [reasons_in_words(why.of_run(i)) for i in range(len(live))]
+                predictions.loc[live.index, "reasons"] = live["reasons"]
         predictions["key"] = (
             predictions["run_id"].astype(str) + ":" + predictions["run_attempt"].astype(str)
         )
@@ -79,7 +93,7 @@ class FailurePrediction:
         # one message per live run and state: a prediction sent before is not news
         messages = [m for m in saved if m.body and not _sent_before(m.body, known)]
         ctx.progress(0.9, "Explaining the model for the page (SHAP)…")
-        _store_explanation(ctx, features)
+        _store_explanation(ctx, features, forest)
         backtest = predictions[predictions["backtest"].astype(bool)]
         metrics = _metrics(backtest, result.threshold, kind)
         summary = _summary(ctx.repo, metrics, len(live), int(live["predicted"].sum()))
@@ -87,11 +101,15 @@ class FailurePrediction:
         return AgentResult(self.name, findings, metrics, summary, messages)
 
 
-def _store_explanation(ctx: AgentContext, features: pd.DataFrame) -> None:
-    """The SHAP views' explanation, computed here in the background (seconds: a forest fitted
-    and a sample of runs explained) and stored, so the page draws it without computing."""
+def _store_explanation(ctx: AgentContext, features: pd.DataFrame, forest: object | None) -> None:
+    """The SHAP views' explanation, computed here in the background (seconds: a sample of runs
+    explained) and stored, so the page draws it without computing.
+
+    ``forest``: the live model when it is the forest, explained as it is (the probabilities the
+    page shows, one fit), or the forest already fitted for a regression's reasons; None fits
+    one to explain."""
     repo_id = ctx.store.repo_id(ctx.repo)
-    explained = global_explanation(features)
+    explained = global_explanation(features, forest)
     if repo_id is None or explained is None:
         return
     version = f"{len(features)}:{features['updated_at'].max()}"

@@ -22,6 +22,7 @@ __all__ = [
     "explain",
     "GLOBAL_SAMPLE",
     "global_explanation",
+    "explained_runs",
     "explained_forest",
     "to_document",
     "from_document",
@@ -75,10 +76,9 @@ def explain(pipeline, rows: pd.DataFrame, sample: int | None = None, seed: int =
     return Explanation(values, data, float(expected[-1]))
 
 
-def explained_forest(features: pd.DataFrame):
-    """The forest the SHAP views explain, fitted on the most recent finished runs (as the
-    backtest learns), with those runs and the feature columns: ``(pipeline, decided, columns)``,
-    or None when there are too few runs or only one outcome."""
+def explained_runs(features: pd.DataFrame) -> pd.DataFrame | None:
+    """The finished runs the SHAP views sample (the most recent :data:`MAX_TRAIN`, as the
+    backtest learns), or None when there are too few runs or only one outcome."""
     if features.empty:
         return None
     decided = features[features["failed"].notna()]
@@ -86,6 +86,18 @@ def explained_forest(features: pd.DataFrame):
         return None
     if len(decided) > MAX_TRAIN:
         decided = decided.sort_values("updated_at", kind="stable").tail(MAX_TRAIN)
+    return decided
+
+
+def explained_forest(features: pd.DataFrame):
+    """A forest fitted on :func:`explained_runs`, with those runs and the feature columns:
+    ``(pipeline, decided, columns)``, or None when there are too few runs or only one outcome.
+
+    Only for a live model that is not the forest: the regression has no TreeExplainer, and the
+    boosted trees' SHAP values are log-odds where the page draws probabilities."""
+    decided = explained_runs(features)
+    if decided is None:
+        return None
     numeric, categorical = feature_columns(features)
     columns = numeric + categorical
     pipeline = make_model("random_forest", numeric, categorical)
@@ -93,18 +105,33 @@ def explained_forest(features: pd.DataFrame):
     return pipeline, decided, columns
 
 
-def global_explanation(features: pd.DataFrame) -> tuple[Explanation, pd.DataFrame] | None:
+def global_explanation(
+    features: pd.DataFrame, forest: object | None = None
+) -> tuple[Explanation, pd.DataFrame] | None:
     """SHAP values of every unfinished run (first) and a sample of :data:`GLOBAL_SAMPLE`
-    finished ones, from :func:`explained_forest`; the explained runs (``run_id``,
-    ``created_at``) come back too. None when too few runs."""
-    fitted = explained_forest(features)
-    if fitted is None:
-        return None
-    pipeline, decided, columns = fitted
+    finished ones; the explained runs (``run_id``, ``created_at``) come back too. None when too
+    few runs.
+
+    ``forest``: the fitted random-forest pipeline that produced the live probabilities (the
+    forecast's, fitted on the same columns). It is explained as it is, so a live run's SHAP
+    values add up to the probability the page shows beside them, also when other repositories
+    were pooled into its training rows, and no second forest is fitted (seconds at 100k runs).
+    None: a forest is fitted here (:func:`explained_forest`)."""
+    if forest is None:
+        fitted = explained_forest(features)
+        if fitted is None:
+            return None
+        forest, decided, columns = fitted
+    else:
+        decided = explained_runs(features)
+        if decided is None:
+            return None
+        numeric, categorical = feature_columns(features)
+        columns = numeric + categorical
     live = features[features["status"].ne("completed")]
     rest = decided.sample(min(GLOBAL_SAMPLE, len(decided)), random_state=0)
     rows = pd.concat([live, rest], ignore_index=True)
-    return explain(pipeline, rows[columns]), rows[["run_id", "created_at"]]
+    return explain(forest, rows[columns]), rows[["run_id", "created_at"]]
 
 
 def to_document(explanation: Explanation, rows: pd.DataFrame) -> dict:

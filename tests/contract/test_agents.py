@@ -173,3 +173,36 @@ def test_given_the_demo_when_an_agent_runs_then_everything_it_queued_validates(
         validate(body)
     for message in first.messages:
         validate(message.body)
+
+
+@pytest.fixture(scope="module")
+def predictable(demo: Emulator, tmp_path_factory: pytest.TempPathFactory) -> Store:
+    """The demo synced and its features built, the three newest runs made unfinished again (the
+    runs Failure Prediction scores live and explains in words)."""
+    store = Store(tmp_path_factory.mktemp("predict") / "predict.db")
+    for agent in AGENTS:
+        if agent.name in ("pipeline_monitor", "feature_engineering"):
+            agent.run(_context(store, demo, DEMO_REPO, agent))
+    with store.transaction() as tx:
+        tx.execute(
+            "UPDATE run_features SET data = json_set(data, '$.status', 'in_progress',"
+            " '$.failed', json('null')) WHERE rowid IN (SELECT rowid FROM run_features"
+            " ORDER BY created_at DESC LIMIT 3)"
+        )
+    return store
+
+
+@pytest.mark.parametrize("model", ["random_forest", "logistic_regression", "gradient_boosting"])
+def test_every_model_the_page_offers_scores_and_explains_the_unfinished_runs(
+    model: str, predictable: Store, demo: Emulator
+):
+    agent = next(a for a in AGENTS if a.name == "failure_prediction")
+    context = _context(predictable, demo, DEMO_REPO, agent)
+    context.options["model"] = model
+    result = agent.run(context)
+    _check_result(agent, result)
+    live = result.findings[~result.findings["backtest"].astype(bool)]
+    assert len(live) == 3
+    # reasons name what raises a run's probability (a run with none raising it has none)
+    assert live["reasons"].map(lambda text: isinstance(text, str)).all()
+    assert live["reasons"].str.strip().ne("").any()

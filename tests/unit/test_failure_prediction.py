@@ -103,3 +103,22 @@ def test_the_shap_explanation_survives_the_store_as_it_was_computed(inputs):
     assert np.allclose(back.values, explanation.values, atol=1e-5)
     assert back_runs["run_id"].tolist() == runs["run_id"].tolist()
     assert back.of_run(0)["feature"].tolist() == explanation.of_run(0)["feature"].tolist()
+
+
+def test_the_shap_views_explain_the_forest_that_gave_the_live_probabilities(inputs):
+    """Pooled with another repository, the live forest differs from one fitted on this
+    repository's runs alone; the agent hands the forecast's forest to the SHAP views, so each
+    live run's values add up to the probability it was given (no second forest)."""
+    from agents.failure_prediction.explain import global_explanation
+
+    features = run_features(inputs)
+    features.loc[features.index[-3:], ["status", "failed"]] = ["in_progress", np.nan]
+    pool = run_features(synthetic_inputs(runs=240, seed=9))
+    result = forecast(features, every=40, pool=pool)
+    explained = global_explanation(features, result.pipeline)
+    assert explained is not None
+    explanation, runs = explained
+    live = result.predictions[~result.predictions["backtest"].astype(bool)]
+    assert runs["run_id"].head(3).tolist() == live["run_id"].tolist()
+    added_up = explanation.expected + explanation.values[:3].sum(axis=1)
+    assert added_up == pytest.approx(live["probability"].to_numpy(), abs=1e-6)
