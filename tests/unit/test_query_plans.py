@@ -31,6 +31,14 @@ def test_finding_the_jobs_whose_logs_to_fetch_never_scans_the_jobs_table(store: 
     assert any("jobs_repo_name (repo_id=? AND name=? AND started_at<?)" in s for s in plan), plan
 
 
+def test_a_runs_jobs_for_its_reports_are_found_by_the_run_not_by_walking_every_job(
+    store: Store,
+):
+    plan = _plan(store, ingest._JOB_TEXTS_SQL, (1, 2, 1))
+    assert any("j USING INDEX jobs_run (repo_id=? AND run_id=? AND attempt=?)" in s for s in plan)
+    assert not [step for step in plan if step.startswith("SCAN") or "AUTOMATIC" in step], plan
+
+
 def test_counting_each_runs_tests_walks_the_primary_key_instead_of_sorting_every_test_row(
     store: Store,
 ):
