@@ -51,18 +51,21 @@ def test_counting_each_runs_tests_walks_the_primary_key_instead_of_sorting_every
     assert not [step for step in plan if "AUTOMATIC" in step or step.startswith("SCAN j")], plan
 
 
-def test_the_flaky_history_reads_a_repositorys_results_by_key_and_each_ones_test_job_and_run(
+def test_the_flaky_history_reads_a_repositorys_results_by_key_and_their_jobs_by_key(
     store: Store,
 ):
-    """Test results name their test by an interned id and their run by their job (schema V8):
-    each of those is one lookup by key per result."""
-    from core.store.flaky import _TESTS_SQL
+    """Test results are read as numbers by the primary key (schema V8), their jobs and runs
+    once each by key, the names of the tests from their own small table."""
+    from core.store.flaky import _RESULT_JOBS_SQL, _TEST_NAMES_SQL, _TESTS_SQL
 
     plan = _plan(store, _TESTS_SQL, {"repo": 1})
     assert any("t USING PRIMARY KEY (repo_id=?)" in s for s in plan), plan
-    assert any("n USING INTEGER PRIMARY KEY (rowid=?)" in s for s in plan), plan
+    assert not [step for step in plan if step.startswith("SCAN") or "AUTOMATIC" in step], plan
+    plan = _plan(store, _RESULT_JOBS_SQL, {"repo": 1})
     assert any("j USING INDEX sqlite_autoindex_jobs_1 (repo_id=? AND job_id=?)" in s for s in plan)
     assert any("r USING INDEX sqlite_autoindex_runs_1" in s for s in plan), plan
+    assert not [step for step in plan if "AUTOMATIC" in step or step.startswith("SCAN j")], plan
+    plan = _plan(store, _TEST_NAMES_SQL, {"repo": 1})
     assert not [step for step in plan if step.startswith("SCAN") or "AUTOMATIC" in step], plan
 
 
