@@ -1,10 +1,14 @@
-"""Integration fixtures: a small demo dump (generated once per session) served by the emulator."""
+"""Integration fixtures: a small demo dump (generated once per session) served by the emulator,
+and imported once per session into a store file that tests copy rather than import again."""
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -13,6 +17,9 @@ from core.github.source import GitHubSource
 from core.sandbox.demo.generator import DEMO_REPO, generate_demo
 from core.sandbox.emulator.server import Emulator
 from core.store.db import Store
+
+if TYPE_CHECKING:
+    from core.dump.importer import ImportReport
 
 DEMO_END = datetime(2026, 1, 1, tzinfo=UTC)
 ALL_HISTORY = timedelta(days=3650)  # the test demo ends in the past: sync all of it
@@ -71,6 +78,42 @@ def clean_snapshot(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -
         store = Store(db)
         sync_repository(store, source_for(emu, db), DEMO_REPO, history=ALL_HISTORY)
         return snapshot(store)
+
+
+@dataclass(frozen=True)
+class ImportedDemo:
+    """``small_demo`` imported once: the store file (a template no test writes to), what the
+    import reported and the snapshot of the rows it wrote.
+
+    Importing the demo takes seconds and many tests need it only as their starting point, so
+    they start from a copy of this file: each test owns its copy, so tests stay independent of
+    one another and of their order.
+    """
+
+    db: Path
+    report: ImportReport
+    rows: dict[str, list[tuple]]
+
+    def copy_to(self, folder: Path, name: str = "imported.db") -> Store:
+        """A private, writable store holding exactly what the import wrote."""
+        target = folder / name
+        shutil.copy(self.db, target)
+        return Store(target)
+
+
+@pytest.fixture(scope="session")
+def imported_demo(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -> ImportedDemo:
+    """``small_demo`` imported through :func:`import_path` into a store file, checkpointed and
+    closed so that the single file is the whole store (a plain copy of it is a valid store)."""
+    from core.dump.importer import import_path
+
+    db = tmp_path_factory.mktemp("imported") / "template.db"
+    store = Store(db)
+    report = import_path(store, small_demo)
+    rows = snapshot(store)
+    store.query("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+    return ImportedDemo(db, report, rows)
 
 
 @pytest.fixture(scope="session")

@@ -8,27 +8,25 @@ import shutil
 import pytest
 
 from agents.cli import main
-from agents.pipeline_monitor.agent import sync_repository
 from core.dump.files import Dump
 from core.dump.importer import import_path
 from core.errors import DumpError
-from core.sandbox.demo.generator import DEMO_REPO
 from core.store.db import Store
 from tests.conftest import shared_path
-from tests.integration.conftest import ALL_HISTORY, snapshot, source_for
+from tests.integration.conftest import snapshot
+from tests.integration.dump_factory import make_dump
 from tests.stored_results import TEST_RESULTS
 
 
-def test_importing_the_demo_equals_syncing_it_through_the_emulator(small_demo, emulator, tmp_path):
-    imported, synced = Store(tmp_path / "i.db"), Store(tmp_path / "s.db")
-    import_path(imported, small_demo)
-    sync_repository(synced, source_for(emulator, synced.path), DEMO_REPO, history=ALL_HISTORY)
-    assert snapshot(imported) == snapshot(synced)
+def test_importing_the_demo_equals_syncing_it_through_the_emulator(imported_demo, clean_snapshot):
+    # clean_snapshot: the same demo synced through the emulator with all its history
+    assert imported_demo.rows == clean_snapshot
 
 
-def test_importing_a_dump_stores_its_logs_and_test_reports_like_the_ingester(small_demo, tmp_path):
-    store = Store(tmp_path / "i.db")
-    report = import_path(store, small_demo)
+def test_importing_a_dump_stores_its_logs_and_test_reports_like_the_ingester(
+    small_demo, imported_demo, tmp_path
+):
+    store, report = imported_demo.copy_to(tmp_path), imported_demo.report
     logs = len(list((small_demo / "logs").iterdir()))
     assert report.logs == logs == store.scalar("SELECT COUNT(*) FROM logs WHERE state = 'ok'")
     sources = {r[0] for r in store.query(f"SELECT DISTINCT source FROM {TEST_RESULTS}")}
@@ -36,10 +34,9 @@ def test_importing_a_dump_stores_its_logs_and_test_reports_like_the_ingester(sma
 
 
 def test_analyze_after_import_writes_root_causes_for_every_failed_job_with_a_log(
-    small_demo, tmp_path, capsys
+    imported_demo, tmp_path, capsys
 ):
-    db, out = str(tmp_path / "a.db"), tmp_path / "out"
-    assert main(["--db", db, "import", str(small_demo)]) == 0
+    db, out = str(imported_demo.copy_to(tmp_path).path), tmp_path / "out"
     assert main(["--db", db, "analyze", "--out", str(out)]) == 0
     import pandas as pd
 
@@ -52,25 +49,23 @@ def test_analyze_after_import_writes_root_causes_for_every_failed_job_with_a_log
     assert {"job", "category", "lines", "summary", "suggestion", "fingerprint"} <= set(causes)
 
 
-def test_importing_twice_changes_nothing(small_demo, tmp_path):
-    store = Store(tmp_path / "i.db")
-    import_path(store, small_demo)
+def test_importing_twice_changes_nothing(small_demo, imported_demo, tmp_path):
+    store = imported_demo.copy_to(tmp_path)  # the first import
     before = snapshot(store), store.scalar("SELECT COUNT(*) FROM outbox")
     report = import_path(store, small_demo)
     assert (snapshot(store), store.scalar("SELECT COUNT(*) FROM outbox")) == before
     assert report.messages == 0
 
 
-def test_a_gzip_compressed_dump_imports_like_the_plain_one(small_demo, tmp_path):
+def test_a_gzip_compressed_dump_imports_like_the_plain_one(small_demo, imported_demo, tmp_path):
     packed = tmp_path / "packed"
     shutil.copytree(small_demo, packed)
     for path in list(packed.rglob("*.json")):
         path.with_name(path.name + ".gz").write_bytes(gzip.compress(path.read_bytes()))
         path.unlink()
-    plain, gz = Store(tmp_path / "a.db"), Store(tmp_path / "b.db")
-    import_path(plain, small_demo)
+    gz = Store(tmp_path / "b.db")
     import_path(gz, packed)
-    assert snapshot(plain) == snapshot(gz)
+    assert imported_demo.rows == snapshot(gz)  # rows: small_demo imported plain
 
 
 def test_a_folder_that_is_no_dump_gets_a_sentence(tmp_path):
@@ -90,8 +85,9 @@ def test_a_dump_with_broken_json_names_the_file_and_line(small_demo, tmp_path):
         import_path(Store(tmp_path / "s.db"), broken)
 
 
-def test_the_cli_import_command_reports_and_exits_cleanly(small_demo, tmp_path, capsys):
-    assert main(["--db", str(tmp_path / "c.db"), "import", str(small_demo)]) == 0
+def test_the_cli_import_command_reports_and_exits_cleanly(tmp_path, capsys):
+    dump = make_dump(tmp_path / "dump", runs=5)  # what the command says needs no big dump
+    assert main(["--db", str(tmp_path / "c.db"), "import", str(dump)]) == 0
     assert "Imported" in capsys.readouterr().out
     assert main(["--db", str(tmp_path / "c.db"), "import", str(tmp_path / "nope")]) == 1
     assert "is not a folder" in capsys.readouterr().err
