@@ -1,4 +1,5 @@
-"""A real browser on the real server: a new user's first start on the demo, a chart, a CSV.
+"""A real browser on the real server: a deep link as a fresh server's first request, then a
+chart and a CSV on the demo (the newcomer's whole first start is ``test_walkthrough.py``).
 
 Debian's chromium drives ``streamlit run app.py`` through Playwright's sync API (helpers in
 ``tests/browser/support.py``). Skips, saying why, only where chromium or playwright is missing
@@ -8,6 +9,7 @@ Debian's chromium drives ``streamlit run app.py`` through Playwright's sync API 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -29,67 +31,39 @@ if (_reason := skip_reason()) is not None:
     pytest.skip(_reason, allow_module_level=True)
 
 
+@dataclass
+class _Server:
+    """A server and whether a browser has asked it anything yet."""
+
+    url: str
+    asked: bool = False
+
+
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """``streamlit run app.py`` on a free loopback port, over a home with a small demo dump."""
-    yield from serve(tmp_path_factory.mktemp("browser-home"))
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[_Server]:
+    """``streamlit run app.py`` on a free loopback port, over a home with a small demo dump.
+
+    One first start serves the module: the deep-link test takes it while nothing has asked it
+    anything (it is defined first), the others after."""
+    for url in serve(tmp_path_factory.mktemp("browser-home")):
+        yield _Server(url)
 
 
 @pytest.fixture
-def fresh_app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Another server no browser has asked anything yet."""
-    yield from serve(tmp_path_factory.mktemp("fresh-home"))
+def app_url(server: _Server) -> str:
+    server.asked = True
+    return server.url
 
 
-def test_given_a_new_user_when_the_demo_opens_then_charts_show_and_a_csv_downloads(
-    app_url: str, tmp_path: Path
-):
-    from playwright.sync_api import expect, sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            accept_downloads=True,
-            viewport={"width": 1400, "height": 1000},
-        )
-        try:
-            page = browser.new_page()
-            page.goto(app_url, timeout=120_000)
-
-            # The first start syncs the demo, then the Overview shows its KPIs and a chart.
-            expect(
-                page.get_by_test_id("stMetricLabel").filter(has_text="Failure rate")
-            ).to_be_visible(timeout=180_000)
-            settled(page)
-            expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=60_000)
-            shot(page, "overview")
-
-            page.get_by_test_id("stSidebarNavLink").filter(has_text="Pipelines").click()
-            expect(page.get_by_role("heading", name="Pipelines", exact=True)).to_be_visible(
-                timeout=60_000
-            )
-            settled(page)
-            # Plotly draws each chart after the run ends (its bundle loads lazily): wait for a
-            # second one instead of counting what happens to be drawn already.
-            expect(page.locator(".js-plotly-plot").nth(1)).to_be_visible(timeout=60_000)
-            shot(page, "pipelines")
-
-            background_done(page)  # the first start's last endings rerun the page: not mid-click
-            csv_button = page.get_by_test_id("stDownloadButton").filter(has_text="CSV").first
-            expect(csv_button).to_be_enabled(timeout=60_000)
-            with page.expect_download(timeout=60_000) as download:
-                csv_button.click()
-            name = download.value.suggested_filename
-            lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
-        finally:
-            browser.close()
-
-    assert name.endswith(".csv")
-    assert lines[0] == "day,outcome,runs"
-    assert len(lines) > 5 and any(",success," in line for line in lines[1:])
+@pytest.fixture
+def fresh_app_url(server: _Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A server no browser has asked anything yet: the module's own while it is unasked (the
+    usual order), else one of its own (this test run alone after another, or reordered)."""
+    if not server.asked:
+        server.asked = True
+        yield server.url
+    else:
+        yield from serve(tmp_path_factory.mktemp("fresh-home"))
 
 
 def test_given_a_fresh_server_when_a_deep_link_is_the_first_request_then_a_click_still_counts(
@@ -126,3 +100,55 @@ def test_given_a_fresh_server_when_a_deep_link_is_the_first_request_then_a_click
             expect(report.first).to_be_visible(timeout=300_000)
         finally:
             browser.close()
+
+
+def test_given_a_new_user_when_the_demo_opens_then_charts_show_and_a_csv_downloads(
+    app_url: str, tmp_path: Path
+):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            str(tmp_path / "profile"),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            accept_downloads=True,
+            viewport={"width": 1400, "height": 1000},
+        )
+        try:
+            page = browser.new_page()
+            page.goto(app_url, timeout=120_000)
+
+            # The Overview shows its KPIs and a chart (after the first start, when this test
+            # runs alone).
+            expect(
+                page.get_by_test_id("stMetricLabel").filter(has_text="Failure rate")
+            ).to_be_visible(timeout=180_000)
+            settled(page)
+            expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=60_000)
+            shot(page, "overview")
+
+            page.get_by_test_id("stSidebarNavLink").filter(has_text="Pipelines").click()
+            expect(page.get_by_role("heading", name="Pipelines", exact=True)).to_be_visible(
+                timeout=60_000
+            )
+            settled(page)
+            # Plotly draws each chart after the run ends (its bundle loads lazily): wait for a
+            # second one instead of counting what happens to be drawn already.
+            expect(page.locator(".js-plotly-plot").nth(1)).to_be_visible(timeout=60_000)
+            shot(page, "pipelines")
+
+            background_done(page)  # a task's ending reruns the page: not mid-click
+            csv_button = page.get_by_test_id("stDownloadButton").filter(has_text="CSV").first
+            expect(csv_button).to_be_enabled(timeout=60_000)
+            with page.expect_download(timeout=60_000) as download:
+                csv_button.click()
+            name = download.value.suggested_filename
+            lines = Path(download.value.path()).read_text(encoding="utf-8").splitlines()
+        finally:
+            browser.close()
+
+    assert name.endswith(".csv")
+    assert lines[0] == "day,outcome,runs"
+    assert len(lines) > 5 and any(",success," in line for line in lines[1:])
