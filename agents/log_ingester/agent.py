@@ -12,16 +12,26 @@ Per-test outcomes come from the JUnit reports and from the console output of pyt
 maven-surefire and ``go test``. Each saved log also queues a ``job_log`` message.
 A job whose log fails to download is recorded with its error and the rest carry on; running
 out of budget or rate limit stops the agent with everything fetched so far kept.
+
+API calls (each log's and artifact's 302, each run's artifact list) are made one at a time, as
+GitHub asks; the downloads from the pre-signed URLs they answer with, and the reading of what
+comes back, run a few at a time (:mod:`agents.log_ingester.in_order`) and are stored in the
+order asked, so what a fetch stores does not depend on which download finished first.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
+from typing import Any
 
 import pandas as pd
 
 from agents.base import AgentContext, AgentResult, nothing_yet
+from agents.log_ingester.in_order import DOWNLOAD_THREADS, InOrder
+from core.config import Settings
 from core.errors import (
     BudgetExhausted,
     MalformedReport,
@@ -29,7 +39,8 @@ from core.errors import (
     SourceError,
     UnsafeInput,
 )
-from core.logs.normalise import KeptLog
+from core.github.source import GitHubSource
+from core.logs.reports.junit import TestResult
 from core.store.db import Store
 from core.store.ingest import (
     JobRef,
@@ -113,62 +124,113 @@ class LogIngester:
         return AgentResult(self.name, pd.DataFrame([metrics]), metrics, report.sentence())
 
     def _logs(self, ctx: AgentContext, repo_id: int, report: IngestReport) -> None:
+        """The API calls (each log's 302) one at a time, the downloads from the pre-signed URLs
+        and their preparation on :class:`InOrder`'s threads; stored in the order asked."""
         todo = jobs_missing_logs(ctx.store, repo_id, ctx.settings.download_all_logs)
         batch = _LogBatch(ctx, repo_id, report)
+        with InOrder[_LogJob, PreparedLog | None](DOWNLOAD_THREADS) as downloads:
+            try:
+                for index, job in enumerate(todo.itertuples(index=False), start=1):
+                    ctx.progress(
+                        0.6 * index / max(len(todo), 1), f"Log {index}/{len(todo)}: {job.name}"
+                    )
+                    downloads.add(*self._log_job(ctx, job))
+                    for item, work in downloads.finished():
+                        batch.add(item, work)
+            finally:  # what was fetched is kept, also when the budget or the rate limit ran out
+                for item, work in downloads.drain():
+                    batch.add(item, work)
+                batch.flush()
+
+    def _log_job(self, ctx: AgentContext, job: Any) -> tuple[_LogJob, list]:
+        """One job's 302 (an API call, made here), and its download as work for a thread."""
+        ref = JobRef(int(job.job_id), int(job.run_id), int(job.attempt), job.name, job.conclusion)
         try:
-            for index, job in enumerate(todo.itertuples(index=False), start=1):
-                ctx.progress(
-                    0.6 * index / max(len(todo), 1), f"Log {index}/{len(todo)}: {job.name}"
-                )
-                try:
-                    kept = ctx.source.job_log(ctx.repo, int(job.job_id), ctx.settings.max_log_bytes)
-                except (BudgetExhausted, RateLimited):
-                    raise
-                except SourceError as exc:
-                    batch.missing(int(job.job_id), "error", str(exc))
-                    report.errors += 1
-                    continue
-                batch.add(job, kept)
-        finally:  # what was fetched is kept, also when the budget or the rate limit ran out
-            batch.flush()
+            url = ctx.source.job_log_url(ctx.repo, ref.job_id)
+        except (BudgetExhausted, RateLimited):
+            raise
+        except SourceError as exc:
+            return _LogJob(ref, str(exc)), []
+        if url is None:  # expired
+            return _LogJob(ref), []
+        return _LogJob(ref), [partial(_download_log, ctx.source, ctx.repo, ref, url, ctx.settings)]
 
     def _reports(self, ctx: AgentContext, repo_id: int, report: IngestReport) -> None:
+        """Like :meth:`_logs`: the artifact lists and 302s one at a time, the downloads and the
+        JUnit reading on threads, the runs stored in order, :data:`BATCH_RUNS` a transaction."""
         runs = runs_needing_reports(ctx.store, repo_id)
         fetched: list[_RunReports] = []
-        try:
-            for index, run in enumerate(runs.itertuples(index=False), start=1):
-                ctx.progress(
-                    0.6 + 0.4 * index / max(len(runs), 1), f"Test reports {index}/{len(runs)}"
-                )
-                fetched.append(self._run_reports(ctx, repo_id, int(run.run_id), int(run.attempt)))
-                if len(fetched) >= BATCH_RUNS:
-                    _save_reports(ctx.store, repo_id, fetched, report)
-                    fetched = []
-        finally:
-            _save_reports(ctx.store, repo_id, fetched, report)
+
+        def done(run: _RunReports, work: list) -> None:
+            nonlocal fetched
+            run.read(work)
+            fetched.append(run)
+            if len(fetched) >= BATCH_RUNS:
+                _save_reports(ctx.store, repo_id, fetched, report)
+                fetched = []
+
+        with InOrder[_RunReports, list](DOWNLOAD_THREADS) as downloads:
+            try:
+                for index, run in enumerate(runs.itertuples(index=False), start=1):
+                    ctx.progress(
+                        0.6 + 0.4 * index / max(len(runs), 1), f"Test reports {index}/{len(runs)}"
+                    )
+                    downloads.add(
+                        *self._run_reports(ctx, repo_id, int(run.run_id), int(run.attempt))
+                    )
+                    for item, work in downloads.finished():
+                        done(item, work)
+            finally:  # runs whose API calls were all made are read to the end and kept
+                for item, work in downloads.drain():
+                    done(item, work)
+                _save_reports(ctx.store, repo_id, fetched, report)
 
     def _run_reports(
         self, ctx: AgentContext, repo_id: int, run_id: int, attempt: int
-    ) -> _RunReports:
-        """Download and read one run's report artifacts (nothing is stored here)."""
+    ) -> tuple[_RunReports, list]:
+        """One run's artifact list and 302s (API calls, made here), and the downloads and
+        JUnit reading as work for threads (nothing is stored here)."""
         fetched = _RunReports(run_id, attempt, job_texts(ctx.store, repo_id, run_id, attempt))
         jobs = fetched.run_jobs[0]
+        work = []
         for artifact in ctx.source.run_artifacts(ctx.repo, run_id):
             if artifact.get("expired") or match_artifact_to_job(artifact["name"], jobs) is None:
                 continue  # expired, or no job of this run could have written it
+            name = artifact["name"]
             try:
-                data = ctx.source.artifact_zip(ctx.repo, int(artifact["id"]), MAX_ARTIFACT_BYTES)
-                results = junit_from_zip(data)
+                url = ctx.source.artifact_url(ctx.repo, int(artifact["id"]))
             except (BudgetExhausted, RateLimited):
                 raise
-            except MalformedReport as exc:  # keep what was read before the fault, note the rest
-                fetched.error = f"{artifact.get('name')}: {exc}"
-                results = exc.partial
-            except (UnsafeInput, SourceError) as exc:
-                fetched.error = f"{artifact.get('name')}: {exc}"
+            except SourceError as exc:
+                fetched.artifacts.append((name, f"{name}: {exc}"))
                 continue
-            fetched.artifacts.append((artifact["name"], results))
-        return fetched
+            if url is None:  # expired since it was listed: read as an empty report
+                fetched.artifacts.append((name, []))
+                continue
+            fetched.artifacts.append((name, len(work)))
+            work.append(partial(_read_artifact, ctx.source, url))
+        return fetched, work
+
+
+def _download_log(
+    source: GitHubSource, repo: str, job: JobRef, url: str, settings: Settings
+) -> PreparedLog | None:
+    """On a download thread: the log behind ``url``, made ready to store (None: expired)."""
+    kept = source.download_log(url, settings.max_log_bytes)
+    return None if kept is None else prepare_job_log(repo, job, kept)
+
+
+def _read_artifact(source: GitHubSource, url: str) -> list[TestResult]:
+    """On a download thread: the JUnit results of the artifact zip behind ``url``."""
+    return junit_from_zip(source.download_artifact(url, MAX_ARTIFACT_BYTES))
+
+
+@dataclass
+class _LogJob:
+    """A job whose log was asked for, and the API call's error if that failed."""
+
+    job: JobRef
+    error: str | None = None
 
 
 BATCH_LOGS = 200  # logs saved per transaction
@@ -178,13 +240,38 @@ BATCH_RUNS = 200  # runs whose test reports are saved per transaction
 
 @dataclass
 class _RunReports:
-    """One run's report artifacts as downloaded and read, waiting to be stored."""
+    """One run's report artifacts as downloaded and read, waiting to be stored.
+
+    ``artifacts`` holds (name, results) in the order GitHub listed them. Until :meth:`read`,
+    an artifact's place holds the number of its download (``work[i]``), the error of its
+    302 (a str), or its results already (an empty list: it expired after being listed)."""
 
     run_id: int
     attempt: int
     run_jobs: tuple[dict[int, str], frozenset[int]]
-    artifacts: list[tuple[str, list]] = field(default_factory=list)
+    artifacts: list[tuple[str, Any]] = field(default_factory=list)
     error: str | None = None
+
+    def read(self, work: list[Future]) -> None:
+        """Put each finished download's results in its place. A failed artifact is noted as
+        the run's error (the last one listed wins) and left out, except a malformed report,
+        which keeps what was read before the fault."""
+        kept: list[tuple[str, list]] = []
+        for name, state in self.artifacts:
+            if isinstance(state, str):  # its 302 failed
+                self.error = state
+                continue
+            results = InOrder.outcome(work[state]) if isinstance(state, int) else state
+            if isinstance(results, MalformedReport):
+                self.error = f"{name}: {results}"
+                results = results.partial
+            elif isinstance(results, UnsafeInput | SourceError):
+                self.error = f"{name}: {results}"
+                continue
+            elif isinstance(results, BaseException):  # a bug, not a fault of the artifact
+                raise results
+            kept.append((name, results))
+        self.artifacts = kept
 
 
 def _save_reports(
@@ -221,14 +308,23 @@ class _LogBatch:
         self.missing_logs: list[tuple[int, str, str | None]] = []
         self.bytes = 0
 
-    def add(self, job, kept: KeptLog | None) -> None:
-        if kept is None:
-            self.missing(int(job.job_id), "expired")
+    def add(self, item: _LogJob, work: list[Future]) -> None:
+        """One job's log as its download (if one was started) ended: stored, or noted as
+        expired or failed."""
+        job_id = item.job.job_id
+        outcome = InOrder.outcome(work[0]) if work else None
+        if item.error is not None or isinstance(outcome, SourceError):
+            self.missing(job_id, "error", item.error or str(outcome))
+            self.report.errors += 1
+            return
+        if isinstance(outcome, BaseException):  # a bug, not a fault of the download
+            raise outcome
+        if outcome is None:
+            self.missing(job_id, "expired")
             self.report.expired += 1
             return
-        ref = JobRef(int(job.job_id), int(job.run_id), int(job.attempt), job.name, job.conclusion)
-        self.logs.append(prepare_job_log(self.ctx.repo, ref, kept))
-        self.bytes += len(kept.head) + len(kept.tail)
+        self.logs.append(outcome)
+        self.bytes += len(outcome.kept.head) + len(outcome.kept.tail)
         if len(self.logs) >= BATCH_LOGS or self.bytes >= BATCH_LOG_BYTES:
             self.flush()
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -47,6 +48,7 @@ from core.errors import (
     SourceError,
     UnsafeInput,
 )
+from core.github.sessions import download_session, use_env_once_sessions
 from core.logs.normalise import KeptLog, keep_head_and_tail_stream
 
 __all__ = ["GitHubSource", "RunsPage", "Waiter"]
@@ -108,7 +110,11 @@ class GitHubSource:
             seconds_between_writes=0,
         )
         self._requester = self._github.requester
-        self._downloads = requests.Session()
+        use_env_once_sessions(self._requester)
+        # pre-signed downloads may run on a few threads at once (see download_artifact): each
+        # thread has its own session, and the count they add to is guarded by a lock
+        self._download_sessions = threading.local()
+        self._count_lock = threading.Lock()
 
     def new_budget(self) -> None:
         """Start counting the request budget afresh (each sync or ingestion gets its own)."""
@@ -193,10 +199,18 @@ class GitHubSource:
         None when GitHub no longer has the log (expired: 404/410). However long the log, only
         its head and tail within ``max_bytes`` are held in memory, with exact line numbers.
         """
-        location = self._redirect(f"/repos/{repo}/actions/jobs/{job_id}/logs", repo)
-        if location is None:
-            return None
-        return self._download(location, lambda chunks: keep_head_and_tail_stream(chunks, max_bytes))
+        location = self.job_log_url(repo, job_id)
+        return None if location is None else self.download_log(location, max_bytes)
+
+    def job_log_url(self, repo: str, job_id: int) -> str | None:
+        """:calls: GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs (its 302 target; None
+        when the log expired). An API call: make these one at a time."""
+        return self._redirect(f"/repos/{repo}/actions/jobs/{job_id}/logs", repo)
+
+    def download_log(self, url: str, max_bytes: int) -> KeptLog | None:
+        """The head and tail of the log at a :meth:`job_log_url` (see :meth:`job_log`). Safe to
+        call from several threads at once: the URL is pre-signed, no API request is made."""
+        return self._download(url, lambda chunks: keep_head_and_tail_stream(chunks, max_bytes))
 
     def repository_file(self, repo: str, path: str) -> bytes | None:
         """:calls: GET /repos/{owner}/{repo}/contents/{path}
@@ -228,10 +242,20 @@ class GitHubSource:
 
         Raises UnsafeInput for an archive over ``max_bytes`` (a zip cannot be cut).
         """
-        location = self._redirect(f"/repos/{repo}/actions/artifacts/{artifact_id}/zip", repo)
-        if location is None:
-            return None
-        return self._download(location, lambda chunks: _read_capped(chunks, max_bytes))
+        location = self.artifact_url(repo, artifact_id)
+        return None if location is None else self.download_artifact(location, max_bytes)
+
+    def artifact_url(self, repo: str, artifact_id: int) -> str | None:
+        """:calls: GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/zip (its 302
+        target, valid for about a minute; None when the artifact expired). An API call: make
+        these one at a time."""
+        return self._redirect(f"/repos/{repo}/actions/artifacts/{artifact_id}/zip", repo)
+
+    def download_artifact(self, url: str, max_bytes: int) -> bytes | None:
+        """The zip at an :meth:`artifact_url` (see :meth:`artifact_zip`). Safe to call from
+        several threads at once: the URL is pre-signed, no API request is made (GitHub asks
+        for API calls one at a time; its download host is storage, not the API)."""
+        return self._download(url, lambda chunks: _read_capped(chunks, max_bytes))
 
     @property
     def rate_limit(self) -> tuple[int, int]:
@@ -321,7 +345,8 @@ class GitHubSource:
                 "no GitHub token has: copy it again into CI_MEDIC_GITHUB_TOKEN or the app's "
                 "secrets."
             )
-        self.requests_made += 1
+        with self._count_lock:
+            self.requests_made += 1
         try:
             return self._requester.requestJson("GET", path, params, headers)
         except (requests.ConnectionError, requests.Timeout) as exc:
@@ -422,9 +447,13 @@ class GitHubSource:
 
     def _download(self, url: str, consume: Callable[[Iterator[bytes]], T]) -> T | None:
         """Stream a pre-signed download URL (no token is sent) into ``consume``."""
-        self.requests_made += 1
+        with self._count_lock:
+            self.requests_made += 1
+        session = getattr(self._download_sessions, "session", None)
+        if session is None:
+            session = self._download_sessions.session = download_session()
         try:
-            with self._downloads.get(url, stream=True, timeout=self.settings.http_timeout_s) as r:
+            with session.get(url, stream=True, timeout=self.settings.http_timeout_s) as r:
                 if r.status_code in (404, 410):
                     return None
                 r.raise_for_status()

@@ -22,7 +22,8 @@ previous attempt as latest; an attempt not finished by ``t`` shows ``in_progress
 before its start), conclusion null, ``updated_at = t``, its jobs in_progress/queued with
 unfinished steps, no artifacts, and 404 for the logs of unfinished jobs.
 Run ``python -m core.sandbox.emulator.server DUMP [DUMP...] [--port N]`` to serve dumps until
-Ctrl-C.
+Ctrl-C (or, with ``--exit-with-stdin``, until its standard input closes: the demo starts it so,
+and it ends with the app whichever way the app ends).
 """
 
 from __future__ import annotations
@@ -345,6 +346,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
     parser.add_argument("--latency", type=float, default=0.0, help="seconds added per request")
     parser.add_argument("--rate-limit", type=int, default=5000)
+    parser.add_argument(
+        "--exit-with-stdin",
+        action="store_true",
+        help="stop when standard input closes (the process that started it ended)",
+    )
     args = parser.parse_args(argv)
     emulator = Emulator(
         args.dumps,
@@ -356,14 +362,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(emulator.base_url, flush=True)
     for name in emulator.full_names:
         print(f"  serving {name}: {emulator.base_url}/repos/{name}", file=sys.stderr, flush=True)
+    stop = threading.Event()
+    if args.exit_with_stdin:
+        threading.Thread(target=_set_at_eof, args=(stop,), daemon=True).start()
     try:
-        while True:
-            time.sleep(3600)
+        while not stop.wait(1.0):  # a timed wait: Ctrl-C interrupts it everywhere
+            pass
     except KeyboardInterrupt:
         pass
     finally:
         emulator.stop()
     return 0
+
+
+def _set_at_eof(stop: threading.Event) -> None:
+    """Set ``stop`` once standard input closes: the parent holds the other end of the pipe, so
+    it closes when the parent ends, even killed (no signal or pid file needed)."""
+    while sys.stdin.buffer.read(1 << 12):
+        pass
+    stop.set()
 
 
 if __name__ == "__main__":

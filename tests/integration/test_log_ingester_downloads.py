@@ -1,0 +1,130 @@
+"""The Log Ingester's downloads run a few at a time: what is stored does not depend on it.
+
+API calls (the artifact lists, each log's and artifact's 302) stay one at a time; the downloads
+from the pre-signed URLs and their reading run on threads. These tests check that a fetch on
+four threads stores exactly what a fetch one download at a time stores, in the same order
+(the outbox's order is the order messages will be published in), and that a download that
+fails costs its own artifact and nothing else.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agents.base import AgentContext
+from agents.log_ingester import agent as log_ingester
+from agents.log_ingester.agent import LogIngester
+from agents.pipeline_monitor.agent import sync_repository
+from agents.runner import run_agent
+from core.sandbox.demo.generator import DEMO_REPO
+from core.sandbox.emulator.server import Emulator
+from core.store.db import Store
+from tests.integration.conftest import ALL_HISTORY, settings_for, source_for
+from tests.stored_results import TEST_RESULTS
+
+
+@pytest.fixture(scope="module")
+def module_emulator(small_demo) -> Iterator[Emulator]:
+    """One emulator for the module's fault-free fetches (a fault is planted on its own one)."""
+    with Emulator(small_demo) as emu:
+        yield emu
+
+
+@pytest.fixture(scope="module")
+def synced(module_emulator, tmp_path_factory) -> Path:
+    """A synced store of the small demo, with no logs or reports yet."""
+    db = tmp_path_factory.mktemp("synced") / "synced.db"
+    sync_repository(Store(db), source_for(module_emulator, db), DEMO_REPO, history=ALL_HISTORY)
+    return db
+
+
+@pytest.fixture(scope="module")
+def fetched(module_emulator, synced, tmp_path_factory) -> dict[int, Store]:
+    """The synced store fetched one download at a time and four at a time (each once for the
+    module: a fetch of the whole small demo takes seconds)."""
+    folder = tmp_path_factory.mktemp("fetched")
+    return {
+        threads: _fetch(module_emulator, synced, folder, f"threads-{threads}.db", threads)
+        for threads in (1, 4)
+    }
+
+
+def _fetch(emulator: Emulator, synced: Path, folder: Path, name: str, threads: int) -> Store:
+    db = folder / name
+    with sqlite3.connect(synced) as source, sqlite3.connect(db) as copy:
+        source.backup(copy)  # the WAL's pages too (a file copy would miss them)
+    settings = settings_for(emulator, db)
+    source = source_for(emulator, db)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(log_ingester, "DOWNLOAD_THREADS", threads)
+        run_agent(LogIngester(), AgentContext(Store(db), settings, DEMO_REPO, source=source))
+    return Store(db)
+
+
+def _written(store: Store) -> dict[str, list[tuple]]:
+    """What the ingester wrote, in the order it wrote it where order is kept (the outbox)."""
+    return {
+        "logs": [
+            tuple(r)
+            for r in store.query(
+                "SELECT job_id, state, raw_bytes, n_lines, content, error FROM logs ORDER BY job_id"
+            )
+        ],
+        "tests": [
+            tuple(r)
+            for r in store.query(
+                f"SELECT job_id, test_id, outcome, source, duration_s, message FROM {TEST_RESULTS}"
+                " ORDER BY job_id, test_id, source"
+            )
+        ],
+        "reports": [
+            tuple(r)
+            for r in store.query(
+                "SELECT run_id, attempt, artifacts, tests, error FROM run_reports"
+                " ORDER BY run_id, attempt"
+            )
+        ],
+        "outbox": [
+            tuple(r) for r in store.query("SELECT message_id, event_type FROM outbox ORDER BY id")
+        ],
+    }
+
+
+def test_given_four_download_threads_when_fetched_then_the_store_equals_one_at_a_time(fetched):
+    serial, threaded = _written(fetched[1]), _written(fetched[4])
+
+    assert serial["tests"] and serial["logs"] and serial["outbox"]
+    assert threaded == serial
+
+
+def test_given_one_artifact_download_failing_when_fetched_then_only_that_artifact_is_missing(
+    emulator, synced, fetched, tmp_path
+):
+    clean = fetched[4]
+    run_id, artifacts = clean.query(
+        "SELECT run_id, artifacts FROM run_reports WHERE artifacts > 1 ORDER BY run_id LIMIT 1"
+    )[0]
+    jobs = dict(clean.query("SELECT job_id, name FROM jobs WHERE run_id = ?", (run_id,)))
+    listed = source_for(emulator, tmp_path / "any.db").run_artifacts(DEMO_REPO, run_id)
+    broken = next(a for a in listed if log_ingester.match_artifact_to_job(a["name"], jobs))
+    emulator.faults.add(
+        "server_error", path=rf"^/_downloads/.*/artifacts/{broken['id']}$", times=None
+    )
+
+    faulted = _fetch(emulator, synced, tmp_path, "faulted.db", 4)
+
+    stored, error = faulted.query(
+        "SELECT artifacts, error FROM run_reports WHERE run_id = ?", (run_id,)
+    )[0]
+    assert stored == artifacts - 1 and broken["name"] in error
+    before, after = _written(clean), _written(faulted)
+    assert after["logs"] == before["logs"] and after["outbox"] == before["outbox"]
+    others = [r for r in after["reports"] if r[0] != run_id]
+    assert others == [r for r in before["reports"] if r[0] != run_id]
+    lost = set(before["tests"]) - set(after["tests"])
+    assert lost and len({row[0] for row in lost}) == 1  # one artifact: one job's results
+    assert set(after["tests"]) < set(before["tests"])

@@ -1,0 +1,114 @@
+"""EnvOnceSession: the proxy environment read once per host, with requests' own answers."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+
+from core.github import sessions
+from core.github.sessions import EnvOnceSession, download_session
+
+URLS = [
+    "https://api.github.com/repos/o/r/actions/runs",
+    "https://results.blob.example.net/logs/1?sig=x",
+    "http://127.0.0.1:8080/repos/o/r",
+]
+ENVIRONMENTS = [
+    {},
+    {"HTTPS_PROXY": "http://proxy.corp:3128", "HTTP_PROXY": "http://user:pw@proxy.corp:3128"},
+    {"HTTPS_PROXY": "http://proxy.corp:3128", "NO_PROXY": "api.github.com,127.0.0.1"},
+    {"ALL_PROXY": "socks5://proxy.corp:1080", "REQUESTS_CA_BUNDLE": "/etc/corp-ca.pem"},
+]
+PROXY_VARIABLES = [
+    "HTTPS_PROXY",
+    "HTTP_PROXY",
+    "ALL_PROXY",
+    "NO_PROXY",
+    "REQUESTS_CA_BUNDLE",
+    "CURL_CA_BUNDLE",
+]
+
+
+@pytest.fixture()
+def clean_environment(monkeypatch):
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    return monkeypatch
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+@pytest.mark.parametrize("url", URLS)
+def test_given_a_proxy_environment_when_merged_then_settings_equal_requests_own(
+    clean_environment, environment, url
+):
+    for name, value in environment.items():
+        clean_environment.setenv(name, value)
+
+    ours = EnvOnceSession().merge_environment_settings(url, {}, None, None, None)
+    theirs = requests.Session().merge_environment_settings(url, {}, None, None, None)
+
+    assert ours == theirs
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_given_a_redirect_when_proxies_are_rebuilt_then_they_equal_requests_own(
+    clean_environment, environment
+):
+    for name, value in environment.items():
+        clean_environment.setenv(name, value)
+    ours = requests.Request("GET", "http://results.blob.example.net/x").prepare()
+    theirs = ours.copy()
+
+    rebuilt = EnvOnceSession().rebuild_proxies(ours, {})
+
+    assert rebuilt == requests.Session().rebuild_proxies(theirs, {})
+    assert ours.headers == theirs.headers  # Proxy-Authorization set or left out alike
+
+
+def test_given_many_requests_to_one_host_when_merged_then_the_environment_is_read_once(
+    clean_environment,
+):
+    clean_environment.setenv("HTTPS_PROXY", "http://proxy.corp:3128")
+    reads = []
+    real = sessions.get_environ_proxies
+    clean_environment.setattr(
+        sessions, "get_environ_proxies", lambda url, no_proxy=None: reads.append(url) or real(url)
+    )
+    session = EnvOnceSession()
+
+    answers = [
+        session.merge_environment_settings(f"{URLS[0]}?page={n}", {}, None, None, None)
+        for n in range(5)
+    ]
+    session.merge_environment_settings(URLS[1], {}, None, None, None)
+
+    assert len(reads) == 2  # one per host
+    assert all(a["proxies"]["https"] == "http://proxy.corp:3128" for a in answers)
+
+
+def test_given_a_download_session_when_used_then_no_credentials_come_from_netrc(
+    clean_environment, tmp_path
+):
+    netrc = tmp_path / ".netrc"
+    netrc.write_text("machine results.blob.example.net login me password secret\n")
+    clean_environment.setenv("NETRC", str(netrc))
+    request = requests.Request("GET", "https://results.blob.example.net/x?sig=1")
+
+    prepared = download_session().prepare_request(request)
+
+    assert "Authorization" not in prepared.headers
+    assert "Authorization" in requests.Session().prepare_request(request).headers  # as a check
+
+
+def test_given_a_github_source_when_built_then_pygithub_connects_through_an_env_once_session():
+    from core.config import Settings
+    from core.github.source import GitHubSource
+
+    source = GitHubSource(Settings().with_(github_base_url="http://127.0.0.1:9", github_token="t"))
+    # PyGithub keeps it under a private name: this fails (rather than silently slowing every
+    # request) if an upgrade moves it
+    connection_class = source._requester._Requester__connectionClass
+
+    assert getattr(connection_class, "env_once", False)
+    assert isinstance(connection_class("127.0.0.1", 9).session, EnvOnceSession)
