@@ -16,7 +16,8 @@ How a verdict is reached, one module per step:
   their failures are no flakiness evidence about any single test;
 - :mod:`.signals`: per result, what a failure means: a flip on the same commit (the strongest
   evidence), a failure on a commit that passed in another job, a failure reproduced on the
-  same commit (by a re-run or by every job), an isolated failure;
+  same commit (by a re-run or by every job), a failure on a topic branch that a later push of
+  the branch followed (the push explains it), an isolated failure;
 - :mod:`.regression`: failing streaks that a flaky test would not produce by chance are
   broken spans, each with its culprit commit (a flaky test's isolated failures do not move it),
   looked for in time order and along each branch, so that a pull request's regression is one;

@@ -18,6 +18,7 @@ carries its test's place in it (``quarantine``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -36,15 +37,31 @@ from core.store.findings import load_findings, save_findings
 from core.store.flaky import job_history, rerun_job_attempts, test_history
 from core.store.repo_files import known_paths, load_codeowners
 
-__all__ = ["FlakyTests", "FlakyJobs", "FLAKY_COLUMNS", "QUARANTINE", "load_quarantine"]
+__all__ = [
+    "CI_CONFIG",
+    "JOBS_CONFIG",
+    "FlakyTests",
+    "FlakyJobs",
+    "FLAKY_COLUMNS",
+    "QUARANTINE",
+    "load_quarantine",
+]
 
 FLAKY_COLUMNS: tuple[str, ...] = (*COLUMNS, "minutes_wasted")
-# In a repository's own history a failure whose commit never passed, followed by a pass on a
-# *later commit*, is weak evidence (a push broke a test, the next push fixed it: pull requests
-# do that all the time); it counts a quarter, so it takes four recent ones to make a test flaky.
-# A failure on a commit that also passed (a re-run, or another job of the same code: the code
-# is not what failed) is the textbook flaky test, and one recent one is enough.
-CI_CONFIG = FlakyConfig(later_pass_weight=0.25)
+# In a repository's own history (branches known) a failure whose commit never passed tells
+# little on its own. On a topic branch that moved on after it, the next push explains it (a push
+# that broke a test and the next one that fixed it: pull requests do that all the time), so it
+# is no evidence at all (agents.flaky_tests.signals). On the trunk, whose commits were tested
+# before they landed, a later commit's pass counts a half: two recent ones make a test flaky.
+# Elsewhere (a topic branch's last push) it counts a quarter. A failure on a commit that also
+# passed (a re-run, or another job of the same code: the code is not what failed) is the
+# textbook flaky test, and one recent one is enough.
+CI_CONFIG = FlakyConfig(later_pass_weight=0.25, trunk_pass_weight=0.5)
+# A job is flaky only when it flakes in 1% of its runs or more (the score; FlakyConfig.min_score):
+# a job is exposed to every runner, network and registry hiccup, and a run holds too few jobs
+# for the infrastructure guard to tell an outage, so a job that a re-run rescued once, in an
+# outage, would otherwise be flaky. A test is judged without a floor.
+JOBS_CONFIG = replace(CI_CONFIG, min_score=0.01)
 QUARANTINE_RULE = QuarantineRule()
 QUARANTINE = "quarantine"  # the name of the list among the agent's stored artifacts
 
@@ -56,6 +73,7 @@ class _Judged:
     what: str  # "tests" or "jobs", for the sentences
     read: Callable[[Store, int], pd.DataFrame]
     job: str  # the history's column that names each result's job (agents.flaky_tests.waste)
+    config: FlakyConfig = CI_CONFIG  # how the engine judges this agent's items
 
     def run(self, ctx: AgentContext) -> AgentResult:
         repo_id = ctx.store.repo_id(ctx.repo)
@@ -66,7 +84,9 @@ class _Judged:
             )
             return nothing_yet(self, message, judged=0)
         ctx.progress(0.2, f"Judging {history['test_id'].nunique():,} {self.what}…")
-        judged = judge(history.drop(columns=["message", "duration_s"], errors="ignore"), CI_CONFIG)
+        judged = judge(
+            history.drop(columns=["message", "duration_s"], errors="ignore"), self.config
+        )
         wasted = wasted_minutes(history, rerun_job_attempts(ctx.store, repo_id), self.job)
         judged["minutes_wasted"] = judged["test_id"].map(wasted).fillna(0.0).round(2)
         judged["subject"] = f"{self.what[:-1]}:" + judged["test_id"].astype(str)
@@ -140,6 +160,12 @@ class _Quarantine:
             }
 
 
+def _test_history(store: Store, repo_id: int) -> pd.DataFrame:
+    """The tests' history as :func:`core.store.flaky.test_history` reads it (categoricals: a
+    small code per row), without the messages, which no verdict reads."""
+    return test_history(store, repo_id, messages=False)
+
+
 class FlakyTests(_Judged):
     """Agent: flaky, broken and stable tests, with evidence (``flaky_tests.csv``)."""
 
@@ -150,7 +176,7 @@ class FlakyTests(_Judged):
     csv_name = "flaky_tests.csv"
     finding_columns = FLAKY_COLUMNS
     what = "tests"
-    read = staticmethod(test_history)
+    read = staticmethod(_test_history)
     job = "job"
 
     def _extra(
@@ -195,6 +221,7 @@ class FlakyJobs(_Judged):
     what = "jobs"
     read = staticmethod(job_history)
     job = "test_id"  # a job's name is the item
+    config = JOBS_CONFIG
 
 
 _NO_OWNER = Ownership((), None, "", "no owners were looked up")

@@ -85,9 +85,17 @@ class FlakyConfig:
     ``later_pass_weight``: what an intermittent failure counts toward that when its commit
     never passed (only a later commit did: a push that broke the test and the next push that
     fixed it explain it as well as flakiness does), one whose commit passed counting 1;
+    ``trunk_pass_weight``: the same for such a failure on the trunk of a history with branches
+    (its commits were tested before they landed, so the next one's fix is a rarer explanation;
+    a topic branch's failure that a later push of the branch followed is no evidence at all,
+    :mod:`agents.flaky_tests.signals`);
     ``broken_memory``: results after its fix during which a regression keeps a test
-    ``broken``; ``min_runs``: fewer runs are ``insufficient_data``; ``max_evidence``: evidence
-    runs listed per test."""
+    ``broken``; ``min_score``: the score (posterior mean of the intermittent-failure rate) a
+    ``flaky`` verdict needs besides its evidence, none by default: one flip in 200 runs of a
+    test is a flaky test, while a job (exposed to every runner, network and registry hiccup,
+    with too few jobs in a run for the infrastructure guard to see an outage) that a re-run
+    rescued once in 400 runs is not (:mod:`agents.flaky_tests.agent`); ``min_runs``: fewer
+    runs are ``insufficient_data``; ``max_evidence``: evidence runs listed per test."""
 
     infra: InfraGuard = field(default_factory=InfraGuard)
     regression: RegressionRule = field(default_factory=RegressionRule)
@@ -98,6 +106,8 @@ class FlakyConfig:
     pending_weight: float = 0.5
     flaky_weight: float = 0.75
     later_pass_weight: float = 1.0
+    trunk_pass_weight: float = 1.0
     broken_memory: int = 1000
+    min_score: float = 0.0
     min_runs: int = 5
     max_evidence: int = 10

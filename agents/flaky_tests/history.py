@@ -134,20 +134,33 @@ def read_history(frame: pd.DataFrame) -> History:
     if unknown or (outcome < 0).any():
         raise ValueError(f"unknown outcome values: {sorted(set(unknown))[:5] or ['(blank)']}")
     size = len(frame)
+    # Each column is put in the engine's order as soon as it is computed and the column in the
+    # input's order let go: a history of millions of rows then holds a few arrays of its length
+    # at once, not twenty.
     test_code, test_ids = _test_codes(frame["test_id"])
     test, series_test, series_jobs = _series_codes(test_code, frame.get("job"))
+    del test_code
+    keep = outcome != SKIP
+    order = np.flatnonzero(keep)[np.argsort(test[keep], kind="stable")]
+    skipped = np.bincount(test[~keep], minlength=len(series_test))
+    ordered_test = test[order].astype(np.int64, copy=False)
+    fail = outcome[order] == FAIL
+    del test, keep, outcome
     run, run_labels = _codes_or_rows(frame.get("run_id"), size)
     attempt = _attempts(frame.get("attempt"), size)
     commit, commit_labels = _commits(frame.get("commit_sha"), run, len(run_labels))
     # what ran together: a run attempt; without runs, the results of one commit and attempt
     ran_together = commit if "run_id" not in frame.columns and "commit_sha" in frame else run
     execution = pair_codes(ran_together, attempt, int(attempt.max(initial=1)) + 1)
+    del ran_together, attempt
+    ordered_run, ordered_commit = run[order], commit[order]
+    del run, commit
     job_execution = None
     if "job" in frame.columns:
         job, jobs = pd.factorize(frame["job"], use_na_sentinel=True)
-        job_execution = pair_codes(execution, job + 1, len(jobs) + 1)
-    keep = outcome != SKIP
-    order = np.flatnonzero(keep)[np.argsort(test[keep], kind="stable")]
+        job_execution = pair_codes(execution, job + 1, len(jobs) + 1)[order]
+        del job
+    execution = execution[order]
     stamps = frame["created_at"].to_numpy(dtype=object)[order] if "created_at" in frame else None
     lineage = None
     if "branch" in frame.columns:
@@ -157,18 +170,18 @@ def read_history(frame: pd.DataFrame) -> History:
         series_test=series_test,
         series_jobs=series_jobs,
         test_ids=test_ids,
-        test=test[order].astype(np.int64, copy=False),
-        fail=outcome[order] == FAIL,
-        run=run[order],
-        commit=commit[order],
-        execution=execution[order],
-        job_execution=None if job_execution is None else job_execution[order],
+        test=ordered_test,
+        fail=fail,
+        run=ordered_run,
+        commit=ordered_commit,
+        execution=execution,
+        job_execution=job_execution,
         run_labels=run_labels,
         commit_labels=commit_labels,
         stamps=stamps,
         lineage=lineage,
         row=order.astype(np.int64, copy=False),
-        skipped=np.bincount(test[~keep], minlength=len(series_test)),
+        skipped=skipped,
     )
 
 

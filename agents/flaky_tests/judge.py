@@ -2,8 +2,9 @@
 
 The steps run in an order that keeps each piece of evidence honest: the infrastructure guard
 first (an outage is no flakiness evidence about anyone), then what each failure means on its commit,
-then broken spans (so a regression's failures are not counted as flakiness), then the
-posterior and the verdict, and last the clusters among the flaky tests. Every step is
+then broken spans (so a regression's failures are not counted as flakiness), then what it means
+on its branch (a topic branch's next push explains it), then the posterior and the verdict,
+and last the clusters among the flaky tests. Every step is
 vectorised over all results at once; the only loops are over the distinct values of a column.
 
 Each step judges a series (one test in one job, :mod:`.history`); the test's row then speaks
@@ -26,7 +27,7 @@ from agents.flaky_tests.history import History, read_history
 from agents.flaky_tests.infra import infra_mask
 from agents.flaky_tests.posterior import posterior
 from agents.flaky_tests.regression import Spans, broken_spans
-from agents.flaky_tests.signals import Groups, flip_rate, groups_of, result_signals
+from agents.flaky_tests.signals import Groups, branch_signals, flip_rate, groups_of, result_signals
 from agents.flaky_tests.verdict import BROKEN, FLAKY, INSUFFICIENT, STABLE, evidence, verdicts
 
 __all__ = ["COLUMNS", "judge"]
@@ -102,14 +103,20 @@ def _judge_series(h: History, config: FlakyConfig) -> _Series:
         config.prior,
         h.lineage,
     )
+    branches = branch_signals(test, h.commit, h.lineage)
+    pushed = loose & ~signals.cleared & branches.moved_on  # the push after them explains them
+    explained = signals.reproduced | pushed
     resolved, pending = evidence(
-        test, fail & counted, signals.flip, signals.reproduced, spans.inside, groups.pos, n_tests
+        test, fail & counted, signals.flip, explained, spans.inside, groups.pos, n_tests
     )
     weight = np.exp2(-groups.age / config.half_life)
     flake_weight = np.bincount(test, weights=weight * resolved, minlength=n_tests)
-    strength = np.where(signals.cleared, 1.0, config.later_pass_weight) * weight * resolved
+    later = np.where(branches.trunk, config.trunk_pass_weight, config.later_pass_weight)
+    strength = np.where(signals.cleared, 1.0, later) * weight * resolved
     pending_weight = np.bincount(test, weights=weight * pending, minlength=n_tests)
-    observed = np.bincount(test, weights=weight * counted, minlength=n_tests)
+    # a failure could be told intermittent: not where a push after it would have explained it
+    telling = counted & ~(branches.moved_on & ~(fail & signals.cleared))
+    observed = np.bincount(test, weights=weight * telling, minlength=n_tests)
     score = posterior(flake_weight + config.pending_weight * pending_weight, observed, config.prior)
     runs = _distinct(test, h.run, n_tests)
     latest = _latest_span(spans, groups, n_tests)
@@ -122,7 +129,7 @@ def _judge_series(h: History, config: FlakyConfig) -> _Series:
     since_fix = groups.pos > span_end[test]
     flake_evidence = np.bincount(test, weights=strength, minlength=n_tests)
     flake_since = np.bincount(test, weights=strength * since_fix, minlength=n_tests)
-    verdict = verdicts(runs, flake_evidence, flake_since, open_span, recent, config)
+    verdict = verdicts(runs, flake_evidence, flake_since, open_span, recent, score.mean, config)
     flaky_rows = resolved & (verdict[test] == FLAKY)
     frame = pd.DataFrame(
         {

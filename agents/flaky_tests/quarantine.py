@@ -151,24 +151,44 @@ def _policy(rule: QuarantineRule) -> dict[str, Any]:
 def clean_runs(history: pd.DataFrame) -> pd.Series:
     """Per ``test_id``: its runs since its last failure (in any job and attempt; every run
     when it never failed), skipped results left out. ``history`` is the engine's input, oldest
-    first; a row without a ``run_id`` is a run of its own."""
+    first; a row without a ``run_id`` is a run of its own. Tests and runs are compared as
+    text (``1`` and ``"1"`` are one), the counting done on their codes: a history has millions
+    of rows and only thousands of tests and runs."""
     if history.empty:
         return pd.Series(dtype=np.int64)
     code, _ = normalise_outcomes(history["outcome"])
-    runs = history["run_id"] if "run_id" in history else pd.Series(np.nan, index=history.index)
-    rows = pd.Series([f"row:{i}" for i in range(len(history))], index=history.index)
-    frame = pd.DataFrame(
-        {
-            "test": history["test_id"].astype(str).to_numpy(),
-            "run": runs.astype(object).where(runs.notna(), rows).astype(str).to_numpy(),
-            "fail": code == FAIL,
-        }
-    )[code != SKIP]
-    per_run = frame.groupby(["test", "run"], sort=False)["fail"].max().reset_index()
-    per_run["pos"] = per_run.groupby("test", sort=False).cumcount()
-    count = per_run.groupby("test", sort=False).size()
-    last_fail = per_run[per_run["fail"]].groupby("test")["pos"].max()
-    return (count - 1 - last_fail.reindex(count.index).fillna(-1)).astype(np.int64)
+    test, names = _text_codes(history["test_id"])
+    run, _ = _text_codes(history.get("run_id"), len(history))
+    kept = (code != SKIP) & (test >= 0)  # a result without a test id names no test
+    span = int(run.max()) + 1
+    pair, keys = pd.factorize(test[kept].astype(np.int64) * span + run[kept])  # (test, run)
+    failed = np.bincount(pair, weights=code[kept] == FAIL, minlength=len(keys)) > 0
+    owner, tests = pd.factorize(keys // span)  # tests in order of first appearance
+    count = np.bincount(owner)
+    pos = np.empty(len(keys), dtype=np.int64)  # each run's place among its test's runs
+    pos[np.argsort(owner, kind="stable")] = np.arange(len(keys)) - np.repeat(
+        np.cumsum(count) - count, count
+    )
+    last_fail = np.full(len(count), -1, dtype=np.int64)
+    np.maximum.at(last_fail, owner[failed], pos[failed])
+    index = pd.Index(names[tests], name="test")
+    return pd.Series(count - 1 - last_fail, index=index, dtype=np.int64)
+
+
+def _text_codes(
+    values: pd.Series | None, own_rows: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of the values compared as text, and the texts. A missing value is -1, or with
+    ``own_rows`` (the number of rows) a value of its own per row (``row:<position>``), as a run
+    without an id is; no column at all is then all missing."""
+    if values is None:
+        values = pd.Series(np.nan, index=range(own_rows or 0))
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    missing = np.flatnonzero(codes < 0) if own_rows is not None else np.zeros(0, dtype=np.int64)
+    texts = [*(str(value) for value in uniques), *(f"row:{i}" for i in missing)]
+    codes[missing] = len(uniques) + np.arange(len(missing))
+    merged, labels = pd.factorize(np.asarray(texts, dtype=object))  # "1" and 1 are one
+    return np.append(merged, -1)[codes], np.asarray(labels, dtype=object)  # -1 reads the -1
 
 
 def rate_bound(clean: int, prior: Prior) -> float:

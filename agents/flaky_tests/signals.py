@@ -14,6 +14,14 @@ failure means depends on the other results of the same test on the same commit:
 - a **reproduced** failure: the commit has no pass of the test in any job and at least two
   failures (the re-run failed too, or every job that ran it failed). The failure followed the
   code (or a lasting outside cause), so it is no evidence of flakiness;
+- a **pushed-over** failure: its commit never passed in its series, and it ran on a topic
+  branch that moved on to another commit after it (:func:`branch_signals`). A topic branch's
+  next run tests the next push: one push that broke a job and the next that fixed it (pull
+  requests do that all the time) explain the failure as well as flakiness does, and a failure
+  the next push kept is explained by the code. So it is no flakiness evidence, and the results
+  of such a branch are left out of the rate (a flaky failure there could not be told apart).
+  A re-run of the failing commit that passes still makes it a flip. On the trunk, whose
+  commits were tested before they landed, a later commit's pass keeps counting;
 - otherwise an **isolated** failure: flaky unless it belongs to a broken span
   (:mod:`.regression`); only a later commit's pass says it was not lasting.
 
@@ -30,7 +38,15 @@ import numpy as np
 
 from agents.flaky_tests.history import pair_codes
 
-__all__ = ["Groups", "ResultSignals", "flip_rate", "groups_of", "result_signals"]
+__all__ = [
+    "BranchSignals",
+    "Groups",
+    "ResultSignals",
+    "branch_signals",
+    "flip_rate",
+    "groups_of",
+    "result_signals",
+]
 
 
 @dataclass(frozen=True)
@@ -97,6 +113,44 @@ def _on_commit(
     fails = np.bincount(key, weights=failed)
     passes = np.bincount(key, weights=passed)
     return (fails > 0) & (passes > 0), (fails >= 2) & (passes == 0)
+
+
+@dataclass(frozen=True)
+class BranchSignals:
+    """Per result, when branches are known (all False otherwise): ``trunk`` (it ran on the
+    trunk) and ``moved_on`` (it ran on a topic branch whose series went on to another commit
+    after it: a push came after it and was tested)."""
+
+    trunk: np.ndarray
+    moved_on: np.ndarray
+
+
+def branch_signals(
+    series: np.ndarray, commit: np.ndarray, lineage: np.ndarray | None
+) -> BranchSignals:
+    """Where each result sits on its branch. ``lineage`` is a branch code per result (0: no
+    branch known), results grouped by series and in time order within one.
+
+    The **trunk** is the branch with the most results: in CI the default branch, where every
+    push and every scheduled run lands, while a topic branch holds one pull request's pushes.
+    A topic branch has **moved on** past a result when the series' latest result on that branch
+    is on another commit (a commit tested again after a newer one is, conservatively, not)."""
+    none = np.zeros(len(series), dtype=bool)
+    if lineage is None or not lineage.any():
+        return BranchSignals(none, none)
+    trunk = 1 + int(np.bincount(lineage)[1:].argmax())
+    key = pair_codes(series, lineage, int(lineage.max()) + 1)
+    order = np.argsort(key, kind="stable")  # each series' branches, each in time order
+    seq_key = key[order]
+    last = np.ones(len(order), dtype=bool)
+    last[:-1] = seq_key[1:] != seq_key[:-1]
+    branch_no = np.cumsum(last[::-1])[::-1]  # one number along each (series, branch)
+    latest = np.zeros(len(order) + 1, dtype=np.int64)
+    latest[branch_no[last]] = commit[order][last]
+    moved_on = none.copy()
+    moved_on[order] = latest[branch_no] != commit[order]
+    topic = (lineage != trunk) & (lineage != 0)
+    return BranchSignals(trunk=lineage == trunk, moved_on=moved_on & topic)
 
 
 def flip_rate(test: np.ndarray, fail: np.ndarray, half_life: float, n_tests: int) -> np.ndarray:

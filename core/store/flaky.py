@@ -28,25 +28,45 @@ job execution (one job of one run attempt) from the best one it has:
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from core.logs.reports.spellings import report_spellings
 from core.store.db import Store
-from core.store.result_codes import JUNIT, OUTCOME_CODES, SOURCE_CODES, decode, outcome_sql
+from core.store.result_codes import JUNIT, OUTCOME_CODES, decode, outcome_sql
 
 __all__ = ["test_history", "job_history", "test_results_of", "rerun_job_attempts"]
 
 _REPORTED = f"SELECT DISTINCT job_id FROM test_results WHERE repo_id = :repo AND source = {JUNIT}"
 
-# A repository's results as numbers (its interned test, outcome and source codes, its job); the
-# words come from small tables read apart (:func:`_observed`). Run and attempt are the job's
-# (test results do not repeat them).
-_TESTS_SQL = f"""
-SELECT t.test, t.outcome, t.job_id, t.source, t.message
+# A repository's results as numbers (its interned test, outcome and source codes, -1 where a
+# code is no integer), a job at a time along the primary key, a batch of jobs after the last job
+# read: each job's results come as one text of numbers, which numpy parses. Why: sqlite3 makes a
+# Python tuple per row, and 2.2M rows (11k runs) cost 4.3 s and ~350 MB as tuples, as text
+# 1.2 s and one batch of text (the order within a job does not matter: its tests are
+# distinct). The words come from the small tables read apart
+# (:func:`_observed`). Run and attempt are the job's (test results do not repeat them).
+_TESTS_SQL = """
+SELECT t.job_id, count(*) AS results,
+       group_concat(
+           t.test
+           || ',' || CASE WHEN typeof(t.outcome) = 'integer' THEN t.outcome ELSE -1 END
+           || ',' || CASE WHEN typeof(t.source) = 'integer' THEN t.source ELSE -1 END,
+           ','
+       ) AS codes
 FROM test_results t
-WHERE t.repo_id = :repo
-  AND (t.source = {JUNIT} OR t.job_id NOT IN ({_REPORTED}))
+WHERE t.repo_id = :repo AND t.job_id > :after
+GROUP BY t.job_id
+ORDER BY t.job_id
+LIMIT :jobs
+"""
+_JOBS_PER_READ = 5_000
+# The few results that carry a message (the engine never reads them; the drill-down does).
+_MESSAGES_SQL = """
+SELECT t.job_id, t.test, t.message FROM test_results t
+WHERE t.repo_id = :repo AND t.message IS NOT NULL
 """
 
 _TEST_NAMES_SQL = "SELECT id, name FROM tests WHERE repo_id = :repo"
@@ -116,48 +136,279 @@ LIMIT :limit
 
 _COLUMNS = ["test_id", "outcome", "run_id", "attempt", "commit_sha", "created_at", "job"]
 _COLUMNS += ["branch", "message"]
-_ORDER = ["created_at", "run_id", "attempt", "job", "test_id"]
-_FAILED = ("failed", "error")
+_WORDS = ("commit_sha", "created_at", "job", "branch")  # an execution's words
+_PASSED = OUTCOME_CODES["passed"]
+_FAILED = (OUTCOME_CODES["failed"], OUTCOME_CODES["error"])
+_PAIRS = 1 << 21  # (execution, test) pairs looked at per step of the implied passes
 
 
-def test_history(store: Store, repo_id: int) -> pd.DataFrame:
+@dataclass
+class _Results:
+    """The stored results read from their best source, as codes: per result its execution
+    (a row of ``jobs``), its test (a position in ``names``), its outcome code, whether a JUnit
+    report said it, its message (None when not read)."""
+
+    jobs: pd.DataFrame  # job_id, run_id, attempt, commit_sha, created_at, job, branch
+    names: np.ndarray  # test name per test code
+    at: np.ndarray
+    test: np.ndarray
+    outcome: np.ndarray
+    junit: np.ndarray
+    message: np.ndarray | None
+
+
+def test_history(store: Store, repo_id: int, *, messages: bool = True) -> pd.DataFrame:
     """Every test result the store knows or can tell (see the module docstring): ``test_id,
-    outcome, run_id, attempt, commit_sha, created_at, job, branch, message``, oldest first."""
-    observed = _one_spelling(_observed(store, repo_id))
-    if observed.empty:
-        return observed.reindex(columns=_COLUMNS)
-    implied = _implied_passes(observed, store.frame(_UNREPORTED_SQL, {"repo": repo_id}))
-    history = pd.concat([observed, implied], ignore_index=True).reindex(columns=_COLUMNS)
-    keys = [pd.factorize(history[name], sort=True)[0] for name in reversed(_ORDER)]
-    return history.take(np.lexsort(keys)).reset_index(drop=True)
+    outcome, run_id, attempt, commit_sha, created_at, job, branch, message``, oldest first
+    (``messages=False``: without ``message``, which the engine never reads).
+
+    The words are categoricals (``test_id, outcome, commit_sha, created_at, job, branch``):
+    per row a small integer code, each distinct word stored once. Why: pandas 3 keeps the
+    characters of every cell of a string column, and a history has millions of rows but a few
+    thousand tests, jobs, commits and times (11k runs, 3.4M rows: the read peaked at 2.26 GB
+    with text columns, at 0.57 GB with codes; the agent's columns then cost no string per
+    row wherever they become arrays, as the categories are Python objects)."""
+    observed = _observed(store, repo_id, messages)
+    columns = _COLUMNS if messages else _COLUMNS[:-1]
+    if observed is None:
+        return pd.DataFrame(columns=columns)
+    _one_spelling(observed)
+    said = _said(observed, store.frame(_UNREPORTED_SQL, {"repo": repo_id}))
+    rows, tests = _implied_passes(observed, said)
+    return _history(observed, said, rows, tests)
 
 
-def _observed(store: Store, repo_id: int) -> pd.DataFrame:
-    """The stored results as the engine reads them: ``test_id, outcome, run_id, attempt,
-    commit_sha, created_at, job, branch, message, job_id, source``, in the store's order.
+def _observed(store: Store, repo_id: int, messages: bool) -> _Results | None:
+    """The stored results as the engine reads them (each execution from its best source), in
+    the store's order; None when there are none.
 
-    Why not one query joining the words in: sqlite3 then builds a Python string for every
-    cell, six per result, before pandas stores them (2.2M results at 11k runs). Read as numbers
-    and looked up in the small tables, only the distinct values ever become Python strings:
-    the same frame, 17.8 -> 11.2 s and peak RSS 2.77 -> 2.26 GB there."""
+    Why numbers and not one query joining the words in: sqlite3 then builds a Python string
+    for every cell, six per result, before pandas stores them. Read as numbers and looked up in
+    the small tables, only the distinct values ever become Python strings."""
+    stored = _stored_results(store, repo_id, messages)
+    if stored is None:
+        return None
     params = {"repo": repo_id}
-    results = store.frame(_TESTS_SQL, params)
     names = store.frame(_TEST_NAMES_SQL, params)
     jobs = store.frame(_RESULT_JOBS_SQL, params)
-    at = pd.Index(jobs["job_id"]).get_indexer(results["job_id"])
-    name_at = pd.Index(names["id"]).get_indexer(results["test"])
-    kept = (at >= 0) & (name_at >= 0)  # a result whose job or run is not stored is not read
-    at, name_at, results = at[kept], name_at[kept], results[kept].reset_index(drop=True)
-    run_columns = ("run_id", "attempt", "commit_sha", "created_at", "job", "branch")
-    columns = {
-        "test_id": names["name"].to_numpy()[name_at],
-        "outcome": decode(results["outcome"], OUTCOME_CODES),
-        **{name: jobs[name].to_numpy()[at] for name in run_columns},
-        "message": results["message"].to_numpy(),
-        "job_id": results["job_id"].to_numpy(),
-        "source": decode(results["source"], SOURCE_CODES),
+    job_id, junit = stored["job_id"], stored["junit"]
+    best = junit | ~np.isin(job_id, np.unique(job_id[junit]))  # a report alone counts
+    at = pd.Index(jobs["job_id"]).get_indexer(job_id)
+    name_at = pd.Index(names["id"]).get_indexer(stored["test"])
+    kept = np.flatnonzero(best & (at >= 0) & (name_at >= 0))  # its job and run are stored
+    message = stored.get("message")
+    return _Results(
+        jobs=jobs,
+        names=names["name"].to_numpy(dtype=object),
+        at=at[kept],
+        test=name_at[kept],
+        outcome=stored["outcome"][kept],
+        junit=junit[kept],
+        message=None if message is None else message[kept],
+    )
+
+
+def _stored_results(store: Store, repo_id: int, messages: bool) -> dict[str, np.ndarray] | None:
+    """Every stored result of the repository as arrays (``job_id, test, outcome`` code, -1 for
+    one not known, ``junit``, ``message``), in the order of the primary key (see
+    ``_TESTS_SQL``)."""
+    known = np.full(max(OUTCOME_CODES.values()) + 2, -1, dtype=np.int8)  # the last: unknown
+    known[list(OUTCOME_CODES.values())] = list(OUTCOME_CODES.values())
+    jobs, codes = [], []
+    after = -(1 << 63)  # before every job
+    while True:
+        batch = store.frame(_TESTS_SQL, {"repo": repo_id, "after": after, "jobs": _JOBS_PER_READ})
+        if batch.empty:
+            break
+        job_id = batch["job_id"].to_numpy(dtype=np.int64)
+        jobs.append(np.repeat(job_id, batch["results"].to_numpy(dtype=np.int64)))
+        codes.append(np.fromstring(",".join(batch["codes"]), dtype=np.int64, sep=","))
+        after = int(job_id[-1])
+        if len(batch) < _JOBS_PER_READ:
+            break
+    if not jobs:
+        return None
+    job_id, (test, outcome, source) = np.concatenate(jobs), np.concatenate(codes).reshape(-1, 3).T
+    in_table = (outcome >= 0) & (outcome < len(known) - 1)
+    stored = {
+        "job_id": job_id,
+        "test": test.copy(),
+        "outcome": known[np.where(in_table, outcome, len(known) - 1)],
+        "junit": source == JUNIT,
     }
-    return pd.DataFrame(columns)
+    if messages:
+        stored["message"] = _messages(store, repo_id, job_id, stored["test"])
+    return stored
+
+
+def _messages(store: Store, repo_id: int, job_id: np.ndarray, test: np.ndarray) -> np.ndarray:
+    """Per result (``job_id, test``, in the order of the primary key): its message, else None."""
+    found = store.frame(_MESSAGES_SQL, {"repo": repo_id})
+    message = np.full(len(job_id), None, dtype=object)
+    if found.empty:
+        return message
+    key = pd.MultiIndex.from_arrays([job_id, test])
+    at = key.get_indexer(pd.MultiIndex.from_arrays([found["job_id"], found["test"]]))
+    message[at[at >= 0]] = found["message"].to_numpy(dtype=object)[at >= 0]
+    return message
+
+
+def _one_spelling(observed: _Results) -> None:
+    """Console ids renamed to the report's id of the same test, where one is known."""
+    console = ~observed.junit
+    names = observed.names
+    renamed = report_spellings(
+        names[pd.unique(observed.test[console])], names[pd.unique(observed.test[~console])]
+    )
+    if not renamed:
+        return
+    position = {name: code for code, name in enumerate(names)}
+    remap = np.arange(len(names))
+    for old, new in renamed.items():
+        remap[position[old]] = position[new]  # a report's id is a stored test name
+    observed.test[console] = remap[observed.test[console]]
+
+
+def _said(observed: _Results, unreported: pd.DataFrame) -> pd.DataFrame:
+    """The executions without a report whose conclusion tells which tests passed: those that
+    succeeded, and failed ones whose log names a failing test (column ``named``)."""
+    failing = np.isin(observed.outcome, _FAILED) & ~observed.junit
+    logged = pd.unique(observed.jobs["job_id"].to_numpy()[observed.at[failing]])
+    named = unreported["job_id"].isin(logged).to_numpy()
+    said = unreported.assign(named=named)
+    return said[unreported["conclusion"].eq("success").to_numpy() | named].reset_index(drop=True)
+
+
+def _implied_passes(observed: _Results, said: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The passes a job's conclusion tells, in its executions without a report (see the module
+    docstring), for each test known in that job (it passed or failed there) up to its last
+    result there (a test renamed or removed stops there): (row of ``said``, test code) each,
+    in the order of ``said``, then of the test codes."""
+    jobs, size = observed.jobs, len(observed.jobs)
+    job, _ = pd.factorize(pd.concat([jobs["job"], said["job"]]), use_na_sentinel=True)
+    stamp, _ = pd.factorize(pd.concat([jobs["created_at"], said["created_at"]]), sort=True)
+    execution, _ = pd.factorize(pd.concat([jobs["job_id"], said["job_id"]]))
+    job, stamp, execution = job + 1, stamp.astype(np.int64), execution.astype(np.int64)
+    ran = np.isin(observed.outcome, (_PASSED, *_FAILED))
+    known = (
+        pd.DataFrame(
+            {
+                "job": job[observed.at[ran]],
+                "test": observed.test[ran],
+                "last": stamp[observed.at[ran]],
+                "failing": np.isin(observed.outcome[ran], _FAILED),
+            }
+        )
+        .groupby(["job", "test"], sort=True)
+        .agg(last=("last", "max"), failing=("failing", "any"))
+        .reset_index()
+    )
+    k_job, k_test = known["job"].to_numpy(), known["test"].to_numpy()
+    k_last, k_failing = known["last"].to_numpy(), known["failing"].to_numpy()
+    width = len(observed.names)
+    s_job, s_at = job[size:], stamp[size:]
+    s_named, s_execution = said["named"].to_numpy(dtype=bool), execution[size:]
+    ran_in = execution[observed.at]  # what was read in those executions needs no pass
+    seen = (ran_in * width + observed.test)[np.isin(ran_in, s_execution)]
+    first = np.searchsorted(k_job, s_job, "left")
+    count = np.searchsorted(k_job, s_job, "right") - first
+    found_rows, found_tests = [], []
+    for lo, hi in _steps(count, _PAIRS):
+        n = count[lo:hi]
+        row = np.repeat(np.arange(lo, hi), n)  # each execution with every test of its job
+        start = np.cumsum(n) - n
+        pair = np.arange(len(row)) - np.repeat(start - first[lo:hi], n)
+        keep = (s_at[row] <= k_last[pair]) & (k_failing[pair] | s_named[row])
+        row, tested = row[keep], k_test[pair[keep]]
+        fresh = ~np.isin(s_execution[row] * width + tested, seen)
+        found_rows.append(row[fresh])
+        found_tests.append(tested[fresh])
+    empty = np.zeros(0, dtype=np.int64)
+    return np.concatenate([empty, *found_rows]), np.concatenate([empty, *found_tests])
+
+
+def _steps(count: np.ndarray, limit: int) -> list[tuple[int, int]]:
+    """Consecutive ranges of ``count`` whose sums stay under ``limit`` (a range holds at least
+    one item), so that expanding them never holds more than ``limit`` pairs at once."""
+    ends = np.cumsum(count)
+    steps, lo = [], 0
+    while lo < len(count):
+        base = ends[lo - 1] if lo else 0
+        hi = max(int(np.searchsorted(ends, base + limit, "right")), lo + 1)
+        steps.append((lo, hi))
+        lo = hi
+    return steps
+
+
+def _history(
+    observed: _Results, said: pd.DataFrame, rows: np.ndarray, tests: np.ndarray
+) -> pd.DataFrame:
+    """The observed results then the implied passes, as categoricals (see
+    :func:`test_history`), in time order: by ``created_at, run_id, attempt, job, test_id``,
+    ties in the order above. The order is found on the executions (a few per run) and then on
+    one number per row, and each column is built in that order: at most a few arrays of the
+    history's length are alive at once."""
+    jobs = observed.jobs
+    executions = pd.concat(
+        [jobs[["run_id", "attempt", *_WORDS]], said[["run_id", "attempt", *_WORDS]]],
+        ignore_index=True,
+    )
+    words: dict[str, tuple[np.ndarray, pd.Index]] = {}
+    for name in _WORDS:  # sorted words: a code's order is its word's
+        per_execution, found = pd.factorize(executions[name], sort=True, use_na_sentinel=True)
+        words[name] = (per_execution, _objects(found))
+    run_id = executions["run_id"].to_numpy(dtype=np.int64)
+    attempt = executions["attempt"].to_numpy(dtype=np.int64)
+    keys = (words["job"][0], attempt, run_id, words["created_at"][0])
+    place = _dense_rank(keys)  # per execution: its place in time (equal keys, equal places)
+    test, test_words = _sorted_codes(np.concatenate([observed.test, tests]), observed.names)
+    at = np.concatenate([observed.at, len(jobs) + rows])
+    order = np.argsort(place[at] * (len(test_words) + 1) + (test + 1), kind="stable")
+    at = at[order]
+    frame = {"test_id": pd.Categorical.from_codes(test[order], categories=test_words)}
+    del test
+    spelled = decode(pd.Series(np.arange(max(OUTCOME_CODES.values()) + 1)), OUTCOME_CODES)
+    outcome = np.concatenate([observed.outcome, np.full(len(rows), _PASSED, dtype=np.int8)])
+    codes, outcome_words = _sorted_codes(outcome[order], spelled)  # each code's word, or None
+    frame["outcome"] = pd.Categorical.from_codes(codes, categories=outcome_words)
+    frame |= {"run_id": run_id[at], "attempt": attempt[at]}
+    for name in _WORDS:
+        per_execution, found = words[name]
+        frame[name] = pd.Categorical.from_codes(per_execution[at], categories=found)
+    if observed.message is not None:
+        message = np.concatenate([observed.message, np.full(len(rows), None, dtype=object)])
+        frame["message"] = pd.Series(message[order], dtype=object)  # None: no message
+    return pd.DataFrame(frame)
+
+
+def _dense_rank(keys: tuple[np.ndarray, ...]) -> np.ndarray:
+    """Per item: the place of its keys in ``np.lexsort`` order (the last key first), equal
+    keys sharing a place."""
+    order = np.lexsort(keys)
+    changed = np.zeros(len(order), dtype=bool)
+    for key in keys:
+        ordered = key[order]
+        changed[1:] |= ordered[1:] != ordered[:-1]
+    place = np.empty(len(order), dtype=np.int64)
+    place[order] = np.cumsum(changed)
+    return place
+
+
+def _sorted_codes(code: np.ndarray, words: np.ndarray) -> tuple[np.ndarray, pd.Index]:
+    """Codes into ``words`` (-1: none) renumbered into the used words, sorted; a word that is
+    None is no category (its rows read as missing)."""
+    used = np.unique(code[code >= 0])
+    used = used[pd.notna(words[used])]
+    order = np.argsort(words[used].astype(str), kind="stable")
+    renumber = np.full(len(words) + 1, -1, dtype=np.int64)  # code -1 reads the trailing -1
+    renumber[used[order]] = np.arange(len(used))
+    return renumber[code], _objects(words[used][order])
+
+
+def _objects(words: np.ndarray | pd.Index) -> pd.Index:
+    """Categories as Python objects: a row's value is then the category's own object, where
+    text categories would make a new string per row wherever a column becomes an array."""
+    return pd.Index(np.asarray(words, dtype=object), dtype=object)
 
 
 def job_history(store: Store, repo_id: int) -> pd.DataFrame:
@@ -180,56 +431,3 @@ def rerun_job_attempts(store: Store, repo_id: int) -> pd.DataFrame:
     re-run), with what they cost: ``run_id, attempt, job`` (its name), ``duration_s`` (None
     where unknown). Failures never re-run are not here: they cost no re-run."""
     return store.frame(_RERUN_SQL, {"repo": repo_id})
-
-
-def _one_spelling(observed: pd.DataFrame) -> pd.DataFrame:
-    """Console ids renamed to the report's id of the same test, where one is known."""
-    console = observed["source"].ne("junit")
-    renamed = report_spellings(
-        observed.loc[console, "test_id"].unique(), observed.loc[~console, "test_id"].unique()
-    )
-    if renamed:
-        observed.loc[console, "test_id"] = observed.loc[console, "test_id"].replace(renamed)
-    return observed
-
-
-def _implied_passes(observed: pd.DataFrame, unreported: pd.DataFrame) -> pd.DataFrame:
-    """The passes a job's conclusion tells, in its executions without a report (see the module
-    docstring), for each test known in that job (it passed or failed there) up to its last
-    result there (a test renamed or removed stops there)."""
-    failed = observed["outcome"].isin(_FAILED).to_numpy()
-    named = observed.loc[failed & observed["source"].ne("junit").to_numpy(), "job_id"].unique()
-    said = unreported[
-        unreported["conclusion"].eq("success").to_numpy() | unreported["job_id"].isin(named)
-    ].reset_index(drop=True)
-    test, tests = pd.factorize(observed["test_id"])
-    job, _ = pd.factorize(pd.concat([observed["job"], said["job"]]), use_na_sentinel=True)
-    stamp, _ = pd.factorize(pd.concat([observed["created_at"], said["created_at"]]), sort=True)
-    size = len(observed)
-    ran = observed["outcome"].isin(("passed", *_FAILED)).to_numpy()
-    known = (
-        pd.DataFrame({"job": job[:size], "test": test, "last": stamp[:size], "failing": failed})[
-            ran
-        ]
-        .groupby(["job", "test"], as_index=False)
-        .agg(last=("last", "max"), failing=("failing", "any"))
-    )
-    executions = pd.DataFrame(
-        {
-            "row": np.arange(len(said)),
-            "job": job[size:],
-            "at": stamp[size:],
-            "named": said["job_id"].isin(named).to_numpy(),
-        }
-    )
-    pairs = executions.merge(known, on="job")
-    keep = (pairs["at"] <= pairs["last"]) & (pairs["failing"] | pairs["named"])
-    pairs = pairs[keep.to_numpy()]
-    execution, _ = pd.factorize(pd.concat([observed["job_id"], said["job_id"]]))
-    width = len(tests)
-    seen = np.unique(execution[:size].astype(np.int64) * width + test)
-    rows, tested = pairs["row"].to_numpy(), pairs["test"].to_numpy()
-    fresh = ~np.isin(execution[size:][rows].astype(np.int64) * width + tested, seen)
-    implied = said.take(rows[fresh]).reset_index(drop=True)
-    implied["test_id"] = tests.take(tested[fresh])
-    return implied.assign(outcome="passed", message=None).reindex(columns=_COLUMNS)

@@ -11,9 +11,12 @@ fix), and a registry outage on one day. What the agent must get right on it:
   culprit, whether it broke main or only a pull request's branch, and whether it was read from
   JUnit reports or, older than the reports' retention, from the failed jobs' logs;
 - the outage produces no flaky verdict: its failures say nothing about any test;
-- the quarantine list holds flaky tests only, each owned as the demo's CODEOWNERS says.
+- the quarantine list holds flaky tests only, each owned as the demo's CODEOWNERS says;
+- Flaky Jobs calls flaky exactly the jobs that hold a planted flaky test: not the jobs that
+  pull requests broke and fixed with their next push (lint, the CLI on Linux), nor one that
+  only an outage failed.
 
-The agent runs once for the module, on the session's imported demo.
+The agents run once for the module, on the session's imported demo.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import pandas as pd
 import pytest
 
 from agents.base import AgentContext
-from agents.flaky_tests.agent import FlakyTests
+from agents.flaky_tests.agent import FlakyJobs, FlakyTests
 from agents.flaky_tests.view import flaky_view, quarantine_view, selfcheck_table
 from agents.runner import run_agent
 from core.config import Settings
@@ -34,6 +37,14 @@ def judged(full_demo) -> pd.DataFrame:
     """The agent's whole answer (every test, stable ones too), indexed by test id."""
     store, _truth = full_demo
     result = run_agent(FlakyTests(), AgentContext(store, Settings(), DEMO_REPO))
+    return result.findings.set_index("test_id")
+
+
+@pytest.fixture(scope="module")
+def judged_jobs(full_demo) -> pd.DataFrame:
+    """Flaky Jobs' whole answer (every job), indexed by job name."""
+    store, _truth = full_demo
+    result = run_agent(FlakyJobs(), AgentContext(store, Settings(), DEMO_REPO))
     return result.findings.set_index("test_id")
 
 
@@ -144,3 +155,16 @@ def test_the_quarantine_list_holds_flaky_tests_only_owned_as_the_demos_codeowner
             assert entry["owners"] == "@acme-labs/backend", test_id
         if entry["owner_file"] is not None:
             assert entry["owners"], test_id  # the catch-all line owns every file
+
+
+def test_flaky_jobs_are_the_jobs_that_hold_a_planted_flaky_test_and_no_others(judged_jobs, truth):
+    """A job that holds a flaky test fails now and then for no reason in its code, and is found
+    (re-runs of its failures that passed, failures on main the next commit did not reproduce).
+    The other jobs fail too, for reasons in the code: lint and the CLI on Linux fail on pull
+    requests whose next push fixed them (a fix, not a flake), lint and others broke on main for
+    a while (a regression), and an outage failed a few jobs once. None of that is flakiness."""
+    holding = {flaky["job"] for flaky in truth["flaky_tests"]}
+    flaky = set(judged_jobs.index[judged_jobs["verdict"].eq("flaky")])
+    assert len(holding) >= 5
+    assert holding - flaky == set(), judged_jobs.loc[sorted(holding - flaky), ["verdict", "score"]]
+    assert flaky - holding == set(), judged_jobs.loc[sorted(flaky - holding), ["verdict", "score"]]

@@ -138,3 +138,11 @@ def test_rows_come_oldest_first_with_each_runs_branch(history):
         "branch",
         "message",
     ]
+
+
+def test_the_words_of_a_history_are_stored_once_each(history):
+    """Millions of results name a few thousand tests, jobs, commits and times: each row holds a
+    code, each word is stored once (pandas keeps every cell of a text column)."""
+    for name in ("test_id", "outcome", "commit_sha", "created_at", "job", "branch"):
+        assert isinstance(history[name].dtype, pd.CategoricalDtype), name
+    assert history["created_at"].cat.categories.is_monotonic_increasing  # codes sort as words

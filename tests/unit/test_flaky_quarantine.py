@@ -265,6 +265,21 @@ def test_clean_runs_count_the_runs_since_the_last_failure_in_any_attempt():
     assert counted.to_dict() == {"a": 2, "b": 2}
 
 
+def test_clean_runs_read_run_ids_as_text_and_a_result_without_one_as_a_run_of_its_own():
+    history = pd.DataFrame(
+        {
+            "test_id": ["a", "a", "a", "a", "b"],
+            "outcome": ["fail", "pass", "pass", "pass", "fail"],
+            "run_id": [1, None, "1", 2, None],
+        }
+    )
+
+    # a: run 1 (also spelled "1") failed, then the run without an id and run 2 passed
+    expected = {"a": 2, "b": 0}
+    assert clean_runs(history).to_dict() == expected
+    assert clean_runs(history.astype({"test_id": "category"})).to_dict() == expected
+
+
 def test_the_rate_bound_falls_as_clean_runs_add_up():
     bounds = [rate_bound(n, PRIOR) for n in (0, 10, 30, 100)]
 

@@ -54,13 +54,15 @@ def test_counting_each_runs_tests_walks_the_primary_key_instead_of_sorting_every
 def test_the_flaky_history_reads_a_repositorys_results_by_key_and_their_jobs_by_key(
     store: Store,
 ):
-    """Test results are read as numbers by the primary key (schema V8), their jobs and runs
-    once each by key, the names of the tests from their own small table."""
-    from core.store.flaky import _RESULT_JOBS_SQL, _TEST_NAMES_SQL, _TESTS_SQL
+    """Test results are read as numbers by the primary key (schema V8), a batch of jobs after
+    the last one read, grouped in the key's order (no sort); their messages by the key; their
+    jobs and runs once each by key, the names of the tests from their own small table."""
+    from core.store.flaky import _MESSAGES_SQL, _RESULT_JOBS_SQL, _TEST_NAMES_SQL, _TESTS_SQL
 
-    plan = _plan(store, _TESTS_SQL, {"repo": 1})
-    assert any("t USING PRIMARY KEY (repo_id=?)" in s for s in plan), plan
-    assert not [step for step in plan if step.startswith("SCAN") or "AUTOMATIC" in step], plan
+    plan = _plan(store, _TESTS_SQL, {"repo": 1, "after": 0, "jobs": 10})
+    assert plan == ["SEARCH t USING PRIMARY KEY (repo_id=? AND job_id>?)"], plan
+    plan = _plan(store, _MESSAGES_SQL, {"repo": 1})
+    assert plan == ["SEARCH t USING PRIMARY KEY (repo_id=?)"], plan
     plan = _plan(store, _RESULT_JOBS_SQL, {"repo": 1})
     assert any("j USING INDEX sqlite_autoindex_jobs_1 (repo_id=? AND job_id=?)" in s for s in plan)
     assert any("r USING INDEX sqlite_autoindex_runs_1" in s for s in plan), plan
@@ -150,3 +152,22 @@ def test_measuring_a_step_maximum_again_reads_one_day_of_runs(store: Store):
     plan = _plan(store, rollups._REMEASURE_MAXIMUM, group)
     assert not [step for step in plan if "AUTOMATIC" in step or step.startswith("SCAN ")], plan
     assert any("runs_repo_created (repo_id=? AND created_at>? AND created_at<?)" in s for s in plan)
+
+
+def test_each_failed_jobs_last_green_is_read_backwards_from_the_failure_by_the_jobs_name(
+    store: Store,
+):
+    """Root Cause Analysis: per failed job, its previous green twin is found by walking
+    (repo_id, name, started_at) back from the failure, each candidate's run and log by key;
+    the failed step by the job's key. Never a scan, never an index built per execution."""
+    from core.store.jobs import _FAILED_JOBS_SQL
+
+    plan = _plan(store, _FAILED_JOBS_SQL, (1,))
+    assert not [s for s in plan if s.startswith("SCAN") or "AUTOMATIC" in s], plan
+    for lookup in (
+        "g USING INDEX jobs_repo_name (repo_id=? AND name=? AND started_at<?)",
+        "gr USING INDEX sqlite_autoindex_runs_1 (repo_id=? AND run_id=? AND attempt=?)",
+        "gl USING INDEX sqlite_autoindex_logs_1 (repo_id=? AND job_id=?)",
+        "s USING INDEX sqlite_autoindex_steps_1 (repo_id=? AND job_id=?)",
+    ):
+        assert any(lookup in step for step in plan), (lookup, plan)
