@@ -116,6 +116,30 @@ class Scenarios:
     spikes: dict[int, str] = field(default_factory=dict)
     slowdown: tuple[str, float, float, float] = ("frontend-tests", 0.0, 0.0, 1.0)
     truth: dict[str, Any] = field(default_factory=dict)
+    _reg_index: tuple[int, dict[str, list[int]], list[int]] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+
+    def regressions_at(self, sha: str) -> list[Regression]:
+        """The regressions that can hit a run of ``sha``, in the order they were planted: those
+        bound to that commit (one broken push) and every one bound to a time window instead.
+
+        Why an index: the broken pushes grow with the pull requests, and asking every one of
+        them per job made the generator grow with runs x pull requests (5x the runs: 24x the
+        checks). Rebuilt when a regression is added."""
+        if self._reg_index is None or self._reg_index[0] != len(self.regressions):
+            by_sha: dict[str, list[int]] = {}
+            windowed: list[int] = []
+            for index, reg in enumerate(self.regressions):
+                for sha_ in reg.shas:
+                    by_sha.setdefault(sha_, []).append(index)
+                if not reg.shas:
+                    windowed.append(index)
+            self._reg_index = (len(self.regressions), by_sha, windowed)
+        _, by_sha, windowed = self._reg_index
+        hits = by_sha.get(sha)
+        order = sorted([*hits, *windowed]) if hits else windowed
+        return [self.regressions[i] for i in order]
 
 
 _RUNNABLE: dict[tuple[str, int], tuple[list[TestCase], frozenset[str]]] = {}
@@ -196,7 +220,7 @@ def _test_failures(
         return None
     present = _runnable(spec, frac)[1]
     failing: dict[str, tuple[TestCase, str]] = {}
-    for reg in sc.regressions:
+    for reg in sc.regressions_at(run.sha):
         if spec.name in reg.jobs and _reg_applies(reg, run, at):
             for test in reg.tests:
                 failing.setdefault(test.test_id, (test, "regression"))

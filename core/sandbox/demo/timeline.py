@@ -117,10 +117,16 @@ class Timeline:
     prs: list[PullRequest]
     commits: dict[str, Commit]
 
+    _main_times: list[float] = field(default_factory=list, init=False, repr=False, compare=False)
+
     def main_head(self, at: float) -> Commit:
-        """The commit at the tip of ``main`` at time ``at``."""
-        times = [c.time for c in self.main]
-        return self.main[max(0, bisect.bisect_right(times, at) - 1)]
+        """The commit at the tip of ``main`` at time ``at``.
+
+        The merge times are listed once (again only if ``main`` grew): listing them per call
+        cost a walk of ``main`` per pull request and per scheduled run."""
+        if len(self._main_times) != len(self.main):
+            self._main_times = [c.time for c in self.main]
+        return self.main[max(0, bisect.bisect_right(self._main_times, at) - 1)]
 
 
 def is_work(t: float) -> bool:
