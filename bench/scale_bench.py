@@ -1,6 +1,6 @@
 """How CI Medic scales with history: the demo's first start and every page at growing sizes.
 
-    python bench/scale_bench.py [--factors 1,5,20,45] [--keep DIR]
+    python bench/scale_bench.py [--factors 1,5,20,45] [--keep DIR [--reuse]]
 
 For each factor the demo generator writes a 90-day history of about ``factor`` x 2,200 runs
 (45x is 100k runs), and the app's own first start runs on it exactly as on a user's machine
@@ -8,12 +8,23 @@ For each factor the demo generator writes a 90-day history of about ``factor`` x
 test reports, every Layer-2 agent), then every page's first render is timed under Streamlit's
 AppTest. Each factor runs in a fresh Python process, so its peak RSS is its own.
 
-Printed per factor: the time of every stage (from the task records), peak RSS, bytes written
-to disk (``/proc/self/io``, the whole first start), the store's size, and each page's first
-render; then the growth exponent of every stage between the smallest and the largest factor
-(time ~ runs^k: 1 is linear). Targets (issue 17): pages <= 2 s, log fetch + analysis <= 10
-minutes, every Layer-2 agent <= 60 s, peak RSS <= 2 GB, bytes written <= 3x the store's
-growth, exponents <= 1.1. It measures; it does not assert.
+Measured per stage (generation, opening the workspace, every first-start task, each page's
+first render): CPU seconds and wall seconds. The growth exponents (time ~ runs^k between the
+smallest and the largest factor: 1 is linear) are computed from CPU seconds, because on a
+shared machine a stage can take 3-4x more wall than CPU and the wall exponents then measure the
+neighbours. A stage's CPU is the app process's (``time.process_time``: every thread of it,
+e.g. the log ingester's downloads) plus its child processes': the demo's emulator runs in a
+child of its own for the whole first start, so its CPU is read from ``/proc/<pid>/stat``
+while it lives (children that ended count through ``RUSAGE_CHILDREN``); the table shows the
+child's share separately. Also printed: peak RSS (the app's, and the emulator's ``VmHWM``),
+bytes written to disk (``/proc/self/io``, the whole first start), the store's growth.
+Each stage is printed as it finishes, so a large factor that cannot finish still reports.
+
+Targets (issue 17): pages <= 2 s, log fetch + analysis <= 10 minutes, every Layer-2 agent
+<= 60 s, peak RSS <= 2 GB, bytes written <= 3x the store's growth, exponents <= 1.1. It
+measures; it does not assert. With ``--keep DIR --reuse`` a factor whose home already holds a
+finished measurement is not run again (a 20x run can come before the 5x one; one table at the
+end).
 """
 
 from __future__ import annotations
@@ -45,6 +56,9 @@ PAGES = (
 )
 
 
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+
+
 def _written() -> int:
     for line in Path("/proc/self/io").read_text().splitlines():
         if line.startswith("write_bytes"):
@@ -56,65 +70,189 @@ def _size(db: Path) -> int:
     return sum(p.stat().st_size for p in (db, Path(f"{db}-wal")) if p.exists())
 
 
+def _live_children() -> list[tuple[int, float]]:
+    """(pid, CPU seconds) of this process's running children, the emulator among them.
+
+    Why /proc: RUSAGE_CHILDREN counts only children that ended and were waited for, and the
+    emulator lives for the whole first start. A child's own children that ended count too
+    (cutime/cstime)."""
+    me, found = os.getpid(), []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:  # it ended while we looked: RUSAGE_CHILDREN has it once waited for
+            continue
+        if int(fields[1]) == me:
+            ticks = sum(int(fields[i]) for i in (11, 12, 13, 14))
+            found.append((int(stat.parent.name), ticks / CLOCK_TICKS))
+    return found
+
+
+def _cpu() -> tuple[float, float]:
+    """(this process's CPU seconds, its children's): every thread of the app, and the emulator.
+
+    A child that ends between two readings moves from /proc to RUSAGE_CHILDREN with its
+    whole total, so differences of this sum stay right."""
+    ended = resource.getrusage(resource.RUSAGE_CHILDREN)
+    children = ended.ru_utime + ended.ru_stime + sum(cpu for _, cpu in _live_children())
+    return time.process_time(), children
+
+
+class Stopwatch:
+    """CPU (app + children) and wall seconds of one stage."""
+
+    def __enter__(self) -> Stopwatch:
+        self.own0, self.child0 = _cpu()
+        self.wall0 = time.perf_counter()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        own, child = _cpu()
+        self.wall = time.perf_counter() - self.wall0
+        self.child = child - self.child0
+        self.cpu = own - self.own0 + self.child
+        self.peak_mb = _peak_rss_mb()
+
+    def record(self) -> dict[str, float]:
+        return {"cpu": self.cpu, "child": self.child, "wall": self.wall, "peak_mb": self.peak_mb}
+
+
+def _peak_rss_mb() -> float:
+    """The app process's peak RSS so far: read after every stage, it says which one set it."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _emulator_peak_mb() -> float:
+    """The emulator child's peak RSS (VmHWM), read while it still runs."""
+    peak = 0.0
+    for pid, _ in _live_children():
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+        except OSError:
+            continue
+        if b"core.sandbox.emulator.server" not in command:
+            print(f"  (another child process: {command.decode()[:120]})", flush=True)
+            continue
+        for line in status.splitlines():
+            if line.startswith("VmHWM:"):
+                peak = max(peak, int(line.split()[1]) / 1024)
+    return peak
+
+
+def _say(factor: float, label: str, stage: dict[str, float], note: str = "") -> None:
+    print(
+        f"  {factor:g}x {label}: CPU {stage['cpu']:.1f} s (emulator child {stage['child']:.1f}),"
+        f" wall {stage['wall']:.1f} s, peak RSS so far {stage['peak_mb']:,.0f} MB{note}",
+        flush=True,
+    )
+
+
 def one_factor(factor: float, home: Path) -> dict:
-    """Generate, first-start and render at one size; returns the measurements."""
+    """Generate, first-start and render at one size; returns the measurements.
+
+    Written to ``home/result.json`` after every stage (``complete`` once all are), so a factor
+    killed half-way still leaves the stages it finished."""
     from core.sandbox.demo.generator import generate_demo
     from core.sandbox.local import DEMO_FORMAT
 
     os.environ["CI_MEDIC_HOME"] = str(home)
     for name in ("GITHUB_TOKEN", "CI_MEDIC_GITHUB_TOKEN", "CI_MEDIC_DB_PATH"):
         os.environ.pop(name, None)
+    # The pages would start the embedded publishing worker: a thread of this process draining
+    # the whole outbox (and a local SQS server process) while the renders are timed, its CPU
+    # counted as theirs. Publishing is measured by worker_bench.py.
+    os.environ["CI_MEDIC_WORKER_EMBEDDED"] = "false"
+    target = round(BASE_RUNS * factor)
+    out: dict = {"factor": factor, "complete": False, "runs": target, "jobs": 0, "stages": {}}
+    out["failed"], out["pages"] = [], {}
+
+    def stage(label: str, watch: Stopwatch, note: str = "") -> None:
+        out["stages"][label] = watch.record()
+        _say(factor, label, out["stages"][label], note)
+        (home / "result.json").write_text(json.dumps(out))
+
     folder = home / f"demo-dump-v{DEMO_FORMAT}-seed7"
     end = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
-    began = time.perf_counter()
-    generate_demo(folder, seed=7, end=end, runs_target=round(BASE_RUNS * factor), days=DAYS)
-    (folder / ".complete").write_text("ok\n")
-    out: dict = {"factor": factor, "stages": {"generate": time.perf_counter() - began}}
+    with Stopwatch() as watch:
+        generate_demo(folder, seed=7, end=end, runs_target=target, days=DAYS)
+        (folder / ".complete").write_text("ok\n")
+    stage("generate", watch)
 
     from agents.background import TaskRunner, prepare_demo
+    from core.store import tasks as task_store
     from core.workspace import open_workspace
 
     written = _written()
-    runner = TaskRunner(open_workspace(dict(os.environ), {}))
+    with Stopwatch() as watch:  # starts the emulator child, which loads the dump
+        runner = TaskRunner(open_workspace(dict(os.environ), {}))
+    stage("open workspace (emulator start)", watch)
     store = runner.workspace.store
     db = Path(runner.workspace.settings.db_path)
     before = _size(db)
-    prepare_demo(runner.workspace, runner)
-    runner.run_until_idle(timeout_s=6 * 3600)
+    queued = prepare_demo(runner.workspace, runner)
+    spent: dict[int, dict[str, float]] = {}
+    while True:
+        with Stopwatch() as watch:
+            ran = runner.run_next()
+        if not ran:
+            break
+        tasks = [t for t in (task_store.task(store, q.id) for q in queued) if t is not None]
+        task = max(tasks, key=lambda t: t.started_at or 0.0)  # the one just claimed
+        total = spent.setdefault(task.id, {"cpu": 0.0, "child": 0.0, "wall": 0.0})
+        for key in ("cpu", "child", "wall"):
+            total[key] += getattr(watch, key)
+        total["peak_mb"] = watch.peak_mb
+        if task.active:  # deferred to a rate-limit reset: it runs again
+            continue
+        label = (
+            task.agent if task.agent != "log_ingester" else f"log_ingester {task.action.lower()}"
+        )
+        if task.agent == "pipeline_monitor":
+            out["runs"] = int(store.scalar("SELECT COUNT(*) FROM runs WHERE is_latest = 1") or 0)
+            out["jobs"] = int(store.scalar("SELECT COUNT(*) FROM jobs") or 0)
+        out["stages"][label] = total
+        if task.state != "done":
+            out["failed"].append(label)
+        note = "" if task.state == "done" else f" -- {task.state.upper()}: {task.error}"
+        _say(factor, label, total, note)
+        (home / "result.json").write_text(json.dumps(out))
     store.query("PRAGMA wal_checkpoint(TRUNCATE)")
-    for agent, action, state, seconds in store.query(
-        "SELECT agent, action, state, finished_at - started_at FROM tasks ORDER BY id"
-    ):
-        label = agent if agent != "log_ingester" else f"log_ingester {action.lower()}"
-        out["stages"][label] = float(seconds or 0.0) if state == "done" else float("nan")
-    out["runs"] = int(store.scalar("SELECT COUNT(*) FROM runs WHERE is_latest = 1") or 0)
-    out["jobs"] = int(store.scalar("SELECT COUNT(*) FROM jobs") or 0)
     out["written_mb"] = (_written() - written) / 1e6
     out["store_mb"] = (_size(db) - before) / 1e6
-    out["pages"] = first_renders()
-    out["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    for page in PAGES:
+        out["pages"][page], error = first_render(page)
+        if error:
+            out["failed"].append(page)
+        _say(factor, f"first render {Path(page).stem}", out["pages"][page], error)
+    out["peak_rss_mb"] = _peak_rss_mb()
+    out["emulator_rss_mb"] = _emulator_peak_mb()
+    out["complete"] = True
+    (home / "result.json").write_text(json.dumps(out))
     return out
 
 
-def first_renders() -> dict[str, float]:
-    """Each page's first render in a new AppTest session (its caches cold).
+def first_render(page: str) -> tuple[dict[str, float], str]:
+    """One page's first render in a new AppTest session (its caches cold): its CPU and wall
+    seconds, and '' or the exception it raised.
 
     The Overview is the landing page: its first render is the session's first run (timing a
-    switch to it after that run would find its caches filled)."""
+    switch to it after that run would find its caches filled); another page's is the switch
+    to it after the landing run."""
     from streamlit.testing.v1 import AppTest
 
-    times = {}
-    for page in PAGES:
-        app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
-        began = time.perf_counter()
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+    if page == LANDING:
+        with Stopwatch() as watch:
+            app.run()
+    else:
         app.run()  # the landing page (the Overview) and the sidebar
-        if page != LANDING:
-            began = time.perf_counter()
+        with Stopwatch() as watch:
             app.switch_page(page).run()
-        times[page] = time.perf_counter() - began
-        if app.exception:
-            times[page] = float("nan")
-    return times
+    if not app.exception:
+        return watch.record(), ""
+    first = app.exception[0]
+    return watch.record(), f" -- RAISED: {first.message}\n" + "\n".join(first.stack_trace)
 
 
 def exponent(small: dict, large: dict, value: float, other: float) -> float:
@@ -124,57 +262,108 @@ def exponent(small: dict, large: dict, value: float, other: float) -> float:
     return math.log(other / value) / math.log(large["runs"] / small["runs"])
 
 
+def _value(result: dict, group: str, label: str, key: str) -> float:
+    """One measurement; NaN where the stage failed or never ran (a factor cut short)."""
+    if label in result["failed"] or key not in result[group].get(label, {}):
+        return float("nan")
+    return float(result[group][label][key])
+
+
 def report(results: list[dict]) -> None:
     stages = list(dict.fromkeys(s for r in results for s in r["stages"]))
-    header = f"{'stage':34}" + "".join(f"{r['factor']:>9g}x" for r in results)
-    print("\n" + header + "   exponent")
+    heads = "".join(f"{r['factor']:>9g}x{'' if r['complete'] else '*'}" for r in results)
+    print("\n" + f"{'':34}" + heads + "   exponent")
     small, large = results[0], results[-1]
 
     def row(label: str, values: list[float], unit: str) -> None:
-        cells = "".join(f"{v:>9.1f}{unit}" for v in values)
+        cells = "".join(
+            f"{v:>9.1f}{unit}" + ("" if r["complete"] else " ")
+            for v, r in zip(values, results, strict=True)
+        )
         k = exponent(small, large, values[0], values[-1]) if len(values) > 1 else float("nan")
         print(f"{label:34}{cells}   {k:5.2f}")
 
+    def section(title: str, key: str, unit: str = "s", only_nonzero: bool = False) -> None:
+        print(title)
+        for stage in stages:
+            values = [_value(r, "stages", stage, key) for r in results]
+            if not only_nonzero or any(v > 0.05 for v in values):
+                row(stage, values, unit)
+        for page in PAGES:
+            values = [_value(r, "pages", page, key) for r in results]
+            if not only_nonzero or any(v > 0.05 for v in values):
+                row(f"first render {Path(page).stem}", values, unit)
+
+    def total(key: str) -> list[float]:
+        return [float(r[key]) if key in r else float("nan") for r in results]
+
     row("runs", [r["runs"] for r in results], " ")
     row("jobs", [r["jobs"] for r in results], " ")
-    for stage in stages:
-        row(stage, [r["stages"].get(stage, float("nan")) for r in results], "s")
-    for page in PAGES:
-        row(f"first render {Path(page).stem}", [r["pages"][page] for r in results], "s")
-    row("peak RSS (MB)", [r["peak_rss_mb"] for r in results], " ")
-    row("written (MB)", [r["written_mb"] for r in results], " ")
-    row("store growth (MB)", [r["store_mb"] for r in results], " ")
-    ratio = [r["written_mb"] / r["store_mb"] if r["store_mb"] else float("nan") for r in results]
+    section("CPU seconds (the app process + its emulator child; the exponents to read):", "cpu")
+    section("  of which the emulator child (CPU s):", "child", only_nonzero=True)
+    section("wall seconds (a shared machine: slowed by its neighbours):", "wall")
+    section("the app's peak RSS after the stage (MB):", "peak_mb", " ")
+    row("peak RSS, app (MB)", total("peak_rss_mb"), " ")
+    row("peak RSS, emulator child (MB)", total("emulator_rss_mb"), " ")
+    row("written (MB)", total("written_mb"), " ")
+    row("store growth (MB)", total("store_mb"), " ")
+    ratio = [
+        r["written_mb"] / r["store_mb"] if r.get("store_mb") else float("nan") for r in results
+    ]
     row("written / store growth", ratio, " ")
+    if not all(r["complete"] for r in results):
+        print("* cut short: only the stages it finished")
+
+
+def _saved(home: Path) -> dict | None:
+    """A factor's measurement as its child left it (None if it never got as far as one)."""
+    try:
+        return json.loads((home / "result.json").read_text())
+    except (OSError, ValueError):
+        return None
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--factors", default="1,5,20,45")
     parser.add_argument("--keep", type=Path, default=None, help="keep the homes here")
+    parser.add_argument(
+        "--reuse",
+        action="store_true",
+        help="with --keep: a factor whose home holds a finished measurement is not run again",
+    )
     parser.add_argument("--one", type=float, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--home", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one is not None:  # the child process of one factor
-        print(json.dumps(one_factor(args.one, args.home)))
+        one_factor(args.one, args.home)
         return
     base = args.keep or Path(tempfile.mkdtemp(prefix="ci-medic-scale-"))
     results = []
     for factor in [float(f) for f in args.factors.split(",") if f.strip()]:
         home = base / f"x{factor:g}"
+        saved = _saved(home) if args.reuse and args.keep else None
+        if saved and saved["complete"]:
+            results.append(saved)
+            print(f"{factor:g}x: {saved['runs']:,} runs, measured before ({home})", flush=True)
+            continue
         shutil.rmtree(home, ignore_errors=True)
         home.mkdir(parents=True)
+        print(f"{factor:g}x: about {round(BASE_RUNS * factor):,} runs", flush=True)
         began = time.perf_counter()
-        child = subprocess.run(
-            [sys.executable, __file__, "--one", str(factor), "--home", str(home)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if child.returncode != 0:
-            print(f"{factor:g}x failed:\n{child.stderr[-3000:]}")
+        with open(home / "stderr.log", "w") as errors:  # the stages print as they finish
+            child = subprocess.run(
+                [sys.executable, __file__, "--one", str(factor), "--home", str(home)],
+                stderr=errors,
+                check=False,
+            )
+        result = _saved(home)
+        if child.returncode != 0 or not (result and result["complete"]):
+            tail = (home / "stderr.log").read_text(errors="replace")[-3000:]
+            print(f"{factor:g}x failed (exit status {child.returncode}):\n{tail}", flush=True)
+            if result:
+                results.append(result)
             break
-        result = json.loads(child.stdout.strip().splitlines()[-1])
         results.append(result)
         print(
             f"{factor:g}x: {result['runs']:,} runs, {result['jobs']:,} jobs, "

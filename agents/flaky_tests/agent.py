@@ -30,7 +30,7 @@ from agents.flaky_tests.judge import COLUMNS, judge
 from agents.flaky_tests.owners import Ownership, ownership
 from agents.flaky_tests.quarantine import VERSION, clean_runs, update_quarantine
 from agents.flaky_tests.verdict import FLAKY
-from agents.flaky_tests.waste import wasted_minutes
+from agents.flaky_tests.waste import failed_results, wasted_minutes
 from core.store.artifacts import load_artifact, save_artifact
 from core.store.db import Store
 from core.store.findings import load_findings, save_findings
@@ -74,6 +74,7 @@ class _Judged:
     read: Callable[[Store, int], pd.DataFrame]
     job: str  # the history's column that names each result's job (agents.flaky_tests.waste)
     config: FlakyConfig = CI_CONFIG  # how the engine judges this agent's items
+    keeps_quarantine = False  # whether it keeps a quarantine list (reads the clean runs)
 
     def run(self, ctx: AgentContext) -> AgentResult:
         repo_id = ctx.store.repo_id(ctx.repo)
@@ -84,15 +85,22 @@ class _Judged:
             )
             return nothing_yet(self, message, judged=0)
         ctx.progress(0.2, f"Judging {history['test_id'].nunique():,} {self.what}…")
+        per_test = _PerTest(self.job, clean=self.keeps_quarantine)
         judged = judge(
-            history.drop(columns=["message", "duration_s"], errors="ignore"), self.config
+            history.drop(columns=["message", "duration_s"], errors="ignore"),
+            self.config,
+            visit=per_test.read,
         )
-        wasted = wasted_minutes(history, rerun_job_attempts(ctx.store, repo_id), self.job)
+        failures = (
+            pd.concat(per_test.failures) if len(per_test.failures) > 1 else per_test.failures[0]
+        )
+        del history
+        wasted = wasted_minutes(failures, rerun_job_attempts(ctx.store, repo_id), self.job)
         judged["minutes_wasted"] = judged["test_id"].map(wasted).fillna(0.0).round(2)
         judged["subject"] = f"{self.what[:-1]}:" + judged["test_id"].astype(str)
         judged["flake_rate"] = judged["score"].clip(0, 1)
         kept = judged[judged["verdict"].ne("stable")].copy()  # stable ones are not findings
-        extra = self._extra(ctx, repo_id, history, judged)
+        extra = self._extra(ctx, repo_id, per_test.clean_runs(), judged)
         if extra is not None:
             kept["quarantine"] = kept["test_id"].astype(str).map(extra.places).astype(object)
         before = load_findings(ctx.store, ctx.repo, self.name)
@@ -133,10 +141,36 @@ class _Judged:
         return AgentResult(self.name, findings, metrics, summary, messages)
 
     def _extra(
-        self, ctx: AgentContext, repo_id: int, history: pd.DataFrame, judged: pd.DataFrame
+        self, ctx: AgentContext, repo_id: int, clean: pd.Series, judged: pd.DataFrame
     ) -> _Quarantine | None:
-        """What an agent keeps besides its verdicts (the tests' quarantine list); None here."""
+        """What an agent keeps besides its verdicts (the tests' quarantine list); None here.
+        ``clean``: each test's clean runs (:func:`agents.flaky_tests.quarantine.clean_runs`),
+        read when the agent ``keeps_quarantine``."""
         return None
+
+
+class _PerTest:
+    """What the agent reads per test besides the verdicts, from each chunk of tests that the
+    engine judges (:func:`agents.flaky_tests.judge.judge`), so that the history is never read
+    whole a second time: the failures whose re-runs' minutes are shared out at once over all
+    of them (:mod:`agents.flaky_tests.waste`), and each test's clean runs (with ``clean``)."""
+
+    def __init__(self, job: str, *, clean: bool) -> None:
+        self.job = job
+        self.clean = clean
+        self.failures: list[pd.DataFrame] = []
+        self._clean: list[pd.Series] = []
+
+    def read(self, chunk: pd.DataFrame) -> None:
+        self.failures.append(failed_results(chunk, self.job))
+        if self.clean:
+            self._clean.append(clean_runs(chunk))
+
+    def clean_runs(self) -> pd.Series:
+        """Clean runs per test_id, over every chunk (each holds whole tests)."""
+        if not self._clean:
+            return pd.Series(dtype="int64")
+        return self._clean[0] if len(self._clean) == 1 else pd.concat(self._clean)
 
 
 class _Quarantine:
@@ -178,12 +212,13 @@ class FlakyTests(_Judged):
     what = "tests"
     read = staticmethod(_test_history)
     job = "job"
+    keeps_quarantine = True
 
     def _extra(
-        self, ctx: AgentContext, repo_id: int, history: pd.DataFrame, judged: pd.DataFrame
+        self, ctx: AgentContext, repo_id: int, clean: pd.Series, judged: pd.DataFrame
     ) -> _Quarantine:
         """The quarantine list, continued from the previous one (see the module docstring)."""
-        clean = judged["test_id"].astype(str).map(clean_runs(history)).fillna(0)
+        clean = judged["test_id"].astype(str).map(clean).fillna(0)
         judged = judged.assign(clean_runs=clean.astype("int64"))
         previous = ctx.options.get("quarantine") or load_quarantine(ctx.store, repo_id)
         codeowners = load_codeowners(ctx.store, repo_id)

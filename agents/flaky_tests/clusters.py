@@ -6,8 +6,9 @@ failures share at least ``min_shared`` runs and the Jaccard index of their faili
 least ``min_jaccard``; a cluster is a connected group of linked tests. Fixing the shared cause
 fixes the whole cluster, so the page shows them together.
 
-A cluster is named by its position among the clusters ordered by their first test_id, so the
-names do not depend on the order of the input.
+A cluster is named by its position among the clusters ordered by their first test_id (then, for
+two clusters of one test's series in different jobs, by their members), so the names do not
+depend on the order of the input, nor on how the tests were numbered (in chunks, :mod:`.chunks`).
 """
 
 from __future__ import annotations
@@ -23,10 +24,15 @@ __all__ = ["cluster_names"]
 
 
 def cluster_names(
-    test: np.ndarray, run: np.ndarray, names: np.ndarray, rule: ClusterRule
+    test: np.ndarray,
+    run: np.ndarray,
+    names: np.ndarray,
+    rule: ClusterRule,
+    jobs: np.ndarray | None = None,
 ) -> np.ndarray:
     """Per test code (``len(names)`` of them): its cluster's name, or None when it flakes
-    alone. ``test`` and ``run`` are the codes of the intermittent failures of flaky tests."""
+    alone. ``test`` and ``run`` are the codes of the intermittent failures of flaky tests;
+    ``jobs``, the job of each test code (a series), tells apart clusters of the same tests."""
     labels = np.full(len(names), None, dtype=object)
     if len(test) == 0:
         return labels
@@ -54,7 +60,12 @@ def cluster_names(
     if not grouped.any():
         return labels
     found = pd.DataFrame({"comp": component[grouped], "name": names[members[grouped]].astype(str)})
-    first = found.groupby("comp")["name"].min().sort_values()
+    found["member"] = found["name"]
+    if jobs is not None:
+        found["member"] += [f"\x00{job}" for job in jobs[members[grouped]]]
+    per = found.sort_values("member", kind="stable").groupby("comp")
+    order = pd.DataFrame({"first": per["name"].min(), "members": per["member"].agg("\x01".join)})
+    first = order.sort_values(["first", "members"], kind="stable")
     rank = pd.Series(np.arange(1, len(first) + 1), index=first.index)
     labels[members[grouped]] = ("cluster-" + rank[found["comp"]].astype(str)).to_numpy()
     return labels

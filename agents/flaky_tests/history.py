@@ -40,7 +40,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["OUTCOMES", "History", "normalise_outcomes", "pair_codes", "read_history"]
+__all__ = [
+    "OUTCOMES",
+    "History",
+    "normalise_outcomes",
+    "attempts",
+    "pair_codes",
+    "present_codes",
+    "read_history",
+]
 
 PASS, FAIL, SKIP = 0, 1, 2
 OUTCOMES: dict[str, int] = {
@@ -99,6 +107,7 @@ class History:
     commit_labels: np.ndarray  # commit_sha per commit code (None when not given)
     stamps: np.ndarray | None  # created_at per result as written, None without the column
     lineage: np.ndarray | None  # int64 branch code per result, None without the column
+    branches: np.ndarray | None  # branch per branch code - 1, None without the column
     row: np.ndarray  # int64 position of each result in the input: the time order of all series
     skipped: np.ndarray  # skipped results per series code
 
@@ -124,9 +133,13 @@ def normalise_outcomes(values: pd.Series) -> tuple[np.ndarray, list[str]]:
     return table[codes], unknown  # code -1 (a missing cell) reads the trailing -1
 
 
-def read_history(frame: pd.DataFrame) -> History:
+def read_history(frame: pd.DataFrame, positions: np.ndarray | None = None) -> History:
     """The normalised history of ``frame`` (see the module docstring). Raises ``ValueError``
-    on a missing column or an outcome it cannot read (the CSV reader says so per line first)."""
+    on a missing column or an outcome it cannot read (the CSV reader says so per line first).
+
+    ``positions``: where the rows sit in a longer history that ``frame`` is a part of (one
+    chunk of its tests, :mod:`.chunks`); a row without a run is labelled by its position there,
+    as it would be in the whole. None: the rows are the whole history."""
     missing = [name for name in ("test_id", "outcome") if name not in frame.columns]
     if missing:
         raise ValueError(f"the history has no column {', '.join(missing)}")
@@ -146,8 +159,9 @@ def read_history(frame: pd.DataFrame) -> History:
     ordered_test = test[order].astype(np.int64, copy=False)
     fail = outcome[order] == FAIL
     del test, keep, outcome
-    run, run_labels = _codes_or_rows(frame.get("run_id"), size)
-    attempt = _attempts(frame.get("attempt"), size)
+    where = np.arange(size, dtype=np.int64) if positions is None else positions
+    run, run_labels = _codes_or_rows(frame.get("run_id"), where)
+    attempt = attempts(frame.get("attempt"), size)
     commit, commit_labels = _commits(frame.get("commit_sha"), run, len(run_labels))
     # what ran together: a run attempt; without runs, the results of one commit and attempt
     ran_together = commit if "run_id" not in frame.columns and "commit_sha" in frame else run
@@ -162,9 +176,11 @@ def read_history(frame: pd.DataFrame) -> History:
         del job
     execution = execution[order]
     stamps = frame["created_at"].to_numpy(dtype=object)[order] if "created_at" in frame else None
-    lineage = None
+    lineage, branches = None, None
     if "branch" in frame.columns:
-        lineage = _present_codes(frame["branch"])[0][order] + 1  # 0: a run without a branch
+        branch, branches = present_codes(frame["branch"])
+        lineage = branch[order] + 1  # 0: a run without a branch
+        del branch
     return History(
         tests=test_ids[series_test],
         series_test=series_test,
@@ -180,6 +196,7 @@ def read_history(frame: pd.DataFrame) -> History:
         commit_labels=commit_labels,
         stamps=stamps,
         lineage=lineage,
+        branches=branches,
         row=order.astype(np.int64, copy=False),
         skipped=skipped,
     )
@@ -220,7 +237,7 @@ def _series_codes(
     return series.astype(np.int64), (pairs // span).astype(np.int64), labels[pairs % span]
 
 
-def _present_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def present_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Codes of the values (-1 for a cell that holds nothing: NaN, None or only spaces) and the
     distinct values; blank text is found among the distinct values, not row by row."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
@@ -234,17 +251,19 @@ def _present_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes.astype(np.int64), uniques
 
 
-def _codes_or_rows(values: pd.Series | None, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Run codes; a row without a run is a run of its own, labelled by its row position."""
+def _codes_or_rows(values: pd.Series | None, where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Run codes; a row without a run is a run of its own, labelled by its row position
+    (``where``: each row's)."""
     if values is None:
-        return np.arange(size, dtype=np.int64), np.arange(size, dtype=np.int64).astype(object)
-    codes, uniques = _present_codes(values)
+        return np.arange(len(where), dtype=np.int64), where.astype(object)
+    codes, uniques = present_codes(values)
     rows = np.flatnonzero(codes < 0)
     codes[rows] = len(uniques) + np.arange(len(rows))
-    return codes, np.concatenate([uniques, rows.astype(object)])
+    return codes, np.concatenate([uniques, where[rows].astype(object)])
 
 
-def _attempts(values: pd.Series | None, size: int) -> np.ndarray:
+def attempts(values: pd.Series | None, size: int) -> np.ndarray:
+    """Attempt numbers (1 where none is given or it is no number)."""
     if values is None:
         return np.ones(size, dtype=np.int64)
     numbers = pd.to_numeric(values, errors="coerce").fillna(1)
@@ -257,7 +276,7 @@ def _commits(
     """Commit codes; a run without a commit is a commit of its own (its label is None)."""
     if values is None:
         return run.copy(), np.full(n_runs, None, dtype=object)
-    codes, uniques = _present_codes(values)
+    codes, uniques = present_codes(values)
     blank = codes < 0
     codes[blank] = len(uniques) + run[blank]
     return codes, np.concatenate([uniques, np.full(n_runs, None, dtype=object)])

@@ -20,7 +20,7 @@ import numpy as np
 from agents.flaky_tests.config import InfraGuard
 from agents.flaky_tests.history import History
 
-__all__ = ["infra_mask"]
+__all__ = ["infra_mask", "outages"]
 
 
 def infra_mask(history: History, guard: InfraGuard) -> np.ndarray:
@@ -32,8 +32,12 @@ def infra_mask(history: History, guard: InfraGuard) -> np.ndarray:
     return mask
 
 
+def outages(results: np.ndarray, failures: np.ndarray, guard: InfraGuard) -> np.ndarray:
+    """Per execution, from its numbers of results and failures: whether it was an outage. The
+    one rule, also where the counts are added up over a history's slices (:mod:`.chunks`)."""
+    return (results >= guard.min_tests) & (failures >= guard.share * results)
+
+
 def _crowded_failures(unit: np.ndarray, fail: np.ndarray, guard: InfraGuard) -> np.ndarray:
-    results = np.bincount(unit)
-    failures = np.bincount(unit, weights=fail)
-    crowded = (results >= guard.min_tests) & (failures >= guard.share * results)
+    crowded = outages(np.bincount(unit), np.bincount(unit, weights=fail), guard)
     return fail & crowded[unit]

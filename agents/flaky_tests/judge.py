@@ -5,7 +5,9 @@ first (an outage is no flakiness evidence about anyone), then what each failure 
 then broken spans (so a regression's failures are not counted as flakiness), then what it means
 on its branch (a topic branch's next push explains it), then the posterior and the verdict,
 and last the clusters among the flaky tests. Every step is
-vectorised over all results at once; the only loops are over the distinct values of a column.
+vectorised over all results at once; the only loops are over the distinct values of a column,
+and over chunks of tests when the history is long (:mod:`.chunks`: what looks across tests, the
+guard's counts, the trunk, the clusters and the tests' order, is found over the whole history).
 
 Each step judges a series (one test in one job, :mod:`.history`); the test's row then speaks
 for its most telling series, named in ``jobs``: broken where it is broken (the earliest
@@ -16,11 +18,13 @@ up over its jobs.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from agents.flaky_tests.chunks import CHUNK_ROWS, Chunk, chunks_of
 from agents.flaky_tests.clusters import cluster_names
 from agents.flaky_tests.config import FlakyConfig
 from agents.flaky_tests.history import History, read_history
@@ -59,33 +63,84 @@ _RANK = {BROKEN: 0, FLAKY: 1, STABLE: 2, INSUFFICIENT: 3}
 _NEVER = np.iinfo(np.int64).max  # the culprit row of a series without a culprit
 
 
-def judge(history: pd.DataFrame, config: FlakyConfig | None = None) -> pd.DataFrame:
+def judge(
+    history: pd.DataFrame,
+    config: FlakyConfig | None = None,
+    *,
+    chunk_rows: int = CHUNK_ROWS,
+    visit: Callable[[pd.DataFrame], None] | None = None,
+) -> pd.DataFrame:
     """One row per test of ``history`` (in order of first appearance) with the columns of
     ``COLUMNS``: the verdict, the score (posterior mean of the intermittent-failure
     probability) and its credible interval, the counts behind them, the culprit commit of a
     ``broken`` test, the first and last flake (``created_at`` when given, else the run), the
     latest evidence runs, the cluster and the jobs the verdict was reached in. See the package
-    docstring for the method."""
+    docstring for the method.
+
+    A history of more than ``chunk_rows`` results is judged in chunks of its tests, with the
+    verdicts of the whole (:mod:`.chunks`), so that judging's temporaries are those of a chunk.
+    ``visit`` is called with each chunk's rows (the whole history when it is one) before they
+    are judged: a caller that reads more per test (the agent's clean runs and wasted minutes)
+    reads it there, a chunk at a time too."""
     config = config or FlakyConfig()
-    h = read_history(history)
-    return _by_test(_judge_series(h, config), h, config.max_evidence)
+    parts, names, jobs, flaky_series, flaky_runs = [], [], [], [], []
+    offset = 0  # series of the chunks before
+    for chunk in chunks_of(history, config.infra, chunk_rows):
+        if visit is not None:
+            visit(chunk.frame)
+        h = read_history(chunk.frame, chunk.positions)
+        crowded = infra_mask(h, config.infra) if chunk.crowded is None else chunk.crowded[h.row]
+        judged = _judge_series(h, config, crowded, _trunk(h, chunk))
+        runs = h.run if chunk.run_key is None else chunk.run_key[h.row]
+        flaky_series.append(offset + h.test[judged.flaky])
+        flaky_runs.append(runs[judged.flaky])
+        names.append(h.tests)
+        jobs.append(h.series_jobs)
+        part = _by_test(judged, h, config.max_evidence)
+        part["_speaker"] += offset
+        parts.append(part)
+        offset += h.n_tests
+        del h, judged, crowded, runs
+    frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    clusters = cluster_names(
+        np.concatenate(flaky_series),
+        np.concatenate(flaky_runs),
+        np.concatenate(names),
+        config.clusters,
+        np.concatenate(jobs),
+    )
+    frame["cluster"] = _objects(clusters[frame["_speaker"].to_numpy()])
+    return frame.loc[:, list(COLUMNS)]
+
+
+def _trunk(h: History, chunk: Chunk) -> int | None:
+    """The trunk's branch code in a chunk's history (-1: none of its results is on it); None
+    for the whole history, which finds it itself."""
+    if chunk.positions is None or chunk.trunk is None or h.branches is None:
+        return None
+    code = int(pd.Index(h.branches).get_indexer([chunk.trunk])[0])
+    return code + 1 if code >= 0 else -1
 
 
 @dataclass(frozen=True)
 class _Series:
     """The judgement of every series: one row each in ``frame``; per result, ``resolved``
-    (an intermittent failure); per test, ``same_sha_flips`` (commits where it both passed and
-    failed, in any of its jobs)."""
+    (an intermittent failure) and ``flaky`` (one of a flaky series: what clusters are made
+    of); per test, ``same_sha_flips`` (commits where it both passed and failed, in any of its
+    jobs)."""
 
     frame: pd.DataFrame
     resolved: np.ndarray
+    flaky: np.ndarray
     same_sha_flips: np.ndarray
 
 
-def _judge_series(h: History, config: FlakyConfig) -> _Series:
-    """Every step of the method, on each series."""
+def _judge_series(
+    h: History, config: FlakyConfig, crowded: np.ndarray, trunk: int | None
+) -> _Series:
+    """Every step of the method, on each series; ``crowded``: the failures an outage explains
+    (:mod:`.infra`), ``trunk``: see :func:`.signals.branch_signals`."""
     n_tests, test, fail = h.n_tests, h.test, h.fail
-    crowded = infra_mask(h, config.infra)
     counted = ~crowded  # results that are evidence about their own test
     groups = groups_of(test, n_tests)
     signals = result_signals(
@@ -103,7 +158,7 @@ def _judge_series(h: History, config: FlakyConfig) -> _Series:
         config.prior,
         h.lineage,
     )
-    branches = branch_signals(test, h.commit, h.lineage)
+    branches = branch_signals(test, h.commit, h.lineage, trunk)
     pushed = loose & ~signals.cleared & branches.moved_on  # the push after them explains them
     explained = signals.reproduced | pushed
     resolved, pending = evidence(
@@ -142,20 +197,19 @@ def _judge_series(h: History, config: FlakyConfig) -> _Series:
             "infra_failures": np.bincount(test[crowded], minlength=n_tests),
             "skipped": h.skipped,
             "flip_rate": flip_rate(test[counted], fail[counted], config.flip_half_life, n_tests),
-            "cluster": _objects(
-                cluster_names(test[flaky_rows], h.run[flaky_rows], h.tests, config.clusters)
-            ),
         }
     )
     _add_culprits(frame, h, spans, latest, verdict == BROKEN)
-    return _Series(frame, resolved, signals.same_sha_flips)
+    return _Series(frame, resolved, flaky_rows, signals.same_sha_flips)
 
 
 def _by_test(judged: _Series, h: History, max_evidence: int) -> pd.DataFrame:
-    """One row per test: the verdict, score and culprit of the series that speaks for it,
+    """One row per test: the verdict, score and culprit of the series that speaks for it
+    (``_speaker``: its code, by which its cluster is found once every chunk is judged),
     counts added up over its series, runs and failures counted once per run."""
     series, owner = judged.frame, h.series_test
     ranked = series.assign(
+        _series=np.arange(len(series)),
         _test=owner,
         _rank=series["verdict"].map(_RANK).to_numpy(),
         _neg_score=-series["score"].to_numpy(),
@@ -171,11 +225,12 @@ def _by_test(judged: _Series, h: History, max_evidence: int) -> pd.DataFrame:
     frame["same_sha_flips"] = judged.same_sha_flips
     for name in ("intermittent_failures", "infra_failures", "skipped"):
         frame[name] = np.bincount(owner, weights=series[name], minlength=n).astype(np.int64)
-    for name in ("culprit_sha", "culprit_run", "fixed_sha", "cluster"):
+    for name in ("culprit_sha", "culprit_run", "fixed_sha"):
         frame[name] = _objects(speaking[name].to_numpy(dtype=object))
     frame["jobs"] = _jobs(ranked, speaking["verdict"])
     _add_flakes(frame, h, judged.resolved, max_evidence)
-    return frame.reset_index(drop=True).loc[:, list(COLUMNS)]
+    frame["_speaker"] = speaking["_series"].to_numpy()
+    return frame.reset_index(drop=True)
 
 
 def _jobs(ranked: pd.DataFrame, verdict: pd.Series) -> pd.Series:

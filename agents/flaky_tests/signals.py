@@ -126,19 +126,22 @@ class BranchSignals:
 
 
 def branch_signals(
-    series: np.ndarray, commit: np.ndarray, lineage: np.ndarray | None
+    series: np.ndarray, commit: np.ndarray, lineage: np.ndarray | None, trunk: int | None = None
 ) -> BranchSignals:
     """Where each result sits on its branch. ``lineage`` is a branch code per result (0: no
     branch known), results grouped by series and in time order within one.
 
     The **trunk** is the branch with the most results: in CI the default branch, where every
     push and every scheduled run lands, while a topic branch holds one pull request's pushes.
+    ``trunk`` names its code when these results are a part of a history (a chunk of its tests,
+    :mod:`.chunks`) and it was found over the whole (-1: none of these results is on it).
     A topic branch has **moved on** past a result when the series' latest result on that branch
     is on another commit (a commit tested again after a newer one is, conservatively, not)."""
     none = np.zeros(len(series), dtype=bool)
     if lineage is None or not lineage.any():
         return BranchSignals(none, none)
-    trunk = 1 + int(np.bincount(lineage)[1:].argmax())
+    if trunk is None:
+        trunk = 1 + int(np.bincount(lineage)[1:].argmax())
     key = pair_codes(series, lineage, int(lineage.max()) + 1)
     order = np.argsort(key, kind="stable")  # each series' branches, each in time order
     seq_key = key[order]

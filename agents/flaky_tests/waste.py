@@ -30,7 +30,7 @@ import pandas as pd
 
 from agents.flaky_tests.history import FAIL, normalise_outcomes
 
-__all__ = ["wasted_minutes"]
+__all__ = ["failed_results", "wasted_minutes"]
 
 _KEYS = ["run_id", "attempt", "job"]
 
@@ -49,15 +49,26 @@ def wasted_minutes(history: pd.DataFrame, reruns: pd.DataFrame, job: str = "job"
     cost = (
         reruns[_KEYS].assign(minutes=seconds / 60.0).groupby(_KEYS, as_index=False)["minutes"].sum()
     )  # two same-named jobs of one attempt cost both
-    failed = normalise_outcomes(history["outcome"])[0] == FAIL
+    failed = failed_results(history, job)
     failures = pd.DataFrame(
         {
-            "test_id": history["test_id"].to_numpy()[failed],
-            "run_id": history["run_id"].to_numpy()[failed],
-            "attempt": history["attempt"].to_numpy()[failed],
-            "job": history[job].to_numpy()[failed],
+            "test_id": failed["test_id"].to_numpy(),
+            "run_id": failed["run_id"].to_numpy(),
+            "attempt": failed["attempt"].to_numpy(),
+            "job": failed[job].to_numpy(),
         }
     ).drop_duplicates()
     charged = failures.merge(cost, on=_KEYS)
     share = charged["minutes"] / charged.groupby(_KEYS)["test_id"].transform("size")
     return share.groupby(charged["test_id"].to_numpy()).sum()
+
+
+def failed_results(history: pd.DataFrame, job: str = "job") -> pd.DataFrame:
+    """The failures of ``history`` with what :func:`wasted_minutes` reads of them (``test_id,
+    outcome, run_id, attempt`` and ``job``), in the history's order: the failures of several
+    parts of one history (chunks of its tests, :func:`agents.flaky_tests.judge.judge`) put
+    together give the same minutes as the whole, as a failed job attempt's minutes are shared
+    among its failing tests of every part."""
+    failed = normalise_outcomes(history["outcome"])[0] == FAIL
+    columns = list(dict.fromkeys(["test_id", "outcome", "run_id", "attempt", job]))
+    return history.loc[failed, columns]

@@ -13,10 +13,11 @@ maven-surefire and ``go test``. Each saved log also queues a ``job_log`` message
 A job whose log fails to download is recorded with its error and the rest carry on; running
 out of budget or rate limit stops the agent with everything fetched so far kept.
 
-API calls (each log's and artifact's 302, each run's artifact list) are made one at a time, as
-GitHub asks; the downloads from the pre-signed URLs they answer with, and the reading of what
-comes back, run a few at a time (:mod:`agents.log_ingester.in_order`) and are stored in the
-order asked, so what a fetch stores does not depend on which download finished first.
+API calls (each log's and artifact's 302, the pages of the repository's artifact list:
+:mod:`agents.log_ingester.artifact_lists`) are made one at a time, as GitHub asks; the
+downloads from the pre-signed URLs they answer with, and the reading of what comes back, run
+a few at a time (:mod:`agents.log_ingester.in_order`) and are stored in the order asked, so
+what a fetch stores does not depend on which download finished first.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from typing import Any
 import pandas as pd
 
 from agents.base import AgentContext, AgentResult, nothing_yet
+from agents.log_ingester.artifact_lists import RunArtifacts
 from agents.log_ingester.in_order import DOWNLOAD_THREADS, InOrder
 from core.config import Settings
 from core.errors import (
@@ -51,6 +53,7 @@ from core.store.ingest import (
     mark_reports_read,
     match_artifact_to_job,
     prepare_job_log,
+    report_batch,
     runs_missing_reports,
     save_job_logs,
     store_missing_log,
@@ -159,6 +162,7 @@ class LogIngester:
         """Like :meth:`_logs`: the artifact lists and 302s one at a time, the downloads and the
         JUnit reading on threads, the runs stored in order, :data:`BATCH_RUNS` a transaction."""
         runs = runs_needing_reports(ctx.store, repo_id)
+        listed = RunArtifacts(ctx.source, ctx.repo, {int(run_id) for run_id in runs.run_id})
         fetched: list[_RunReports] = []
 
         def done(run: _RunReports, work: list) -> None:
@@ -175,8 +179,11 @@ class LogIngester:
                     ctx.progress(
                         0.6 + 0.4 * index / max(len(runs), 1), f"Test reports {index}/{len(runs)}"
                     )
+                    artifacts = listed.of(int(run.run_id), str(run.created_at))
                     downloads.add(
-                        *self._run_reports(ctx, repo_id, int(run.run_id), int(run.attempt))
+                        *self._run_reports(
+                            ctx, repo_id, int(run.run_id), int(run.attempt), artifacts
+                        )
                     )
                     for item, work in downloads.finished():
                         done(item, work)
@@ -186,14 +193,19 @@ class LogIngester:
                 _save_reports(ctx.store, repo_id, fetched, report)
 
     def _run_reports(
-        self, ctx: AgentContext, repo_id: int, run_id: int, attempt: int
+        self,
+        ctx: AgentContext,
+        repo_id: int,
+        run_id: int,
+        attempt: int,
+        artifacts: list[dict[str, Any]],
     ) -> tuple[_RunReports, list]:
-        """One run's artifact list and 302s (API calls, made here), and the downloads and
-        JUnit reading as work for threads (nothing is stored here)."""
+        """One run's 302s (API calls, made here) for its listed ``artifacts``, and the
+        downloads and JUnit reading as work for threads (nothing is stored here)."""
         fetched = _RunReports(run_id, attempt, job_texts(ctx.store, repo_id, run_id, attempt))
         jobs = fetched.run_jobs[0]
         work = []
-        for artifact in ctx.source.run_artifacts(ctx.repo, run_id):
+        for artifact in artifacts:
             if artifact.get("expired") or match_artifact_to_job(artifact["name"], jobs) is None:
                 continue  # expired, or no job of this run could have written it
             name = artifact["name"]
@@ -281,12 +293,12 @@ def _save_reports(
     marked read together with its results or not at all."""
     if not runs:
         return
-    with store.transaction():
+    with report_batch(store, repo_id) as ids:
         for run in runs:
             count = tests = 0
             for name, results in run.artifacts:
                 saved = store_report(
-                    store, repo_id, run.run_id, run.attempt, name, results, run.run_jobs
+                    store, repo_id, run.run_id, run.attempt, name, results, run.run_jobs, ids
                 )
                 if saved is not None:
                     count += 1

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
@@ -32,7 +33,7 @@ from agents.root_cause.templates import fingerprint_of, template_of
 from agents.root_cause.versions import describe_changes, version_changes
 from core.logs.bounded import kept_text, read_head_and_tail
 from core.logs.normalise import DEFAULT_MAX_LOG_BYTES
-from core.messages.redact import redactor
+from core.messages.redact import Redactor, redactor
 
 __all__ = [
     "RootCause",
@@ -108,7 +109,7 @@ def analyse_log(
     engine = redactor()
     text = engine.redact_text(text)
     if previous_green is not None:
-        previous_green = engine.redact_text(previous_green)
+        previous_green = _redacted_green(engine, previous_green)
     if failed_step is not None:
         failed_step = engine.redact_text(failed_step)
     loc = locate(text, previous_green)
@@ -150,6 +151,15 @@ def analyse_log(
         failing_step=step,
         evidence=tuple(text[:300] for _, text in numbered),
     )
+
+
+@lru_cache(maxsize=1)
+def _redacted_green(engine: Redactor, green: str) -> str:
+    """The green log redacted once for the failures compared with it in a row (the agent analyses
+    the failures that share a green log one after the other). The same object is returned each
+    time, so the green log's templates and versions, cached per green text, are found by identity
+    instead of being compared character by character. One entry: one log text kept alive."""
+    return engine.redact_text(green)
 
 
 # failures a changed dependency can explain (not a cancel, a runner lost or a timeout)

@@ -110,23 +110,28 @@ def _runner_stop(loc: Located) -> tuple[str, int] | None:
     return None
 
 
+@functools.lru_cache(maxsize=1 << 14)  # CI logs repeat their lines from run to run
+def _fired(line: str) -> tuple[tuple[str, float], ...]:
+    """(category, best confidence) of the rules that fire on ``line``, in the rules' order."""
+    low = line.lower()
+    fired: dict[str, float] = {}
+    for rule in ALL_RULES:
+        for gate in rule.gates:
+            if gate in low:
+                if rule.pattern is None or rule.pattern.search(line):
+                    fired[rule.category] = max(fired.get(rule.category, 0.0), rule.confidence)
+                break
+    return tuple(fired.items())
+
+
 def _rule_masses(loc: Located) -> tuple[dict[str, float], dict[str, tuple[float, int]]]:
     first_span = range(loc.spans[0].start - 1, loc.spans[0].end) if loc.spans else range(0)
     in_spans = {i for s in loc.spans for i in range(s.start - 1, s.end)}
     mass: dict[str, float] = {}
     best: dict[str, tuple[float, int]] = {}
     for i in _evidence_lines(loc):
-        line = loc.view.line(i)[:400]
-        low = line.lower()
         weight = 1.0 if i in first_span else 0.7 if i in in_spans else 0.4
-        fired: dict[str, float] = {}
-        for rule in ALL_RULES:
-            for gate in rule.gates:
-                if gate in low:
-                    if rule.pattern is None or rule.pattern.search(line):
-                        fired[rule.category] = max(fired.get(rule.category, 0.0), rule.confidence)
-                    break
-        for category, conf in fired.items():
+        for category, conf in _fired(loc.view.line(i)[:400]):
             mass[category] = mass.get(category, 0.0) + conf * weight
             if conf > best.get(category, (0.0, 0))[0]:
                 best[category] = (conf, i)

@@ -1,12 +1,13 @@
 """Failing-line localisation: rank a log's lines by how likely they explain the failure.
 
-Speed comes from never walking every line in Python. Candidate lines are found with a few literal
-searches over the lowered text (vectorised with numpy over large stretches; an ASCII log is not
-even split into lines: a line is sliced out of the text when asked for), more of them in the window
-that ends where the failing step ends (``The command ... exited with 1``, ``##[error]Process
-completed with exit code 1``, the end of the error report under Maven's ``BUILD FAILURE``...),
-and only candidates and the neighbours of the best ones are cleaned (ANSI, timestamps) and
-scored. A candidate's score is
+Speed comes from never walking every line in Python. Candidate lines are found with literal
+searches over the lowered text (every cue word of a log at once, in one vectorised pass; numpy over
+large stretches of a large log; an ASCII log is not even split into lines: a line is sliced out of
+the text when asked for), more of them in the window that ends where the failing step ends (``The
+command ... exited with 1``, ``##[error]Process completed with exit code 1``, the end of the error
+report under Maven's ``BUILD FAILURE``...). That window is cleaned (ANSI, timestamps) and, for
+novelty, templated in a few passes over its text; only candidates and the neighbours of the best
+ones are scored. A candidate's score is
 
     keyword/regex weight  x  section factor (inside the step that failed; the first errors of the
                           step count a little more; an earlier step, which passed, counts a
@@ -31,7 +32,7 @@ from functools import lru_cache
 from agents.root_cause import patterns as P
 from agents.root_cause.blocks import Span, merge_spans, select_spans
 from agents.root_cause.log_view import WIDE_SEARCH, LogView
-from agents.root_cause.templates import templates_of_lines, templates_of_text
+from agents.root_cause.templates import templates_of_block, templates_of_lines, templates_of_text
 
 __all__ = [
     "Span",
@@ -162,7 +163,7 @@ def _score_lines(
     lo, fine_hi = max(0, end - FINE_WINDOW), min(n, end + 20)
     found.update(view.lines_with(P.FINE_NEEDLES, lo, fine_hi))
     shapes = P.FINE_SHAPES.match
-    found.update(i for i in range(lo, fine_hi) if shapes(view.line(i)))
+    found.update(i for i, line in enumerate(view.lines(lo, fine_hi), lo) if shapes(line))
     for a, b in later:
         found.update(view.lines_with(P.NEEDLES, max(a, b - WINDOW), b))
     cache: dict[str, float] = {}
@@ -227,6 +228,7 @@ def locate(
     head_hits |= view.lines_with_symbols(P.HEAD_SYMBOLS)
     exits = view.lines_with(P.END_NEEDLES)
     end = _end_marker(view, head_hits, exits)
+    view.lines(end - WINDOW, end + 20)  # cleaned at once: the lines scored and grown into blocks
     start = _section_start(view, end)
     later = _later_failures(view, end, exits)
     scores = _score_lines(view, start, end, head_hits, later)
@@ -261,7 +263,12 @@ def _apply_novelty(view: LogView, scores: dict[int, float], previous_green: str,
     """Lines whose template the green log never printed gain; lines it printed too lose."""
     seen = _green_templates(previous_green)
     window = range(max(0, end - 300), min(len(view), end + 1))
-    mine = templates_of_lines(view.text, view.raw, sorted(set(scores).union(window)))
+    # the window in one pass over its text, the candidates outside it line by line
+    block = view.segment(window.start, window.stop)
+    mine = dict(
+        zip(window, templates_of_block(view.text, view.raw, block) if window else [], strict=True)
+    )
+    mine.update(templates_of_lines(view.text, view.raw, [i for i in scores if i not in window]))
     for i in scores:
         scores[i] *= 1.6 if mine[i] not in seen else 0.25
     for i in window:

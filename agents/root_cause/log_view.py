@@ -1,20 +1,36 @@
 """A log as raw lines, lowered bytes and clean lines on demand, with fast literal searches.
 
 Lines are numbered as ``text.split("\\n")``. An ASCII log is not even split: a line is sliced out
-of the text when asked for. Searches over large stretches are vectorised with numpy.
+of the text when asked for; the lines localisation reads most (near the end of the failing step)
+are cleaned together, in one pass over their text. Every cue word of a log up to
+``INDEX_LIMIT`` bytes is found in one vectorised pass (:mod:`agents.root_cause.needles`), so a
+search is a look-up; searches over large stretches of larger logs are vectorised with numpy.
 """
 
 from __future__ import annotations
 
 import bisect
+from functools import lru_cache
 
 import numpy as np
 
 from agents.root_cause import patterns as P
+from agents.root_cause.needles import NeedleIndex
 
 __all__ = ["LogView", "WIDE_SEARCH"]
 
 WIDE_SEARCH = 1 << 18  # bytes: a search over more text than this is vectorised
+# bytes: a log up to this long is searched once for every cue word; a longer one only in the
+# windows asked for (the one pass then reads more text than the windows hold)
+INDEX_LIMIT = 1 << 18
+# the cue words localisation looks for: all found in one pass (``lines_with`` then only looks up)
+CUE_WORDS = NeedleIndex(
+    (*P.HEAD_NEEDLES, *P.NEEDLES, *P.FINE_NEEDLES, *P.END_NEEDLES, *P.LAST_NEEDLES)
+)
+
+
+# CI logs repeat their lines from run to run: a line's (read-only) facts are computed once
+_line_info = lru_cache(maxsize=1 << 14)(P.LineInfo)
 
 
 class _AsciiLines:
@@ -62,6 +78,7 @@ class LogView:
         self._clean: dict[int, str] = {}
         self.absent: dict[bytes, int] = {}  # needle -> a byte offset before which it never occurs
         self._info: dict[int, P.LineInfo] = {}
+        self._cues: dict[bytes, list[int]] | None = None  # CUE_WORDS' offsets, once asked for
 
     def __len__(self) -> int:
         return len(self.raw)
@@ -73,11 +90,29 @@ class LogView:
             found = self._clean[i] = P.clean_one(self.raw[i])
         return found
 
+    def lines(self, lo: int, hi: int) -> list[str]:
+        """The clean text of lines ``[lo, hi)`` (clipped to the log), cleaned in one pass over
+        their text unless :meth:`line` or this already cleaned them all: localisation reads most
+        lines near the end of the failing step."""
+        lo, hi = max(0, lo), min(len(self.raw), hi)
+        found = list(map(self._clean.get, range(lo, hi)))
+        if None in found:
+            found = P.clean_block(self.segment(lo, hi))
+            self._clean.update(zip(range(lo, hi), found, strict=True))
+        return found
+
     def info(self, i: int) -> P.LineInfo:
         found = self._info.get(i)
         if found is None:
-            found = self._info[i] = P.LineInfo(self.line(i))
+            found = self._info[i] = _line_info(self.line(i)[: P.LINE_CAP])  # all it reads
         return found
+
+    def segment(self, lo: int, hi: int) -> str:
+        """Raw lines ``[lo, hi)`` joined by newlines (as they stand in the text: a slice of it when
+        byte and character offsets agree), for whole-block regular expressions."""
+        if self.ascii:
+            return self.text[self.starts[lo] : self.starts[hi] - 1] if lo < hi else ""
+        return "\n".join(self.raw[lo:hi])
 
     def line_of(self, offset: int) -> int:
         return bisect.bisect_right(self.starts, offset) - 1
@@ -137,6 +172,8 @@ class LogView:
         n = len(self.raw)
         begin = starts[max(0, min(lo, n))]
         stop = starts[min(n, hi)] if hi is not None else len(lower)
+        if not limit and len(lower) <= INDEX_LIMIT and CUE_WORDS.needles.issuperset(needles):
+            return self._indexed_lines(needles, begin, stop)
         if not limit and stop - begin >= WIDE_SEARCH and min(map(len, needles), default=0) > 1:
             for needle in needles:
                 found.update(self._wide_lines(needle, begin, stop))
@@ -149,4 +186,19 @@ class LogView:
                 if limit and len(found) > limit:
                     return found
                 pos = lower.find(needle, starts[line + 1], stop)
+        return found
+
+    def _indexed_lines(self, needles: tuple[bytes, ...], begin: int, stop: int) -> set[int]:
+        """``lines_with`` from the offsets of every cue word, found in one pass when first asked
+        for (a needle holds no newline: one that starts before ``stop``, a line's start, ends
+        before it)."""
+        if self._cues is None:
+            self._cues = CUE_WORDS.offsets(self._bytes, self.lower)
+        starts, cues, found = self.starts, self._cues, set()
+        for needle in needles:
+            offsets = cues.get(needle)
+            if offsets:
+                first = bisect.bisect_left(offsets, begin)
+                for at in offsets[first : bisect.bisect_left(offsets, stop)]:
+                    found.add(bisect.bisect_right(starts, at) - 1)
         return found

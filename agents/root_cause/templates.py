@@ -14,7 +14,14 @@ from collections.abc import Iterable, Sequence
 
 from agents.root_cause.patterns import ANSI
 
-__all__ = ["template_of", "templates_of_text", "fingerprint_of", "clean_line"]
+__all__ = [
+    "template_of",
+    "templates_of_text",
+    "templates_of_lines",
+    "templates_of_block",
+    "fingerprint_of",
+    "clean_line",
+]
 
 # ANSI escapes that never span a newline (line numbers must survive cleaning).
 _ANSI = ANSI
@@ -50,11 +57,26 @@ _MASKS: tuple[tuple[re.Pattern[str], str], ...] = (
     ),
     (re.compile(r"\d+(?:[.,]\d+)*"), "<NUM>"),
 )
+# The same timestamps after a newline: searched for that newline (a fast scan) instead of trying
+# ``^`` at every position; ``_unstamped`` puts a newline in front of the first line.
+_GH_TS_AFTER_NL = re.compile(r"\n\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z ?")
+# The same patterns for ASCII text, where ``\d`` and ``\w`` are these classes (and ``re`` matches
+# explicit classes faster than Unicode categories)
+_GH_TS_AFTER_NL_ASCII = re.compile(
+    r"\n[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]+)?Z ?"
+)
 _SPACES = re.compile(r"\s+")
 # Cheap whole-text masking for novelty (run over every line of two logs, so it must be fast).
 _FAST_MASK = re.compile(
     r"\d[\w.]*"
 )  # a token from its first digit on: numbers, versions, most hashes
+_FAST_MASK_ASCII = re.compile(r"[0-9][0-9A-Za-z_.]*")
+
+
+def _masked(text: str) -> str:
+    """``text`` lowered, each token from its first digit on replaced by ``0``."""
+    low = text.lower()
+    return (_FAST_MASK_ASCII if low.isascii() else _FAST_MASK).sub("0", low)
 
 
 def clean_line(line: str) -> str:
@@ -75,6 +97,12 @@ def template_of(line: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+def _unstamped(text: str) -> str:
+    """``text`` without the GitHub timestamp that starts any of its lines."""
+    pattern = _GH_TS_AFTER_NL_ASCII if text.isascii() else _GH_TS_AFTER_NL
+    return pattern.sub("\n", "\n" + text)[1:]
+
+
 def templates_of_text(text: str) -> list[str]:
     """Fast, coarse templates of every line of a cleaned text (for novelty against a green log).
 
@@ -86,16 +114,32 @@ def templates_of_text(text: str) -> list[str]:
     if "\x1b" in text:
         text = _ANSI.sub("", text)
     if _GH_TS.match(text):
-        text = _GH_TS.sub("", text)
-    return list(map(str.strip, _FAST_MASK.sub("0", text.lower()).split("\n")))
+        text = _unstamped(text)
+    return list(map(str.strip, _masked(text).split("\n")))
+
+
+def _stamped(text: str, lines: Sequence[str]) -> bool:
+    """Whether :func:`templates_of_text` drops GitHub timestamps (the text's first line has one)."""
+    first = lines[0] if len(lines) else ""
+    return _GH_TS.match(_ANSI.sub("", first) if "\x1b" in text else first) is not None
+
+
+def templates_of_block(text: str, lines: Sequence[str], block: str) -> list[str]:
+    """:func:`templates_of_text` of ``text`` (split into ``lines``) for the consecutive lines
+    ``block`` holds (joined by newlines): a few substitutions over the block instead of a few per
+    line. The same templates as line by line: no mask, escape or timestamp spans a newline."""
+    if "\x1b" in block:
+        block = _ANSI.sub("", block)
+    if _stamped(text, lines):
+        block = _unstamped(block)
+    return list(map(str.strip, _masked(block).split("\n")))
 
 
 def templates_of_lines(text: str, lines: Sequence[str], wanted: Iterable[int]) -> dict[int, str]:
     """:func:`templates_of_text` of ``text`` (split into ``lines``), for the ``wanted`` 0-based
     lines only: the same templates without masking the whole text."""
     ansi = "\x1b" in text
-    first = lines[0] if len(lines) else ""
-    stamped = _GH_TS.match(_ANSI.sub("", first) if ansi else first) is not None
+    stamped = _stamped(text, lines)
     out: dict[int, str] = {}
     for i in wanted:
         line = lines[i]

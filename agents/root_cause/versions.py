@@ -81,7 +81,10 @@ def resolved_versions(text: str) -> dict[str, tuple[str, int]]:
 
 def version_changes(failing: str, green: str) -> list[VersionChange]:
     """Dependencies both logs resolved, at different versions (in the failing log's order)."""
-    now, before = resolved_versions(failing), _green_versions(green)
+    before = _green_versions(green)
+    if not before:  # nothing to compare with: the failing log need not be read
+        return []
+    now = resolved_versions(failing)
     changes = [
         VersionChange(name, before[name][0], version, line)
         for name, (version, line) in now.items()

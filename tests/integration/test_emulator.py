@@ -240,6 +240,23 @@ def test_artifacts_have_stable_ids_and_download_as_zip(emu: Emulator) -> None:
     assert b'failures="1"' in archive.read("junit.xml")
 
 
+def test_repository_artifacts_are_every_finished_runs_newest_first(emu: Emulator) -> None:
+    repo = client(emu).get_repo(FULL_NAME)
+
+    listed = list(repo.get_artifacts())
+
+    per_run = [a for i in range(RUNS) for a in repo.get_workflow_run(run_id(i)).get_artifacts()]
+    assert sorted(a.id for a in listed) == sorted(a.id for a in per_run)
+    assert len(listed) == RUNS - 1  # run 7 is still running: nothing uploaded yet
+    created = [a.created_at for a in listed]
+    assert created == sorted(created, reverse=True)
+    assert [a.id for a in repo.get_artifacts(name="test-results")] == [a.id for a in listed]
+    assert repo.get_artifacts(name="coverage").totalCount == 0
+    page = api(emu, repo_path("/actions/artifacts?per_page=2&page=2")).json()
+    assert page["total_count"] == RUNS - 1
+    assert [a["id"] for a in page["artifacts"]] == [a.id for a in listed[2:4]]
+
+
 def test_commit_stats_files_and_contents(emu: Emulator) -> None:
     repo = client(emu).get_repo(FULL_NAME)
     commit = repo.get_commit(sha_of(2))

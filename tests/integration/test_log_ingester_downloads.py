@@ -1,10 +1,11 @@
 """The Log Ingester's downloads run a few at a time: what is stored does not depend on it.
 
-API calls (the artifact lists, each log's and artifact's 302) stay one at a time; the downloads
-from the pre-signed URLs and their reading run on threads. These tests check that a fetch on
-four threads stores exactly what a fetch one download at a time stores, in the same order
-(the outbox's order is the order messages will be published in), and that a download that
-fails costs its own artifact and nothing else.
+API calls (the artifact list's pages, each log's and artifact's 302) stay one at a time; the
+downloads from the pre-signed URLs and their reading run on threads. These tests check that a
+fetch on four threads stores exactly what a fetch one download at a time stores, in the same
+order (the outbox's order is the order messages will be published in), that reading the
+repository's artifact list stores what asking each run for its own stores, with fewer
+requests, and that a download that fails costs its own artifact and nothing else.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pytest
 
 from agents.base import AgentContext
 from agents.log_ingester import agent as log_ingester
+from agents.log_ingester import artifact_lists
 from agents.log_ingester.agent import LogIngester
 from agents.pipeline_monitor.agent import sync_repository
 from agents.runner import run_agent
@@ -45,15 +47,28 @@ def synced(module_emulator, tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def fetched(module_emulator, synced, tmp_path_factory) -> dict[int, Store]:
     """The synced store fetched one download at a time and four at a time (each once for the
-    module: a fetch of the whole small demo takes seconds)."""
+    module: a fetch of the whole small demo takes seconds); the requests each made under
+    ``"requests"``."""
     folder = tmp_path_factory.mktemp("fetched")
-    return {
-        threads: _fetch(module_emulator, synced, folder, f"threads-{threads}.db", threads)
+    counted: list[int] = []
+    stores = {
+        threads: _fetch(module_emulator, synced, folder, f"threads-{threads}.db", threads, counted)
         for threads in (1, 4)
     }
+    return {**stores, "requests": counted[-1]}
 
 
-def _fetch(emulator: Emulator, synced: Path, folder: Path, name: str, threads: int) -> Store:
+def _fetch(
+    emulator: Emulator,
+    synced: Path,
+    folder: Path,
+    name: str,
+    threads: int,
+    counted: list[int] | None = None,
+    run_by_run: bool = False,
+) -> Store:
+    """Fetch logs and reports into a copy of ``synced``; the requests made are appended to
+    ``counted``; ``run_by_run``: each run's artifacts asked for by itself."""
     db = folder / name
     with sqlite3.connect(synced) as source, sqlite3.connect(db) as copy:
         source.backup(copy)  # the WAL's pages too (a file copy would miss them)
@@ -61,7 +76,11 @@ def _fetch(emulator: Emulator, synced: Path, folder: Path, name: str, threads: i
     source = source_for(emulator, db)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(log_ingester, "DOWNLOAD_THREADS", threads)
+        if run_by_run:
+            patch.setattr(artifact_lists, "EXTRA_PAGES", 0)
         run_agent(LogIngester(), AgentContext(Store(db), settings, DEMO_REPO, source=source))
+    if counted is not None:
+        counted.append(source.requests_made)
     return Store(db)
 
 
@@ -99,6 +118,18 @@ def test_given_four_download_threads_when_fetched_then_the_store_equals_one_at_a
 
     assert serial["tests"] and serial["logs"] and serial["outbox"]
     assert threaded == serial
+
+
+def test_given_artifacts_listed_run_by_run_when_fetched_then_the_store_equals_the_repository_list(
+    module_emulator, synced, fetched, tmp_path
+):
+    counted: list[int] = []
+
+    by_run = _fetch(module_emulator, synced, tmp_path, "by-run.db", 4, counted, run_by_run=True)
+
+    assert _written(by_run) == _written(fetched[4])
+    runs = by_run.scalar("SELECT COUNT(*) FROM run_reports")
+    assert runs and fetched["requests"] < counted[0] - runs // 2  # a page serves many runs
 
 
 def test_given_one_artifact_download_failing_when_fetched_then_only_that_artifact_is_missing(

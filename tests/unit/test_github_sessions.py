@@ -112,3 +112,47 @@ def test_given_a_github_source_when_built_then_pygithub_connects_through_an_env_
 
     assert getattr(connection_class, "env_once", False)
     assert isinstance(connection_class("127.0.0.1", 9).session, EnvOnceSession)
+
+
+class _Recording(requests.adapters.BaseAdapter):
+    """A transport that answers every request with a 302 and keeps what it was given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[tuple[requests.PreparedRequest, dict]] = []
+
+    def send(self, request, **kwargs):  # type: ignore[override]
+        self.sent.append((request, kwargs))
+        response = requests.Response()
+        response.status_code, response.url, response.request = 302, request.url, request
+        response.headers["Location"] = "https://results.blob.example.net/next?sig=2"
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("environment", ENVIRONMENTS)
+def test_given_a_direct_get_when_sent_then_the_transport_gets_what_get_would_give_it(
+    clean_environment, environment
+):
+    for name, value in environment.items():
+        clean_environment.setenv(name, value)
+    headers = {"Authorization": "token t", "User-Agent": "PyGithub/Python"}
+    direct, usual = download_session(), download_session()
+    for session in (direct, usual):
+        session.mount("https://", _Recording())
+
+    answer = direct.get_direct(URLS[0], headers=headers, timeout=7, stream=False)
+    usual.get(URLS[0], headers=headers, timeout=7, stream=False, allow_redirects=False)
+
+    assert answer.status_code == 302 and answer.headers["Location"].endswith("sig=2")
+    (ours, our_settings), (theirs, their_settings) = [
+        session.get_adapter(URLS[0]).sent[0] for session in (direct, usual)
+    ]
+    assert (ours.method, ours.url, dict(ours.headers)) == (
+        theirs.method,
+        theirs.url,
+        dict(theirs.headers),
+    )
+    assert our_settings == their_settings  # proxies, CA bundle, timeout, stream

@@ -140,6 +140,11 @@ def _chain(latest: dict[str, Any], earlier: list[dict[str, Any]]) -> list[Attemp
     return chain
 
 
+def _uploaded(record: dict[str, Any]) -> float:
+    """When a run's artifacts were uploaded: as ``shapes.artifact_object`` dates them."""
+    return parse_time(record.get("updated_at")) or parse_time(record.get("created_at")) or 0.0
+
+
 def _state_at(run_id: int, chain: list[Attempt], now: float | None) -> RunState | None:
     created = chain[0].start
     if now is None:
@@ -172,8 +177,11 @@ class RepoData:
         self._jobs: LRU[tuple[int, int], list[dict[str, Any]] | None] = LRU(1024)
         self._commits: LRU[str, dict[str, Any] | None] = LRU(4096)
         self._artifacts: LRU[int, list[tuple[int, str, int]]] = LRU(4096)
+        # files read for an artifact's size, kept for its download, which usually follows
+        self._artifact_files: LRU[tuple[int, str], dict[str, bytes]] = LRU(256)
         self._job_index: dict[int, tuple[int, int]] = {}
         self._artifact_index: dict[int, tuple[int, str]] = {}
+        self._listing: tuple[View, list[tuple[RunState, str]]] | None = None
         self._scanned: set[str] = set()
         self._lock = threading.Lock()
         self._view: tuple[float | None, View] | None = None
@@ -246,11 +254,28 @@ class RepoData:
             for name in self.dump.artifact_names(run_id):
                 art_id = artifact_id(run_id, name)
                 self._artifact_index[art_id] = (run_id, name)
-                size = sum(len(data) for data in self.dump.artifact_files(run_id, name).values())
+                size = sum(len(data) for data in self.artifact_files(run_id, name).values())
                 found.append((art_id, name, size))
             return found
 
         return self._artifacts.get_or_load(run_id, load)
+
+    def repository_artifacts(self, view: View) -> list[tuple[RunState, str]]:
+        """(run, artifact name) of every artifact ``view`` shows, newest first, as
+        ``GET .../actions/artifacts`` lists them: by upload time (the run's end, see
+        ``shapes.artifact_object``) descending, then run id descending, a run's own in name
+        order. Only names are read (no sizes: those are read for the page asked); kept until
+        the view changes, so paging through the list reads the dump's folders once."""
+        cached = self._listing
+        if cached is not None and cached[0] is view:
+            return cached[1]
+        finished = [state for state in view.runs if state.phase == "asis"]
+        finished.sort(key=lambda state: (_uploaded(state.record), state.run_id), reverse=True)
+        listing = [
+            (state, name) for state in finished for name in self.dump.artifact_names(state.run_id)
+        ]
+        self._listing = (view, listing)
+        return listing
 
     def find_artifact(self, art_id: int) -> tuple[int, str] | None:
         if art_id not in self._artifact_index:
@@ -263,7 +288,11 @@ class RepoData:
                 self._artifact_index[artifact_id(run_id, name)] = (run_id, name)
 
     def artifact_files(self, run_id: int, name: str) -> dict[str, bytes]:
-        return self.dump.artifact_files(run_id, name)
+        """An artifact's files (read once for its listed size and its download: the last
+        256 read are kept)."""
+        return self._artifact_files.get_or_load(
+            (run_id, name), lambda: self.dump.artifact_files(run_id, name)
+        )
 
     def file(self, rel: str) -> bytes | None:
         """A repository file from the dump's ``files/`` folder; None if absent or unsafe."""

@@ -289,6 +289,23 @@ def list_artifacts(ctx: Ctx, run: str) -> Response:
     )
 
 
+def list_repository_artifacts(ctx: Ctx) -> Response:
+    """:calls: GET /repos/{owner}/{repo}/actions/artifacts
+
+    Every finished run's artifacts, newest first (see ``RepoData.repository_artifacts``);
+    ``name`` filters by exact name, as GitHub does."""
+    listing = ctx.data.repository_artifacts(ctx.view)
+    if ctx.query.get("name"):
+        listing = [(state, name) for state, name in listing if name == ctx.query["name"]]
+    page, headers = ctx.paged(len(listing))
+    repo_id = ctx.data.repo.get("id")
+    arts = []
+    for state, name in listing[page.start : page.stop]:
+        art_id, _name, size = next(a for a in ctx.data.artifacts(state.run_id) if a[1] == name)
+        arts.append(artifact_object(art_id, name, size, state.record, ctx.site.urls, repo_id))
+    return json_response({"total_count": len(listing), "artifacts": arts}, headers=headers)
+
+
 def _visible_artifact(ctx: Ctx, art: str) -> dict[str, Any] | None:
     where = ctx.data.find_artifact(int(art))
     state = ctx.view.by_id.get(where[0]) if where else None
@@ -371,6 +388,7 @@ REPO_ROUTES: list[tuple[str, re.Pattern[str], Callable[..., Response]]] = [
     ("GET", _route(_ATTEMPT + "/logs"), run_logs),
     ("GET", _route(r"/actions/jobs/(?P<job>\d+)"), get_job),
     ("GET", _route(r"/actions/jobs/(?P<job>\d+)/logs"), job_logs),
+    ("GET", _route(r"/actions/artifacts"), list_repository_artifacts),
     ("GET", _route(r"/actions/artifacts/(?P<art>\d+)"), get_artifact),
     ("GET", _route(r"/actions/artifacts/(?P<art>\d+)/zip"), artifact_zip),
     ("GET", _route(r"/commits/(?P<sha>[^/]+)"), get_commit),

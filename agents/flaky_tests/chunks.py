@@ -1,0 +1,243 @@
+"""A long history judged in chunks of its tests, with the verdicts of the whole.
+
+Why: judging holds a dozen arrays of the history's length at once (codes, masks, weights,
+orders, hash tables); at 100k runs (~30 million results) that is ~4 GB. Every step of the
+method (:mod:`.judge`) reads one test's results only, except four, which look across tests:
+
+- the infrastructure guard (:mod:`.infra`) counts the results and failures of each run attempt,
+  and of each job of it, over every test;
+- the trunk is the branch with the most results (:func:`.signals.branch_signals`);
+- clusters link the flaky tests that flake in the same runs (:mod:`.clusters`);
+- the verdicts come in order of the tests' first appearance.
+
+Those are found over the whole history first, reading it a slice of rows at a time (each slice
+costing what a chunk costs), and handed to each chunk: which failures an outage explains, the
+trunk's name, a run code shared by all chunks (the engine then names clusters over every
+chunk's flaky tests at once), and chunks of consecutive tests (in order of first appearance).
+A chunk holds whole tests, about ``chunk_rows`` results, its rows in input order; judged as a
+history of its own it yields the whole history's verdicts of its tests.
+
+A history of ``chunk_rows`` results or fewer is one chunk that finds all of that itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterator
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from agents.flaky_tests.config import InfraGuard
+from agents.flaky_tests.history import FAIL, SKIP, attempts, normalise_outcomes, present_codes
+from agents.flaky_tests.infra import outages
+
+__all__ = ["CHUNK_ROWS", "Chunk", "chunks_of"]
+
+# Results per chunk: judging's temporaries are ~230 bytes a result (~0.23 GB a chunk), while
+# what a chunk costs besides its rows (a few ms) stays small next to them (~0.3 s a million).
+CHUNK_ROWS = 1_000_000
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """Some tests' rows, in input order, and what the whole history says about them (None
+    everywhere when the chunk is the whole history: the engine then finds it all itself)."""
+
+    frame: pd.DataFrame
+    positions: np.ndarray | None  # each row's position in the whole history
+    crowded: np.ndarray | None  # per row: a failure in an outage (:mod:`.infra`)
+    run_key: np.ndarray | None  # per row: its run, one code for one run in every chunk
+    trunk: Hashable | None  # the trunk's branch, None when no result names a branch
+
+
+def chunks_of(
+    history: pd.DataFrame, guard: InfraGuard, chunk_rows: int = CHUNK_ROWS
+) -> Iterator[Chunk]:
+    """The chunks of ``history`` (the engine's input, :mod:`.history`), in order of their tests'
+    first appearance: one, the history itself, when it has at most ``chunk_rows`` rows."""
+    if len(history) <= chunk_rows:
+        yield Chunk(history, None, None, None, None)
+        return
+    history = _as_categories(history)
+    whole = _Whole(history, guard, chunk_rows)
+    for number in range(whole.n_chunks):
+        positions = np.flatnonzero(whole.chunk == number)
+        frame = history.take(positions).reset_index(drop=True)
+        yield Chunk(
+            frame,
+            positions,
+            whole.crowded(frame, positions),
+            whole.run_key(frame, positions),
+            whole.trunk,
+        )
+
+
+def _as_categories(history: pd.DataFrame) -> pd.DataFrame:
+    """The history with its text columns as categoricals (the store's reader gives them so):
+    each is hashed once here, and then every slice and chunk reads small integer codes, which
+    cost little to look up, take and hash again."""
+    text = [
+        name
+        for name, column in history.items()
+        if name in _WORDS
+        and not isinstance(column.dtype, pd.CategoricalDtype)
+        and not pd.api.types.is_numeric_dtype(column.dtype)
+    ]
+    if not text:
+        return history
+    return history.assign(**{name: history[name].astype("category") for name in text})
+
+
+_WORDS = ("test_id", "outcome", "commit_sha", "created_at", "job", "branch", "run_id")
+
+
+class _Words:
+    """The distinct values of one column of the history, in order of first appearance (read a
+    slice at a time), and each row's code among them (-1: a value left out). Categorical
+    columns are read through their codes, others through an index of the values."""
+
+    def __init__(self, column: pd.Series, slices: list[tuple[int, int]], keep=None) -> None:
+        self.categories: pd.Index | None = None
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            categories = column.cat.categories
+            every = column.cat.codes.to_numpy()
+            seen = [pd.unique(every[lo:hi]) for lo, hi in slices]
+            order = pd.unique(np.concatenate(seen))
+            order = order[order >= 0]
+            values = np.asarray(categories, dtype=object)[order]
+            kept = np.ones(len(order), dtype=bool) if keep is None else keep(values)
+            self.rank = np.full(len(categories) + 1, -1, dtype=np.int64)  # -1 reads the -1
+            self.rank[order[kept]] = np.arange(int(kept.sum()))
+            self.categories = categories
+            self.values = pd.Index(values[kept], dtype=object)
+        else:
+            seen = [pd.unique(column.iloc[lo:hi]) for lo, hi in slices]
+            found = pd.unique(pd.concat([pd.Series(s) for s in seen], ignore_index=True))
+            found = found[pd.notna(found)]
+            kept = np.ones(len(found), dtype=bool) if keep is None else keep(found)
+            self.values = pd.Index(found[kept])
+
+    def codes(self, column: pd.Series) -> np.ndarray:
+        """Per row: its value's code, -1 for a value left out (missing or blank)."""
+        if self.categories is not None and isinstance(column.dtype, pd.CategoricalDtype):
+            return self.rank[column.cat.codes.to_numpy()]
+        return self.values.get_indexer(column).astype(np.int64, copy=False)
+
+
+def _present(values) -> np.ndarray:
+    """Which of the distinct values hold something (:func:`.history.present_codes`)."""
+    codes, _ = present_codes(pd.Series(np.asarray(values, dtype=object), dtype=object))
+    return codes >= 0
+
+
+class _Whole:
+    """What looks across tests, read from the whole history a slice of rows at a time: the
+    distinct values of the columns that identify an execution (in order of first appearance),
+    the executions that were outages, the trunk, and the chunk of each row."""
+
+    def __init__(self, history: pd.DataFrame, guard: InfraGuard, chunk_rows: int) -> None:
+        size = len(history)
+        self.slices = [(lo, min(lo + chunk_rows, size)) for lo in range(0, size, chunk_rows)]
+        # what ran together: a run attempt; without runs, the results of one commit and attempt
+        together = "run_id" if "run_id" in history else "commit_sha"
+        self.together = together if together in history else None
+        self.runs = None
+        if self.together is not None:
+            self.runs = _Words(history[self.together], self.slices, _present)
+        self.jobs = _Words(history["job"], self.slices) if "job" in history else None
+        self.branches = None
+        if "branch" in history:
+            self.branches = _Words(history["branch"], self.slices, _present)
+        self.attempts = np.ones(1, dtype=np.int64)  # the attempt numbers there are, sorted
+        if "attempt" in history:
+            seen = [
+                np.unique(attempts(history["attempt"].iloc[lo:hi], hi - lo))
+                for lo, hi in self.slices
+            ]
+            self.attempts = np.unique(np.concatenate(seen))
+        tests = _Words(history["test_id"], self.slices)
+        merged, _ = pd.factorize(np.asarray([str(t) for t in tests.values], dtype=object))
+        merged = np.append(merged, 0)  # a row without a test goes with the first
+        test = np.empty(size, dtype=np.int32 if len(merged) < 2**31 else np.int64)
+        n_branches = 0 if self.branches is None else len(self.branches.values)
+        branch_results = np.zeros(n_branches, dtype=np.int64)
+        unit_counts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        job_counts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        for lo, hi in self.slices:
+            part = history.iloc[lo:hi]
+            test[lo:hi] = merged[tests.codes(part["test_id"])]
+            outcome, _ = normalise_outcomes(part["outcome"])
+            kept, fail = outcome != SKIP, outcome == FAIL
+            if self.branches is not None:
+                code = self.branches.codes(part["branch"])[kept]
+                branch_results += np.bincount(code[code >= 0], minlength=n_branches)
+            execution, job_execution = self._units(part, np.arange(lo, hi))
+            unit_counts.append(_counts(execution[kept], fail[kept]))
+            if job_execution is not None:
+                job_counts.append(_counts(job_execution[kept], fail[kept]))
+        self.crowded_units = _crowded(unit_counts, guard)
+        self.crowded_job_units = _crowded(job_counts, guard) if job_counts else None
+        self.trunk = None
+        if self.branches is not None and branch_results.any():
+            self.trunk = self.branches.values[int(branch_results.argmax())]
+        per_test = np.bincount(test, minlength=int(merged.max(initial=-1)) + 1)
+        # consecutive tests, about chunk_rows results each (a test is never split)
+        begins = (np.cumsum(per_test) - per_test) // chunk_rows
+        _, chunk_of_test = np.unique(begins, return_inverse=True)
+        self.n_chunks = int(chunk_of_test.max(initial=-1)) + 1
+        small = np.int16 if self.n_chunks < 2**15 else np.int32
+        self.chunk = chunk_of_test.astype(small)[test]
+
+    def _ran(self, part: pd.DataFrame, positions: np.ndarray) -> np.ndarray:
+        """Per row: what it ran together with (its run, else its commit), a code shared by
+        every slice; a row without one is on its own (a negative code from its position)."""
+        if self.runs is None:
+            return -1 - positions
+        ran = self.runs.codes(part[self.together])
+        alone = ran < 0
+        ran[alone] = -1 - positions[alone]
+        return ran
+
+    def _units(
+        self, part: pd.DataFrame, positions: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Per row: its execution (what ran together, and the attempt) and its job execution
+        (None without jobs), as codes shared by every slice."""
+        attempt = np.searchsorted(self.attempts, attempts(part.get("attempt"), len(part)))
+        execution = self._ran(part, positions) * len(self.attempts) + attempt
+        if self.jobs is None:
+            return execution, None
+        job = self.jobs.codes(part["job"]) + 1  # 0: no job
+        return execution, execution * (len(self.jobs.values) + 1) + job
+
+    def crowded(self, part: pd.DataFrame, positions: np.ndarray) -> np.ndarray:
+        """Per row of a chunk: a failure in an execution, or job execution, that was an
+        outage over the whole history (:func:`.infra.infra_mask`)."""
+        execution, job_execution = self._units(part, positions)
+        crowded = np.isin(execution, self.crowded_units)
+        if job_execution is not None:
+            crowded |= np.isin(job_execution, self.crowded_job_units)
+        return crowded & (normalise_outcomes(part["outcome"])[0] == FAIL)
+
+    def run_key(self, part: pd.DataFrame, positions: np.ndarray) -> np.ndarray:
+        """Per row of a chunk: its run, one code per run across chunks (a row without a run is
+        a run of its own)."""
+        return self._ran(part, positions) if "run_id" in part else -1 - positions
+
+
+def _counts(unit: np.ndarray, fail: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(distinct units, results, failures of each)."""
+    code, units = pd.factorize(unit)
+    return units, np.bincount(code), np.bincount(code, weights=fail)
+
+
+def _crowded(
+    counts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], guard: InfraGuard
+) -> np.ndarray:
+    """The units (added up over slices) where at least ``guard.share`` of at least
+    ``guard.min_tests`` results failed."""
+    code, units = pd.factorize(np.concatenate([c[0] for c in counts]))
+    results = np.bincount(code, weights=np.concatenate([c[1] for c in counts]))
+    failures = np.bincount(code, weights=np.concatenate([c[2] for c in counts]))
+    return units[outages(results, failures, guard)]
