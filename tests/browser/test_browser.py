@@ -15,9 +15,8 @@ from pathlib import Path
 import pytest
 
 from tests.browser.support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     background_done,
+    browser_context,
     serve,
     settled,
     shot,
@@ -74,13 +73,7 @@ def test_given_a_fresh_server_when_a_deep_link_is_the_first_request_then_a_click
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            viewport={"width": 1400, "height": 1000},
-        )
+        browser = browser_context(playwright, tmp_path / "profile")
         try:
             page = browser.new_page()
             page.goto(f"{fresh_app_url}/layer1_collection", timeout=120_000)
@@ -108,14 +101,7 @@ def test_given_a_new_user_when_the_demo_opens_then_charts_show_and_a_csv_downloa
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch_persistent_context(
-            str(tmp_path / "profile"),
-            executable_path=str(CHROMIUM),
-            headless=True,
-            args=CHROMIUM_ARGS,
-            accept_downloads=True,
-            viewport={"width": 1400, "height": 1000},
-        )
+        browser = browser_context(playwright, tmp_path / "profile", accept_downloads=True)
         try:
             page = browser.new_page()
             page.goto(app_url, timeout=120_000)
