@@ -36,6 +36,7 @@ from core.store.db import Store
 from core.store.findings import load_findings, save_findings
 from core.store.flaky import job_history, rerun_job_attempts, test_history
 from core.store.repo_files import known_paths, load_codeowners
+from core.store.repositories import default_branch
 
 __all__ = [
     "CI_CONFIG",
@@ -51,11 +52,12 @@ FLAKY_COLUMNS: tuple[str, ...] = (*COLUMNS, "minutes_wasted")
 # In a repository's own history (branches known) a failure whose commit never passed tells
 # little on its own. On a topic branch that moved on after it, the next push explains it (a push
 # that broke a test and the next one that fixed it: pull requests do that all the time), so it
-# is no evidence at all (agents.flaky_tests.signals). On the trunk, whose commits were tested
-# before they landed, a later commit's pass counts a half: two recent ones make a test flaky.
-# Elsewhere (a topic branch's last push) it counts a quarter. A failure on a commit that also
-# passed (a re-run, or another job of the same code: the code is not what failed) is the
-# textbook flaky test, and one recent one is enough.
+# is no evidence at all (agents.flaky_tests.signals). On the trunk (the repository's default
+# branch as the sync stored it), whose commits were tested before they landed, a later
+# commit's pass counts a half: two recent ones make a test flaky. Elsewhere (a topic branch's
+# last push) it counts a quarter. A failure on a commit that also passed (a re-run, or another
+# job of the same code: the code is not what failed) is the textbook flaky test, and one
+# recent one is enough.
 CI_CONFIG = FlakyConfig(later_pass_weight=0.25, trunk_pass_weight=0.5)
 # A job is flaky only when it flakes in 1% of its runs or more (the score; FlakyConfig.min_score):
 # a job is exposed to every runner, network and registry hiccup, and a run holds too few jobs
@@ -90,6 +92,7 @@ class _Judged:
             history.drop(columns=["message", "duration_s"], errors="ignore"),
             self.config,
             visit=per_test.read,
+            trunk=default_branch(ctx.store, ctx.repo),
         )
         failures = (
             pd.concat(per_test.failures) if len(per_test.failures) > 1 else per_test.failures[0]

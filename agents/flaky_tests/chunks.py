@@ -6,7 +6,8 @@ method (:mod:`.judge`) reads one test's results only, except four, which look ac
 
 - the infrastructure guard (:mod:`.infra`) counts the results and failures of each run attempt,
   and of each job of it, over every test;
-- the trunk is the branch with the most results (:func:`.signals.branch_signals`);
+- the trunk is the branch with the most results (:func:`.signals.branch_signals`), unless the
+  caller names it (a repository's default branch);
 - clusters link the flaky tests that flake in the same runs (:mod:`.clusters`);
 - the verdicts come in order of the tests' first appearance.
 
@@ -48,19 +49,23 @@ class Chunk:
     positions: np.ndarray | None  # each row's position in the whole history
     crowded: np.ndarray | None  # per row: a failure in an outage (:mod:`.infra`)
     run_key: np.ndarray | None  # per row: its run, one code for one run in every chunk
-    trunk: Hashable | None  # the trunk's branch, None when no result names a branch
+    trunk: Hashable | None  # the trunk's branch: the caller's, else the one with most results
 
 
 def chunks_of(
-    history: pd.DataFrame, guard: InfraGuard, chunk_rows: int = CHUNK_ROWS
+    history: pd.DataFrame,
+    guard: InfraGuard,
+    chunk_rows: int = CHUNK_ROWS,
+    trunk: Hashable | None = None,
 ) -> Iterator[Chunk]:
     """The chunks of ``history`` (the engine's input, :mod:`.history`), in order of their tests'
-    first appearance: one, the history itself, when it has at most ``chunk_rows`` rows."""
+    first appearance: one, the history itself, when it has at most ``chunk_rows`` rows.
+    ``trunk``: the default branch when the caller knows it."""
     if len(history) <= chunk_rows:
-        yield Chunk(history, None, None, None, None)
+        yield Chunk(history, None, None, None, trunk)
         return
     history = _as_categories(history)
-    whole = _Whole(history, guard, chunk_rows)
+    whole = _Whole(history, guard, chunk_rows, trunk)
     for number in range(whole.n_chunks):
         positions = np.flatnonzero(whole.chunk == number)
         frame = history.take(positions).reset_index(drop=True)
@@ -136,7 +141,9 @@ class _Whole:
     distinct values of the columns that identify an execution (in order of first appearance),
     the executions that were outages, the trunk, and the chunk of each row."""
 
-    def __init__(self, history: pd.DataFrame, guard: InfraGuard, chunk_rows: int) -> None:
+    def __init__(
+        self, history: pd.DataFrame, guard: InfraGuard, chunk_rows: int, trunk: Hashable | None
+    ) -> None:
         size = len(history)
         self.slices = [(lo, min(lo + chunk_rows, size)) for lo in range(0, size, chunk_rows)]
         # what ran together: a run attempt; without runs, the results of one commit and attempt
@@ -178,8 +185,8 @@ class _Whole:
                 job_counts.append(_counts(job_execution[kept], fail[kept]))
         self.crowded_units = _crowded(unit_counts, guard)
         self.crowded_job_units = _crowded(job_counts, guard) if job_counts else None
-        self.trunk = None
-        if self.branches is not None and branch_results.any():
+        self.trunk = trunk
+        if trunk is None and self.branches is not None and branch_results.any():
             self.trunk = self.branches.values[int(branch_results.argmax())]
         per_test = np.bincount(test, minlength=int(merged.max(initial=-1)) + 1)
         # consecutive tests, about chunk_rows results each (a test is never split)

@@ -18,7 +18,7 @@ up over its jobs.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,6 +69,7 @@ def judge(
     *,
     chunk_rows: int = CHUNK_ROWS,
     visit: Callable[[pd.DataFrame], None] | None = None,
+    trunk: Hashable | None = None,
 ) -> pd.DataFrame:
     """One row per test of ``history`` (in order of first appearance) with the columns of
     ``COLUMNS``: the verdict, the score (posterior mean of the intermittent-failure
@@ -81,11 +82,13 @@ def judge(
     verdicts of the whole (:mod:`.chunks`), so that judging's temporaries are those of a chunk.
     ``visit`` is called with each chunk's rows (the whole history when it is one) before they
     are judged: a caller that reads more per test (the agent's clean runs and wasted minutes)
-    reads it there, a chunk at a time too."""
+    reads it there, a chunk at a time too. ``trunk`` names the history's default branch when
+    the caller knows it (a repository's stored ``default_branch``); without it the trunk is the
+    branch with the most results (:func:`.signals.branch_signals`)."""
     config = config or FlakyConfig()
     parts, names, jobs, flaky_series, flaky_runs = [], [], [], [], []
     offset = 0  # series of the chunks before
-    for chunk in chunks_of(history, config.infra, chunk_rows):
+    for chunk in chunks_of(history, config.infra, chunk_rows, trunk):
         if visit is not None:
             visit(chunk.frame)
         h = read_history(chunk.frame, chunk.positions)
@@ -115,8 +118,8 @@ def judge(
 
 def _trunk(h: History, chunk: Chunk) -> int | None:
     """The trunk's branch code in a chunk's history (-1: none of its results is on it); None
-    for the whole history, which finds it itself."""
-    if chunk.positions is None or chunk.trunk is None or h.branches is None:
+    when it is not known (the chunk's history then takes its branch with the most results)."""
+    if chunk.trunk is None or h.branches is None:
         return None
     code = int(pd.Index(h.branches).get_indexer([chunk.trunk])[0])
     return code + 1 if code >= 0 else -1

@@ -131,10 +131,11 @@ def branch_signals(
     """Where each result sits on its branch. ``lineage`` is a branch code per result (0: no
     branch known), results grouped by series and in time order within one.
 
-    The **trunk** is the branch with the most results: in CI the default branch, where every
-    push and every scheduled run lands, while a topic branch holds one pull request's pushes.
-    ``trunk`` names its code when these results are a part of a history (a chunk of its tests,
-    :mod:`.chunks`) and it was found over the whole (-1: none of these results is on it).
+    The **trunk** is the default branch, where every push and every scheduled run lands, while
+    a topic branch holds one pull request's pushes. ``trunk`` names its code when it is known:
+    the repository's default branch, or the branch found over the whole history when these
+    results are a chunk of its tests (:mod:`.chunks`); -1: none of these results is on it.
+    Without it, the branch with the most results is taken for the trunk.
     A topic branch has **moved on** past a result when the series' latest result on that branch
     is on another commit (a commit tested again after a newer one is, conservatively, not)."""
     none = np.zeros(len(series), dtype=bool)

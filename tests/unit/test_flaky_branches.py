@@ -96,3 +96,39 @@ def test_a_job_a_rerun_rescued_once_in_four_hundred_runs_is_not_flaky_but_a_test
     assert judged["score"] < JOBS_CONFIG.min_score
     assert judged["verdict"] == "stable"
     assert _judged(rows, CI_CONFIG)["verdict"] == "flaky"
+
+
+def _busy_release_branch() -> list[dict]:
+    """``main`` (the default branch) runs 100 commits and fails on 8 of them, each time passing
+    on the next commit; a long-lived ``release`` branch runs 300 passing runs beside it, more
+    results than ``main`` holds."""
+    rows = []
+    for i in range(100):
+        rows.append(_row("job", "failure" if i % 12 == 5 else "success", f"m{i}", f"m{i}", "main"))
+        for k in range(3):
+            rows.append(_row("job", "success", f"r{i}-{k}", f"r{i}-{k}", "release"))
+    return rows
+
+
+def test_the_default_branch_named_by_the_caller_is_the_trunk_even_with_fewer_results():
+    """A busy release branch holds more results than ``main``. Guessed from the counts, the
+    trunk would be ``release`` and ``main`` a topic branch whose next pushes explain its
+    failures away; named by the repository's default branch, ``main`` is the trunk, where a
+    failure the next commit did not reproduce counts (half) as a flake."""
+    rows = pd.DataFrame(_busy_release_branch())
+    guessed = judge(rows, JOBS_CONFIG).set_index("test_id").loc["job"]
+    named = judge(rows, JOBS_CONFIG, trunk="main").set_index("test_id").loc["job"]
+    assert guessed["intermittent_failures"] == 0
+    assert named["intermittent_failures"] == 8
+    assert named["verdict"] == "flaky"
+    chunked = judge(rows, JOBS_CONFIG, trunk="main", chunk_rows=50).set_index("test_id")
+    assert chunked.loc["job"]["intermittent_failures"] == 8
+
+
+def test_a_named_trunk_without_results_leaves_every_branch_a_topic_branch():
+    """Only pull-request branches ran: no result is on the default branch, so each branch's
+    next push explains its failures (none is taken for the trunk for having the most)."""
+    rows = pd.DataFrame(_pull_requests(rerun_the_failure=False))
+    rows = rows[rows["branch"] != "main"]
+    judged = judge(rows, JOBS_CONFIG, trunk="main").set_index("test_id").loc["job"]
+    assert judged["intermittent_failures"] == 0
