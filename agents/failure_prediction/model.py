@@ -38,7 +38,10 @@ def make_model(kind: ModelKind, numeric: list[str], categorical: list[str], seed
     """An unfitted Pipeline: preprocessing, then the classifier ``kind``.
 
     The forest is depth-limited (8) with leaves of at least 5 runs: it generalises better on a
-    few hundred runs and keeps SHAP's TreeExplainer fast (under a second per run). No class
+    few hundred runs and keeps SHAP's TreeExplainer fast (under a second per run). Each tree
+    learns from a bootstrap sample of half the runs: the walk-forward backtest on 100k runs
+    took 61 -> 41 CPU s, and the 30 real histories scored the same (pooled ROC-AUC 0.814 ->
+    0.815, A 0.792 -> 0.791, B 0.833 -> 0.835, Brier 0.143 both). No class
     weights: the probabilities are read as probabilities (Brier score, calibration curve), and
     weighting failures up inflated them without ranking better (30 real histories, half A:
     Brier 0.159 -> 0.143 for the forest, 0.172 -> 0.148 for the regression, ROC-AUC within
@@ -77,6 +80,7 @@ def make_model(kind: ModelKind, numeric: list[str], categorical: list[str], seed
             n_estimators=100,
             max_depth=8,
             min_samples_leaf=5,
+            max_samples=0.5,
             n_jobs=1,
             random_state=seed,
         )
