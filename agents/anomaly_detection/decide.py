@@ -10,7 +10,9 @@ does, and keeps the alerts readable:
   by one, a second change (the level moving on) is seen, and a move back into the old band is
   the end of a temporary excursion, not a new event;
 - a flag of the same kind and direction less than ``cooldown`` points after the last one is
-  dropped unless it is clearly larger: a disturbance that keeps flaring up is one event.
+  dropped unless it is clearly larger: a disturbance that keeps flaring up is one event. Level
+  shifts and trends count as one kind here, a change: a slowdown first seen as a step while
+  it was still ramping up is one event, not a level shift and then a trend.
 
 It visits only candidate points and the points of a change's hold, so it stays cheap.
 """
@@ -56,7 +58,8 @@ class _Pass:
         self.flags: list[Flag] = []
         self.change: _Change | None = None
         self.last_out = {1: -2, -1: -2}  # the last out-of-band point per direction
-        self.last_flag: dict[tuple[str, int], tuple[int, float]] = {}  # -> (index, |score|)
+        # (spike or change, direction) -> (index, |score|) of the last flag kept
+        self.last_flag: dict[tuple[str, int], tuple[int, float]] = {}
 
     def run(self) -> list[Flag]:
         final = self.cand.final
@@ -162,10 +165,10 @@ class _Pass:
         self.last_out[direction] = t
 
     def _add(self, flag: Flag, direction: int, *, news: bool = False) -> None:
-        """Keep ``flag`` unless one of its kind and direction came less than ``cooldown``
-        points ago and this one is no larger (``usual_margin``); a spike that is news
-        (``news_ratio``) is always kept."""
-        key = (flag.kind, direction)
+        """Keep ``flag`` unless one of its kind (spike, or change: a level shift or a trend)
+        and direction came less than ``cooldown`` points ago and this one is no larger
+        (``usual_margin``); a spike that is news (``news_ratio``) is always kept."""
+        key = ("spike" if flag.kind == "spike" else "change", direction)
         size = abs(flag.score)
         last = self.last_flag.get(key)
         if (

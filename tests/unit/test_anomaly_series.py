@@ -76,6 +76,19 @@ def test_a_slow_drift_is_flagged_as_a_trend():
     assert "trend" in {f.kind for f in flags}
 
 
+@pytest.mark.parametrize("seed", range(8))
+def test_a_slowdown_seen_as_a_step_while_still_ramping_up_is_one_alert(seed):
+    """A job that gets 80% slower over 60 runs may first be flagged as a level shift (the
+    start of a ramp looks like a step); the trend the rest of the ramp shows once the
+    shift's hold is over is the same slowdown, not a second alert."""
+    rng = np.random.default_rng(seed)
+    values = 100 * rng.lognormal(0.0, 0.05, 400)
+    values *= 1 + np.concatenate([np.zeros(200), np.linspace(0, 0.8, 60), np.full(140, 0.8)])
+    changes = [f for f in detect(values) if f.kind != "spike"]
+    assert len(changes) == 1, changes
+    assert 200 <= changes[0].index < 260
+
+
 @pytest.mark.parametrize("seed", range(10))
 def test_plain_noise_gives_no_flag(seed):
     rng = np.random.default_rng(seed)
