@@ -10,8 +10,10 @@ such as ``<script>`` is shown as text, never rendered as HTML.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -457,9 +459,24 @@ def evaluation_view(workspace: Workspace, view: RootCauseView) -> SelfEvaluation
 
 
 def demo_truth(workspace: Workspace, repo: str) -> dict[str, Any] | None:
-    """The demo dump's truth.json, only in demo mode and for the demo repository (else None)."""
+    """The demo dump's truth.json, only in demo mode and for the demo repository (else None).
+
+    Read once per process while the file is unchanged (three sections of the Layer-2 page ask
+    for it, and a 100k-run demo's truth is 22 MB: ~1 s to parse). Callers only read it."""
     if workspace.demo_dump is None or repo.lower() != workspace.repo.lower():
         return None
+    path = Path(workspace.demo_dump) / "truth.json"
+    try:
+        stat = path.stat()
+    except OSError:
+        stat = None
+    stamp = (stat.st_mtime_ns, stat.st_size) if stat is not None else None
+    return _truth(str(workspace.demo_dump), stamp)
+
+
+@functools.lru_cache(maxsize=2)
+def _truth(dump: str, stamp: tuple[int, int] | None) -> dict[str, Any] | None:
+    """The parsed truth of ``dump`` as it was at ``stamp`` (its file's mtime and size)."""
     from core.dump.files import Dump
 
-    return Dump(workspace.demo_dump).truth()
+    return Dump(dump).truth()
