@@ -420,19 +420,27 @@ def _history(
     spelled = decode(pd.Series(np.arange(max(OUTCOME_CODES.values()) + 1)), OUTCOME_CODES)
     codes, outcome_words = _sorted_codes(outcome[order], spelled)  # each code's word, or None
     frame["outcome"] = pd.Categorical.from_codes(codes, categories=outcome_words)
-    # attempts are small numbers: 2 bytes a row where they fit, not 8
-    small = np.int16 if int(attempt.max(initial=0)) < 2**15 else np.int64
-    numbers = {"run_id": run_id[at], "attempt": attempt.astype(small)[at]}
+    del outcome, codes
+    said_message = None if message is None else pd.Series(message[order], dtype=object)
+    # the order (8 bytes a row, the largest array left) goes before the columns below are built
+    del message, order
     for name in _WORDS:
         per_execution, found = words[name]
         codes = per_execution.astype(_small(len(found)))[at]
         frame[name] = pd.Categorical.from_codes(codes, categories=found)
-    if message is not None:
-        frame["message"] = pd.Series(message[order], dtype=object)  # None: no message
+    del codes
+    # attempts are small numbers: 2 bytes a row where they fit, not 8; the run ids (8 bytes a
+    # row) are built last, after the words, so that they and the words' temporaries never meet
+    small = np.int16 if int(attempt.max(initial=0)) < 2**15 else np.int64
+    numbers = {"attempt": attempt.astype(small)[at]}
+    numbers["run_id"] = run_id[at]
+    del at
+    if said_message is not None:
+        frame["message"] = said_message  # None: no message
     # the columns as built: no copies, and no block of both number columns (one more copy)
     history = pd.DataFrame(frame, copy=False)
-    for name, values in numbers.items():
-        history.insert(2 if name == "run_id" else 3, name, pd.Series(values, copy=False))
+    history.insert(2, "run_id", pd.Series(numbers.pop("run_id"), copy=False))
+    history.insert(3, "attempt", pd.Series(numbers.pop("attempt"), copy=False))
     return history
 
 
