@@ -17,7 +17,11 @@ e.g. the log ingester's downloads) plus its child processes': the demo's emulato
 child of its own for the whole first start, so its CPU is read from ``/proc/<pid>/stat``
 while it lives (children that ended count through ``RUSAGE_CHILDREN``); the table shows the
 child's share separately. Also printed: peak RSS (the app's, and the emulator's ``VmHWM``),
-bytes written to disk (``/proc/self/io``, the whole first start), the store's growth.
+bytes written (``/proc/self/io``'s ``write_bytes``, the app's every thread; the emulator child
+writes nothing to the store) per stage and for the whole first start, the part of them that
+never reached the disk (``cancelled_write_bytes``: SQLite's temporary sort files, deleted
+first), and the store's growth per stage (``page_count x page_size``) and in all (file sizes
+after a final checkpoint, itself a stage: what the WAL still held).
 Each stage is printed as it finishes, so a large factor that cannot finish still reports.
 
 Targets (issue 17): pages <= 2 s, log fetch + analysis <= 10 minutes, every Layer-2 agent
@@ -59,15 +63,38 @@ PAGES = (
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-def _written() -> int:
+def _io(field: str = "write_bytes") -> int:
+    """One counter of ``/proc/self/io``: ``write_bytes`` (the pages this process dirtied in
+    files, every thread of it) or ``cancelled_write_bytes`` (of those, the ones that never
+    reached the disk: the file was deleted or cut first, as SQLite's temporary sort files are)."""
     for line in Path("/proc/self/io").read_text().splitlines():
-        if line.startswith("write_bytes"):
-            return int(line.split()[1])
+        name, _, value = line.partition(":")
+        if name == field:
+            return int(value)
     return 0
+
+
+def _written() -> int:
+    return _io("write_bytes")
 
 
 def _size(db: Path) -> int:
     return sum(p.stat().st_size for p in (db, Path(f"{db}-wal")) if p.exists())
+
+
+def _pages_bytes(db: Path) -> int:
+    """The store's logical size (page_count x page_size, WAL frames included), read through a
+    connection of its own: what a stage grew the database by, whatever the files' sizes (a WAL
+    file keeps its size after a checkpoint until it is truncated)."""
+    import sqlite3
+
+    if not db.exists():
+        return 0
+    with sqlite3.connect(db) as conn:
+        count = conn.execute("PRAGMA page_count").fetchone()[0]
+        size = conn.execute("PRAGMA page_size").fetchone()[0]
+    conn.close()
+    return int(count) * int(size)
 
 
 def _live_children() -> list[tuple[int, float]]:
@@ -99,9 +126,17 @@ def _cpu() -> tuple[float, float]:
 
 
 class Stopwatch:
-    """CPU (app + children) and wall seconds of one stage."""
+    """CPU (app + children), wall seconds and bytes the app wrote (``/proc/self/io``: every
+    thread of it; the emulator child writes nothing to the store) during one stage; with
+    ``db``, also how much the stage grew the store (:func:`_pages_bytes`)."""
+
+    def __init__(self, db: Path | None = None) -> None:
+        self.db = db
+        self.written_mb = self.cancelled_mb = self.grown_mb = 0.0
 
     def __enter__(self) -> Stopwatch:
+        self.pages0 = _pages_bytes(self.db) if self.db else 0
+        self.written0, self.cancelled0 = _written(), _io("cancelled_write_bytes")
         self.own0, self.child0 = _cpu()
         self.wall0 = time.perf_counter()
         return self
@@ -109,12 +144,24 @@ class Stopwatch:
     def __exit__(self, *_: object) -> None:
         own, child = _cpu()
         self.wall = time.perf_counter() - self.wall0
+        self.written_mb = (_written() - self.written0) / 1e6
+        self.cancelled_mb = (_io("cancelled_write_bytes") - self.cancelled0) / 1e6
         self.child = child - self.child0
         self.cpu = own - self.own0 + self.child
         self.peak_mb = _peak_rss_mb()
+        if self.db:
+            self.grown_mb = (_pages_bytes(self.db) - self.pages0) / 1e6
 
     def record(self) -> dict[str, float]:
-        return {"cpu": self.cpu, "child": self.child, "wall": self.wall, "peak_mb": self.peak_mb}
+        return {
+            "cpu": self.cpu,
+            "child": self.child,
+            "wall": self.wall,
+            "peak_mb": self.peak_mb,
+            "written_mb": self.written_mb,
+            "cancelled_mb": self.cancelled_mb,
+            "grown_mb": self.grown_mb,
+        }
 
 
 def _peak_rss_mb() -> float:
@@ -143,7 +190,10 @@ def _emulator_peak_mb() -> float:
 def _say(factor: float, label: str, stage: dict[str, float], note: str = "") -> None:
     print(
         f"  {factor:g}x {label}: CPU {stage['cpu']:.1f} s (emulator child {stage['child']:.1f}),"
-        f" wall {stage['wall']:.1f} s, peak RSS so far {stage['peak_mb']:,.0f} MB{note}",
+        f" wall {stage['wall']:.1f} s, peak RSS so far {stage['peak_mb']:,.0f} MB,"
+        f" written {stage.get('written_mb', 0):,.1f} MB (never reached the disk:"
+        f" {stage.get('cancelled_mb', 0):,.1f}), store grew"
+        f" {stage.get('grown_mb', 0):,.1f} MB{note}",
         flush=True,
     )
 
@@ -183,7 +233,7 @@ def one_factor(factor: float, home: Path) -> dict:
     from core.store import tasks as task_store
     from core.workspace import open_workspace
 
-    written = _written()
+    written, cancelled = _written(), _io("cancelled_write_bytes")
     with Stopwatch() as watch:  # starts the emulator child, which loads the dump
         runner = TaskRunner(open_workspace(dict(os.environ), {}))
     stage("open workspace (emulator start)", watch)
@@ -192,15 +242,16 @@ def one_factor(factor: float, home: Path) -> dict:
     before = _size(db)
     queued = prepare_demo(runner.workspace, runner)
     spent: dict[int, dict[str, float]] = {}
+    summed = ("cpu", "child", "wall", "written_mb", "cancelled_mb", "grown_mb")
     while True:
-        with Stopwatch() as watch:
+        with Stopwatch(db) as watch:
             ran = runner.run_next()
         if not ran:
             break
         tasks = [t for t in (task_store.task(store, q.id) for q in queued) if t is not None]
         task = max(tasks, key=lambda t: t.started_at or 0.0)  # the one just claimed
-        total = spent.setdefault(task.id, {"cpu": 0.0, "child": 0.0, "wall": 0.0})
-        for key in ("cpu", "child", "wall"):
+        total = spent.setdefault(task.id, dict.fromkeys(summed, 0.0))
+        for key in summed:
             total[key] += getattr(watch, key)
         total["peak_mb"] = watch.peak_mb
         if task.active:  # deferred to a rate-limit reset: it runs again
@@ -217,8 +268,11 @@ def one_factor(factor: float, home: Path) -> dict:
         note = "" if task.state == "done" else f" -- {task.state.upper()}: {task.error}"
         _say(factor, label, total, note)
         (home / "result.json").write_text(json.dumps(out))
-    store.query("PRAGMA wal_checkpoint(TRUNCATE)")
+    with Stopwatch(db) as watch:  # what is left in the WAL, written into the database file
+        store.query("PRAGMA wal_checkpoint(TRUNCATE)")
+    stage("final checkpoint", watch)
     out["written_mb"] = (_written() - written) / 1e6
+    out["cancelled_mb"] = (_io("cancelled_write_bytes") - cancelled) / 1e6
     out["store_mb"] = (_size(db) - before) / 1e6
     for page in PAGES:
         out["pages"][page], error = first_render(page)
@@ -303,14 +357,30 @@ def report(results: list[dict]) -> None:
     section("  of which the emulator child (CPU s):", "child", only_nonzero=True)
     section("wall seconds (a shared machine: slowed by its neighbours):", "wall")
     section("the app's peak RSS after the stage (MB):", "peak_mb", " ")
+    section("written by the stage (MB, /proc/self/io):", "written_mb", " ", only_nonzero=True)
+    section(
+        "  of which never reached the disk (MB: temporary files deleted first):",
+        "cancelled_mb",
+        " ",
+        only_nonzero=True,
+    )
+    section("the store grew by (MB, page_count x page_size):", "grown_mb", " ", only_nonzero=True)
     row("peak RSS, app (MB)", total("peak_rss_mb"), " ")
     row("peak RSS, emulator child (MB)", total("emulator_rss_mb"), " ")
     row("written (MB)", total("written_mb"), " ")
+    row("  of which never reached the disk", total("cancelled_mb"), " ")
     row("store growth (MB)", total("store_mb"), " ")
     ratio = [
         r["written_mb"] / r["store_mb"] if r.get("store_mb") else float("nan") for r in results
     ]
     row("written / store growth", ratio, " ")
+    net = [
+        (r["written_mb"] - r.get("cancelled_mb", 0.0)) / r["store_mb"]
+        if r.get("store_mb")
+        else float("nan")
+        for r in results
+    ]
+    row("  less what never reached the disk", net, " ")
     if not all(r["complete"] for r in results):
         print("* cut short: only the stages it finished")
 

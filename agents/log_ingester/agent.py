@@ -47,6 +47,8 @@ from core.store.db import Store
 from core.store.ingest import (
     JobRef,
     PreparedLog,
+    ReadyResults,
+    ResultPreparer,
     job_texts,
     jobs_missing_logs,
     junit_from_zip,
@@ -160,18 +162,22 @@ class LogIngester:
 
     def _reports(self, ctx: AgentContext, repo_id: int, report: IngestReport) -> None:
         """Like :meth:`_logs`: the artifact lists and 302s one at a time, the downloads and the
-        JUnit reading on threads, the runs stored in order, :data:`BATCH_RUNS` a transaction."""
+        JUnit reading on threads, the runs stored in order, a transaction per
+        :data:`BATCH_RESULTS` test results (or :data:`BATCH_RUNS` runs)."""
         runs = runs_needing_reports(ctx.store, repo_id)
         listed = RunArtifacts(ctx.source, ctx.repo, {int(run_id) for run_id in runs.run_id})
+        prepare = ResultPreparer()
         fetched: list[_RunReports] = []
+        pending = 0  # test results in ``fetched``
 
         def done(run: _RunReports, work: list) -> None:
-            nonlocal fetched
-            run.read(work)
+            nonlocal fetched, pending
+            run.read(work, prepare)
             fetched.append(run)
-            if len(fetched) >= BATCH_RUNS:
+            pending += run.tests
+            if pending >= BATCH_RESULTS or len(fetched) >= BATCH_RUNS:
                 _save_reports(ctx.store, repo_id, fetched, report)
-                fetched = []
+                fetched, pending = [], 0
 
         with InOrder[_RunReports, list](DOWNLOAD_THREADS) as downloads:
             try:
@@ -245,9 +251,19 @@ class _LogJob:
     error: str | None = None
 
 
-BATCH_LOGS = 200  # logs saved per transaction
+# Logs saved per transaction: each transaction also rewrites the by-test index pages of the
+# console test results it adds and the outbox's message-id pages (ids in no order); 1000 instead
+# of 200 wrote 2.3x the store's growth instead of 2.5x at 5x, for ~35 MB more held.
+BATCH_LOGS = 1000
 BATCH_LOG_BYTES = 32 * 1024 * 1024  # ... or fewer, when their kept bytes reach this
-BATCH_RUNS = 200  # runs whose test reports are saved per transaction
+# The test reports of fetched runs are saved in one transaction once they hold this many test
+# results (or this many runs). Each transaction rewrites, whole, every page of the by-test index
+# it inserts into: about three per test of the repository (the test's slot and the siblings a
+# split rebalances), however few results it brings. Batches of 200 runs (~110k results in the
+# demo) wrote that index 3.4 times over at 5x; the rows wait compactly (:class:`ReadyResults`,
+# ~110 bytes each, ~55 MB for a full batch) and the write lock is held for about 2 s.
+BATCH_RESULTS = 500_000
+BATCH_RUNS = 1000
 
 
 @dataclass
@@ -256,7 +272,8 @@ class _RunReports:
 
     ``artifacts`` holds (name, results) in the order GitHub listed them. Until :meth:`read`,
     an artifact's place holds the number of its download (``work[i]``), the error of its
-    302 (a str), or its results already (an empty list: it expired after being listed)."""
+    302 (a str), or its results already (an empty list: it expired after being listed);
+    after it, the results made ready to store (:class:`ReadyResults`)."""
 
     run_id: int
     attempt: int
@@ -264,11 +281,17 @@ class _RunReports:
     artifacts: list[tuple[str, Any]] = field(default_factory=list)
     error: str | None = None
 
-    def read(self, work: list[Future]) -> None:
-        """Put each finished download's results in its place. A failed artifact is noted as
-        the run's error (the last one listed wins) and left out, except a malformed report,
-        which keeps what was read before the fault."""
-        kept: list[tuple[str, list]] = []
+    @property
+    def tests(self) -> int:
+        """How many test results the run's read artifacts hold."""
+        return sum(len(results) for _name, results in self.artifacts)
+
+    def read(self, work: list[Future], prepare: ResultPreparer) -> None:
+        """Put each finished download's results in its place, made ready to store by
+        ``prepare``. A failed artifact is noted as the run's error (the last one listed wins)
+        and left out, except a malformed report, which keeps what was read before the
+        fault."""
+        kept: list[tuple[str, ReadyResults]] = []
         for name, state in self.artifacts:
             if isinstance(state, str):  # its 302 failed
                 self.error = state
@@ -282,7 +305,7 @@ class _RunReports:
                 continue
             elif isinstance(results, BaseException):  # a bug, not a fault of the artifact
                 raise results
-            kept.append((name, results))
+            kept.append((name, prepare(results)))
         self.artifacts = kept
 
 

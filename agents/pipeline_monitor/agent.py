@@ -100,7 +100,11 @@ class SyncReport:
         return text
 
 
-SAVE_BATCH = 50  # fetched runs stored per transaction
+# Fetched runs stored per transaction. Each transaction rewrites, whole, the index pages its
+# runs land on, and some keys arrive in no order (a run's commit SHA, its messages' ids, its
+# jobs by name): 50 runs a transaction wrote 2.8x the store's growth at 5x, 200 runs 2.5x (more
+# gained nothing more); the runs wait in memory, a few MB.
+SAVE_BATCH = 200
 
 
 def runs_to_fetch(
@@ -364,8 +368,8 @@ class _Sync:
         fetched is stored also when a fault, the budget or the rate limit stops the sync: a
         transaction per run rewrote the same index pages once per run (a 2.2k-run first sync
         wrote 673 MB for 74 MB of growth; 208 MB in batches of 50); the downloads happen
-        outside the transaction, so the write lock is held for milliseconds, never during a
-        request."""
+        outside the transaction, so the write lock is held for a fraction of a second, never
+        during a request."""
         if not self._shas_loaded:
             self.shas_seen |= commit_shas(self.store, repo_id)
             self._shas_loaded = True

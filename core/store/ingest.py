@@ -16,6 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import pandas as pd
 
@@ -40,6 +41,9 @@ __all__ = [
     "save_job_logs",
     "store_missing_log",
     "store_report",
+    "ReadyResults",
+    "ResultPreparer",
+    "prepare_results",
     "report_batch",
     "TestIds",
     "save_test_results",
@@ -166,6 +170,68 @@ def store_missing_log(
         save_missing_log(tx, repo_id, job_id, state, error)
 
 
+@dataclass(frozen=True)
+class ReadyResults:
+    """One report's (or log's) test results made ready to store, outside any transaction:
+    ``rows`` of (test id, outcome code, duration in whole ms, message), the ids and messages
+    redacted; ``failed``: whether any test failed or erred (which job wrote the report, on a
+    tie). Compact on purpose: a batch of reports holds hundreds of thousands of these rows
+    until its transaction, and a :class:`TestResult` (seven fields, a ``__dict__`` and its own
+    strings) took about 600 bytes where a row takes about 110, its test id shared with every
+    other row of the same test (:class:`ResultPreparer`)."""
+
+    rows: list[tuple[str, int, int | None, str | None]]
+    failed: bool
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+_FAILING = frozenset((OUTCOME_CODES["failed"], OUTCOME_CODES["error"]))
+
+
+class ResultPreparer:
+    """Turns parsed results into :class:`ReadyResults`, each distinct test id redacted once.
+
+    Why a cache of its own: a fetch stores the same few hundred ids run after run (2.2M rows,
+    921 ids in the 5x demo); the redactor memoises them too, but its call per row was the
+    largest part of building the rows. Keep one per fetch, not longer: the redactor it uses is
+    the one current when it was made."""
+
+    def __init__(self) -> None:
+        self._redact = redactor().redact_text
+        self._names: dict[str, str] = {}
+
+    def __call__(self, results: list[TestResult]) -> ReadyResults:
+        """The rows as :func:`_save_tests` stores them: the message is redacted whole, then
+        cut, so a cut never leaves a secret's first half behind; a time that is no usable
+        number (``NaN``, ``inf``, ``1e400`` parse as floats but fit no SQLite integer) is
+        None. One row is built per test of every report, so the loop is written out."""
+        redact, names, outcomes = self._redact, self._names, OUTCOME_CODES
+        rows = []
+        for result in results:
+            name = names.get(result.test_id)
+            if name is None:
+                name = names[result.test_id] = redact(result.test_id)
+            seconds, message = result.duration_s, result.message
+            rows.append(
+                (
+                    name,
+                    outcomes[result.outcome],
+                    round(seconds * 1000)
+                    if seconds is not None and -_MAX_SECONDS < seconds < _MAX_SECONDS
+                    else None,
+                    redact(message)[:2000] or None if message else None,
+                )
+            )
+        return ReadyResults(rows, any(row[1] in _FAILING for row in rows))
+
+
+def prepare_results(results: list[TestResult]) -> ReadyResults:
+    """:class:`ReadyResults` of one list of results (a batch keeps a :class:`ResultPreparer`)."""
+    return ResultPreparer()(results)
+
+
 class TestIds:
     """The interned ids (table ``tests``) of the test names one transaction stores.
 
@@ -233,7 +299,7 @@ def store_report(
     run_id: int,
     attempt: int,
     artifact: str,
-    results: list[TestResult],
+    results: list[TestResult] | ReadyResults,
     run_jobs: tuple[dict[int, str], frozenset[int]],
     ids: TestIds | None = None,
 ) -> int | None:
@@ -241,16 +307,18 @@ def store_report(
 
     ``run_jobs`` is :func:`job_texts` of the run (``run_id``, ``attempt``), read once by the
     caller for all its artifacts; the results are stored with the job, whose row says its run.
-    ``ids``: the :func:`report_batch` this report is part of (else it is its own transaction).
+    ``results`` as parsed, or already prepared (:class:`ResultPreparer`). ``ids``: the
+    :func:`report_batch` this report is part of (else it is its own transaction).
     """
+    ready = results if isinstance(results, ReadyResults) else prepare_results(results)
     jobs, failed = run_jobs
-    report_failed = any(r.outcome in ("failed", "error") for r in results)
-    job_id = match_artifact_to_job(artifact, jobs, failed, report_failed)
+    job_id = match_artifact_to_job(artifact, jobs, failed, ready.failed)
     if job_id is not None:
         if ids is None:
-            save_test_results(store, repo_id, job_id, results, "junit")
+            with store.transaction() as tx:
+                _insert_results(tx, repo_id, job_id, ready, "junit")
         else:
-            _save_tests(ids.tx, repo_id, job_id, results, "junit", ids)
+            _insert_results(ids.tx, repo_id, job_id, ready, "junit", ids)
     return job_id
 
 
@@ -344,8 +412,11 @@ def junit_from_files(files: dict[str, bytes]) -> list[TestResult]:
     return results
 
 
-def _words(text: str) -> set[str]:
-    return set(_WORDS.findall(text.lower().replace("-", " ").replace("_", " ")))
+@lru_cache(maxsize=4096)
+def _words(text: str) -> frozenset[str]:
+    """Memoised: a run's job texts and artifact names recur run after run (a report fetch
+    matched 220k (artifact, job) pairs at 5x, over a few hundred distinct texts)."""
+    return frozenset(_WORDS.findall(text.lower().replace("-", " ").replace("_", " ")))
 
 
 def _save_tests(
@@ -356,42 +427,36 @@ def _save_tests(
     source: str,
     ids: TestIds | None = None,
 ) -> None:
-    """Save test results with their secrets redacted: a JUnit report is not a log, and a test's
-    id (a parametrised ``test_login[ghp_...]``) and its failure message (``401 with
-    Authorization: token ...``) are text a test printed. The message is redacted whole, then
-    cut, so a cut never leaves a secret's first half behind.
+    """Save test results with their secrets redacted (:class:`ResultPreparer`): a JUnit report
+    is not a log, and a test's id (a parametrised ``test_login[ghp_...]``) and its failure
+    message (``401 with Authorization: token ...``) are text a test printed."""
+    _insert_results(tx, repo_id, job_id, prepare_results(results), source, ids)
+
+
+def _insert_results(
+    tx: sqlite3.Connection,
+    repo_id: int,
+    job_id: int,
+    ready: ReadyResults,
+    source: str,
+    ids: TestIds | None = None,
+) -> None:
+    """Insert one job's prepared results in the caller's transaction.
 
     Stored compactly (schema V8): the test's id interned in ``tests`` (through ``ids``, the
     transaction's :class:`TestIds`), outcome and source as their codes
     (:mod:`core.store.result_codes`), the run and attempt left to the job's row, the duration
-    in whole milliseconds (None where a report's time was no usable number: ``NaN``, ``inf``
-    and ``1e400`` parse as floats but fit no SQLite integer). One row is built per test of
-    every report, so this loop is written out rather than calling a helper per field."""
-    redact = redactor().redact_text
-    names = [redact(r.test_id) for r in results]
-    tests = (ids or TestIds(tx, repo_id)).of(names)
+    in whole milliseconds. A test listed twice keeps its last row (``INSERT OR REPLACE``)."""
+    rows = ready.rows
+    tests = (ids or TestIds(tx, repo_id)).of([row[0] for row in rows])
     code = SOURCE_CODES[source]
-    outcomes = OUTCOME_CODES
-    rows = []
-    for test, result in zip(tests, results, strict=True):
-        seconds, message = result.duration_s, result.message
-        rows.append(
-            (
-                repo_id,
-                job_id,
-                test,
-                outcomes[result.outcome],
-                round(seconds * 1000)
-                if seconds is not None and -_MAX_SECONDS < seconds < _MAX_SECONDS
-                else None,
-                redact(message)[:2000] or None if message else None,
-                code,
-            )
-        )
     tx.executemany(
         "INSERT OR REPLACE INTO test_results (repo_id, job_id, test, outcome, duration_ms,"
         " message, source) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        rows,
+        [
+            (repo_id, job_id, test, outcome, duration_ms, message, code)
+            for test, (_name, outcome, duration_ms, message) in zip(tests, rows, strict=True)
+        ],
     )
 
 

@@ -66,19 +66,29 @@ def _fetch(
     threads: int,
     counted: list[int] | None = None,
     run_by_run: bool = False,
+    batch_results: int | None = None,
+    statements: list[str] | None = None,
 ) -> Store:
     """Fetch logs and reports into a copy of ``synced``; the requests made are appended to
-    ``counted``; ``run_by_run``: each run's artifacts asked for by itself."""
+    ``counted``; ``run_by_run``: each run's artifacts asked for by itself; ``batch_results``:
+    the test results a batch of reports waits for; ``statements``: every SQL statement the
+    fetch ran, appended as it ran."""
     db = folder / name
     with sqlite3.connect(synced) as source, sqlite3.connect(db) as copy:
         source.backup(copy)  # the WAL's pages too (a file copy would miss them)
     settings = settings_for(emulator, db)
     source = source_for(emulator, db)
+    store = Store(db)
+    if statements is not None:
+        with store.transaction() as conn:  # this thread's connection: the one the agent uses
+            conn.set_trace_callback(statements.append)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(log_ingester, "DOWNLOAD_THREADS", threads)
         if run_by_run:
             patch.setattr(artifact_lists, "EXTRA_PAGES", 0)
-        run_agent(LogIngester(), AgentContext(Store(db), settings, DEMO_REPO, source=source))
+        if batch_results is not None:
+            patch.setattr(log_ingester, "BATCH_RESULTS", batch_results)
+        run_agent(LogIngester(), AgentContext(store, settings, DEMO_REPO, source=source))
     if counted is not None:
         counted.append(source.requests_made)
     return Store(db)
@@ -159,3 +169,44 @@ def test_given_one_artifact_download_failing_when_fetched_then_only_that_artifac
     lost = set(before["tests"]) - set(after["tests"])
     assert lost and len({row[0] for row in lost}) == 1  # one artifact: one job's results
     assert set(after["tests"]) < set(before["tests"])
+
+
+def _report_transactions(statements: list[str]) -> list[list[int]]:
+    """Each transaction that stored reports, as the test result rows it had written when it
+    marked each of its runs read (the trace sees every row of an ``executemany``)."""
+    found: list[list[int]] = []
+    marks: list[int] = []
+    rows = 0
+    for sql in statements:
+        if sql.startswith("BEGIN"):
+            marks, rows = [], 0
+        elif sql.startswith("INSERT OR REPLACE INTO test_results"):
+            rows += 1
+        elif sql.startswith("INSERT OR REPLACE INTO run_reports"):
+            marks.append(rows)
+        elif sql == "COMMIT" and marks:
+            found.append(marks)
+    return found
+
+
+def test_given_a_limit_of_results_per_batch_when_fetched_then_each_batch_is_one_transaction(
+    emulator, synced, fetched, tmp_path
+):
+    statements: list[str] = []
+
+    batched = _fetch(
+        emulator,  # its own: the module's has spent its rate limit on the fetches above
+        synced,
+        tmp_path,
+        "batched.db",
+        4,
+        batch_results=2000,
+        statements=statements,
+    )
+
+    transactions = _report_transactions(statements)
+    runs = batched.scalar("SELECT COUNT(*) FROM run_reports")
+    assert len(transactions) > 2 and sum(len(marks) for marks in transactions) == runs
+    for marks in transactions[:-1]:  # each batch ends with the run that reached the limit
+        assert marks[-1] >= 2000 and (len(marks) == 1 or marks[-2] < 2000)
+    assert _written(batched) == _written(fetched[4])  # the same rows as in bigger batches

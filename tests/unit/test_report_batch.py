@@ -11,6 +11,7 @@ import pytest
 from core.logs.reports.junit import TestResult
 from core.store.db import Store
 from core.store.ingest import (
+    ResultPreparer,
     mark_reports_read,
     report_batch,
     save_test_results,
@@ -86,3 +87,28 @@ def test_given_a_batch_that_fails_when_it_ends_then_nothing_of_it_stays_and_the_
     assert store.scalar("SELECT COUNT(*) FROM tests") == 0 and rows(store) == []
     save_test_results(store, REPO, 1000, reports()[1][2], "junit")  # ids are asked afresh
     assert {r[1] for r in rows(store)} == {"t::a", "t::bb", "t::ccc", "t::new1"}
+
+
+def test_given_reports_with_the_same_tests_when_prepared_then_each_name_is_one_shared_string():
+    """A batch holds its rows until its transaction: a test's name is kept once, not per row."""
+    prepare = ResultPreparer()
+
+    first, second = (prepare(results) for _run, _artifact, results in reports()[:2])
+
+    assert first.rows[0][0] == "t::a" and first.rows[0][0] is second.rows[0][0]
+    assert first.rows[0][0] is first.rows[-1][0]  # listed twice in a report: one string
+    assert first.failed and not prepare(reports()[0][2][:3]).failed
+    assert first.rows[3] == ("t::new0", 1, None, "boom") and first.rows[4][2] is None  # NaN
+
+
+def test_given_prepared_results_when_stored_then_rows_equal_storing_the_parsed_results(
+    tmp_path: Path,
+):
+    parsed, prepared = new_store(tmp_path / "parsed.db"), new_store(tmp_path / "prepared.db")
+    prepare = ResultPreparer()
+
+    for run, artifact, results in reports():
+        store_report(parsed, REPO, run, 1, artifact, results, JOBS)
+        store_report(prepared, REPO, run, 1, artifact, prepare(results), JOBS)
+
+    assert rows(prepared) == rows(parsed) and rows(parsed)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from core.errors import ConfigError
-from core.store.db import SCHEMA_VERSION, Store
+from core.store.db import SCHEMA_VERSION, WAL_CHECKPOINT_PAGES, WAL_LIMIT_BYTES, Store
 from core.store.runs import RunBundle, save_repository, save_run_bundle
 from tests.stored_results import TEST_RESULTS
 
@@ -63,6 +63,19 @@ def test_given_a_new_path_when_opened_then_schema_is_current_and_wal(tmp_path):
     store = Store(tmp_path / "sub" / "s.db")
     assert store.schema_version == SCHEMA_VERSION
     assert store.scalar("PRAGMA journal_mode") == "wal"
+
+
+def test_given_a_connection_when_opened_then_the_wal_is_copied_back_per_64_mib_and_cut_back(
+    tmp_path,
+):
+    """Not SQLite's 4 MB: a copy back writes every page the WAL holds, so a bulk ingestion
+    copied the same index pages back again and again (see core.store.db)."""
+    store = Store(tmp_path / "s.db")
+
+    page = store.scalar("PRAGMA page_size")
+    assert store.scalar("PRAGMA wal_autocheckpoint") == WAL_CHECKPOINT_PAGES
+    assert WAL_CHECKPOINT_PAGES * page == WAL_LIMIT_BYTES == 64 * 1024 * 1024
+    assert store.scalar("PRAGMA journal_size_limit") == WAL_LIMIT_BYTES
 
 
 def test_given_a_store_of_an_older_release_when_opened_then_it_is_upgraded_keeping_its_rows(

@@ -161,7 +161,8 @@ class _Cases:
         self.text: list[str] | None = None  # where the open outcome child's text goes
 
     def start(self, tag: str, attrib: dict[str, str]) -> None:
-        tag = tag.rpartition("}")[2]
+        if "}" in tag:
+            tag = tag.rpartition("}")[2]
         self.depth += 1
         self.text = None  # a sub-element ends its parent's own text
         if tag == "testcase":
@@ -180,7 +181,8 @@ class _Cases:
             self.text.append(text)
 
     def end(self, tag: str) -> None:
-        tag = tag.rpartition("}")[2]
+        if "}" in tag:
+            tag = tag.rpartition("}")[2]
         self.depth -= 1
         self.text = None
         if tag == "testcase" and self.cases and self.cases[-1][2] == self.depth + 1:
@@ -208,13 +210,18 @@ def _junit_case(
             text = "".join(parts[1:]).strip()
             outcome, message = word, clip_message("\n".join(p for p in (parts[0], text) if p))
             break
+    time = get("time")
+    try:  # the usual "0.123"; parse_seconds for "1,234.5" (and for None or "")
+        seconds = float(time) if time else None
+    except ValueError:
+        seconds = parse_seconds(time)
     return TestResult(
         test_id=f"{classname}::{name}",
         name=name,
         classname=classname,
         file=get("file") or suite[1],
         outcome=outcome,
-        duration_s=parse_seconds(get("time")),
+        duration_s=seconds,
         message=message,
     )
 
