@@ -197,9 +197,7 @@ def log_viewer(workspace: Workspace, repo: str, job_id: int) -> None:
     job_id = int(job_id)
     links = github_links(workspace)
     host = github_host(workspace)
-    index = _log_index(
-        store, str(store.path), repo, job_id, log_version(store, repo, job_id), host
-    )
+    index = _log_index(store, str(store.path), repo, job_id, log_version(store, repo, job_id), host)
     url = safe_link(job_page_url(store, repo, job_id), host) if links else None
     if index is None:
         if url:

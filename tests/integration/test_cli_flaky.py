@@ -18,6 +18,8 @@ import pytest
 from tests.conftest import REPO_ROOT
 
 CONTRACT = ("test_id", "verdict", "score", "runs", "failures", "same_sha_flips", "culprit_sha")
+
+
 def _cli(*args: str | Path) -> subprocess.CompletedProcess:
     """``ci-medic flaky ARGS`` exactly as the evaluation calls it (the module form of it)."""
     return subprocess.run(

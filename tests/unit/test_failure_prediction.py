@@ -62,7 +62,13 @@ def test_predictions_csv_has_the_contract_columns_and_marks_the_backtest(inputs)
     result = forecast(features, every=40)
     frame = result.predictions
     assert tuple(frame.columns[:7]) == (
-        "run_id", "run_attempt", "created_at", "probability", "predicted", "actual", "backtest"
+        "run_id",
+        "run_attempt",
+        "created_at",
+        "probability",
+        "predicted",
+        "actual",
+        "backtest",
     )
     assert tuple(frame.columns) == PREDICTION_COLUMNS
     live = frame[~frame["backtest"].astype(bool)]
