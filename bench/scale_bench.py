@@ -75,10 +75,6 @@ def _io(field: str = "write_bytes") -> int:
     return 0
 
 
-def _written() -> int:
-    return _io("write_bytes")
-
-
 def _size(db: Path) -> int:
     return sum(p.stat().st_size for p in (db, Path(f"{db}-wal")) if p.exists())
 
@@ -137,7 +133,7 @@ class Stopwatch:
 
     def __enter__(self) -> Stopwatch:
         self.pages0 = _pages_bytes(self.db) if self.db else 0
-        self.written0, self.cancelled0 = _written(), _io("cancelled_write_bytes")
+        self.written0, self.cancelled0 = _io("write_bytes"), _io("cancelled_write_bytes")
         self.own0, self.child0 = _cpu()
         self.wall0 = time.perf_counter()
         return self
@@ -145,7 +141,7 @@ class Stopwatch:
     def __exit__(self, *_: object) -> None:
         own, child = _cpu()
         self.wall = time.perf_counter() - self.wall0
-        self.written_mb = (_written() - self.written0) / 1e6
+        self.written_mb = (_io("write_bytes") - self.written0) / 1e6
         self.cancelled_mb = (_io("cancelled_write_bytes") - self.cancelled0) / 1e6
         self.child = child - self.child0
         self.cpu = own - self.own0 + self.child
@@ -239,7 +235,7 @@ def one_factor(factor: float, home: Path) -> dict:
     from core.store import tasks as task_store
     from core.workspace import open_workspace
 
-    written, cancelled = _written(), _io("cancelled_write_bytes")
+    written, cancelled = _io("write_bytes"), _io("cancelled_write_bytes")
     with Stopwatch() as watch:  # starts the emulator child, which loads the dump
         runner = TaskRunner(open_workspace(dict(os.environ), {}))
     stage("open workspace (emulator start)", watch)
@@ -277,7 +273,7 @@ def one_factor(factor: float, home: Path) -> dict:
     with Stopwatch(db) as watch:  # what is left in the WAL, written into the database file
         store.query("PRAGMA wal_checkpoint(TRUNCATE)")
     stage("final checkpoint", watch)
-    out["written_mb"] = (_written() - written) / 1e6
+    out["written_mb"] = (_io("write_bytes") - written) / 1e6
     out["cancelled_mb"] = (_io("cancelled_write_bytes") - cancelled) / 1e6
     out["store_mb"] = (_size(db) - before) / 1e6
     for page in PAGES:

@@ -315,15 +315,18 @@ def store_report(
     job_id = match_artifact_to_job(artifact, jobs, failed, ready.failed)
     if job_id is not None:
         if ids is None:
-            with store.transaction() as tx:
-                _insert_results(tx, repo_id, job_id, ready, "junit")
+            save_test_results(store, repo_id, job_id, ready, "junit")
         else:
-            _insert_results(ids.tx, repo_id, job_id, ready, "junit", ids)
+            _save_tests(ids.tx, repo_id, job_id, ready, "junit", ids)
     return job_id
 
 
 def save_test_results(
-    store: Store, repo_id: int, job_id: int, results: list[TestResult], source: str
+    store: Store,
+    repo_id: int,
+    job_id: int,
+    results: list[TestResult] | ReadyResults,
+    source: str,
 ) -> None:
     """Save one job's test results read from ``source`` (``junit`` or ``console``), the way
     the Log Ingester and ``import`` store them (see :func:`_save_tests`)."""
@@ -423,30 +426,20 @@ def _save_tests(
     tx: sqlite3.Connection,
     repo_id: int,
     job_id: int,
-    results: list[TestResult],
+    results: list[TestResult] | ReadyResults,
     source: str,
     ids: TestIds | None = None,
 ) -> None:
-    """Save test results with their secrets redacted (:class:`ResultPreparer`): a JUnit report
-    is not a log, and a test's id (a parametrised ``test_login[ghp_...]``) and its failure
-    message (``401 with Authorization: token ...``) are text a test printed."""
-    _insert_results(tx, repo_id, job_id, prepare_results(results), source, ids)
-
-
-def _insert_results(
-    tx: sqlite3.Connection,
-    repo_id: int,
-    job_id: int,
-    ready: ReadyResults,
-    source: str,
-    ids: TestIds | None = None,
-) -> None:
-    """Insert one job's prepared results in the caller's transaction.
+    """Save one job's test results in the caller's transaction, as parsed or already prepared,
+    with their secrets redacted (:class:`ResultPreparer`): a JUnit report is not a log, and a
+    test's id (a parametrised ``test_login[ghp_...]``) and its failure message (``401 with
+    Authorization: token ...``) are text a test printed.
 
     Stored compactly (schema V8): the test's id interned in ``tests`` (through ``ids``, the
     transaction's :class:`TestIds`), outcome and source as their codes
     (:mod:`core.store.result_codes`), the run and attempt left to the job's row, the duration
     in whole milliseconds. A test listed twice keeps its last row (``INSERT OR REPLACE``)."""
+    ready = results if isinstance(results, ReadyResults) else prepare_results(results)
     rows = ready.rows
     tests = (ids or TestIds(tx, repo_id)).of([row[0] for row in rows])
     code = SOURCE_CODES[source]
