@@ -43,14 +43,7 @@ class AnomalyDetection:
             message = f"No runs of {ctx.repo} are stored yet: sync or import first."
             return nothing_yet(self, message, anomalies=0, series=0)
         sensitivity = float(ctx.options.get("sensitivity", 1.0))
-        ctx.progress(0.05, "Reading durations and queue times…")
-        runs, jobs = run_series(ctx.store, repo_id), job_series(ctx.store, repo_id)
-        steps, commits = step_series(ctx.store, repo_id), commits_touched(ctx.store, repo_id)
-        series = list(watched_series(runs, jobs, steps))
-        rows: list[dict[str, object]] = []
-        for index, watched in enumerate(series, start=1):
-            ctx.progress(0.1 + 0.7 * index / max(1, len(series)), f"Watching {watched.what}…")
-            rows += anomalies_of(watched, commits, ci_config(sensitivity, watched.metric))
+        rows, series = _series_anomalies(ctx, repo_id, sensitivity)
         ctx.progress(0.85, "Looking for runs whose measures together are unusual…")
         rows += _multivariate(ctx, repo_id, {(r["run_id"], r["run_attempt"]) for r in rows})
         found = pd.DataFrame(rows, columns=list(ANOMALY_COLUMNS))
@@ -67,14 +60,30 @@ class AnomalyDetection:
         findings = with_columns(load_findings(ctx.store, ctx.repo, self.name), ANOMALY_COLUMNS)
         counts = found["kind"].value_counts().to_dict() if len(found) else {}
         summary = (
-            f"{len(found)} anomalies in {len(series)} series of {ctx.repo}: "
+            f"{len(found)} anomalies in {series} series of {ctx.repo}: "
             + ", ".join(f"{n} {kind.replace('_', ' ')}" for kind, n in counts.items())
             + "."
             if len(found)
-            else f"No anomaly in {len(series)} series of {ctx.repo}."
+            else f"No anomaly in {series} series of {ctx.repo}."
         )
-        metrics = {"anomalies": len(found), "series": len(series), "sensitivity": sensitivity}
+        metrics = {"anomalies": len(found), "series": series, "sensitivity": sensitivity}
         return AgentResult(self.name, findings, metrics, summary, messages)
+
+
+def _series_anomalies(
+    ctx: AgentContext, repo_id: int, sensitivity: float
+) -> tuple[list[dict[str, object]], int]:
+    """The anomalies of every watched series, and how many series were watched. The series'
+    frames live only here: the multivariate pass reads frames of its own."""
+    ctx.progress(0.05, "Reading durations and queue times…")
+    runs, jobs = run_series(ctx.store, repo_id), job_series(ctx.store, repo_id)
+    steps, commits = step_series(ctx.store, repo_id), commits_touched(ctx.store, repo_id)
+    series = list(watched_series(runs, jobs, steps))
+    rows: list[dict[str, object]] = []
+    for index, watched in enumerate(series, start=1):
+        ctx.progress(0.1 + 0.7 * index / max(1, len(series)), f"Watching {watched.what}…")
+        rows += anomalies_of(watched, commits, ci_config(sensitivity, watched.metric))
+    return rows, len(series)
 
 
 def _multivariate(

@@ -109,18 +109,18 @@ def series_points(store: Store, repo: str, key: str) -> pd.DataFrame:
     scope, metric, workflow, job, step, runner = key.split("|")
     if repo_id is None:
         return pd.DataFrame(columns=["when", "value", "run_id"])
+    # the series' rows alone, read in SQL (a 100k-run history holds 800k jobs)
     if scope == "workflow":
-        rows = run_series(store, repo_id)
-        rows = rows[rows["workflow"] == workflow].assign(when=rows["created_at"])
+        rows = run_series(store, repo_id, workflow=workflow)
+        rows = rows.assign(when=rows["created_at"])
     elif scope == "step":
-        rows = step_series(store, repo_id)
-        rows = rows[(rows["job"] == job) & (rows["step"] == step)].assign(when=rows["started_at"])
+        rows = step_series(store, repo_id, workflow=workflow, job=job, step=step)
+        rows = rows.assign(when=rows["started_at"])
     else:
-        rows = job_series(store, repo_id)
         if scope == "runner":
-            rows = rows[rows["labels"].fillna("unknown") == runner]
+            rows = job_series(store, repo_id, labels=runner)
         else:
-            rows = rows[rows["job"] == job]
+            rows = job_series(store, repo_id, workflow=workflow, job=job)
             if metric == "duration_s":
                 rows = rows[rows["conclusion"] == "success"]
         rows = rows.assign(when=rows["started_at"])

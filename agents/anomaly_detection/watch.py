@@ -58,9 +58,13 @@ USUAL_POINTS = 30  # the values before an anomaly its "usual" range is read from
 BLOCK = 4  # runs per block of the second, slow pass (its windows span four times as many runs)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Watched:
-    """One series: what it measures, where, and its rows oldest first (``value`` column)."""
+    """One series: what it measures, where, and which rows of ``source`` it holds.
+
+    The rows are taken from ``source`` only when asked for (:attr:`rows`): a 100k-run history
+    has thousands of series, and holding each one's rows at once kept a copy of every job three
+    times over (its duration, its queue time, its runner label's queue time)."""
 
     scope: str  # workflow, job, step or runner
     metric: str  # duration_s or queue_s
@@ -68,7 +72,14 @@ class Watched:
     job: str
     step: str
     runner: str
-    rows: pd.DataFrame
+    source: pd.DataFrame
+    positions: np.ndarray  # of ``source``'s rows, oldest first, each with a ``metric`` value
+
+    @property
+    def rows(self) -> pd.DataFrame:
+        """The series' rows oldest first, their ``metric`` copied as the float ``value``."""
+        rows = self.source.take(self.positions).reset_index(drop=True)
+        return rows.assign(value=rows[self.metric].to_numpy(dtype=float))
 
     @property
     def what(self) -> str:
@@ -85,36 +96,49 @@ class Watched:
 def watched_series(
     runs: pd.DataFrame, jobs: pd.DataFrame, steps: pd.DataFrame
 ) -> Iterator[Watched]:
-    """Every series worth watching (at least :data:`MIN_POINTS` points)."""
-    for workflow, rows in runs.groupby("workflow", sort=True):
-        yield from _series("workflow", "duration_s", rows, workflow=str(workflow))
-    ok = jobs[jobs["conclusion"] == "success"]
-    for (workflow, job), rows in ok.groupby(["workflow", "job"], sort=True):
-        yield from _series("job", "duration_s", rows, workflow=str(workflow), job=str(job))
-    for (workflow, job), rows in jobs.groupby(["workflow", "job"], sort=True):
-        yield from _series("job", "queue_s", rows, workflow=str(workflow), job=str(job))
-    for (workflow, job, step), rows in steps.groupby(["workflow", "job", "step"], sort=True):
-        yield from _series(
-            "step", "duration_s", rows, workflow=str(workflow), job=str(job), step=str(step)
-        )
-    for runner, rows in jobs.groupby(jobs["labels"].fillna("unknown"), sort=True):
-        yield from _series("runner", "queue_s", rows, runner=str(runner))
+    """Every series worth watching (at least :data:`MIN_POINTS` points), in a stable order:
+    workflows, job durations, job queue times, steps, runner labels, each sorted by name."""
+    yield from _series("workflow", "duration_s", runs, {"workflow": runs["workflow"]})
+    where = {"workflow": jobs["workflow"], "job": jobs["job"]}
+    yield from _series("job", "duration_s", jobs, where, jobs["conclusion"] == "success")
+    yield from _series("job", "queue_s", jobs, where)
+    where = {"workflow": steps["workflow"], "job": steps["job"], "step": steps["step"]}
+    yield from _series("step", "duration_s", steps, where)
+    yield from _series("runner", "queue_s", jobs, {"runner": jobs["labels"].fillna("unknown")})
 
 
-def _series(scope: str, metric: str, rows: pd.DataFrame, **where: str) -> Iterator[Watched]:
-    rows = rows[rows[metric].notna()]
-    if len(rows) < MIN_POINTS:
+def _series(
+    scope: str,
+    metric: str,
+    frame: pd.DataFrame,
+    where: dict[str, pd.Series],
+    keep: pd.Series | None = None,
+) -> Iterator[Watched]:
+    """The series of ``frame``'s rows grouped by the ``where`` columns (only rows with a
+    ``metric`` value, and ``keep``'s where given), as positions into ``frame``."""
+    usable = frame[metric].notna().to_numpy()
+    if keep is not None:
+        usable = usable & keep.fillna(False).to_numpy(dtype=bool)
+    at = np.flatnonzero(usable)
+    if len(at) < MIN_POINTS:
         return
-    rows = rows.reset_index(drop=True).assign(value=rows[metric].to_numpy(dtype=float))
-    yield Watched(
-        scope,
-        metric,
-        where.get("workflow", ""),
-        where.get("job", ""),
-        where.get("step", ""),
-        where.get("runner", ""),
-        rows,
-    )
+    keys = pd.DataFrame({name: column.to_numpy()[at] for name, column in where.items()})
+    groups = keys.groupby(list(where), sort=False).indices
+    for key in sorted(groups, key=lambda k: tuple(map(str, k if isinstance(k, tuple) else (k,)))):
+        positions = groups[key]
+        if len(positions) < MIN_POINTS:
+            continue
+        names = dict(zip(where, key if isinstance(key, tuple) else (key,), strict=True))
+        yield Watched(
+            scope,
+            metric,
+            str(names.get("workflow", "")),
+            str(names.get("job", "")),
+            str(names.get("step", "")),
+            str(names.get("runner", "")),
+            frame,
+            at[positions],
+        )
 
 
 def anomalies_of(

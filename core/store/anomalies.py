@@ -19,19 +19,19 @@ __all__ = ["run_series", "job_series", "step_series", "commits_touched"]
 _RUNS_SQL = """
 SELECT run_id, attempt, workflow_name AS workflow, created_at, duration_s, head_sha,
        run_number, html_url
-FROM runs WHERE repo_id = ? AND is_latest = 1 AND status = 'completed'
-  AND conclusion = 'success' AND duration_s IS NOT NULL
+FROM runs WHERE repo_id = :repo AND is_latest = 1 AND status = 'completed'
+  AND conclusion = 'success' AND duration_s IS NOT NULL {where}
 ORDER BY created_at, run_id
 """
 
 _JOBS_SQL = """
 SELECT j.job_id, j.run_id, j.attempt, r.workflow_name AS workflow, j.name AS job,
        j.started_at, r.created_at, j.duration_s, j.queue_s, j.conclusion, j.runner_os,
-       j.labels, r.head_sha, r.run_number, j.html_url,
+       j.labels, r.head_sha, r.run_number,
        (SELECT GROUP_CONCAT(s.name, '|') FROM steps s
         WHERE s.repo_id = j.repo_id AND s.job_id = j.job_id) AS step_names
 FROM jobs j JOIN runs r ON r.repo_id = j.repo_id AND r.run_id = j.run_id AND r.attempt = j.attempt
-WHERE j.repo_id = ? AND j.status = 'completed' AND j.started_at IS NOT NULL
+WHERE j.repo_id = :repo AND j.status = 'completed' AND j.started_at IS NOT NULL {where}
 ORDER BY j.started_at, j.job_id
 """
 
@@ -39,7 +39,7 @@ _STEPS_SQL = """
 WITH usual AS (
   SELECT j.name AS job, s.name AS step FROM steps s
   JOIN jobs j ON j.repo_id = s.repo_id AND j.job_id = s.job_id
-  WHERE s.repo_id = :repo AND s.conclusion = 'success'
+  WHERE s.repo_id = :repo AND s.conclusion = 'success' {usual}
   GROUP BY j.name, s.name HAVING AVG(s.duration_s) >= :min_step_s
 )
 SELECT j.job_id, j.run_id, j.attempt, r.workflow_name AS workflow, j.name AS job,
@@ -49,7 +49,7 @@ JOIN jobs j ON j.repo_id = s.repo_id AND j.job_id = s.job_id
 JOIN runs r ON r.repo_id = j.repo_id AND r.run_id = j.run_id AND r.attempt = j.attempt
 JOIN usual u ON u.job = j.name AND u.step = s.name
 WHERE s.repo_id = :repo AND s.conclusion = 'success' AND s.duration_s IS NOT NULL
-  AND s.started_at IS NOT NULL
+  AND s.started_at IS NOT NULL {where}
 ORDER BY s.started_at, j.job_id, s.number
 """
 
@@ -58,20 +58,66 @@ SELECT sha, message, files, author_login, committed_at FROM commits WHERE repo_i
 """
 
 
-def run_series(store: Store, repo_id: int) -> pd.DataFrame:
-    """Successful runs (latest attempts), oldest first: their workflow and duration."""
-    return store.frame(_RUNS_SQL, (repo_id,))
+def run_series(store: Store, repo_id: int, workflow: str | None = None) -> pd.DataFrame:
+    """Successful runs (latest attempts), oldest first: their workflow and duration (of one
+    ``workflow`` where given)."""
+    where = {"workflow": ("workflow_name", workflow)}
+    return _read(store, _RUNS_SQL, repo_id, where)
 
 
-def job_series(store: Store, repo_id: int) -> pd.DataFrame:
+def job_series(
+    store: Store,
+    repo_id: int,
+    workflow: str | None = None,
+    job: str | None = None,
+    labels: str | None = None,
+) -> pd.DataFrame:
     """Every finished job of every attempt, oldest start first: duration, queue time, runner
-    and the names of its steps (``|``-joined), with its run's commit."""
-    return store.frame(_JOBS_SQL, (repo_id,))
+    and the names of its steps (``|``-joined), with its run's commit. Narrowed to one
+    ``workflow``, ``job`` name or runner ``labels`` where given (``"unknown"``: no labels), as
+    the page's chart of one series asks: a 100k-run history holds 800k jobs."""
+    where = {
+        "workflow": ("r.workflow_name", workflow),
+        "job": ("j.name", job),
+        "labels": ("COALESCE(j.labels, 'unknown')", labels),
+    }
+    return _read(store, _JOBS_SQL, repo_id, where)
 
 
-def step_series(store: Store, repo_id: int, min_step_s: float = 20.0) -> pd.DataFrame:
-    """Successful steps of the (job, step) pairs that take ``min_step_s`` on average."""
-    return store.frame(_STEPS_SQL, {"repo": repo_id, "min_step_s": min_step_s})
+def step_series(
+    store: Store,
+    repo_id: int,
+    min_step_s: float = 20.0,
+    workflow: str | None = None,
+    job: str | None = None,
+    step: str | None = None,
+) -> pd.DataFrame:
+    """Successful steps of the (job, step) pairs that take ``min_step_s`` on average (of one
+    ``workflow``, ``job`` or ``step`` where given)."""
+    where = {
+        "workflow": ("r.workflow_name", workflow),
+        "job": ("j.name", job),
+        "step": ("s.name", step),
+    }
+    return _read(store, _STEPS_SQL, repo_id, where, min_step_s=min_step_s)
+
+
+def _read(
+    store: Store,
+    sql: str,
+    repo_id: int,
+    where: dict[str, tuple[str, str | None]],
+    **params: object,
+) -> pd.DataFrame:
+    """``sql`` with its ``{where}`` filled by the given conditions (column names are ours,
+    values are bound parameters)."""
+    wanted = {name: (column, value) for name, (column, value) in where.items() if value is not None}
+    condition = "".join(f" AND {column} = :{name}" for name, (column, _v) in wanted.items())
+    bound = {"repo": repo_id, **params, **{name: value for name, (_c, value) in wanted.items()}}
+    usual = "".join(  # the steps' average over the pair alone, not every step of the history
+        f" AND {column} = :{name}" for name, (column, _v) in wanted.items() if name != "workflow"
+    )
+    return store.frame(sql.format(where=condition, usual=usual), bound)
 
 
 def commits_touched(store: Store, repo_id: int) -> pd.DataFrame:
