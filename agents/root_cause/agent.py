@@ -70,8 +70,8 @@ class RootCauseAgent:
     def run(self, ctx: AgentContext) -> AgentResult:
         repo_id = ctx.store.repo_id(ctx.repo)
         jobs = failed_jobs_with_logs(ctx.store, repo_id) if repo_id else pd.DataFrame()
-        done = load_findings(ctx.store, ctx.repo, self.name)
-        seen = set(done["job_id"]) if "job_id" in done else set()
+        done = load_findings(ctx.store, ctx.repo, self.name, fields=("job_id",))
+        seen = set(done["job_id"].dropna().astype(int))
         rows = []
         todo = [job for job in jobs.itertuples(index=False) if job.job_id not in seen]
         # failures compared with the same green log in a row: it is read and templated once

@@ -24,7 +24,7 @@ from core.logs.normalise import NormalisedLog, github_log_url, map_github_steps
 from core.store import jobs as job_store
 from core.store import logs as log_store
 from core.store.db import Store
-from core.store.findings import load_findings
+from core.store.findings import load_finding, load_findings
 from core.store.repositories import default_branch
 from core.workspace import Workspace
 
@@ -35,6 +35,7 @@ __all__ = [
     "FailureDetail",
     "RootCauseView",
     "SelfEvaluation",
+    "VIEW_FIELDS",
     "class_distribution",
     "cluster_days",
     "cluster_table",
@@ -51,6 +52,7 @@ __all__ = [
     "self_evaluation",
     "short_fingerprint",
     "stored_logs",
+    "view_of",
 ]
 
 RCA_AGENT = "root_cause"
@@ -101,11 +103,17 @@ class RootCauseView:
     days: pd.DataFrame  # day, cluster, occurrences (top clusters only)
     classes: pd.DataFrame  # category, transient, failures
     findings: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    total: int = -1  # analysed failures in all (-1: those drawn here are all of them)
 
     @property
     def analysed(self) -> bool:
-        """Whether the agent has explained at least one failure of this repository."""
+        """Whether the agent has explained at least one failure drawn here."""
         return not self.failures.empty
+
+    @property
+    def analysed_in_all(self) -> int:
+        """How many failures of the repository the agent has explained, in any period."""
+        return len(self.failures) if self.total < 0 else self.total
 
     def finding(self, job_id: int) -> dict[str, Any]:
         """The stored finding of one failed job (what :func:`failure_detail` reads)."""
@@ -136,18 +144,54 @@ def _default_branch(store: Store, repo: str) -> str:
     return str(default_branch(store, repo) or "")
 
 
-def root_cause_view(store: Store, repo: str, top: int = 8) -> RootCauseView:
-    """Load the agent's findings once and shape every table and chart frame from them."""
-    findings = load_findings(store, repo, RCA_AGENT)
-    clusters = cluster_table(findings, _default_branch(store, repo))
+# What the section reads of each finding: all but the evidence lines, which only the one failure
+# being inspected shows (:func:`failure_detail` reads its whole finding).
+VIEW_FIELDS = (
+    "job_id", "run_id", "attempt", "job", "workflow", "branch", "prs", "created_at",
+    "conclusion", "failed_step", "category", "confidence", "transient", "lines", "summary",
+    "suggestion", "fingerprint", "html_url",
+)  # fmt: skip
+
+
+def root_cause_view(
+    store: Store,
+    repo: str,
+    top: int = 8,
+    period: tuple[pd.Timestamp, pd.Timestamp] | None = None,
+) -> RootCauseView:
+    """Load the agent's findings once and shape every table and chart frame from them
+    (:func:`view_of`)."""
+    findings = load_findings(store, repo, RCA_AGENT, fields=VIEW_FIELDS)
+    logs = stored_logs(store, repo)
+    return view_of(repo, logs, findings, _default_branch(store, repo), top, period)
+
+
+def view_of(
+    repo: str,
+    logs: int,
+    findings: pd.DataFrame,
+    default_branch: str,
+    top: int = 8,
+    period: tuple[pd.Timestamp, pd.Timestamp] | None = None,
+) -> RootCauseView:
+    """The view of ``findings``, of the failures created within ``period`` (start excluded,
+    end included: the sidebar's period) where given; its ``total`` counts them all. Built once
+    for the period: a 100k-run history has ~30k analysed failures."""
+    total = len(findings)
+    if period is not None and total:
+        created = _times(findings["created_at"])
+        findings = findings[(created > period[0]) & (created <= period[1])]
+        findings = findings.reset_index(drop=True)
+    clusters = cluster_table(findings, default_branch)
     return RootCauseView(
         repo,
-        stored_logs(store, repo),
+        logs,
         failures_table(findings),
         clusters,
         cluster_days(findings, clusters, top),
         class_distribution(findings),
         findings,
+        total,
     )
 
 
@@ -349,8 +393,10 @@ def excerpt_lines(
 
 
 def failure_detail(store: Store, repo: str, finding: Mapping[str, Any]) -> FailureDetail:
-    """Load one failed job of ``repo``: its log, and the excerpt the agent pointed at."""
+    """Load one failed job of ``repo``: its log, and the excerpt the agent pointed at (``finding``
+    completed by the stored one, e.g. with the evidence lines a view leaves out)."""
     job_id = int(finding["job_id"])
+    finding = {**finding, **(load_finding(store, repo, RCA_AGENT, job_id) or {})}
     repo_id = store.repo_id(repo)
     repo_id = -1 if repo_id is None else int(repo_id)
     url = str(finding.get("html_url") or "")

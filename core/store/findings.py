@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,7 +20,7 @@ from core.store.db import Store
 from core.store.outbox import enqueue
 from core.store.repositories import REPO_ID_BY_NAME as _REPO_ID
 
-__all__ = ["save_findings", "load_findings", "recent_findings"]
+__all__ = ["save_findings", "load_findings", "load_finding", "recent_findings"]
 
 
 def save_findings(
@@ -98,14 +98,40 @@ def save_findings(
     return messages
 
 
-def load_findings(store: Store, repo: str, agent: str) -> pd.DataFrame:
-    """The stored findings of one agent as a frame of their data fields."""
-    rows = store.query(
-        "SELECT f.data FROM findings f JOIN repositories r ON r.id = f.repo_id "
+def load_findings(
+    store: Store, repo: str, agent: str, fields: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """The stored findings of one agent as a frame of their data fields (only ``fields``,
+    where given: read by SQLite's JSON functions, not parsed whole in Python; a 100k-run
+    history holds tens of thousands of findings, and a caller that needs their ids alone
+    should not pay for their log excerpts). A field a finding lacks is null; JSON true and
+    false come back as 1 and 0, lists as their JSON text."""
+    if fields is None:
+        rows = store.query(
+            "SELECT f.data FROM findings f JOIN repositories r ON r.id = f.repo_id "
+            "WHERE r.full_name = ? COLLATE NOCASE AND f.agent = ? ORDER BY f.id",
+            (repo, agent),
+        )
+        return pd.DataFrame([json.loads(r[0]) for r in rows])
+    for name in fields:
+        if not name.isidentifier():  # our own column names; never text from elsewhere
+            raise ValueError(f"Not a field name: {name!r}")
+    columns = ", ".join(f"json_extract(f.data, '$.{name}') AS {name}" for name in fields)
+    return store.frame(
+        f"SELECT {columns} FROM findings f JOIN repositories r ON r.id = f.repo_id "
         "WHERE r.full_name = ? COLLATE NOCASE AND f.agent = ? ORDER BY f.id",
         (repo, agent),
     )
-    return pd.DataFrame([json.loads(r[0]) for r in rows])
+
+
+def load_finding(store: Store, repo: str, agent: str, key: object) -> dict[str, Any] | None:
+    """One stored finding's data fields by its key within the agent (None: not stored)."""
+    row = store.query(
+        "SELECT f.data FROM findings f JOIN repositories r ON r.id = f.repo_id "
+        "WHERE r.full_name = ? COLLATE NOCASE AND f.agent = ? AND f.key = ?",
+        (repo, agent, f"{agent}:{key}"),
+    )
+    return json.loads(row[0][0]) if row else None
 
 
 def recent_findings(store: Store, repo: str, agent: str, limit: int) -> pd.DataFrame:

@@ -7,20 +7,15 @@ markdown: they quote logs, which anyone who can push a commit can write.
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
-from agents.pipeline_monitor.view import Window, window_for
+from agents.pipeline_monitor.view import window_for
 from agents.root_cause import charts as rca_charts
 from agents.root_cause.view import (
     NO_LOGS_MESSAGE,
     RootCauseView,
-    class_distribution,
-    cluster_days,
-    cluster_table,
     evaluation_view,
     failure_detail,
-    failures_table,
     filter_failures,
     filter_options,
     highlight_failing,
@@ -28,11 +23,10 @@ from agents.root_cause.view import (
 )
 from core.presentation.exports import csv_bytes, export_name
 from core.presentation.links import safe_link, safe_links
-from core.store.repositories import default_branch
 from pages._settings import DEMO_LINKS_NOTE, github_host, github_links, shown
 from pages._shell import PageContext, chart, no_data_yet, table, task_button
 
-__all__ = ["in_period", "render"]
+__all__ = ["render"]
 
 LINK = st.column_config.LinkColumn
 TEXT = st.column_config.TextColumn
@@ -218,42 +212,20 @@ def evaluation_section(page: PageContext, view: RootCauseView) -> None:
     table(jobs, f"{page.repo} rca self-evaluation", "rca_eval", column_config=config)
 
 
-def in_period(view: RootCauseView, window: Window | None, branch: str = "") -> RootCauseView:
-    """The view of the failures of ``window`` only (the sidebar's period, ending at the newest
-    run like every other page); tables, clusters and charts are rebuilt from those findings."""
-    if window is None or view.findings.empty:
-        return view
-    created = pd.to_datetime(
-        view.findings["created_at"], utc=True, errors="coerce", format="ISO8601"
-    )
-    findings = view.findings[(created > window.start) & (created <= window.end)]
-    findings = findings.reset_index(drop=True)
-    clusters = cluster_table(findings, branch)
-    return RootCauseView(
-        view.repo,
-        view.logs,
-        failures_table(findings),
-        clusters,
-        cluster_days(findings, clusters),
-        class_distribution(findings),
-        findings,
-    )
-
-
 def render(page: PageContext) -> None:
     """The Root causes tab, top to bottom: trigger, failures, clusters, self-evaluation."""
     store = page.workspace.store
-    everything = analyse_panel(page, root_cause_view(store, page.repo))
-    if not everything.analysed:
-        if everything.logs:
+    window = window_for(store, page.repo, page.days)
+    period = (window.start, window.end) if window is not None else None
+    view = analyse_panel(page, root_cause_view(store, page.repo, period=period))
+    if not view.analysed_in_all:
+        if view.logs:
             st.info("No failure analysed yet: press Analyse failures.")
         return
-    window = window_for(store, page.repo, page.days)
-    view = in_period(everything, window, str(default_branch(store, page.repo) or ""))
     if window is not None:
         st.caption(
             f"Failed jobs of the {window.label()}: {len(view.failures):,} of "
-            f"{len(everything.failures):,} analysed. The sidebar's period chooses."
+            f"{view.analysed_in_all:,} analysed. The sidebar's period chooses."
         )
     if not view.analysed:
         st.info(

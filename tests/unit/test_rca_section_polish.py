@@ -9,13 +9,7 @@ import pandas as pd
 
 from agents.pipeline_monitor.view import Window
 from agents.root_cause.charts import cluster_days_figure, cluster_names
-from agents.root_cause.view import (
-    RootCauseView,
-    class_distribution,
-    cluster_days,
-    cluster_table,
-    failures_table,
-)
+from agents.root_cause.view import RootCauseView, view_of
 
 CART = "Test failure in `Run pytest`: FAILED tests/test_cart.py::test_total - assert 3 == 4"
 NPM = "Dependency resolution in `npm ci`: npm ERR! ERESOLVE unable to resolve dependency tree"
@@ -46,17 +40,8 @@ def _findings(rows: list[tuple[str, str, str, str]]) -> pd.DataFrame:
     )
 
 
-def _view(findings: pd.DataFrame) -> RootCauseView:
-    clusters = cluster_table(findings, "main")
-    return RootCauseView(
-        "o/r",
-        10,
-        failures_table(findings),
-        clusters,
-        cluster_days(findings, clusters),
-        class_distribution(findings),
-        findings,
-    )
+def _view(findings: pd.DataFrame, period: Window | None = None) -> RootCauseView:
+    return view_of("o/r", 10, findings, "main", period=period and (period.start, period.end))
 
 
 FINDINGS = _findings(
@@ -111,23 +96,20 @@ def test_given_log_text_with_markup_when_charted_then_the_legend_shows_it_as_tex
 
 
 def test_given_a_period_when_the_section_filters_then_only_its_failures_and_clusters_remain():
-    from pages.sections.root_cause import in_period
-
     end = pd.Timestamp("2024-05-30T00:00:00Z")
     week = Window(7, end - pd.Timedelta(days=7), end)
 
-    view = in_period(_view(FINDINGS), week, "main")
+    view = _view(FINDINGS, week)
 
     assert len(view.failures) == 1 and view.failures["job_id"].tolist() == [103]
     assert view.clusters["cluster"].tolist() == ["bbbbbbbb"]
     assert view.classes["category"].tolist() == ["dependency_resolution"]
     assert set(view.days["cluster"]) == {"bbbbbbbb"} and len(view.findings) == 1
+    assert view.analysed_in_all == len(FINDINGS)  # the caption's "1 of 4 analysed"
 
 
 def test_given_a_period_covering_everything_when_filtered_then_nothing_is_lost():
-    from pages.sections.root_cause import in_period
-
     end = pd.Timestamp("2024-05-30T00:00:00Z")
-    view = in_period(_view(FINDINGS), Window(90, end - pd.Timedelta(days=90), end), "main")
+    view = _view(FINDINGS, Window(90, end - pd.Timedelta(days=90), end))
 
     assert len(view.failures) == len(FINDINGS) and len(view.clusters) == 2
