@@ -75,6 +75,27 @@ def _io(field: str = "write_bytes") -> int:
     return 0
 
 
+def reference_cpu_s() -> float:
+    """CPU seconds of a fixed workload much like the app's own (Python objects, JSON, SQLite
+    inserts and an ordered read, a numpy sort). Tables from different machines are compared
+    through it: the same code ran ~3x slower, in every stage alike, on 2026-12-05's machine
+    (this workload 6.1 s, the 1x generation 17.8 s) than on 2026-12-04's (the generation
+    5.8 s). The exponents within one table do not depend on it."""
+    import sqlite3
+
+    import numpy as np
+
+    start = time.process_time()
+    conn = sqlite3.connect(":memory:")
+    conn.execute("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)")
+    rows = ((i, json.dumps({"i": i, "s": f"{i * 7919 % 100003:x}" * 3})) for i in range(300_000))
+    conn.executemany("INSERT INTO t VALUES (?, ?)", rows)
+    total = sum(len(json.loads(v)["s"]) for (v,) in conn.execute("SELECT v FROM t ORDER BY v"))
+    conn.close()
+    np.sort(np.random.default_rng(total).random(5_000_000))
+    return time.process_time() - start
+
+
 def _size(db: Path) -> int:
     return sum(p.stat().st_size for p in (db, Path(f"{db}-wal")) if p.exists())
 
@@ -212,6 +233,8 @@ def one_factor(factor: float, home: Path) -> dict:
     target = round(BASE_RUNS * factor)
     out: dict = {"factor": factor, "complete": False, "runs": target, "jobs": 0, "stages": {}}
     out["failed"], out["pages"] = [], {}
+    out["reference_cpu_s"] = reference_cpu_s()
+    print(f"  {factor:g}x reference workload: CPU {out['reference_cpu_s']:.2f} s", flush=True)
 
     def stage(label: str, watch: Stopwatch, note: str = "") -> None:
         out["stages"][label] = watch.record()
@@ -354,6 +377,7 @@ def report(results: list[dict]) -> None:
         return [float(r[key]) if key in r else float("nan") for r in results]
 
     row("runs", [r["runs"] for r in results], " ")
+    row("reference workload (CPU s)", total("reference_cpu_s"), " ")
     row("jobs", [r["jobs"] for r in results], " ")
     section("CPU seconds (the app process + its emulator child; the exponents to read):", "cpu")
     section(
