@@ -32,7 +32,13 @@ the straw-man adapted to this task (the job's previous rerun set ended in succes
 same-SHA rule (the job failed then passed on one commit before). Next to the score, the
 engine's counts give a rate per failure (flips over earlier failures, ``_rerun_pass_rate``).
 Upstream's MLP F1 0.90 and straw-man 0.83 are per attempt with a random split: a different
-task, quoted for context.
+task, quoted for context. Where the run-time file exists (``run time``, seconds per attempt,
+matched to the set by its run ids), three duration methods follow: the failed attempt's run
+time over the job's usual (median of its earlier passes; shorter scores higher, the "it
+failed in a fraction of its usual time, so not the code" idea), the product's
+``agents.flaky_tests.rerun.similar_failure_rate`` (the re-run outcome of the job's earlier
+failures of about the same length), and a logistic model on generic features (ratios, counts,
+rates) fitted on half A only; each threshold F1-best on A.
 
 (c) **Semi-synthetic spliced histories.** Generated commit histories (one run per commit,
 a re-run of 30% of the runs that had a failure, a 1% chance per run of an outage that fails
@@ -63,6 +69,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy.stats import spearmanr
+from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score, f1_score, roc_auc_score, roc_curve
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -70,6 +77,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from agents.flaky_tests import FlakyConfig, judge  # noqa: E402
+from agents.flaky_tests.rerun import similar_failure_rate  # noqa: E402
 
 PARTS = ("illinois", "reruns", "spliced", "speed")
 JOBS = 4  # the spliced histories' tests run in this many jobs
@@ -216,6 +224,12 @@ class RerunTask:
     passed: bool
     previous_set_passed: bool | None
     same_sha_before: bool
+    duration: float = np.nan  # the failed attempt's run time (s), NaN when unknown
+    usual_duration: float = np.nan  # the median run time of the job's earlier passes
+    earlier_sets: int = 0
+    rerun_failures: int = 0  # earlier sets whose first attempt failed (re-run)
+    rerun_passes: int = 0  # of which a re-run passed
+    similar_rate: float = np.nan  # agents.flaky_tests.rerun.similar_failure_rate
 
 
 OUTCOME = {"success": "pass", "failure": "fail"}
@@ -227,13 +241,22 @@ def reruns(shared: Path, halves: list[str], config: FlakyConfig) -> None:
     if not folder.is_dir():
         print(f"Skipped: {folder} is absent.")
         return
-    for name, file in (
-        ("job re-runs", "dataframe_job_rerun_distinct_with_conclusion.csv.gz"),
-        ("workflow re-runs", "dataframe_workflow_rerun_distinct.csv.gz"),
+    for name, file, times_file in (
+        (
+            "job re-runs",
+            "dataframe_job_rerun_distinct_with_conclusion.csv.gz",
+            "dataframe_job_rerun_runtime_distinct.csv.gz",
+        ),
+        (
+            "workflow re-runs",
+            "dataframe_workflow_rerun_distinct.csv.gz",
+            "dataframe_workflow_rerun_totalduration_runtime_distinct.csv.gz",
+        ),
     ):
         data = pd.read_csv(folder / file)
         half_of = _halves(data["repo path"].str.lower())
-        tasks, rows = _rerun_tasks(data)
+        run_times = _run_times(folder / times_file)
+        tasks, rows = _rerun_tasks(data, run_times)
         judged = judge(pd.DataFrame(rows), config).set_index("test_id")
         tasks["score"] = judged.loc[tasks["key"], "score"].to_numpy()
         tasks["rerun_rate"] = _rerun_pass_rate(judged.loc[tasks["key"]])
@@ -248,6 +271,7 @@ def reruns(shared: Path, halves: list[str], config: FlakyConfig) -> None:
             f"  thresholds (F1-best on half A): score {threshold:.4f}, "
             f"re-run pass rate {rate_threshold:.4f}"
         )
+        duration_methods = _duration_methods(tasks, bool(run_times))
         print(f"  {'half':<5}{'method':<34}{'P':>7}{'R':>7}{'F1':>7}{'ROC-AUC':>9}{'n':>7}")
         for half in halves:
             part = tasks[tasks["half"] == half]
@@ -269,6 +293,8 @@ def reruns(shared: Path, halves: list[str], config: FlakyConfig) -> None:
                 ),
                 "same-SHA rule: flipped before": (part["same_sha_before"].to_numpy(), None),
             }
+            for method, (column, cut) in duration_methods.items():
+                methods[method] = (part[column].to_numpy() >= cut, part[column])
             for method, (predicted, score) in methods.items():
                 precision = truth[predicted].mean() if predicted.any() else np.nan
                 recall = predicted[truth].mean()
@@ -279,33 +305,48 @@ def reruns(shared: Path, halves: list[str], config: FlakyConfig) -> None:
                 )
 
 
-def _rerun_tasks(data: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
+def _rerun_tasks(
+    data: pd.DataFrame, run_times: dict | None = None
+) -> tuple[pd.DataFrame, list[dict]]:
     """Every failed first attempt of a success/failure rerun set, and the engine's rows: per
     task, the job's earlier sets (each set one commit, its attempts re-runs) and the failed
     attempt itself. A job is a workflow file of a repository, its sets from every branch in
     the order of their first run id (a job's history in CI Medic is not cut by branch). Run
     ids are made unique per task, so the copies of one job's history that different tasks
     see are never one run (which the infrastructure guard would read as many tests failing
-    together)."""
+    together). ``run_times`` (set id to per-attempt seconds, :func:`_run_times`) adds the
+    duration features: the failed attempt's run time and what the job's history says of it."""
     sets = []
     columns = ("repo path", "workflow file path", "rerun conclusion", "reruns ids")
     for repo, workflow, text, ids in zip(*(data[c] for c in columns), strict=True):
         for conclusions, run_ids in zip(ast.literal_eval(text), ast.literal_eval(ids), strict=True):
             first = run_ids if isinstance(run_ids, int) else run_ids[0]
-            sets.append((repo.lower(), workflow, first, repo, conclusions))
+            times = _set_times(run_times or {}, run_ids, conclusions)
+            sets.append((repo.lower(), workflow, first, repo, conclusions, times))
     sets.sort(key=lambda item: item[:3])
     tasks, rows = [], []
     history: list[tuple[int, int, str]] = []  # (set, attempt, outcome) of the current job
+    durations = _JobDurations()
     previous: bool | None = None
     flipped = False
     job = None
-    for number, (repo_key, workflow, _first, repo, conclusions) in enumerate(sets):
+    for number, (repo_key, workflow, _first, repo, conclusions, times) in enumerate(sets):
         if (repo_key, workflow) != job:
             job, history, previous, flipped = (repo_key, workflow), [], None, False
+            durations = _JobDurations()
         valid = len(conclusions) >= 2 and set(conclusions) <= {"success", "failure"}
         if valid and conclusions[0] == "failure":
             key = f"task{number}"
-            tasks.append(RerunTask(key, repo, "success" in conclusions[1:], previous, flipped))
+            tasks.append(
+                RerunTask(
+                    key,
+                    repo,
+                    "success" in conclusions[1:],
+                    previous,
+                    flipped,
+                    **durations.features(times[0], len({s for s, _, _ in history})),
+                )
+            )
             for s, attempt, outcome in [*history, (number, 1, "fail")]:
                 rows.append(
                     {
@@ -318,17 +359,151 @@ def _rerun_tasks(data: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
                 )
         for attempt, conclusion in enumerate(conclusions, start=1):
             history.append((number, attempt, OUTCOME.get(conclusion, "skip")))
+        durations.add(conclusions, times)
         if conclusions:
             previous = conclusions[-1] == "success"
             flipped |= "failure" in conclusions and "success" in conclusions
     return pd.DataFrame([task.__dict__ for task in tasks]), rows
 
 
+class _JobDurations:
+    """One job's run times so far: its passes' and its re-run failures' (first attempt's
+    duration, passed on re-run), which the next task's duration features are drawn from."""
+
+    def __init__(self) -> None:
+        self.passes: list[float] = []
+        self.failures: list[float] = []
+        self.passed: list[bool] = []
+
+    def add(self, conclusions: list[str], times: list[float]) -> None:
+        """As :mod:`agents.flaky_tests.rerun` reads a set: its success and failure attempts
+        only (a cancelled attempt is no result), a re-run failure when the first of them
+        failed and another followed."""
+        results = [(c, t) for c, t in zip(conclusions, times, strict=True) if c in OUTCOME]
+        self.passes += [t for c, t in results if c == "success"]
+        if len(results) >= 2 and results[0][0] == "failure":
+            self.failures.append(results[0][1])
+            self.passed.append(any(c == "success" for c, _ in results[1:]))
+
+    def features(self, duration: float, earlier_sets: int) -> dict:
+        """The task's duration fields of :class:`RerunTask`, from the job's sets before it."""
+        passes = np.asarray(self.passes, dtype=float)
+        passes = passes[~np.isnan(passes)]
+        return {
+            "duration": duration,
+            "usual_duration": float(np.median(passes)) if len(passes) else np.nan,
+            "earlier_sets": earlier_sets,
+            "rerun_failures": len(self.passed),
+            "rerun_passes": int(sum(self.passed)),
+            "similar_rate": similar_failure_rate(
+                np.asarray(self.failures, dtype=float), np.asarray(self.passed), duration
+            ),
+        }
+
+
+def _run_times(path: Path) -> dict:
+    """Per rerun set (its run id, or its tuple of run ids), the run time of each attempt in
+    seconds; empty when the file is absent."""
+    if not path.exists():
+        return {}
+    frame = pd.read_csv(path)
+    times = {}
+    for ids, seconds in zip(frame["reruns ids"], frame["run time"], strict=True):
+        for run_ids, attempts in zip(ast.literal_eval(ids), ast.literal_eval(seconds), strict=True):
+            times[_set_key(run_ids)] = attempts
+    return times
+
+
+def _set_key(run_ids: int | list[int]) -> int | tuple[int, ...]:
+    return run_ids if isinstance(run_ids, int) else tuple(run_ids)
+
+
+def _set_times(run_times: dict, run_ids: int | list[int], conclusions: list[str]) -> list[float]:
+    """The set's per-attempt run times, NaN where unknown or not aligned with its attempts."""
+    times = run_times.get(_set_key(run_ids))
+    if times is None or len(times) != len(conclusions):
+        return [np.nan] * len(conclusions)
+    return [np.nan if t is None else float(t) for t in times]
+
+
+DURATION_FEATURES = (
+    "log duration",
+    "log duration / usual",
+    "(log duration / usual)^2",
+    "no usual duration",
+    "job's re-run pass rate",
+    "log earlier re-run failures",
+    "log earlier sets",
+    "previous set passed",
+    "similar-length failures' rate",
+)
+
+
+def _duration_features(tasks: pd.DataFrame) -> np.ndarray:
+    """Generic features for the logistic model, in the order of ``DURATION_FEATURES``:
+    ratios, counts and rates, nothing tied to one repository."""
+    duration = np.log1p(tasks["duration"].to_numpy(dtype=float))
+    usual = np.log1p(tasks["usual_duration"].to_numpy(dtype=float))
+    ratio = np.nan_to_num(duration - usual)
+    failures = tasks["rerun_failures"].to_numpy(dtype=float)
+    previous = tasks["previous_set_passed"].map({True: 1.0, False: 0.0}).fillna(0.5)
+    return np.column_stack(
+        [
+            np.nan_to_num(duration),
+            ratio,
+            ratio**2,
+            np.isnan(usual).astype(float),
+            (tasks["rerun_passes"].to_numpy(dtype=float) + 1.4) / (failures + 2.0),
+            np.log1p(failures),
+            np.log1p(tasks["earlier_sets"].to_numpy(dtype=float)),
+            previous.to_numpy(dtype=float),
+            tasks["similar_rate"].to_numpy(dtype=float),
+        ]
+    )
+
+
+def _duration_methods(tasks: pd.DataFrame, have_times: bool) -> dict[str, tuple[str, float]]:
+    """The duration-based predictions, added to ``tasks`` as columns, and each one's
+    threshold (F1-best on half A): the failed attempt's run time over the job's usual one
+    (shorter scores higher: "a failure in a fraction of the usual time is not the code");
+    :func:`agents.flaky_tests.rerun.similar_failure_rate`; and a logistic model on
+    ``DURATION_FEATURES`` fitted on half A only. Without run times there are none."""
+    if not have_times:
+        print("  (no run-time file: the duration methods are skipped)")
+        return {}
+    ratio = np.log1p(tasks["duration"]) - np.log1p(tasks["usual_duration"])
+    tasks["shorter_than_usual"] = -ratio.fillna(0.0)
+    features = _duration_features(tasks)
+    half_a = (tasks["half"] == "A").to_numpy()
+    model = LogisticRegression(max_iter=2000).fit(features[half_a], tasks["passed"][half_a])
+    tasks["logistic"] = model.predict_proba(features)[:, 1]
+    weights = ", ".join(
+        f"{name} {w:+.2f}" for name, w in zip(DURATION_FEATURES, model.coef_[0], strict=True)
+    )
+    print(f"  logistic weights (fitted on half A): {weights}")
+    part_a = tasks[half_a]
+    return {
+        "run time / usual (shorter = pass)": (
+            "shorter_than_usual",
+            _best_threshold(part_a, "shorter_than_usual"),
+        ),
+        "similar-length failures' rate": ("similar_rate", _best_threshold(part_a, "similar_rate")),
+        "logistic on A: durations+history": ("logistic", _best_threshold(part_a, "logistic")),
+    }
+
+
 def _best_threshold(part: pd.DataFrame, column: str = "score") -> float:
-    truth = part["passed"].to_numpy()
-    candidates = np.unique(part[column].to_numpy())
-    scores = [f1_score(truth, part[column].to_numpy() >= c) for c in candidates]
-    return float(candidates[int(np.argmax(scores))])
+    """The cut whose "score >= cut" has the best F1 on ``part`` (the lowest of tied ones).
+    F1 = 2 TP / (predicted + positives) for every candidate at once from sorted counts: the
+    same values as ``f1_score`` per cut, without thousands of calls for a continuous score."""
+    truth = part["passed"].to_numpy(dtype=bool)
+    values = part[column].to_numpy(dtype=float)
+    order = np.argsort(values, kind="stable")
+    candidates = np.unique(values)
+    start = np.searchsorted(values[order], candidates, side="left")
+    positives_from = np.append(np.cumsum(truth[order][::-1])[::-1], 0)
+    f1 = 2 * positives_from[start] / (len(values) - start + truth.sum())
+    return float(candidates[int(np.argmax(f1))])
 
 
 def _rerun_pass_rate(judged: pd.DataFrame) -> np.ndarray:

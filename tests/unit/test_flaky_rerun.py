@@ -1,0 +1,89 @@
+"""Specification of :mod:`agents.flaky_tests.rerun`: the probability that a re-run of a job's
+latest failure passes, from its earlier re-run failures of about the same length."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from agents.flaky_tests.rerun import rerun_pass_probability, similar_failure_rate
+
+
+def _history(*sets: tuple[str, list[tuple[str, float | None]]]) -> pd.DataFrame:
+    """One row per attempt, in order: each set is a commit and its (outcome, seconds)."""
+    rows = [
+        {"commit_sha": sha, "attempt": n, "outcome": outcome, "duration_s": seconds}
+        for sha, attempts in sets
+        for n, (outcome, seconds) in enumerate(attempts, start=1)
+    ]
+    return pd.DataFrame(rows)
+
+
+# A job whose 10-minute failures passed when re-run (a flaky test step) and whose
+# 30-second failures were reproduced by the re-run (a broken build).
+MIXED = [
+    ("a1", [("fail", 600.0), ("pass", 610.0)]),
+    ("a2", [("fail", 30.0), ("fail", 31.0)]),
+    ("a3", [("pass", 620.0)]),
+    ("a4", [("fail", 590.0), ("pass", 600.0)]),
+    ("a5", [("fail", 28.0), ("fail", 29.0)]),
+    ("a6", [("fail", 640.0), ("pass", 600.0)]),
+    ("a7", [("fail", 33.0), ("fail", 30.0)]),
+]
+MIXED_RATE = (3 + 1.4) / (6 + 2)  # 3 of 6 re-run failures passed, Beta(1.4, 0.6) prior
+
+
+def test_a_job_without_history_gets_the_prior_seventy_percent() -> None:
+    history = _history(("c1", [("fail", 100.0)]))
+    assert rerun_pass_probability(history) == pytest.approx(0.7)
+
+
+def test_a_failure_as_long_as_earlier_flaky_ones_will_likely_pass() -> None:
+    history = _history(*MIXED, ("new", [("fail", 615.0)]))
+    assert rerun_pass_probability(history) == pytest.approx((3 + MIXED_RATE) / (3 + 1))
+
+
+def test_a_failure_as_short_as_earlier_reproduced_ones_will_likely_fail_again() -> None:
+    history = _history(*MIXED, ("new", [("fail", 29.0)]))
+    assert rerun_pass_probability(history) == pytest.approx((0 + MIXED_RATE) / (3 + 1))
+
+
+def test_a_failure_of_a_new_length_gets_the_jobs_rate() -> None:
+    history = _history(*MIXED, ("new", [("fail", 5000.0)]))
+    assert rerun_pass_probability(history) == pytest.approx(MIXED_RATE)
+
+
+def test_without_durations_the_jobs_rate_is_the_answer() -> None:
+    history = _history(*MIXED, ("new", [("fail", None)])).drop(columns="duration_s")
+    assert rerun_pass_probability(history) == pytest.approx(MIXED_RATE)
+
+
+def test_failures_never_re_run_and_the_latest_set_itself_are_no_evidence() -> None:
+    history = _history(
+        ("c1", [("fail", 600.0)]),  # never re-run: its re-run outcome is unknown
+        ("c2", [("fail", 600.0), ("pass", 600.0)]),
+        ("new", [("fail", 600.0), ("fail", 600.0)]),  # the set being asked about
+    )
+    rate = (1 + 1.4) / (1 + 2)  # c2 alone: one re-run failure, which passed
+    assert rerun_pass_probability(history) == pytest.approx((1 + rate) / (1 + 1))
+
+
+def test_outcomes_other_than_pass_and_fail_are_ignored() -> None:
+    plain = _history(("c1", [("fail", 60.0), ("pass", 60.0)]), ("new", [("fail", 60.0)]))
+    skipped = _history(
+        ("c1", [("skip", 1.0), ("fail", 60.0), ("pass", 60.0)]), ("new", [("fail", 60.0)])
+    )
+    assert rerun_pass_probability(skipped) == pytest.approx(rerun_pass_probability(plain))
+
+
+def test_the_latest_attempt_must_be_a_failure() -> None:
+    with pytest.raises(ValueError, match="failure"):
+        rerun_pass_probability(_history(("c1", [("fail", 1.0), ("pass", 1.0)])))
+
+
+def test_similar_failure_rate_treats_unknown_durations_as_unlike_any_other() -> None:
+    durations = np.array([np.nan, 100.0])
+    passed = np.array([True, False])
+    rate = (1 + 1.4) / (2 + 2)
+    assert similar_failure_rate(durations, passed, 100.0) == pytest.approx((0 + rate) / 2)
