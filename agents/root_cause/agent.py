@@ -69,11 +69,10 @@ class RootCauseAgent:
 
     def run(self, ctx: AgentContext) -> AgentResult:
         repo_id = ctx.store.repo_id(ctx.repo)
-        jobs = failed_jobs_with_logs(ctx.store, repo_id) if repo_id else pd.DataFrame()
-        done = load_findings(ctx.store, ctx.repo, self.name, fields=("job_id",))
-        seen = set(done["job_id"].dropna().astype(int))
+        # the failures with a log and no finding yet: what is new since the last analysis
+        jobs = failed_jobs_with_logs(ctx.store, repo_id, self.name) if repo_id else pd.DataFrame()
         rows = []
-        todo = [job for job in jobs.itertuples(index=False) if job.job_id not in seen]
+        todo = list(jobs.itertuples(index=False))
         # failures compared with the same green log in a row: it is read and templated once
         todo.sort(key=lambda job: _present(job.green_job_id) or 0)
         greens = _GreenLogs(ctx.store, repo_id or 0)
@@ -104,7 +103,8 @@ class RootCauseAgent:
         text = _text(load_raw(store, repo_id, int(job.job_id))) or ""
         green = greens.text(_present(job.green_job_id))
         step = _present(job.failed_step)
-        cause = analyse_log(text, previous_green=green, failed_step=step)
+        # logs from the store were redacted when saved
+        cause = analyse_log(text, previous_green=green, failed_step=step, redacted=True)
         return {
             "subject": f"job:{int(job.job_id)}",
             "job_id": int(job.job_id),

@@ -74,11 +74,18 @@ SELECT j.job_id, j.run_id, j.attempt, j.name AS job, j.conclusion, j.started_at,
 FROM jobs j
 JOIN runs r ON r.repo_id = j.repo_id AND r.run_id = j.run_id AND r.attempt = j.attempt
 JOIN logs l ON l.repo_id = j.repo_id AND l.job_id = j.job_id AND l.state = 'ok'
-WHERE j.repo_id = ? AND j.conclusion IN ('failure', 'timed_out', 'cancelled', 'startup_failure')
+WHERE j.repo_id = :repo
+  AND j.conclusion IN ('failure', 'timed_out', 'cancelled', 'startup_failure')
+  AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.repo_id = j.repo_id AND f.agent = :agent
+                  AND f.key = :agent || ':' || j.job_id)
 ORDER BY j.started_at
 """
 
 
-def failed_jobs_with_logs(store: Store, repo_id: int) -> pd.DataFrame:
-    """Failed jobs with a stored log, their failed step and their last green job with a log."""
-    return store.frame(_FAILED_JOBS_SQL, (repo_id,))
+def failed_jobs_with_logs(store: Store, repo_id: int, unexplained_by: str = "") -> pd.DataFrame:
+    """Failed jobs with a stored log, their failed step and their last green job with a log,
+    in start order (through the partial index ``jobs_failed``, schema V10). With
+    ``unexplained_by``: only those that agent has no finding for yet (findings keyed by job id,
+    as :func:`core.store.findings.save_findings` keys them), so a second analysis reads only
+    what is new."""
+    return store.frame(_FAILED_JOBS_SQL, {"repo": repo_id, "agent": unexplained_by})

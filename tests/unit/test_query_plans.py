@@ -162,7 +162,7 @@ def test_each_failed_jobs_last_green_is_read_backwards_from_the_failure_by_the_j
     the failed step by the job's key. Never a scan, never an index built per execution."""
     from core.store.jobs import _FAILED_JOBS_SQL
 
-    plan = _plan(store, _FAILED_JOBS_SQL, (1,))
+    plan = _plan(store, _FAILED_JOBS_SQL, {"repo": 1, "agent": "root_cause"})
     assert not [s for s in plan if s.startswith("SCAN") or "AUTOMATIC" in s], plan
     for lookup in (
         "g USING INDEX jobs_repo_name (repo_id=? AND name=? AND started_at<?)",
@@ -171,3 +171,20 @@ def test_each_failed_jobs_last_green_is_read_backwards_from_the_failure_by_the_j
         "s USING INDEX sqlite_autoindex_steps_1 (repo_id=? AND job_id=?)",
     ):
         assert any(lookup in step for step in plan), (lookup, plan)
+
+
+def test_failed_jobs_are_found_through_their_own_small_index_not_by_reading_every_job(
+    store: Store,
+):
+    """Root-cause analysis and the log ingester start from the failed jobs: the partial index
+    ``jobs_failed`` (schema V10) holds only those, in start order, so neither reads the ~96% of
+    jobs that passed, nor sorts them."""
+    from core.store.jobs import _FAILED_JOBS_SQL
+
+    plan = _plan(store, _FAILED_JOBS_SQL, {"repo": 1, "agent": "root_cause"})
+    assert any(s.startswith("SEARCH j USING INDEX jobs_failed (repo_id=?)") for s in plan), plan
+    assert not [s for s in plan if "TEMP B-TREE" in s or "AUTOMATIC" in s], plan
+    # what was analysed before is looked up by the findings' key, not scanned
+    assert any("f USING" in s and "INDEX" in s for s in plan), plan
+    plan = _plan(store, ingest._LOG_JOBS_SQL, {"repo": 1, "all_jobs": 0})
+    assert any("j USING INDEX jobs_failed (repo_id=?)" in s for s in plan), plan
