@@ -188,3 +188,13 @@ def test_failed_jobs_are_found_through_their_own_small_index_not_by_reading_ever
     assert any("f USING" in s and "INDEX" in s for s in plan), plan
     plan = _plan(store, ingest._LOG_JOBS_SQL, {"repo": 1, "all_jobs": 0})
     assert any("j USING INDEX jobs_failed (repo_id=?)" in s for s in plan), plan
+
+
+def test_the_queues_counts_read_a_small_index_not_the_messages_bodies(store: Store):
+    """The Queues page counts every queue's messages by state on each render: from the covering
+    index ``outbox_by_queue`` (schema V11), in queue order, never from the rows (their bodies
+    are most of the store's outbox) and without a sort."""
+    from core.store.outbox import _STATS_SQL
+
+    plan = _plan(store, _STATS_SQL, {"now": 0.0})
+    assert plan == ["SCAN outbox USING COVERING INDEX outbox_by_queue"], plan
