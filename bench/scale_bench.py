@@ -1,6 +1,7 @@
 """How CI Medic scales with history: the demo's first start and every page at growing sizes.
 
     python bench/scale_bench.py [--factors 1,5,20,45] [--keep DIR [--reuse]]
+    python bench/scale_bench.py --again DIR/x45    # on a kept home: agents again, pages
 
 For each factor the demo generator writes a 90-day history of about ``factor`` x 2,200 runs
 (45x is 100k runs), and the app's own first start runs on it exactly as on a user's machine
@@ -46,9 +47,13 @@ import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+if TYPE_CHECKING:
+    from core.workspace import Workspace
 
 BASE_RUNS = 2200
 DAYS = 90
@@ -311,6 +316,81 @@ def one_factor(factor: float, home: Path) -> dict:
     return out
 
 
+LAYER2 = (
+    "root_cause",
+    "feature_engineering",
+    "anomaly_detection",
+    "flaky_tests",
+    "flaky_jobs",
+    "failure_prediction",
+)
+
+
+def again(home: Path) -> None:
+    """On a kept home, each Layer-2 agent run once more and each page's first render, every
+    one in a fresh process: its own CPU and peak RSS, not the first start's whole process.
+    An agent's second run is what a click on its button costs on that history (root cause
+    analysis reads only failures that are new; the others recompute or check what is)."""
+    print(f"again on {home}: reference workload CPU {reference_cpu_s():.2f} s", flush=True)
+    for kind, names in (("--agent", LAYER2), ("--page", PAGES)):
+        for name in names:
+            command = [sys.executable, __file__, kind, name, "--home", str(home)]
+            done = subprocess.run(command, capture_output=True, text=True, check=False)
+            lines = done.stdout.strip().splitlines()
+            if done.returncode != 0 or not lines:
+                print(
+                    f"  {name}: failed (exit {done.returncode}): {done.stderr[-600:]}", flush=True
+                )
+                continue
+            print(f"  {lines[-1]}", flush=True)
+
+
+def _open_home(home: Path) -> Workspace:
+    """The kept home's demo workspace, as the app opens it (its emulator started)."""
+    os.environ["CI_MEDIC_HOME"] = str(home)
+    os.environ["CI_MEDIC_WORKER_EMBEDDED"] = "false"
+    for name in ("GITHUB_TOKEN", "CI_MEDIC_GITHUB_TOKEN", "CI_MEDIC_DB_PATH"):
+        os.environ.pop(name, None)
+    from core.workspace import open_workspace
+
+    return open_workspace(dict(os.environ), {})
+
+
+def one_agent(name: str, home: Path) -> None:
+    """One agent's run on ``home``'s store, in this fresh process: its CPU, wall and the
+    process's peak RSS (workspace opened first, outside the timing)."""
+    from agents.base import AgentContext
+    from agents.registry import get_agent
+    from agents.runner import run_agent
+
+    workspace = _open_home(home)
+    with Stopwatch() as watch:
+        result = run_agent(
+            get_agent(name), AgentContext(workspace.store, workspace.settings, workspace.repo)
+        )
+    print(
+        f"{name}: CPU {watch.cpu:.1f} s, wall {watch.wall:.1f} s, peak RSS {_peak_rss_mb():,.0f} MB"
+        f" -- {result.summary[:100]}",
+        flush=True,
+    )
+
+
+def one_page(page: str, home: Path) -> None:
+    """One page's first render on ``home``, in this fresh process (:func:`first_render`), the
+    libraries and the agents imported first, as they are when the first start renders."""
+    import importlib
+
+    _open_home(home)
+    for module in ("plotly.express", "plotly.graph_objects", "agents.registry", "pages._shell"):
+        importlib.import_module(module)
+    measured, error = first_render(page)
+    print(
+        f"first render {Path(page).stem}: CPU {measured['cpu']:.2f} s,"
+        f" wall {measured['wall']:.2f} s, peak RSS {_peak_rss_mb():,.0f} MB{error}",
+        flush=True,
+    )
+
+
 def first_render(page: str) -> tuple[dict[str, float], str]:
     """One page's first render in a new AppTest session (its caches cold): its CPU and wall
     seconds, and '' or the exception it raised.
@@ -433,11 +513,29 @@ def main() -> None:
         action="store_true",
         help="with --keep: a factor whose home holds a finished measurement is not run again",
     )
+    parser.add_argument(
+        "--again",
+        type=Path,
+        default=None,
+        help="a kept home (e.g. DIR/x45): each agent's second run and each page's first render, "
+        "each in a fresh process",
+    )
+    parser.add_argument("--agent", default=None, help=argparse.SUPPRESS)
+    parser.add_argument("--page", default=None, help=argparse.SUPPRESS)
     parser.add_argument("--one", type=float, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--home", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one is not None:  # the child process of one factor
         one_factor(args.one, args.home)
+        return
+    if args.agent:  # the child processes of --again
+        one_agent(args.agent, args.home)
+        return
+    if args.page:
+        one_page(args.page, args.home)
+        return
+    if args.again is not None:
+        again(args.again)
         return
     base = args.keep or Path(tempfile.mkdtemp(prefix="ci-medic-scale-"))
     results = []
