@@ -221,13 +221,8 @@ def _say(factor: float, label: str, stage: dict[str, float], note: str = "") -> 
     )
 
 
-def one_factor(factor: float, home: Path) -> dict:
-    """Generate, first-start and render at one size; returns the measurements.
-
-    Written to ``home/result.json`` after every stage (``complete`` once all are), so a factor
-    killed half-way still leaves the stages it finished."""
-    from core.sandbox.local import DEMO_FORMAT
-
+def _demo_environment(home: Path) -> None:
+    """This process as the app on the demo in ``home``: no token, no store path of its own."""
     os.environ["CI_MEDIC_HOME"] = str(home)
     for name in ("GITHUB_TOKEN", "CI_MEDIC_GITHUB_TOKEN", "CI_MEDIC_DB_PATH"):
         os.environ.pop(name, None)
@@ -235,6 +230,16 @@ def one_factor(factor: float, home: Path) -> dict:
     # the whole outbox (and a local SQS server process) while the renders are timed, its CPU
     # counted as theirs. Publishing is measured by worker_bench.py.
     os.environ["CI_MEDIC_WORKER_EMBEDDED"] = "false"
+
+
+def one_factor(factor: float, home: Path) -> dict:
+    """Generate, first-start and render at one size; returns the measurements.
+
+    Written to ``home/result.json`` after every stage (``complete`` once all are), so a factor
+    killed half-way still leaves the stages it finished."""
+    from core.sandbox.local import DEMO_FORMAT
+
+    _demo_environment(home)
     target = round(BASE_RUNS * factor)
     out: dict = {"factor": factor, "complete": False, "runs": target, "jobs": 0, "stages": {}}
     out["failed"], out["pages"] = [], {}
@@ -347,10 +352,7 @@ def again(home: Path) -> None:
 
 def _open_home(home: Path) -> Workspace:
     """The kept home's demo workspace, as the app opens it (its emulator started)."""
-    os.environ["CI_MEDIC_HOME"] = str(home)
-    os.environ["CI_MEDIC_WORKER_EMBEDDED"] = "false"
-    for name in ("GITHUB_TOKEN", "CI_MEDIC_GITHUB_TOKEN", "CI_MEDIC_DB_PATH"):
-        os.environ.pop(name, None)
+    _demo_environment(home)
     from core.workspace import open_workspace
 
     return open_workspace(dict(os.environ), {})

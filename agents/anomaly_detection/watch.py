@@ -123,12 +123,13 @@ def _series(
     if len(at) < MIN_POINTS:
         return
     keys = pd.DataFrame({name: column.to_numpy()[at] for name, column in where.items()})
-    groups = keys.groupby(list(where), sort=False).indices
-    for key in sorted(groups, key=lambda k: tuple(map(str, k if isinstance(k, tuple) else (k,)))):
+    indices = keys.groupby(list(where), sort=False).indices  # one key column: plain keys
+    groups = {k if isinstance(k, tuple) else (k,): rows for k, rows in indices.items()}
+    for key in sorted(groups, key=lambda k: tuple(map(str, k))):
         positions = groups[key]
         if len(positions) < MIN_POINTS:
             continue
-        names = dict(zip(where, key if isinstance(key, tuple) else (key,), strict=True))
+        names = dict(zip(where, key, strict=True))
         yield Watched(
             scope,
             metric,

@@ -103,17 +103,12 @@ class RootCauseView:
     days: pd.DataFrame  # day, cluster, occurrences (top clusters only)
     classes: pd.DataFrame  # category, transient, failures
     findings: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
-    total: int = -1  # analysed failures in all (-1: those drawn here are all of them)
+    analysed_in_all: int = 0  # failures the agent has explained, in any period
 
     @property
     def analysed(self) -> bool:
         """Whether the agent has explained at least one failure drawn here."""
         return not self.failures.empty
-
-    @property
-    def analysed_in_all(self) -> int:
-        """How many failures of the repository the agent has explained, in any period."""
-        return len(self.failures) if self.total < 0 else self.total
 
     def finding(self, job_id: int) -> dict[str, Any]:
         """The stored finding of one failed job (what :func:`failure_detail` reads)."""
@@ -175,10 +170,10 @@ def view_of(
     period: tuple[pd.Timestamp, pd.Timestamp] | None = None,
 ) -> RootCauseView:
     """The view of ``findings``, of the failures created within ``period`` (start excluded,
-    end included: the sidebar's period) where given; its ``total`` counts them all. Built once
+    end included: the sidebar's period) where given; ``analysed_in_all`` counts them all. Built once
     for the period: a 100k-run history has ~30k analysed failures."""
-    total = len(findings)
-    if period is not None and total:
+    analysed_in_all = len(findings)
+    if period is not None and analysed_in_all:
         created = _times(findings["created_at"])
         findings = findings[(created > period[0]) & (created <= period[1])]
         findings = findings.reset_index(drop=True)
@@ -191,7 +186,7 @@ def view_of(
         cluster_days(findings, clusters, top),
         class_distribution(findings),
         findings,
-        total,
+        analysed_in_all,
     )
 
 

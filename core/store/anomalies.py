@@ -61,8 +61,8 @@ SELECT sha, message, files, author_login, committed_at FROM commits WHERE repo_i
 def run_series(store: Store, repo_id: int, workflow: str | None = None) -> pd.DataFrame:
     """Successful runs (latest attempts), oldest first: their workflow and duration (of one
     ``workflow`` where given)."""
-    where = {"workflow": ("workflow_name", workflow)}
-    return _read(store, _RUNS_SQL, repo_id, where)
+    where, bound = _conditions({"workflow": ("workflow_name", workflow)})
+    return store.frame(_RUNS_SQL.format(where=where), {"repo": repo_id, **bound})
 
 
 def job_series(
@@ -76,12 +76,14 @@ def job_series(
     and the names of its steps (``|``-joined), with its run's commit. Narrowed to one
     ``workflow``, ``job`` name or runner ``labels`` where given (``"unknown"``: no labels), as
     the page's chart of one series asks: a 100k-run history holds 800k jobs."""
-    where = {
-        "workflow": ("r.workflow_name", workflow),
-        "job": ("j.name", job),
-        "labels": ("COALESCE(j.labels, 'unknown')", labels),
-    }
-    return _read(store, _JOBS_SQL, repo_id, where)
+    where, bound = _conditions(
+        {
+            "workflow": ("r.workflow_name", workflow),
+            "job": ("j.name", job),
+            "labels": ("COALESCE(j.labels, 'unknown')", labels),
+        }
+    )
+    return store.frame(_JOBS_SQL.format(where=where), {"repo": repo_id, **bound})
 
 
 def step_series(
@@ -94,30 +96,19 @@ def step_series(
 ) -> pd.DataFrame:
     """Successful steps of the (job, step) pairs that take ``min_step_s`` on average (of one
     ``workflow``, ``job`` or ``step`` where given)."""
-    where = {
-        "workflow": ("r.workflow_name", workflow),
-        "job": ("j.name", job),
-        "step": ("s.name", step),
-    }
-    return _read(store, _STEPS_SQL, repo_id, where, min_step_s=min_step_s)
+    pair = {"job": ("j.name", job), "step": ("s.name", step)}
+    where, bound = _conditions({"workflow": ("r.workflow_name", workflow), **pair})
+    usual, _ = _conditions(pair)  # the pair's average over its own steps, not the history's
+    sql = _STEPS_SQL.format(where=where, usual=usual)
+    return store.frame(sql, {"repo": repo_id, "min_step_s": min_step_s, **bound})
 
 
-def _read(
-    store: Store,
-    sql: str,
-    repo_id: int,
-    where: dict[str, tuple[str, str | None]],
-    **params: object,
-) -> pd.DataFrame:
-    """``sql`` with its ``{where}`` filled by the given conditions (column names are ours,
-    values are bound parameters)."""
+def _conditions(where: dict[str, tuple[str, str | None]]) -> tuple[str, dict[str, str]]:
+    """`` AND column = :name`` for each given value (column names are ours, values are bound
+    parameters), and the parameters."""
     wanted = {name: (column, value) for name, (column, value) in where.items() if value is not None}
-    condition = "".join(f" AND {column} = :{name}" for name, (column, _v) in wanted.items())
-    bound = {"repo": repo_id, **params, **{name: value for name, (_c, value) in wanted.items()}}
-    usual = "".join(  # the steps' average over the pair alone, not every step of the history
-        f" AND {column} = :{name}" for name, (column, _v) in wanted.items() if name != "workflow"
-    )
-    return store.frame(sql.format(where=condition, usual=usual), bound)
+    sql = "".join(f" AND {column} = :{name}" for name, (column, _v) in wanted.items())
+    return sql, {name: value for name, (_c, value) in wanted.items()}
 
 
 def commits_touched(store: Store, repo_id: int) -> pd.DataFrame:

@@ -98,6 +98,13 @@ def save_findings(
     return messages
 
 
+# One agent's findings of one repository (named as the user typed it), oldest first by id.
+_OF_AGENT = (
+    "FROM findings f JOIN repositories r ON r.id = f.repo_id "
+    "WHERE r.full_name = ? COLLATE NOCASE AND f.agent = ?"
+)
+
+
 def load_findings(
     store: Store, repo: str, agent: str, fields: Sequence[str] | None = None
 ) -> pd.DataFrame:
@@ -107,30 +114,18 @@ def load_findings(
     should not pay for their log excerpts). A field a finding lacks is null; JSON true and
     false come back as 1 and 0, lists as their JSON text."""
     if fields is None:
-        rows = store.query(
-            "SELECT f.data FROM findings f JOIN repositories r ON r.id = f.repo_id "
-            "WHERE r.full_name = ? COLLATE NOCASE AND f.agent = ? ORDER BY f.id",
-            (repo, agent),
-        )
+        rows = store.query(f"SELECT f.data {_OF_AGENT} ORDER BY f.id", (repo, agent))
         return pd.DataFrame([json.loads(r[0]) for r in rows])
     for name in fields:
         if not name.isidentifier():  # our own column names; never text from elsewhere
             raise ValueError(f"Not a field name: {name!r}")
     columns = ", ".join(f"json_extract(f.data, '$.{name}') AS {name}" for name in fields)
-    return store.frame(
-        f"SELECT {columns} FROM findings f JOIN repositories r ON r.id = f.repo_id "
-        "WHERE r.full_name = ? COLLATE NOCASE AND f.agent = ? ORDER BY f.id",
-        (repo, agent),
-    )
+    return store.frame(f"SELECT {columns} {_OF_AGENT} ORDER BY f.id", (repo, agent))
 
 
 def load_finding(store: Store, repo: str, agent: str, key: object) -> dict[str, Any] | None:
     """One stored finding's data fields by its key within the agent (None: not stored)."""
-    row = store.query(
-        "SELECT f.data FROM findings f JOIN repositories r ON r.id = f.repo_id "
-        "WHERE r.full_name = ? COLLATE NOCASE AND f.agent = ? AND f.key = ?",
-        (repo, agent, f"{agent}:{key}"),
-    )
+    row = store.query(f"SELECT f.data {_OF_AGENT} AND f.key = ?", (repo, agent, f"{agent}:{key}"))
     return json.loads(row[0][0]) if row else None
 
 
