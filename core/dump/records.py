@@ -26,6 +26,7 @@ from jsonschema.exceptions import ValidationError, best_match
 from jsonschema.validators import extend
 
 from core.errors import DumpError
+from core.fast_schema import Predicate, compile_schema
 
 __all__ = ["SCHEMAS", "check_record", "canonical_time"]
 
@@ -203,15 +204,26 @@ def _validators() -> dict[str, Draft202012Validator]:
     return {kind: validator(schema, format_checker=checker) for kind, schema in SCHEMAS.items()}
 
 
+@cache
+def _compiled() -> dict[str, Predicate | None]:
+    """The schemas compiled (:mod:`core.fast_schema`): a "yes" from one is a yes from
+    jsonschema too, ~25x faster (jsonschema was three quarters of a large import's CPU)."""
+    formats = {_TIME_FORMAT: lambda value: _parse_time(value) is not None}
+    return {kind: compile_schema(schema, formats) for kind, schema in SCHEMAS.items()}
+
+
 def check_record(kind: str, record: Any, where: str) -> dict[str, Any]:
     """``record`` checked against the schema of ``kind`` and with its times made canonical.
 
     ``where`` names the record for the sentence (``runs.jsonl line 7``): DumpError says e.g.
     ``runs.jsonl line 7, field head_sha: '../../..' is not a commit SHA (7 to 64 hex digits).``
+    Only a record the compiled schema does not accept is walked by jsonschema, the judge.
     """
-    error = best_match(_validators()[kind].iter_errors(record))
-    if error is not None:
-        raise DumpError(f"{where}{_field(error)}: {_problem(error, kind)}.")
+    fast = _compiled()[kind]
+    if fast is None or not fast(record):
+        error = best_match(_validators()[kind].iter_errors(record))
+        if error is not None:
+            raise DumpError(f"{where}{_field(error)}: {_problem(error, kind)}.")
     _canonical_times(SCHEMAS[kind], record)
     return record
 

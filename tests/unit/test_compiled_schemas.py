@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,77 +20,15 @@ from jsonschema import Draft202012Validator
 from core.messages.compiled import compiled_event_types, fast_valid
 from core.messages.envelope import InvalidMessage, validate
 from core.messages.schemas import DATA_SCHEMAS, envelope_schema
+from tests.mutants import mutants
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "messages.md"
-ODD_VALUES: list[Any] = [
-    None,
-    True,
-    False,
-    0,
-    -1,
-    1.0,
-    1.5,
-    2**70,
-    float("nan"),
-    "",
-    "x",
-    "1",
-    "2026-01-01T00:00:00Z\n",
-    "2026-01-01T00:00:00+01:00",
-    "a" * 300,
-    [],
-    ["x"],
-    [1],
-    {},
-    {"k": "v"},
-]
 
 
 def _examples() -> dict[str, dict[str, Any]]:
     blocks = re.findall(r"```json\n(.*?)\n```", DOCS.read_text(encoding="utf-8"), re.DOTALL)
     found = [json.loads(block) for block in blocks]
     return {e["event_type"]: e for e in found if "event_type" in e}
-
-
-def _paths(value: Any, prefix: tuple = ()) -> Iterator[tuple]:
-    """Every key path (dict keys, list indexes) inside ``value``."""
-    items = value.items() if isinstance(value, dict) else enumerate(value)
-    for key, item in items:
-        yield (*prefix, key)
-        if isinstance(item, (dict, list)):
-            yield from _paths(item, (*prefix, key))
-
-
-def _mutants(example: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    for path in list(_paths(example)):
-        for odd in [*ODD_VALUES, "<delete>"]:
-            mutant = copy.deepcopy(example)
-            parent = mutant
-            for key in path[:-1]:
-                parent = parent[key]
-            if odd == "<delete>":
-                if isinstance(parent, dict):
-                    del parent[path[-1]]
-                else:
-                    parent.pop(path[-1])
-            else:
-                parent[path[-1]] = odd
-            yield mutant
-        if isinstance(parent := _at(example, path), dict):
-            yield _with(example, path, {**parent, "unknown_field": 1})
-
-
-def _at(value: Any, path: tuple) -> Any:
-    for key in path:
-        value = value[key]
-    return value
-
-
-def _with(example: dict[str, Any], path: tuple, new: Any) -> dict[str, Any]:
-    mutant = copy.deepcopy(example)
-    parent = _at(mutant, path[:-1])
-    parent[path[-1]] = new
-    return mutant
 
 
 def test_every_event_type_is_compiled():
@@ -108,7 +45,7 @@ def test_nothing_jsonschema_refuses_is_accepted_by_the_compiled_schema(event_typ
     judge = Draft202012Validator(envelope_schema(event_type))
     looser = [
         mutant
-        for mutant in _mutants(_examples()[event_type])
+        for mutant in mutants(_examples()[event_type])
         if fast_valid(mutant) and not judge.is_valid(mutant)
     ]
     assert looser == []

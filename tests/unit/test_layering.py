@@ -97,16 +97,18 @@ _BASE = {"core.config", "core.errors", "core.progress"}
 CORE_ALLOWED = {
     "core.errors": set(),
     "core.progress": set(),
+    "core.fast_schema": set(),  # JSON Schema compiled: pure, knows nothing of ours
     "core.config": {"core.errors"},
     "core.logs": _BASE,
-    "core.messages": _BASE,
+    "core.messages": _BASE | {"core.fast_schema"},
     "core.presentation": _BASE,
     "core.features": _BASE,
     "core.csv_input": _BASE,
     "core.github": _BASE | {"core.logs", "core.messages"},  # messages.redact: the mapping
     "core.store": _BASE | {"core.logs", "core.messages", "core.github"},  # github.mapping only
     "core.queue": _BASE | {"core.messages", "core.store"},
-    "core.dump": _BASE | {"core.logs", "core.messages", "core.store", "core.github"},
+    "core.dump": _BASE
+    | {"core.fast_schema", "core.logs", "core.messages", "core.store", "core.github"},
     "core.sandbox": _BASE | {"core.dump", "core.logs"},
     "core.workspace": _BASE | {"core.github", "core.store", "core.sandbox"},
 }
