@@ -458,6 +458,13 @@ _V11_OUTBOX_BY_QUEUE = """
 CREATE INDEX outbox_by_queue ON outbox(queue, status, attempts, lease_until, created_at)
 """
 
+# V12 (issue 14): a digest of each feature row's values, so a re-run rewrites (and sends again)
+# exactly the rows whose features changed: a run's test counts and log errors arrive after the
+# run (reports and logs are fetched later) without changing its updated_at, which was the key.
+_V12_FEATURE_DIGESTS = """
+ALTER TABLE run_features ADD COLUMN digest TEXT
+"""
+
 MIGRATIONS: list[str] = [
     _V1,
     _V2_OUTBOX,
@@ -470,4 +477,5 @@ MIGRATIONS: list[str] = [
     _V9_DAILY_ROLLUPS,
     _V10_FAILED_JOBS,
     _V11_OUTBOX_BY_QUEUE,
+    _V12_FEATURE_DIGESTS,
 ]

@@ -260,3 +260,55 @@ def test_the_job_table_has_each_jobs_own_history(tmp_path):
     # each run of the job knows only the runs of that job before it
     assert np.isnan(first_job["prev_job_failed"].iloc[0])
     assert first_job["prev_job_failed"].iloc[1:].notna().all()
+
+
+def _run_agent_noting(db: Path, said: list[str]) -> object:
+    ctx = AgentContext(
+        Store(db),
+        Settings().with_(db_path=str(db)),
+        FULL_NAME,
+        progress=lambda _share, text: said.append(text),
+    )
+    return FeatureEngineering().run(ctx)
+
+
+def test_a_rerun_with_nothing_new_reads_and_computes_nothing(tmp_path):
+    db = tmp_path / "s.db"
+    import_path(Store(db), make_dump(tmp_path / "d", runs=6))
+    first_said: list[str] = []
+    again_said: list[str] = []
+    _run_agent_noting(db, first_said)
+    again = _run_agent_noting(db, again_said)
+
+    assert any(text.startswith("Reading runs") for text in first_said)
+    assert again_said == [] and again.metrics["computed"] == 0
+    assert again.metrics["runs"] == 6  # the stored rows are still the findings
+
+
+def test_runs_whose_logs_and_test_reports_arrive_later_get_their_features_again(tmp_path):
+    db = tmp_path / "s.db"
+    plain = make_dump(tmp_path / "plain", runs=6, with_logs=False, with_artifacts=False)
+    import_path(Store(db), plain)
+    first = _run_agent(db)
+    import_path(Store(db), make_dump(tmp_path / "full", runs=6))  # the same runs, now with both
+    later = _run_agent(db)
+
+    assert first.findings["tests"].isna().all() and first.findings["log_error_lines"].isna().all()
+    assert 0 < later.metrics["computed"] <= 6 and len(later.messages) == later.metrics["computed"]
+    fresh = run_features(feature_inputs(Store(db), Store(db).repo_id(FULL_NAME)))
+    stored = later.findings.set_index("run_id")[["tests", "test_failures", "log_error_lines"]]
+    expected = fresh.set_index("run_id")[["tests", "test_failures", "log_error_lines"]]
+    pd.testing.assert_frame_equal(stored.sort_index(), expected.sort_index(), check_dtype=False)
+    assert stored["tests"].notna().any() and stored["log_error_lines"].notna().any()
+
+
+def test_a_new_attempt_replaces_the_features_of_the_earlier_one(tmp_path):
+    db = tmp_path / "s.db"
+    import_path(Store(db), make_dump(tmp_path / "one", runs=5))
+    _run_agent(db)
+    import_path(Store(db), make_dump(tmp_path / "two", runs=5, attempts={4: 2}))
+    result = _run_agent(db)
+
+    assert result.findings["run_id"].is_unique and len(result.findings) == 5
+    newest = result.findings.sort_values("created_at").iloc[-1]
+    assert newest["attempt"] == 2
