@@ -21,7 +21,7 @@ from agents.anomaly_detection.watch import (
 )
 from agents.base import AgentContext, AgentResult, nothing_yet, with_columns
 from core.store.anomalies import commits_touched, job_series, run_series, step_series
-from core.store.features import feature_inputs
+from core.store.features import run_measures
 from core.store.findings import load_findings, save_findings
 
 __all__ = ["AnomalyDetection", "ANOMALY_COLUMNS"]
@@ -90,12 +90,12 @@ def _multivariate(
     ctx: AgentContext, repo_id: int, already: set[tuple[int, int]]
 ) -> list[dict[str, object]]:
     """Runs both outlier models flag, per workflow, except those a series already flagged."""
-    inputs = feature_inputs(ctx.store, repo_id)
-    runs = inputs.runs[inputs.runs["conclusion"] == "success"]
+    runs, jobs, steps = run_measures(ctx.store, repo_id)
+    runs = runs[runs["conclusion"] == "success"]
     if runs.empty:
         return []
     measures = runs[["run_id", "attempt", "workflow_name", "created_at", "duration_s"]]
-    for part in (inputs.jobs, inputs.steps):
+    for part in (jobs, steps):
         if len(part):
             measures = measures.merge(part, on=["run_id", "attempt"], how="left")
     out = []
