@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from agents.anomaly_detection.events import one_per_event
 from agents.anomaly_detection.multivariate import multivariate_outliers
 from agents.anomaly_detection.watch import (
     ANOMALY_COLUMNS,
@@ -49,6 +50,7 @@ class AnomalyDetection:
         found = pd.DataFrame(rows, columns=list(ANOMALY_COLUMNS))
         shared = shared_waits(found)
         found["cause"] = found["cause"].where(shared.eq(""), shared)
+        found = one_per_event(found)
         before = load_findings(ctx.store, ctx.repo, self.name)
         known = set(before["key"]) if "key" in before else set()
         saved = save_findings(
