@@ -160,6 +160,10 @@ class _Translator:
         required = set(schema.get("required", []))
         properties = dict(schema.get("properties", {}))
         extra = schema.get("additionalProperties", True)
+        if required - set(properties) and extra is not True:
+            # a required name outside the properties would be let in as one of them, where
+            # jsonschema checks it against additionalProperties: not translated
+            raise _Unsupported("required names outside the properties")
         if required - set(properties):
             properties.update({name: {} for name in required - set(properties)})
         if not properties and extra is True:

@@ -45,6 +45,7 @@ def paths(value: Any, prefix: tuple = ()) -> Iterator[tuple]:
 def mutants(example: dict[str, Any], odd: list[Any] = ODD_VALUES) -> Iterator[dict[str, Any]]:
     """``example`` with each field (at any depth) set to each ``odd`` value or removed, and
     each object given an unknown field; one change per mutant."""
+    yield {**copy.deepcopy(example), "unknown_field": 1}
     for path in list(paths(example)):
         for value in [*odd, "<delete>"]:
             mutant = copy.deepcopy(example)

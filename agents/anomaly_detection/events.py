@@ -7,11 +7,12 @@ real Travis history (250 builds of 44 jobs), one speed-up came out as 58 trend a
 five builds. That is one event. The series' own hygiene (one alert per change, not one per run)
 cannot see it: each series is judged alone.
 
-Here level shifts and trends of the same workflow, scope (jobs or steps), metric and direction,
-flagged within ``within`` runs of one another on at least ``least`` different series, become
-one alert: the largest of them, whose reason names how many others moved with it. Spikes stay
-as they are (a slow run of one job is worth its own line), and so does any group smaller than
-``least``: two jobs that changed together may be two stories.
+Here level shifts and trends of the same workflow, scope (jobs, steps or runner labels), metric
+and direction, flagged within ``within`` runs of one another on at least ``least`` different
+series, become one alert: the first of them (where the change was first seen; it stays the same
+alert when later siblings join, so a re-run does not report the event again), whose reason names
+the others. Spikes stay as they are (a slow run of one job is worth its own line), and so does
+any group smaller than ``least``: two jobs that changed together may be two stories.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ _SERIES = ("job_name", "step_name", "runner")
 
 def one_per_event(found: pd.DataFrame, within: int = 10, least: int = 3) -> pd.DataFrame:
     """``found`` (anomaly rows, as the agent builds them) with each shared change collapsed
-    into its largest alert; the other rows unchanged, in their order."""
+    into its first alert; the other rows unchanged, in their order (index renumbered)."""
+    found = found.reset_index(drop=True)  # labels are positions: drop and .loc touch one row
     changes = found[
         found["kind"].isin(_CHANGES)
         & found["scope"].isin(_SIBLINGS)
@@ -43,13 +45,13 @@ def one_per_event(found: pd.DataFrame, within: int = 10, least: int = 3) -> pd.D
     keys = [changes["workflow"], changes["scope"], changes["metric"], direction]
     for _key, group in changes.groupby(keys, sort=False, dropna=False):
         for event in _events(group.sort_values("run_number", kind="stable"), within):
-            series = event[list(_SERIES)].astype(str).agg("|".join, axis=1)
+            series = _series(event)
             if series.nunique() < least:
                 continue
-            largest = event["score"].astype(float).abs().idxmax()
-            others = event.drop(index=largest)
-            dropped += list(others.index)
-            reasons[largest] = _shared_reason(event.loc[largest], others, within)
+            first = event.index[0]
+            dropped += list(event.index[1:])
+            siblings = event[series.ne(series.loc[first])].drop_duplicates(list(_SERIES))
+            reasons[first] = _shared_reason(event.loc[first], siblings, within)
     out = found.drop(index=dropped)
     for index, reason in reasons.items():
         out.loc[index, "reason"] = reason
@@ -68,17 +70,33 @@ def _events(group: pd.DataFrame, within: int) -> list[pd.DataFrame]:
     return events
 
 
-def _shared_reason(kept: pd.Series, others: pd.DataFrame, within: int) -> str:
-    """The kept alert's reason, with the siblings that moved the same way."""
-    noun = "jobs" if kept["scope"] == "job" else "steps"
-    names = others["job_name"].astype(str)
-    if noun == "steps":
-        names = names + ": " + others["step_name"].astype(str)
-    distinct = list(dict.fromkeys(names))
+def _series(rows: pd.DataFrame) -> pd.Series:
+    """Which series each row is of (within one workflow, scope and metric)."""
+    return rows[list(_SERIES)].fillna("").astype(str).agg("|".join, axis=1)
+
+
+def _shared_reason(kept: pd.Series, siblings: pd.DataFrame, within: int) -> str:
+    """The kept alert's reason, with the other series (one row each) that moved the same way."""
+    if kept["scope"] == "runner":
+        noun, names = "runner labels", siblings["runner"].fillna("").astype(str)
+    elif kept["scope"] == "step":
+        noun = "steps"
+        names = (
+            siblings["job_name"].fillna("").astype(str)
+            + ": "
+            + siblings["step_name"].fillna("").astype(str)
+        )
+    else:
+        noun, names = "jobs", siblings["job_name"].fillna("").astype(str)
+    distinct = list(names)
     more = f" and {len(distinct) - 5} more" if len(distinct) > 5 else ""
     shown = ", ".join(distinct[:5]) + more
     return (
-        f"{kept['reason']} {len(distinct)} other {noun} of workflow {kept['workflow']} "
+        f"{kept['reason']} {len(distinct)} other {noun}{_of(kept['workflow'])} "
         f"changed the same way within {within} runs ({shown}): one change, not "
         f"{len(distinct) + 1}."
     )
+
+
+def _of(workflow: object) -> str:
+    return f" of workflow {workflow}" if isinstance(workflow, str) and workflow else ""

@@ -11,6 +11,7 @@ runs the computation reads half a million jobs' aggregates for a minute.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -78,7 +79,8 @@ class FeatureEngineering:
         keys = zip(frame["run_id"], frame["attempt"], digests, strict=True)
         changed = np.array([stored.get((int(r), int(a))) != d for r, a, d in keys], dtype=bool)
         rows, kept = _records(frame[changed]), digests[changed]
-        messages = [_message(ctx.repo, row, d) for row, d in zip(rows, kept, strict=True)]
+        now = datetime.now(UTC).isoformat()
+        messages = [_message(ctx.repo, row, d, now) for row, d in zip(rows, kept, strict=True)]
         if rows:
             save_run_features(ctx.store, repo_id, VERSION, zip(rows, kept, strict=True), messages)
         save_artifact(ctx.store, repo_id, self.name, _INPUTS, fingerprint, {"runs": len(frame)})
@@ -111,7 +113,10 @@ def row_digests(frame: pd.DataFrame) -> np.ndarray:
     return np.array([f"{value:016x}" for value in hashed.to_numpy()], dtype=object)
 
 
-def _message(repo: str, row: dict[str, Any], digest: str) -> Message:
+def _message(repo: str, row: dict[str, Any], digest: str, computed_at: str) -> Message:
+    """The row's ``feature_set`` message (only changed rows get one), versioned by its digest
+    and when it was computed: a row whose values go back to an earlier state (A, B, A) is news
+    again, not a duplicate of its first message, which the outbox would leave unsent."""
     subject = f"run:{row['run_id']}:{row['attempt']}"
     data = {
         "subject": subject,
@@ -123,5 +128,5 @@ def _message(repo: str, row: dict[str, Any], digest: str) -> Message:
         repo,
         f"features:{row['run_id']}:{row['attempt']}",
         data,
-        version=f"{VERSION}|{digest}",
+        version=f"{VERSION}|{digest}|{computed_at}",
     )

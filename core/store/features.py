@@ -152,27 +152,37 @@ def job_rows(store: Store, repo_id: int) -> pd.DataFrame:
     return store.frame(_JOB_ROWS_SQL, {"repo": repo_id})
 
 
-# Cheap aggregates of everything a run's features are computed from, each read from an index
-# or a small table (~0.3 s at 22k runs and 5M test results): the runs (a new one, a new attempt,
-# an update: updated_at moves), their jobs, the logs and their error counts, the test reports
-# (one row per run, with its test count), the commits and the default branch.
-_FINGERPRINT_SQL = """
+# Cheap aggregates of everything a run's features are computed from, each read from an index,
+# a small table or the jobs' rows (~0.3 s at 22k runs, 170k jobs and 5M test results): the runs
+# (a new one, a new attempt, a status, conclusion, duration or updated_at that moved), their jobs
+# (conclusions, durations, queue times), the logs and their error counts, the test reports (one
+# row per run: its test count and when it was read), the commits and the default branch. Times
+# are summed as whole seconds, an exact integer (a sum of 100k Julian days as a float steps by
+# seconds). Steps are left out: 5M rows at 100k runs, and they change only with their job.
+_FINGERPRINT_SQL = f"""
 SELECT (SELECT default_branch FROM repositories WHERE id = :repo),
-    (SELECT printf('%d:%d:%.6f', COUNT(*), TOTAL(is_latest * attempt), TOTAL(julianday(updated_at)))
+    (SELECT printf('%d:%d:%d:%d:%d:%.3f', COUNT(*), TOTAL(is_latest * attempt),
+                   SUM(CAST(strftime('%s', updated_at) AS INTEGER)), SUM(status = 'completed'),
+                   SUM(conclusion IN {_FAILED}), TOTAL(duration_s))
      FROM runs WHERE repo_id = :repo),
-    (SELECT COUNT(*) FROM jobs WHERE repo_id = :repo),
+    (SELECT printf('%d:%d:%.3f:%.3f', COUNT(*), SUM(conclusion IN {_FAILED}), TOTAL(duration_s),
+                   TOTAL(queue_s))
+     FROM jobs WHERE repo_id = :repo),
     (SELECT printf('%d:%d:%d', COUNT(*), TOTAL(state = 'ok'), TOTAL(error_lines))
      FROM logs WHERE repo_id = :repo),
-    (SELECT printf('%d:%d', COUNT(*), TOTAL(tests)) FROM run_reports WHERE repo_id = :repo),
+    (SELECT printf('%d:%d:%d', COUNT(*), TOTAL(tests),
+                   SUM(CAST(strftime('%s', fetched_at) AS INTEGER)))
+     FROM run_reports WHERE repo_id = :repo),
     (SELECT printf('%d:%d', COUNT(*), TOTAL(files_changed)) FROM commits WHERE repo_id = :repo)
 """
 
 
 def inputs_fingerprint(store: Store, repo_id: int) -> str:
-    """A text that changes when anything :func:`feature_inputs` reads of ``repo_id`` changes:
-    new or updated runs, jobs, logs, test reports, commits, another default branch. (An edit
-    that keeps every count and sum equal would go unseen; the sync and import never make one:
-    a run's update moves its updated_at.)"""
+    """A text that changes when what :func:`feature_inputs` reads of ``repo_id`` changes in any
+    way the sync or an import changes it: new or updated runs and jobs, logs, test reports read
+    (again), commits, another default branch. Aggregates, not the rows: an edit that keeps
+    every count and sum equal (a job's runner swapped for another, nothing else) goes unseen
+    until the next change; the sync and import move a run's updated_at with any update."""
     row = store.query(_FINGERPRINT_SQL, {"repo": repo_id})[0]
     return "|".join("" if value is None else str(value) for value in row)
 

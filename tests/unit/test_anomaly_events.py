@@ -25,15 +25,61 @@ def _row(job: str, run: int, score: float, kind: str = "trend", **extra) -> dict
 
 
 def test_a_change_many_matrix_jobs_share_is_one_alert_naming_the_others():
-    found = pd.DataFrame([_row(f"test ({n})", 700 + n % 4, 6.0 + n) for n in range(8)])
+    found = pd.DataFrame([_row(f"test ({n})", 703 - n % 4, 6.0 + n) for n in range(8)])
 
     out = one_per_event(found)
 
     assert len(out) == 1
     kept = out.iloc[0]
-    assert kept["job_name"] == "test (7)"  # the largest
+    assert kept["job_name"] == "test (3)"  # where the change was first seen (run 700)
     assert "7 other jobs of workflow CI changed the same way" in kept["reason"]
-    assert "test (0)" in kept["reason"] and "and 2 more" in kept["reason"]
+    assert "test (7)" in kept["reason"] and "and 2 more" in kept["reason"]
+    assert kept["reason"].endswith("one change, not 8.")
+
+
+def test_the_kept_alert_stays_the_same_when_later_siblings_join():
+    early = pd.DataFrame([_row(f"test ({n})", 700 + n, 7.0) for n in range(3)])
+    later = pd.concat([early, pd.DataFrame([_row("test (9)", 708, 30.0)])], ignore_index=True)
+
+    assert one_per_event(early)["job_name"].tolist() == ["test (0)"]
+    assert one_per_event(later)["job_name"].tolist() == ["test (0)"]
+
+
+def test_runner_labels_that_wait_longer_together_are_one_alert_naming_the_labels():
+    found = pd.DataFrame(
+        [
+            _row("", 500 + n, 6.0, kind="level_shift", scope="runner", runner=label,
+                 metric="queue_s", workflow=None)
+            for n, label in enumerate(["ubuntu-latest", "macos-14", "windows-latest"])
+        ]
+    )  # fmt: skip
+
+    out = one_per_event(found)
+
+    assert out["runner"].tolist() == ["ubuntu-latest"]
+    assert (
+        "2 other runner labels changed the same way within 10 runs (macos-14, "
+        in (out["reason"].iloc[0])
+    )
+
+
+def test_a_series_flagged_twice_in_one_event_counts_once():
+    found = pd.DataFrame(
+        [
+            _row("a", 700, 6.0, kind="level_shift"),
+            _row("a", 704, 8.0),  # the same job's change, seen again as a drift
+            _row("b", 701, 7.0),
+            _row("c", 702, 7.0),
+        ]
+    )
+
+    out = one_per_event(found)
+
+    assert out["job_name"].tolist() == ["a"]
+    assert (
+        "2 other jobs of workflow CI changed the same way within 10 runs (b, c)"
+        in (out["reason"].iloc[0])
+    )
 
 
 def test_two_jobs_that_changed_together_keep_their_own_alerts():
@@ -66,4 +112,4 @@ def test_level_shifts_and_trends_of_one_event_are_one_change():
 
     out = one_per_event(found)
 
-    assert sorted(out["job_name"]) == ["", "j2"]
+    assert sorted(out["job_name"]) == ["", "j1"]

@@ -312,3 +312,20 @@ def test_a_new_attempt_replaces_the_features_of_the_earlier_one(tmp_path):
     assert result.findings["run_id"].is_unique and len(result.findings) == 5
     newest = result.findings.sort_values("created_at").iloc[-1]
     assert newest["attempt"] == 2
+
+
+def test_a_job_that_changed_alone_is_seen_by_the_next_run(tmp_path):
+    """The fingerprint reads the jobs' conclusions and durations, not only how many there are
+    (a dump imported again with one job's outcome corrected moves no run's updated_at)."""
+    db = tmp_path / "s.db"
+    import_path(Store(db), make_dump(tmp_path / "d", runs=6, fail_every=0))
+    _run_agent(db)
+    store = Store(db)
+    with store.transaction() as tx:
+        tx.execute(
+            "UPDATE jobs SET conclusion = 'failure' WHERE job_id = (SELECT MIN(job_id) FROM jobs)"
+        )
+    again = _run_agent(db)
+
+    assert again.metrics["computed"] == 1
+    assert again.findings["failed_jobs"].max() == 1
