@@ -25,6 +25,12 @@ __all__ = ["one_per_event"]
 _CHANGES = ("level_shift", "trend")
 _SIBLINGS = ("job", "step", "runner")  # scopes with siblings (a workflow's jobs, runner labels)
 _SERIES = ("job_name", "step_name", "runner")
+# how a reason names the siblings of each scope
+_NAMED_BY = {
+    "job": ("jobs", ("job_name",)),
+    "step": ("steps", ("job_name", "step_name")),
+    "runner": ("runner labels", ("runner",)),
+}
 
 
 def one_per_event(found: pd.DataFrame, within: int = 10, least: int = 3) -> pd.DataFrame:
@@ -77,18 +83,8 @@ def _series(rows: pd.DataFrame) -> pd.Series:
 
 def _shared_reason(kept: pd.Series, siblings: pd.DataFrame, within: int) -> str:
     """The kept alert's reason, with the other series (one row each) that moved the same way."""
-    if kept["scope"] == "runner":
-        noun, names = "runner labels", siblings["runner"].fillna("").astype(str)
-    elif kept["scope"] == "step":
-        noun = "steps"
-        names = (
-            siblings["job_name"].fillna("").astype(str)
-            + ": "
-            + siblings["step_name"].fillna("").astype(str)
-        )
-    else:
-        noun, names = "jobs", siblings["job_name"].fillna("").astype(str)
-    distinct = list(names)
+    noun, columns = _NAMED_BY[kept["scope"]]
+    distinct = list(siblings[list(columns)].fillna("").astype(str).agg(": ".join, axis=1))
     more = f" and {len(distinct) - 5} more" if len(distinct) > 5 else ""
     shown = ", ".join(distinct[:5]) + more
     return (

@@ -103,10 +103,11 @@ def feature_inputs(store: Store, repo_id: int) -> FeatureInputs:
     """Read everything the features of ``repo_id``'s runs are computed from."""
     params = (repo_id,)
     branch = store.scalar("SELECT default_branch FROM repositories WHERE id = ?", params)
+    runs, jobs, steps = run_measures(store, repo_id)
     return FeatureInputs(
-        runs=store.frame(_RUNS_SQL, params),
-        jobs=store.frame(_JOBS_SQL, params),
-        steps=store.frame(_STEPS_SQL, params),
+        runs=runs,
+        jobs=jobs,
+        steps=steps,
         tests=store.frame(_TESTS_SQL, params),
         logs=store.frame(_LOGS_SQL, params),
         commits=store.frame(_COMMITS_SQL, params),

@@ -29,6 +29,7 @@ from core.store.db import Store
 from core.store.logs import save_log, save_missing_log
 from core.store.outbox import enqueue
 from core.store.result_codes import OUTCOME_CODES, SOURCE_CODES
+from core.store.schema import FAILED_JOB
 
 __all__ = [
     "FAILED",
@@ -73,13 +74,13 @@ class JobRef:
 # stopping at the first success of the same workflow, the rest by primary key. (Through a
 # common table expression, SQLite rebuilt an automatic index on every call and scanned every
 # success of a job per failure: 116 s at 341k jobs, growing with the square of the history.)
-_LOG_JOBS_SQL = """
+_LOG_JOBS_SQL = f"""
 WITH failed AS (
   SELECT j.job_id, j.name, j.started_at, r.workflow_id
   FROM jobs j JOIN runs r ON r.repo_id = j.repo_id AND r.run_id = j.run_id
   AND r.attempt = j.attempt
   WHERE j.repo_id = :repo AND j.status = 'completed'
-  AND j.conclusion IN ('failure','timed_out','cancelled','startup_failure')
+  AND j.conclusion IN {FAILED_JOB}
 ),
 baseline AS (
   SELECT (SELECT g.job_id FROM jobs g JOIN runs rg ON rg.repo_id = g.repo_id

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from core.store.db import Store
+from core.store.schema import FAILED_JOB
 
 __all__ = ["jobs_of_run", "steps_of_job", "job_html_url", "api_steps", "failed_jobs_with_logs"]
 
@@ -59,7 +60,7 @@ def api_steps(store: Store, repo_id: int, job_id: int) -> list[dict[str, Any]]:
     ]
 
 
-_FAILED_JOBS_SQL = """
+_FAILED_JOBS_SQL = f"""
 SELECT j.job_id, j.run_id, j.attempt, j.name AS job, j.conclusion, j.started_at, j.html_url,
        r.workflow_name AS workflow, r.workflow_id, r.head_branch AS branch, r.pr_numbers AS prs,
        r.created_at, r.head_sha,
@@ -75,7 +76,7 @@ FROM jobs j
 JOIN runs r ON r.repo_id = j.repo_id AND r.run_id = j.run_id AND r.attempt = j.attempt
 JOIN logs l ON l.repo_id = j.repo_id AND l.job_id = j.job_id AND l.state = 'ok'
 WHERE j.repo_id = :repo
-  AND j.conclusion IN ('failure', 'timed_out', 'cancelled', 'startup_failure')
+  AND j.conclusion IN {FAILED_JOB}
   AND NOT EXISTS (SELECT 1 FROM findings f WHERE f.repo_id = j.repo_id AND f.agent = :agent
                   AND f.key = :agent || ':' || j.job_id)
 ORDER BY j.started_at

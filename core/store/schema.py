@@ -7,7 +7,11 @@ upsert and syncing the same data twice changes nothing.
 
 from __future__ import annotations
 
-__all__ = ["MIGRATIONS"]
+__all__ = ["FAILED_JOB", "MIGRATIONS"]
+
+# The conclusions of a failed job, as the partial index ``jobs_failed`` (V10) names them: a query
+# reaches that index only when its WHERE says ``conclusion IN`` this list.
+FAILED_JOB = "('failure', 'timed_out', 'cancelled', 'startup_failure')"
 
 _V1 = """
 CREATE TABLE repositories (
@@ -443,10 +447,10 @@ INSERT INTO step_daily
 # failure's log and its last green one) and root-cause analysis. Both found them by reading
 # every job of the repository (770k at 100k runs: ~800 MB of table pages, 11 s of CPU per
 # call); partial, the index holds the ~4% of jobs that failed, so the sync barely maintains it.
-# Queries use it only when their WHERE repeats ``FAILED_JOB`` word for word.
-_V10_FAILED_JOBS = """
+# Queries use it only when their WHERE repeats ``conclusion IN FAILED_JOB``.
+_V10_FAILED_JOBS = f"""
 CREATE INDEX jobs_failed ON jobs(repo_id, started_at)
-    WHERE conclusion IN ('failure', 'timed_out', 'cancelled', 'startup_failure')
+    WHERE conclusion IN {FAILED_JOB}
 """
 
 # V11 (issue 17): the Queues page's counts per queue and state (backlog, in flight, retrying,
