@@ -6,7 +6,9 @@ test (``flaky_jobs.csv``). Both recompute the whole history on every run (the en
 10,000 tests x 1,000 runs in seconds) and store it as their whole answer; a verdict that did not
 change keeps its message id, so a re-run with nothing new queues nothing. Each verdict carries the
 CI minutes its item's failures made re-runs throw away (``minutes_wasted``, defined and shared out
-in :mod:`agents.flaky_tests.waste`), read from the failed job attempts a re-run followed.
+in :mod:`agents.flaky_tests.waste`), read from the failed job attempts a re-run followed. A job
+whose latest attempt failed also gets the probability that a re-run passes
+(``rerun_pass_probability``, :mod:`agents.flaky_tests.rerun`).
 
 ``flaky_tests`` also keeps the quarantine list (:mod:`agents.flaky_tests.quarantine`): it
 continues the previous list (the one ``ctx.options["quarantine"]`` hands over, e.g. the
@@ -29,6 +31,7 @@ from agents.flaky_tests.config import FlakyConfig, QuarantineRule
 from agents.flaky_tests.judge import COLUMNS, judge
 from agents.flaky_tests.owners import Ownership, ownership
 from agents.flaky_tests.quarantine import VERSION, clean_runs, update_quarantine
+from agents.flaky_tests.rerun import rerun_chances
 from agents.flaky_tests.verdict import FLAKY
 from agents.flaky_tests.waste import failed_results, wasted_minutes
 from core.store.artifacts import load_artifact, save_artifact
@@ -44,11 +47,15 @@ __all__ = [
     "FlakyTests",
     "FlakyJobs",
     "FLAKY_COLUMNS",
+    "JOB_COLUMNS",
     "QUARANTINE",
     "load_quarantine",
 ]
 
 FLAKY_COLUMNS: tuple[str, ...] = (*COLUMNS, "minutes_wasted")
+# A job whose latest attempt failed also gets the probability that re-running it passes
+# (agents.flaky_tests.rerun): the question a guarded re-run asks before spending the minutes.
+JOB_COLUMNS: tuple[str, ...] = (*FLAKY_COLUMNS, "rerun_pass_probability")
 # In a repository's own history (branches known) a failure whose commit never passed tells
 # little on its own. On a topic branch that moved on after it, the next push explains it (a push
 # that broke a test and the next one that fixed it: pull requests do that all the time), so it
@@ -72,6 +79,7 @@ class _Judged:
     """The shared run: read a history, judge it, store the verdicts."""
 
     name: str
+    finding_columns: tuple[str, ...]
     what: str  # "tests" or "jobs", for the sentences
     read: Callable[[Store, int], pd.DataFrame]
     job: str  # the history's column that names each result's job (agents.flaky_tests.waste)
@@ -87,6 +95,7 @@ class _Judged:
             )
             return nothing_yet(self, message, judged=0)
         ctx.progress(0.2, f"Judging {history['test_id'].nunique():,} {self.what}…")
+        asked = self._questions(history)
         per_test = _PerTest(self.job, clean=self.keeps_quarantine)
         judged = judge(
             history.drop(columns=["message", "duration_s"], errors="ignore"),
@@ -100,6 +109,8 @@ class _Judged:
         del history
         wasted = wasted_minutes(failures, rerun_job_attempts(ctx.store, repo_id), self.job)
         judged["minutes_wasted"] = judged["test_id"].map(wasted).fillna(0.0).round(2)
+        for column, answers in asked.items():
+            judged[column] = judged["test_id"].astype(str).map(answers).round(3)
         judged["subject"] = f"{self.what[:-1]}:" + judged["test_id"].astype(str)
         judged["flake_rate"] = judged["score"].clip(0, 1)
         kept = judged[judged["verdict"].ne("stable")].copy()  # stable ones are not findings
@@ -140,8 +151,15 @@ class _Judged:
             quarantined = len(extra.document["quarantined"])
             metrics["quarantined"] = quarantined
             summary += f" Quarantine list: {quarantined:,} test{'s' * (quarantined != 1)}."
-        findings = with_columns(judged.drop(columns=["subject", "flake_rate"]), FLAKY_COLUMNS)
+        findings = with_columns(
+            judged.drop(columns=["subject", "flake_rate"]), self.finding_columns
+        )
         return AgentResult(self.name, findings, metrics, summary, messages)
+
+    def _questions(self, history: pd.DataFrame) -> dict[str, pd.Series]:
+        """Columns an agent adds per item from the history before it is judged (and let go):
+        each column's answers by item id; none here."""
+        return {}
 
     def _extra(
         self, ctx: AgentContext, repo_id: int, clean: pd.Series, judged: pd.DataFrame
@@ -248,18 +266,23 @@ class FlakyTests(_Judged):
 
 
 class FlakyJobs(_Judged):
-    """Agent: flaky, broken and stable jobs (``flaky_jobs.csv``)."""
+    """Agent: flaky, broken and stable jobs (``flaky_jobs.csv``), and for each job whose
+    latest attempt failed, the probability that a re-run passes."""
 
     name = "flaky_jobs"
     layer = 2
     title = "Flaky Jobs"
     needs_source = False
     csv_name = "flaky_jobs.csv"
-    finding_columns = FLAKY_COLUMNS
+    finding_columns = JOB_COLUMNS
     what = "jobs"
     read = staticmethod(job_history)
     job = "test_id"  # a job's name is the item
     config = JOBS_CONFIG
+
+    def _questions(self, history: pd.DataFrame) -> dict[str, pd.Series]:
+        """Will a re-run of the job's latest failure pass (:mod:`agents.flaky_tests.rerun`)?"""
+        return {"rerun_pass_probability": rerun_chances(history)}
 
 
 _NO_OWNER = Ownership((), None, "", "no owners were looked up")

@@ -22,7 +22,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["SIMILAR_FACTOR", "PRIOR_WEIGHT", "rerun_pass_probability", "similar_failure_rate"]
+from agents.flaky_tests.history import FAIL, OUTCOMES, PASS
+
+__all__ = [
+    "SIMILAR_FACTOR",
+    "PRIOR_WEIGHT",
+    "rerun_chances",
+    "rerun_pass_probability",
+    "similar_failure_rate",
+]
 
 SIMILAR_FACTOR = 1.5  # durations within this factor of each other are "about as long"
 PRIOR_WEIGHT = 1.0  # how many similar failures the job's overall rate is worth
@@ -77,14 +85,54 @@ def rerun_pass_probability(history: pd.DataFrame) -> float:
     )
 
 
-def _rerun_failures(frame: pd.DataFrame) -> pd.DataFrame:
-    """Per commit whose first attempt failed and that ran again: that attempt's duration and
-    whether a later attempt passed. A failure never re-run says nothing about re-runs."""
-    sets = frame.groupby("commit_sha", sort=False).agg(
-        first=("outcome", "first"),
-        duration_s=("duration_s", "first"),
-        attempts=("outcome", "size"),
-        passes=("outcome", lambda outcomes: int((outcomes == "pass").sum())),
-    )
-    failed = sets[(sets["first"] == "fail") & (sets["attempts"] >= 2)]
+def rerun_chances(history: pd.DataFrame, item: str = "test_id") -> pd.Series:
+    """Per item (a job's name) whose latest decided attempt failed, the probability that a
+    re-run of it passes, as :func:`rerun_pass_probability` judges one item; items whose latest
+    attempt passed are not asked about and are left out.
+
+    ``history``: the attempts of every item in time order, ``item``, ``commit_sha``,
+    ``outcome`` in any spelling :data:`agents.flaky_tests.history.OUTCOMES` knows (a job's
+    conclusion: ``success``, ``failure``, ``timed_out``...) and optionally ``duration_s``. One
+    pass over the history: the re-run sets of every item at once, then a few numbers per item
+    that just failed."""
+    codes = history["outcome"].astype(str).str.lower().map(OUTCOMES)
+    decided = codes.isin((PASS, FAIL)).to_numpy()
+    durations = history.get("duration_s", np.nan)
+    frame = pd.DataFrame(
+        {
+            "item": history[item].astype(str),
+            "commit_sha": history["commit_sha"].astype(str),
+            "outcome": np.where(codes.eq(PASS), "pass", "fail"),
+            "duration_s": pd.to_numeric(durations, errors="coerce"),
+        },
+        index=history.index,
+    )[decided].reset_index(drop=True)
+    latest = frame.groupby("item", sort=False).tail(1).set_index("item")
+    latest = latest[latest["outcome"].eq("fail")]
+    if latest.empty:
+        return pd.Series(dtype=float, name="rerun_pass_probability")
+    frame = frame[frame["item"].isin(latest.index)]
+    frame = frame[frame["commit_sha"].ne(frame["item"].map(latest["commit_sha"]))]
+    earlier = _rerun_failures(frame, by=["item", "commit_sha"]).reset_index()
+    per_item = dict(tuple(earlier.groupby("item", sort=False)))
+    empty = earlier.iloc[:0]
+    chances = {
+        name: similar_failure_rate(
+            (sets := per_item.get(name, empty))["duration_s"].to_numpy(),
+            sets["passed"].to_numpy(),
+            row.duration_s,
+        )
+        for name, row in latest.iterrows()
+    }
+    return pd.Series(chances, dtype=float, name="rerun_pass_probability")
+
+
+def _rerun_failures(frame: pd.DataFrame, by: str | list[str] = "commit_sha") -> pd.DataFrame:
+    """Per commit (per ``by``) whose first attempt failed and that ran again: that attempt's
+    duration (NaN when unknown: never a later attempt's) and whether a later attempt passed.
+    A failure never re-run says nothing about re-runs."""
+    grouped = frame.assign(passing=frame["outcome"].eq("pass")).groupby(by, sort=False)
+    first = frame[~frame.duplicated(by)].set_index(by)  # each set's first attempt
+    sets = first.assign(attempts=grouped.size(), passes=grouped["passing"].sum())
+    failed = sets[sets["outcome"].eq("fail") & sets["attempts"].ge(2)]
     return pd.DataFrame({"duration_s": failed["duration_s"], "passed": failed["passes"] > 0})

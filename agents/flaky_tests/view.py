@@ -165,9 +165,11 @@ def verdict_table(findings: pd.DataFrame) -> pd.DataFrame:
         "first_flake",
         "last_flake",
         "minutes_wasted",
+        "rerun_pass_probability",  # jobs only: their latest attempt failed
         "cluster",
         "evidence_runs",
     ]
+    columns = [c for c in columns if c in findings or c != "rerun_pass_probability"]
     order = findings["verdict"].map(_ORDER).fillna(4)
     ranked = findings.assign(_o=order).sort_values(["_o", "score"], ascending=[True, False])
     return ranked.reindex(columns=columns).reset_index(drop=True)

@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from agents.flaky_tests.rerun import rerun_pass_probability, similar_failure_rate
+from agents.flaky_tests.rerun import rerun_chances, rerun_pass_probability, similar_failure_rate
 
 
 def _history(*sets: tuple[str, list[tuple[str, float | None]]]) -> pd.DataFrame:
@@ -87,3 +87,46 @@ def test_similar_failure_rate_treats_unknown_durations_as_unlike_any_other() -> 
     passed = np.array([True, False])
     rate = (1 + 1.4) / (2 + 2)
     assert similar_failure_rate(durations, passed, 100.0) == pytest.approx((0 + rate) / 2)
+
+
+def _jobs(**histories: pd.DataFrame) -> pd.DataFrame:
+    """Several jobs' histories interleaved in time order, outcomes spelled as GitHub's job
+    conclusions (the store's job history)."""
+    spelled = {"pass": "success", "fail": "failure", "skip": "skipped"}
+    frames = [
+        history.assign(test_id=name, order=np.arange(len(history)) * len(histories) + k)
+        for k, (name, history) in enumerate(histories.items())
+    ]
+    merged = pd.concat(frames).sort_values("order").drop(columns="order")
+    return merged.assign(outcome=merged["outcome"].map(spelled)).reset_index(drop=True)
+
+
+def test_every_job_that_just_failed_is_judged_as_if_alone() -> None:
+    long_failure = _history(*MIXED, ("new", [("fail", 615.0)]))
+    short_failure = _history(*MIXED, ("new", [("fail", 29.0)]))
+    new_job = _history(("c1", [("fail", 100.0)]))
+    chances = rerun_chances(_jobs(build=long_failure, lint=short_failure, docs=new_job))
+    assert chances.to_dict() == pytest.approx(
+        {
+            "build": rerun_pass_probability(long_failure),
+            "lint": rerun_pass_probability(short_failure),
+            "docs": 0.7,
+        }
+    )
+
+
+def test_a_job_whose_latest_attempt_passed_is_not_asked_about() -> None:
+    rescued = _history(*MIXED, ("new", [("fail", 615.0), ("pass", 600.0)]))
+    skipped_last = _history(("c1", [("fail", 60.0)]), ("c2", [("skip", 1.0)]))
+    chances = rerun_chances(_jobs(build=rescued, lint=skipped_last))
+    assert list(chances.index) == ["lint"]  # a skipped attempt decides nothing
+
+
+def test_a_first_attempt_of_unknown_length_is_not_given_its_re_runs_length() -> None:
+    history = _history(
+        ("c1", [("fail", None), ("pass", 600.0)]),  # unknown length: like no other failure
+        ("new", [("fail", 600.0)]),
+    )
+    rate = (1 + 1.4) / (1 + 2)
+    assert rerun_chances(_jobs(build=history))["build"] == pytest.approx((0 + rate) / (0 + 1))
+    assert rerun_pass_probability(history) == pytest.approx((0 + rate) / (0 + 1))
