@@ -11,14 +11,20 @@ Here level shifts and trends of the same workflow, scope (jobs, steps or runner 
 and direction, flagged within ``within`` runs of one another on at least ``least`` different
 series, become one alert: the first of them (where the change was first seen; it stays the same
 alert when later siblings join, so a re-run does not report the event again), whose reason names
-the others. Spikes stay as they are (a slow run of one job is worth its own line), and so does
-any group smaller than ``least``: two jobs that changed together may be two stories.
+the others and whose ``shared_with`` lists their series (JSON, :func:`.watch.series_key`: the
+page draws the change on each of them). Spikes stay as they are (a slow run of one job is worth
+its own line), and so does any group smaller than ``least``: two jobs that changed together may
+be two stories.
 """
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pandas as pd
+
+from agents.anomaly_detection.watch import series_key
 
 __all__ = ["one_per_event"]
 
@@ -47,6 +53,7 @@ def one_per_event(found: pd.DataFrame, within: int = 10, least: int = 3) -> pd.D
         return found
     dropped: list[int] = []
     reasons: dict[int, str] = {}
+    shared: dict[int, str] = {}
     direction = np.sign(changes["score"].astype(float))
     keys = [changes["workflow"], changes["scope"], changes["metric"], direction]
     for _key, group in changes.groupby(keys, sort=False, dropna=False):
@@ -58,9 +65,13 @@ def one_per_event(found: pd.DataFrame, within: int = 10, least: int = 3) -> pd.D
             dropped += list(event.index[1:])
             siblings = event[series.ne(series.loc[first])].drop_duplicates(list(_SERIES))
             reasons[first] = _shared_reason(event.loc[first], siblings, within)
+            shared[first] = json.dumps(series_key(siblings).tolist())
     out = found.drop(index=dropped)
+    if shared:
+        out["shared_with"] = out.get("shared_with", pd.Series(None, index=out.index)).astype(object)
     for index, reason in reasons.items():
         out.loc[index, "reason"] = reason
+        out.loc[index, "shared_with"] = shared[index]
     return out
 
 

@@ -6,12 +6,13 @@ Pure read model and plotly figures; the page section only draws them.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import pandas as pd
 import plotly.graph_objects as go
 
-from agents.anomaly_detection.watch import ANOMALY_COLUMNS
+from agents.anomaly_detection.watch import ANOMALY_COLUMNS, series_key
 from core.presentation.style import PALETTE, chart_text, chart_texts, empty_figure, house_layout
 from core.store.anomalies import job_series, run_series, step_series
 from core.store.db import Store
@@ -21,6 +22,7 @@ __all__ = [
     "AnomalyView",
     "anomaly_view",
     "series_options",
+    "series_anomalies",
     "series_points",
     "timeline_figure",
     "anomaly_table",
@@ -78,13 +80,35 @@ def anomaly_table(anomalies: pd.DataFrame) -> pd.DataFrame:
 
 def series_options(anomalies: pd.DataFrame) -> list[str]:
     """The series that have anomalies, as ``scope|metric|workflow|job|step|runner`` keys, the
-    ones with the most severe anomalies first."""
+    ones with the most severe anomalies first; a series whose change was one of many sibling
+    series' shared change (:mod:`agents.anomaly_detection.events`) is one of them."""
     if anomalies.empty:
         return []
-    keys = series_key(anomalies)
     order = anomalies["severity"].map(SEVERITY_ORDER).fillna(3)
-    ranked = pd.DataFrame({"key": keys, "order": order}).groupby("key")["order"].min()
+    own = pd.DataFrame({"key": series_key(anomalies), "order": order})
+    siblings = _siblings(anomalies).rename("key").reset_index()
+    shared = pd.DataFrame({"key": siblings["key"], "order": order.loc[siblings["index"]].values})
+    ranked = pd.concat([own, shared]).groupby("key")["order"].min()
     return ranked.sort_values(kind="stable").index.tolist()
+
+
+def series_anomalies(anomalies: pd.DataFrame, key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One series' own anomalies, and the shared changes it took part in that were kept on a
+    sibling series (drawn on its timeline as change lines, without the sibling's value)."""
+    if anomalies.empty:
+        return anomalies, anomalies
+    siblings = _siblings(anomalies)
+    shared = anomalies.loc[siblings.index[siblings.eq(key).to_numpy()].unique()]
+    return anomalies[series_key(anomalies).eq(key).to_numpy()], shared
+
+
+def _siblings(anomalies: pd.DataFrame) -> pd.Series:
+    """Each shared change's sibling series keys, one per row, indexed by the change's row."""
+    if "shared_with" not in anomalies:
+        return pd.Series(dtype=object)
+    listed = anomalies["shared_with"].dropna()
+    keys = listed.map(lambda text: json.loads(text) if isinstance(text, str) else list(text))
+    return keys.explode().dropna().astype(str)
 
 
 def series_label(key: str) -> str:
@@ -96,11 +120,6 @@ def series_label(key: str) -> str:
         "runner": f"runner label {runner}",
     }[scope]
     return f"{what} · {'queue time' if metric == 'queue_s' else 'duration'}"
-
-
-def series_key(frame: pd.DataFrame) -> pd.Series:
-    parts = ["scope", "metric", "workflow", "job_name", "step_name", "runner"]
-    return frame[parts].fillna("").astype(str).agg("|".join, axis=1)
 
 
 def series_points(store: Store, repo: str, key: str) -> pd.DataFrame:
@@ -134,9 +153,15 @@ def series_points(store: Store, repo: str, key: str) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def timeline_figure(points: pd.DataFrame, anomalies: pd.DataFrame, title: str) -> go.Figure:
+def timeline_figure(
+    points: pd.DataFrame,
+    anomalies: pd.DataFrame,
+    title: str,
+    shared: pd.DataFrame | None = None,
+) -> go.Figure:
     """The series, a rolling usual band (median ± 2 robust sigmas of the past points), the
-    anomalies marked, and a vertical line with its cause at every level shift and trend."""
+    anomalies marked, and a vertical line with its cause at every level shift and trend,
+    its own and the ``shared`` ones (a change kept on a sibling series: a line, no marker)."""
     if points.empty:
         return empty_figure(title, "No points.")
     values = points["value"]
@@ -181,23 +206,42 @@ def timeline_figure(points: pd.DataFrame, anomalies: pd.DataFrame, title: str) -
             hovertemplate="%{text}<extra></extra>",
         )
         changes = anomalies[anomalies["kind"].isin(["level_shift", "trend"])]
-        for at, kind, cause in zip(
-            when[changes.index], changes["kind"], changes["cause"], strict=True
-        ):  # a few change points, not the history
-            if pd.isna(at):
-                continue
-            fig.add_vline(x=at, line_dash="dash", line_color="#f08c00")
-            fig.add_annotation(
-                x=at,
-                y=1,
-                yref="paper",
-                showarrow=False,
-                xanchor="left",
-                text=chart_text(_short(f"{kind.replace('_', ' ')}: {cause or 'cause not seen'}")),
-                font={"size": 10},
-            )
+        _change_lines(fig, changes, shared=False)
+    if shared is not None and len(shared):
+        _change_lines(fig, shared, shared=True)
     fig.update_yaxes(rangemode="tozero")
     return house_layout(fig, title, "seconds", height=380)
+
+
+def _change_lines(fig: go.Figure, changes: pd.DataFrame, *, shared: bool) -> None:
+    """A dashed vertical line per change with its kind and cause (a few changes, not the
+    history); a shared change says which sibling series it was kept on."""
+    when = pd.to_datetime(changes["created_at"], utc=True, errors="coerce", format="ISO8601")
+    for at, (_, change) in zip(when, changes.iterrows(), strict=True):
+        if pd.isna(at):
+            continue
+        kind = str(change["kind"]).replace("_", " ")
+        if shared:
+            kind = f"{kind} shared with {_who(change)}"
+        fig.add_vline(x=at, line_dash="dot" if shared else "dash", line_color="#f08c00")
+        fig.add_annotation(
+            x=at,
+            y=1,
+            yref="paper",
+            showarrow=False,
+            xanchor="left",
+            text=chart_text(_short(f"{kind}: {change['cause'] or 'cause not seen'}")),
+            font={"size": 10},
+        )
+
+
+def _who(change: pd.Series) -> str:
+    """The series a shared change was kept on, in a few words."""
+    if change.get("scope") == "runner":
+        return f"runner label {change.get('runner')}"
+    if change.get("scope") == "step":
+        return f"step '{change.get('step_name')}' of {change.get('job_name')}"
+    return f"job {change.get('job_name')}"
 
 
 def _short(text: str, limit: int = 70) -> str:

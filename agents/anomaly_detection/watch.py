@@ -27,6 +27,7 @@ __all__ = [
     "shared_waits",
     "ci_config",
     "flags_of",
+    "series_key",
 ]
 
 # ``anomalies.csv``: the contract's columns first, then what the page needs
@@ -51,7 +52,9 @@ ANOMALY_COLUMNS = (
     "run_number",
     "subject",
     "key",
+    "shared_with",
 )
+SERIES_PARTS = ("scope", "metric", "workflow", "job_name", "step_name", "runner")
 MIN_POINTS = 60  # a series shorter than this is not watched (no baseline to speak of)
 MIN_EFFECT_S = 30.0  # an anomaly moves a duration or a wait by at least this many seconds
 USUAL_POINTS = 30  # the values before an anomaly its "usual" range is read from
@@ -380,3 +383,9 @@ def shared_waits(anomalies: pd.DataFrame, within: str = "2h", least: int = 3) ->
                 f"at once ({first:%Y-%m-%d %H:%M}–{last:%H:%M} UTC), not a code change"
             )
     return causes
+
+
+def series_key(frame: pd.DataFrame) -> pd.Series:
+    """Which watched series each anomaly row is of, as one text key
+    ``scope|metric|workflow|job|step|runner`` (the page's series picker reads it back)."""
+    return frame[list(SERIES_PARTS)].fillna("").astype(str).agg("|".join, axis=1)

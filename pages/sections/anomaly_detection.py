@@ -17,7 +17,7 @@ from agents.anomaly_detection.view import (
     anomaly_table,
     anomaly_view,
     kind_counts,
-    series_key,
+    series_anomalies,
     series_label,
     series_options,
     series_points,
@@ -69,10 +69,10 @@ def render(page: PageContext) -> None:
     options = series_options(anomalies)
     if options:
         key = st.selectbox("Series", options, format_func=series_label, key="anomaly_series")
-        mine = anomalies[series_key(anomalies) == key]
+        mine, shared = series_anomalies(anomalies, key)
         points = series_points(store, page.repo, key)
         chart(
-            timeline_figure(points, mine, series_label(key)),
+            timeline_figure(points, mine, series_label(key), shared),
             f"{page.repo} {series_label(key)}",
             "anomaly_timeline",
             data=points,

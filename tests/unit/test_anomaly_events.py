@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 
 from agents.anomaly_detection.events import one_per_event
@@ -35,6 +37,8 @@ def test_a_change_many_matrix_jobs_share_is_one_alert_naming_the_others():
     assert "7 other jobs of workflow CI changed the same way" in kept["reason"]
     assert "test (7)" in kept["reason"] and "and 2 more" in kept["reason"]
     assert kept["reason"].endswith("one change, not 8.")
+    others = [f"job|duration_s|CI|test ({n})||" for n in (0, 1, 2, 4, 5, 6, 7)]
+    assert sorted(json.loads(kept["shared_with"])) == others  # the page draws it on each
 
 
 def test_the_kept_alert_stays_the_same_when_later_siblings_join():

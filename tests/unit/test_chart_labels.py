@@ -93,6 +93,20 @@ FIGURES = {
         ),
         f"job {NAME} · duration",
     ),
+    "anomaly_timeline_shared": lambda: timeline_figure(
+        pd.DataFrame({"when": pd.to_datetime(DAYS, utc=True), "value": [60.0, 600.0]}),
+        pd.DataFrame(columns=["created_at", "value", "reason", "kind", "cause"]),
+        f"job {NAME} · duration",
+        pd.DataFrame(
+            {
+                "created_at": ["2024-05-02T00:00:00Z"],
+                "kind": ["trend"],
+                "cause": [f"commit {NAME}"],
+                "scope": ["job"],
+                "job_name": [NAME],
+            }
+        ),
+    ),
 }
 
 
