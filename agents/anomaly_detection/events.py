@@ -89,7 +89,7 @@ def _events(group: pd.DataFrame, within: int) -> list[pd.DataFrame]:
 
 def _series(rows: pd.DataFrame) -> pd.Series:
     """Which series each row is of (within one workflow, scope and metric)."""
-    return rows[list(_SERIES)].fillna("").astype(str).agg("|".join, axis=1)
+    return series_key(rows)
 
 
 def _shared_reason(kept: pd.Series, siblings: pd.DataFrame, within: int) -> str:

@@ -9,10 +9,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from agents.anomaly_detection.watch import ANOMALY_COLUMNS, series_key
+from agents.anomaly_detection.watch import ANOMALY_COLUMNS, series_key, series_parts
 from core.presentation.style import PALETTE, chart_text, chart_texts, empty_figure, house_layout
 from core.store.anomalies import job_series, run_series, step_series
 from core.store.db import Store
@@ -79,17 +80,21 @@ def anomaly_table(anomalies: pd.DataFrame) -> pd.DataFrame:
 
 
 def series_options(anomalies: pd.DataFrame) -> list[str]:
-    """The series that have anomalies, as ``scope|metric|workflow|job|step|runner`` keys, the
-    ones with the most severe anomalies first; a series whose change was one of many sibling
-    series' shared change (:mod:`agents.anomaly_detection.events`) is one of them."""
+    """The series that have anomalies (:func:`.watch.series_key` keys), the ones with the most
+    severe anomalies first; a series whose change was one of many sibling series' shared
+    change (:mod:`agents.anomaly_detection.events`) is one of them."""
     if anomalies.empty:
         return []
-    order = anomalies["severity"].map(SEVERITY_ORDER).fillna(3)
-    own = pd.DataFrame({"key": series_key(anomalies), "order": order})
-    siblings = _siblings(anomalies).rename("key").reset_index()
-    shared = pd.DataFrame({"key": siblings["key"], "order": order.loc[siblings["index"]].values})
-    ranked = pd.concat([own, shared]).groupby("key")["order"].min()
-    return ranked.sort_values(kind="stable").index.tolist()
+    order = anomalies["severity"].map(SEVERITY_ORDER).fillna(3).to_numpy()
+    rows, keys = _siblings(anomalies)
+    ranked = pd.DataFrame(
+        {
+            "key": [*series_key(anomalies), *keys],
+            "order": np.concatenate([order, order[rows]]),
+        }
+    )
+    best = ranked.groupby("key")["order"].min()
+    return best.sort_values(kind="stable").index.tolist()
 
 
 def series_anomalies(anomalies: pd.DataFrame, key: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -97,22 +102,36 @@ def series_anomalies(anomalies: pd.DataFrame, key: str) -> tuple[pd.DataFrame, p
     sibling series (drawn on its timeline as change lines, without the sibling's value)."""
     if anomalies.empty:
         return anomalies, anomalies
-    siblings = _siblings(anomalies)
-    shared = anomalies.loc[siblings.index[siblings.eq(key).to_numpy()].unique()]
-    return anomalies[series_key(anomalies).eq(key).to_numpy()], shared
+    rows, keys = _siblings(anomalies)
+    shared = sorted({row for row, sibling in zip(rows, keys, strict=True) if sibling == key})
+    return anomalies[series_key(anomalies).eq(key).to_numpy()], anomalies.iloc[shared]
 
 
-def _siblings(anomalies: pd.DataFrame) -> pd.Series:
-    """Each shared change's sibling series keys, one per row, indexed by the change's row."""
+def _siblings(anomalies: pd.DataFrame) -> tuple[np.ndarray, list[str]]:
+    """Every sibling series a shared change lists (``shared_with``), with the position of the
+    change's row: ``(positions, keys)``. A row without a readable list lists none."""
     if "shared_with" not in anomalies:
-        return pd.Series(dtype=object)
-    listed = anomalies["shared_with"].dropna()
-    keys = listed.map(lambda text: json.loads(text) if isinstance(text, str) else list(text))
-    return keys.explode().dropna().astype(str)
+        return np.zeros(0, dtype=int), []
+    rows, keys = [], []
+    for position, listed in enumerate(anomalies["shared_with"]):
+        for key in _listed(listed):
+            rows.append(position)
+            keys.append(key)
+    return np.asarray(rows, dtype=int), keys
+
+
+def _listed(value: object) -> list[str]:
+    """The series keys of one ``shared_with`` value: JSON text as stored, or a list."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return []
+    return [str(key) for key in value] if isinstance(value, list) else []
 
 
 def series_label(key: str) -> str:
-    scope, metric, workflow, job, step, runner = key.split("|")
+    scope, metric, workflow, job, step, runner = series_parts(key)
     what = {
         "workflow": f"workflow {workflow}",
         "job": f"job {job}",
@@ -125,7 +144,7 @@ def series_label(key: str) -> str:
 def series_points(store: Store, repo: str, key: str) -> pd.DataFrame:
     """The points of one watched series: ``when, value, run_id``, oldest first."""
     repo_id = store.repo_id(repo)
-    scope, metric, workflow, job, step, runner = key.split("|")
+    scope, metric, workflow, job, step, runner = series_parts(key)
     if repo_id is None:
         return pd.DataFrame(columns=["when", "value", "run_id"])
     # the series' rows alone, read in SQL (a 100k-run history holds 800k jobs)
@@ -220,9 +239,10 @@ def _change_lines(fig: go.Figure, changes: pd.DataFrame, *, shared: bool) -> Non
     for at, (_, change) in zip(when, changes.iterrows(), strict=True):
         if pd.isna(at):
             continue
-        kind = str(change["kind"]).replace("_", " ")
-        if shared:
-            kind = f"{kind} shared with {_who(change)}"
+        cause = change.get("cause") if isinstance(change.get("cause"), str) else None
+        text = f"{str(change['kind']).replace('_', ' ')}: {cause or 'cause not seen'}"
+        if shared:  # the cause first: a long name must not push it out of the label
+            text = f"{_short(text, 60)} (shared with {_who(change)})"
         fig.add_vline(x=at, line_dash="dot" if shared else "dash", line_color="#f08c00")
         fig.add_annotation(
             x=at,
@@ -230,7 +250,7 @@ def _change_lines(fig: go.Figure, changes: pd.DataFrame, *, shared: bool) -> Non
             yref="paper",
             showarrow=False,
             xanchor="left",
-            text=chart_text(_short(f"{kind}: {change['cause'] or 'cause not seen'}")),
+            text=chart_text(_short(text, 110 if shared else 70)),
             font={"size": 10},
         )
 

@@ -9,6 +9,7 @@ depends only on the runs before it. A level shift or a trend gets its likely cau
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 
@@ -28,6 +29,7 @@ __all__ = [
     "ci_config",
     "flags_of",
     "series_key",
+    "series_parts",
 ]
 
 # ``anomalies.csv``: the contract's columns first, then what the page needs
@@ -386,6 +388,14 @@ def shared_waits(anomalies: pd.DataFrame, within: str = "2h", least: int = 3) ->
 
 
 def series_key(frame: pd.DataFrame) -> pd.Series:
-    """Which watched series each anomaly row is of, as one text key
-    ``scope|metric|workflow|job|step|runner`` (the page's series picker reads it back)."""
-    return frame[list(SERIES_PARTS)].fillna("").astype(str).agg("|".join, axis=1)
+    """Which watched series each anomaly row is of, as one text key: the JSON list of its
+    ``scope, metric, workflow, job, step, runner`` (JSON, not a separator: a job's name is
+    free text, ``Build | Linux`` included). :func:`series_parts` reads one back."""
+    parts = frame[list(SERIES_PARTS)].fillna("").astype(str).to_numpy().tolist()
+    return pd.Series([json.dumps(row) for row in parts], index=frame.index, dtype=object)
+
+
+def series_parts(key: str) -> tuple[str, str, str, str, str, str]:
+    """``scope, metric, workflow, job, step, runner`` of a :func:`series_key`."""
+    scope, metric, workflow, job, step, runner = json.loads(key)
+    return scope, metric, workflow, job, step, runner

@@ -19,6 +19,7 @@ carries its test's place in it (``quarantine``).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -49,6 +50,7 @@ __all__ = [
     "FLAKY_COLUMNS",
     "JOB_COLUMNS",
     "QUARANTINE",
+    "RERUNS",
     "load_quarantine",
 ]
 
@@ -73,6 +75,7 @@ CI_CONFIG = FlakyConfig(later_pass_weight=0.25, trunk_pass_weight=0.5)
 JOBS_CONFIG = replace(CI_CONFIG, min_score=0.01)
 QUARANTINE_RULE = QuarantineRule()
 QUARANTINE = "quarantine"  # the name of the list among the agent's stored artifacts
+RERUNS = "reruns"  # flaky_jobs' artifact: the jobs whose latest attempt failed, their chances
 
 
 class _Judged:
@@ -109,8 +112,9 @@ class _Judged:
         del history
         wasted = wasted_minutes(failures, rerun_job_attempts(ctx.store, repo_id), self.job)
         judged["minutes_wasted"] = judged["test_id"].map(wasted).fillna(0.0).round(2)
-        for column, answers in asked.items():
-            judged[column] = judged["test_id"].astype(str).map(answers).round(3)
+        if asked is not None:
+            answers = asked["rerun_pass_probability"].round(3)
+            judged["rerun_pass_probability"] = judged["test_id"].astype(str).map(answers)
         judged["subject"] = f"{self.what[:-1]}:" + judged["test_id"].astype(str)
         judged["flake_rate"] = judged["score"].clip(0, 1)
         kept = judged[judged["verdict"].ne("stable")].copy()  # stable ones are not findings
@@ -136,6 +140,9 @@ class _Judged:
                 save_artifact(
                     ctx.store, repo_id, self.name, QUARANTINE, str(VERSION), extra.document
                 )
+            if asked is not None:
+                records = json.loads(asked.reset_index().to_json(orient="records"))
+                save_artifact(ctx.store, repo_id, self.name, RERUNS, "1", {"failed": records})
         messages = [m for m, t in zip(saved, kept["test_id"], strict=True) if t not in known]
         counts = judged["verdict"].value_counts().to_dict()
         summary = (
@@ -156,10 +163,10 @@ class _Judged:
         )
         return AgentResult(self.name, findings, metrics, summary, messages)
 
-    def _questions(self, history: pd.DataFrame) -> dict[str, pd.Series]:
-        """Columns an agent adds per item from the history before it is judged (and let go):
-        each column's answers by item id; none here."""
-        return {}
+    def _questions(self, history: pd.DataFrame) -> pd.DataFrame | None:
+        """What an agent asks of each item's history before it is judged (and let go): the
+        jobs' re-run chances (:func:`agents.flaky_tests.rerun.rerun_chances`); None here."""
+        return None
 
     def _extra(
         self, ctx: AgentContext, repo_id: int, clean: pd.Series, judged: pd.DataFrame
@@ -280,9 +287,11 @@ class FlakyJobs(_Judged):
     job = "test_id"  # a job's name is the item
     config = JOBS_CONFIG
 
-    def _questions(self, history: pd.DataFrame) -> dict[str, pd.Series]:
-        """Will a re-run of the job's latest failure pass (:mod:`agents.flaky_tests.rerun`)?"""
-        return {"rerun_pass_probability": rerun_chances(history)}
+    def _questions(self, history: pd.DataFrame) -> pd.DataFrame:
+        """Will a re-run of each job's latest failure pass (:mod:`agents.flaky_tests.rerun`)?
+        Kept as the artifact :data:`RERUNS` too: a job that just failed is usually stable,
+        and stable jobs are not stored as findings."""
+        return rerun_chances(history, item="test_id", series="job", sets="run_id")
 
 
 _NO_OWNER = Ownership((), None, "", "no owners were looked up")

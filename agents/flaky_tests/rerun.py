@@ -27,6 +27,7 @@ from agents.flaky_tests.history import FAIL, OUTCOMES, PASS
 __all__ = [
     "SIMILAR_FACTOR",
     "PRIOR_WEIGHT",
+    "RERUN_COLUMNS",
     "rerun_chances",
     "rerun_pass_probability",
     "similar_failure_rate",
@@ -65,66 +66,85 @@ def _similar(durations: np.ndarray, duration: float, factor: float) -> np.ndarra
         return np.abs(np.log1p(durations) - np.log1p(duration)) < np.log(factor)
 
 
-def rerun_pass_probability(history: pd.DataFrame) -> float:
+def rerun_pass_probability(history: pd.DataFrame, sets: str = "commit_sha") -> float:
     """The probability a re-run of the job's latest attempt, a failure, passes.
 
-    ``history`` has one row per attempt of one job, in time order: ``commit_sha``,
-    ``outcome`` (``pass``/``fail``; other outcomes are ignored) and optionally ``duration_s``.
-    The attempts of one commit are a re-run set: the earlier sets whose first attempt failed
-    and that were re-run are the evidence, and the set passed on re-run when a later attempt
-    passed. The latest attempt's own set is left out (its re-run is what is asked)."""
+    ``history`` has one row per attempt of one job, in time order: ``outcome``
+    (``pass``/``fail``; other outcomes are ignored), the column ``sets`` that tells which
+    attempts are re-runs of one another (the bench's re-run sets: a commit; in the store: a
+    run, see :func:`rerun_chances`) and optionally ``duration_s``. The earlier sets whose first
+    attempt failed and that were re-run are the evidence, and a set passed on re-run when a
+    later attempt passed. The latest attempt's own set is left out (its re-run is what is
+    asked)."""
     if history.empty or history["outcome"].iloc[-1] != "fail":
         raise ValueError("the latest attempt of the history must be a failure")
     durations = history.get("duration_s", np.nan)
     frame = history.assign(duration_s=pd.to_numeric(durations, errors="coerce"))
     frame = frame[frame["outcome"].isin(("pass", "fail"))]
     latest = frame.iloc[-1]
-    earlier = _rerun_failures(frame[frame["commit_sha"] != latest["commit_sha"]])
+    earlier = _rerun_failures(frame[frame[sets] != latest[sets]], by=sets)
     return similar_failure_rate(
         earlier["duration_s"].to_numpy(), earlier["passed"].to_numpy(), latest["duration_s"]
     )
 
 
-def rerun_chances(history: pd.DataFrame, item: str = "test_id") -> pd.Series:
-    """Per item (a job's name) whose latest decided attempt failed, the probability that a
-    re-run of it passes, as :func:`rerun_pass_probability` judges one item; items whose latest
-    attempt passed are not asked about and are left out.
+RERUN_COLUMNS = ("attempt", "created_at", "duration_s", "rerun_pass_probability")
 
-    ``history``: the attempts of every item in time order, ``item``, ``commit_sha``,
-    ``outcome`` in any spelling :data:`agents.flaky_tests.history.OUTCOMES` knows (a job's
-    conclusion: ``success``, ``failure``, ``timed_out``...) and optionally ``duration_s``. One
-    pass over the history: the re-run sets of every item at once, then a few numbers per item
-    that just failed."""
+
+def rerun_chances(
+    history: pd.DataFrame, item: str = "test_id", series: str = "job", sets: str = "run_id"
+) -> pd.DataFrame:
+    """For each item (a job's name) whose newest decided attempt in a series failed, the
+    probability that a re-run of that attempt passes, as :func:`rerun_pass_probability` judges
+    it; jobs whose newest attempt passed are not asked about and are left out.
+
+    ``history``: the attempts of every item in time order, with ``item``, ``series`` (its
+    workflow: two workflows' jobs of one name are two jobs, and only the failed one's own
+    re-runs are evidence), ``sets`` (the attempts of one run are re-runs of one another, as
+    GitHub re-runs them), ``outcome`` in any spelling :data:`.history.OUTCOMES` knows (a job's
+    conclusion: ``success``, ``failure``, ``timed_out``...) and optionally ``attempt``,
+    ``created_at`` and ``duration_s``. Returns, indexed by item, the failed attempt
+    (``series``, ``sets``, :data:`RERUN_COLUMNS`); where an item's jobs in several series
+    failed last, the newest failure. One pass over the history, a few numbers per job that
+    just failed."""
     codes = history["outcome"].astype(str).str.lower().map(OUTCOMES)
     decided = codes.isin((PASS, FAIL)).to_numpy()
-    durations = history.get("duration_s", np.nan)
     frame = pd.DataFrame(
         {
             "item": history[item].astype(str),
-            "commit_sha": history["commit_sha"].astype(str),
+            "series": history[series].fillna("").astype(str),
+            "set": history[sets],
             "outcome": np.where(codes.eq(PASS), "pass", "fail"),
-            "duration_s": pd.to_numeric(durations, errors="coerce"),
+            "duration_s": pd.to_numeric(history.get("duration_s", np.nan), errors="coerce"),
+            "attempt": history.get("attempt", np.nan),
+            "created_at": history.get("created_at", None),
         },
         index=history.index,
     )[decided].reset_index(drop=True)
-    latest = frame.groupby("item", sort=False).tail(1).set_index("item")
-    latest = latest[latest["outcome"].eq("fail")]
-    if latest.empty:
-        return pd.Series(dtype=float, name="rerun_pass_probability")
-    frame = frame[frame["item"].isin(latest.index)]
-    frame = frame[frame["commit_sha"].ne(frame["item"].map(latest["commit_sha"]))]
-    earlier = _rerun_failures(frame, by=["item", "commit_sha"]).reset_index()
-    per_item = dict(tuple(earlier.groupby("item", sort=False)))
+    newest = frame.groupby(["item", "series"], sort=False).tail(1)  # in time order
+    failed = newest[newest["outcome"].eq("fail")].groupby("item", sort=False).tail(1)
+    failed = failed.set_index(["item", "series"])
+    if failed.empty:
+        return pd.DataFrame(columns=[series, sets, *RERUN_COLUMNS], index=pd.Index([], name=item))
+    keys = pd.MultiIndex.from_frame(frame[["item", "series"]])
+    latest_set = pd.Series(failed["set"].to_numpy(), index=failed.index).reindex(keys)
+    own = keys.isin(failed.index)  # the failed jobs' attempts, but not their latest run's
+    frame = frame[own & (frame["set"].to_numpy() != latest_set.to_numpy())]
+    earlier = _rerun_failures(frame, by=["item", "series", "set"]).reset_index()
+    per_series = {key: rows for key, rows in earlier.groupby(["item", "series"], sort=False)}
     empty = earlier.iloc[:0]
-    chances = {
-        name: similar_failure_rate(
-            (sets := per_item.get(name, empty))["duration_s"].to_numpy(),
-            sets["passed"].to_numpy(),
-            row.duration_s,
+    chances = [
+        similar_failure_rate(
+            (rows := per_series.get(key, empty))["duration_s"].to_numpy(),
+            rows["passed"].to_numpy(),
+            duration,
         )
-        for name, row in latest.iterrows()
-    }
-    return pd.Series(chances, dtype=float, name="rerun_pass_probability")
+        for key, duration in zip(failed.index, failed["duration_s"], strict=True)
+    ]
+    out = failed.reset_index().assign(rerun_pass_probability=chances)
+    out = out.rename(columns={"series": series, "set": sets}).set_index("item")
+    out.index.name = item
+    return out.reindex(columns=[series, sets, *RERUN_COLUMNS])
 
 
 def _rerun_failures(frame: pd.DataFrame, by: str | list[str] = "commit_sha") -> pd.DataFrame:

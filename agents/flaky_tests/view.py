@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from agents.flaky_tests.agent import load_quarantine
+from agents.flaky_tests.agent import RERUNS, FlakyJobs, load_quarantine
 from agents.flaky_tests.quarantine import dump_quarantine
 from core.presentation.style import (
     OUTCOME_COLORS,
@@ -23,6 +23,7 @@ from core.presentation.style import (
     empty_figure,
     house_layout,
 )
+from core.store.artifacts import load_artifact
 from core.store.db import Store
 from core.store.findings import load_findings
 
@@ -41,6 +42,7 @@ __all__ = [
     "strip_figure",
     "verdict_split",
     "verdict_table",
+    "rerun_table",
     "wasted_figure",
     "wasted_table",
 ]
@@ -138,6 +140,20 @@ def quarantine_view(store: Store, repo: str) -> QuarantineView:
         document.get("updated"),
         dump_quarantine(document),
     )
+
+
+def rerun_table(store: Store, repo: str) -> pd.DataFrame:
+    """The jobs whose latest attempt failed, newest failure first, with the chance that a
+    re-run passes (Flaky Jobs' artifact; empty before it ran): ``job, workflow, run_id,
+    attempt, failed_at, rerun_pass_probability``."""
+    columns = ["job", "workflow", "run_id", "attempt", "failed_at", "rerun_pass_probability"]
+    repo_id = store.repo_id(repo)
+    stored = load_artifact(store, repo_id, FlakyJobs.name, RERUNS) if repo_id is not None else None
+    failed = pd.DataFrame((stored[1] if stored else {}).get("failed") or [])
+    if failed.empty:
+        return pd.DataFrame(columns=columns)
+    failed = failed.rename(columns={"test_id": "job", "job": "workflow", "created_at": "failed_at"})
+    return failed.sort_values("failed_at", ascending=False).reindex(columns=columns)
 
 
 def quarantine_json(store: Store, repo: str) -> str | None:

@@ -18,6 +18,7 @@ from agents.flaky_tests.view import (
     evidence_table,
     flaky_view,
     quarantine_view,
+    rerun_table,
     score_figure,
     selfcheck_table,
     split_figure,
@@ -68,6 +69,8 @@ def render_for(page: PageContext, agent: str, what: str) -> None:
         height=360,
         column_config={"test_id": TEXT(what[:-1].title(), width="large")},
     )
+    if agent == "flaky_jobs":
+        _reruns(page)
     _wasted(page, view.findings, agent, what)
     _clusters(page, view.findings, agent, what)
     if agent == "flaky_tests":
@@ -101,6 +104,31 @@ def _charts(page: PageContext, findings, agent: str, what: str) -> None:
             f"{agent}_scores",
             data=findings.reindex(columns=["test_id", "verdict", "score"]),
         )
+
+
+def _reruns(page: PageContext) -> None:
+    """The jobs that just failed and the chance that re-running each one passes."""
+    st.markdown("##### Just failed: will a re-run pass?")
+    failed = rerun_table(page.workspace.store, page.repo)
+    if failed.empty:
+        st.caption("No job's latest attempt failed.")
+        return
+    st.caption(
+        "Each job whose latest attempt failed: how often its earlier failures of about the same "
+        "length passed when re-run, shrunk towards its re-run pass rate (70% for a job never "
+        "re-run). High: likely a flake, re-run it; low: the re-run will likely fail the same way."
+    )
+    table(
+        failed,
+        f"{page.repo} re-run chances",
+        "flaky_jobs_reruns",
+        column_config={
+            "job": TEXT("Job", width="medium"),
+            "rerun_pass_probability": st.column_config.ProgressColumn(
+                "Re-run passes", min_value=0.0, max_value=1.0, format="percent"
+            ),
+        },
+    )
 
 
 def _wasted(page: PageContext, findings, agent: str, what: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from agents.base import AgentContext
 from agents.flaky_tests.agent import FLAKY_COLUMNS, JOB_COLUMNS, FlakyJobs, FlakyTests
+from agents.flaky_tests.view import rerun_table
 from core.config import Settings
 from core.dump.importer import import_path
 from core.store.db import Store
@@ -63,3 +64,7 @@ def test_a_job_whose_latest_attempt_failed_gets_its_chance_that_a_re_run_passes(
     chances = jobs.set_index("test_id")["rerun_pass_probability"]
     assert set(chances.dropna().index) == failed
     assert chances.dropna().between(0, 1).all()
+    # the page's table reads them stored, stable jobs included (not stored as findings)
+    shown = rerun_table(store, FULL_NAME)
+    assert set(shown["job"]) == failed and shown["run_id"].notna().all()
+    assert shown.set_index("job")["rerun_pass_probability"].to_dict() == chances.dropna().to_dict()

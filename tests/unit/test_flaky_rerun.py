@@ -89,30 +89,47 @@ def test_similar_failure_rate_treats_unknown_durations_as_unlike_any_other() -> 
     assert similar_failure_rate(durations, passed, 100.0) == pytest.approx((0 + rate) / 2)
 
 
-def _jobs(**histories: pd.DataFrame) -> pd.DataFrame:
-    """Several jobs' histories interleaved in time order, outcomes spelled as GitHub's job
-    conclusions (the store's job history)."""
+def _jobs(workflow: str = "CI", **histories: pd.DataFrame) -> pd.DataFrame:
+    """Several jobs' histories of one workflow interleaved in time order, as the store's job
+    history has them: outcomes spelled as GitHub's job conclusions, each set a run."""
     spelled = {"pass": "success", "fail": "failure", "skip": "skipped"}
     frames = [
-        history.assign(test_id=name, order=np.arange(len(history)) * len(histories) + k)
+        history.assign(
+            test_id=name,
+            job=workflow,
+            run_id=history["commit_sha"],
+            order=np.arange(len(history)) * len(histories) + k,
+        )
         for k, (name, history) in enumerate(histories.items())
     ]
     merged = pd.concat(frames).sort_values("order").drop(columns="order")
     return merged.assign(outcome=merged["outcome"].map(spelled)).reset_index(drop=True)
 
 
+def _chances(history: pd.DataFrame) -> dict[str, float]:
+    return rerun_chances(history)["rerun_pass_probability"].to_dict()
+
+
 def test_every_job_that_just_failed_is_judged_as_if_alone() -> None:
     long_failure = _history(*MIXED, ("new", [("fail", 615.0)]))
     short_failure = _history(*MIXED, ("new", [("fail", 29.0)]))
     new_job = _history(("c1", [("fail", 100.0)]))
-    chances = rerun_chances(_jobs(build=long_failure, lint=short_failure, docs=new_job))
-    assert chances.to_dict() == pytest.approx(
+    chances = _chances(_jobs(build=long_failure, lint=short_failure, docs=new_job))
+    assert chances == pytest.approx(
         {
             "build": rerun_pass_probability(long_failure),
             "lint": rerun_pass_probability(short_failure),
             "docs": 0.7,
         }
     )
+
+
+def test_the_answer_names_the_failed_attempt() -> None:
+    history = _jobs(build=_history(("r1", [("pass", 60.0)]), ("r2", [("fail", 61.0)])))
+    history["created_at"] = ["2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z"]
+    failed = rerun_chances(history).loc["build"]
+    assert (failed["job"], failed["run_id"], failed["attempt"]) == ("CI", "r2", 1)
+    assert failed["created_at"] == "2026-01-02T00:00:00Z" and failed["duration_s"] == 61.0
 
 
 def test_a_job_whose_latest_attempt_passed_is_not_asked_about() -> None:
@@ -128,5 +145,31 @@ def test_a_first_attempt_of_unknown_length_is_not_given_its_re_runs_length() -> 
         ("new", [("fail", 600.0)]),
     )
     rate = (1 + 1.4) / (1 + 2)
-    assert rerun_chances(_jobs(build=history))["build"] == pytest.approx((0 + rate) / (0 + 1))
+    assert _chances(_jobs(build=history))["build"] == pytest.approx((0 + rate) / (0 + 1))
     assert rerun_pass_probability(history) == pytest.approx((0 + rate) / (0 + 1))
+
+
+def test_two_workflows_jobs_of_one_name_are_two_jobs() -> None:
+    # CI's build fails and is never re-run; Release's build passes on the same commits
+    ci = _jobs("CI", build=_history(("c1", [("fail", 60.0)]), ("c2", [("fail", 60.0)])))
+    release = _jobs("Release", build=_history(("c1", [("pass", 60.0)]), ("c2", [("pass", 60.0)])))
+    release["run_id"] = release["run_id"] + "-release"
+    both = pd.concat([ci, release]).sort_index(kind="stable").reset_index(drop=True)
+    ci_last = pd.concat([release, ci]).sort_index(kind="stable").reset_index(drop=True)
+
+    assert _chances(both) == pytest.approx({"build": 0.7})  # Release's passes are no re-runs
+    assert rerun_chances(both).loc["build", "job"] == "CI"  # its latest failure, not hidden
+    assert _chances(ci_last) == pytest.approx({"build": 0.7})
+
+
+def test_a_re_run_is_an_attempt_of_the_same_run_not_another_run_of_the_commit() -> None:
+    history = _jobs(build=_history(("c1", [("fail", 60.0)]), ("new", [("fail", 60.0)])))
+    history.loc[0, "commit_sha"] = "same"
+    history = pd.concat(
+        [
+            history.iloc[:1],
+            history.iloc[:1].assign(run_id="push", outcome="success"),
+            history.iloc[1:],
+        ]
+    ).reset_index(drop=True)  # the commit passed in another run (a push run): no re-run
+    assert _chances(history) == pytest.approx({"build": 0.7})
