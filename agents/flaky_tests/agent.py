@@ -98,7 +98,7 @@ class _Judged:
             )
             return nothing_yet(self, message, judged=0)
         ctx.progress(0.2, f"Judging {history['test_id'].nunique():,} {self.what}…")
-        asked = self._questions(history)
+        chances = self._rerun_chances(history)
         per_test = _PerTest(self.job, clean=self.keeps_quarantine)
         judged = judge(
             history.drop(columns=["message", "duration_s"], errors="ignore"),
@@ -112,8 +112,8 @@ class _Judged:
         del history
         wasted = wasted_minutes(failures, rerun_job_attempts(ctx.store, repo_id), self.job)
         judged["minutes_wasted"] = judged["test_id"].map(wasted).fillna(0.0).round(2)
-        if asked is not None:
-            answers = asked["rerun_pass_probability"].round(3)
+        if chances is not None:
+            answers = chances["rerun_pass_probability"].round(3)
             judged["rerun_pass_probability"] = judged["test_id"].astype(str).map(answers)
         judged["subject"] = f"{self.what[:-1]}:" + judged["test_id"].astype(str)
         judged["flake_rate"] = judged["score"].clip(0, 1)
@@ -140,8 +140,8 @@ class _Judged:
                 save_artifact(
                     ctx.store, repo_id, self.name, QUARANTINE, str(VERSION), extra.document
                 )
-            if asked is not None:
-                records = json.loads(asked.reset_index().to_json(orient="records"))
+            if chances is not None:
+                records = json.loads(chances.reset_index().to_json(orient="records"))
                 save_artifact(ctx.store, repo_id, self.name, RERUNS, "1", {"failed": records})
         messages = [m for m, t in zip(saved, kept["test_id"], strict=True) if t not in known]
         counts = judged["verdict"].value_counts().to_dict()
@@ -163,9 +163,10 @@ class _Judged:
         )
         return AgentResult(self.name, findings, metrics, summary, messages)
 
-    def _questions(self, history: pd.DataFrame) -> pd.DataFrame | None:
-        """What an agent asks of each item's history before it is judged (and let go): the
-        jobs' re-run chances (:func:`agents.flaky_tests.rerun.rerun_chances`); None here."""
+    def _rerun_chances(self, history: pd.DataFrame) -> pd.DataFrame | None:
+        """Each item's chance that a re-run of its latest failure passes, read from the history
+        before it is judged (and let go): jobs only
+        (:func:`agents.flaky_tests.rerun.rerun_chances`); None here."""
         return None
 
     def _extra(
@@ -287,7 +288,7 @@ class FlakyJobs(_Judged):
     job = "test_id"  # a job's name is the item
     config = JOBS_CONFIG
 
-    def _questions(self, history: pd.DataFrame) -> pd.DataFrame:
+    def _rerun_chances(self, history: pd.DataFrame) -> pd.DataFrame:
         """Will a re-run of each job's latest failure pass (:mod:`agents.flaky_tests.rerun`)?
         Kept as the artifact :data:`RERUNS` too: a job that just failed is usually stable,
         and stable jobs are not stored as findings."""

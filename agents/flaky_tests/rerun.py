@@ -78,14 +78,9 @@ def rerun_pass_probability(history: pd.DataFrame, sets: str = "commit_sha") -> f
     asked)."""
     if history.empty or history["outcome"].iloc[-1] != "fail":
         raise ValueError("the latest attempt of the history must be a failure")
-    durations = history.get("duration_s", np.nan)
-    frame = history.assign(duration_s=pd.to_numeric(durations, errors="coerce"))
-    frame = frame[frame["outcome"].isin(("pass", "fail"))]
-    latest = frame.iloc[-1]
-    earlier = _rerun_failures(frame[frame[sets] != latest[sets]], by=sets)
-    return similar_failure_rate(
-        earlier["duration_s"].to_numpy(), earlier["passed"].to_numpy(), latest["duration_s"]
-    )
+    one_job = history.assign(_item="", _series="")  # the many-jobs form, one job long
+    chances = rerun_chances(one_job, item="_item", series="_series", sets=sets)
+    return float(chances["rerun_pass_probability"].iloc[0])
 
 
 RERUN_COLUMNS = ("attempt", "created_at", "duration_s", "rerun_pass_probability")
@@ -147,8 +142,8 @@ def rerun_chances(
     return out.reindex(columns=[series, sets, *RERUN_COLUMNS])
 
 
-def _rerun_failures(frame: pd.DataFrame, by: str | list[str] = "commit_sha") -> pd.DataFrame:
-    """Per commit (per ``by``) whose first attempt failed and that ran again: that attempt's
+def _rerun_failures(frame: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Per re-run set (per ``by``) whose first attempt failed and that ran again: that attempt's
     duration (NaN when unknown: never a later attempt's) and whether a later attempt passed.
     A failure never re-run says nothing about re-runs."""
     grouped = frame.assign(passing=frame["outcome"].eq("pass")).groupby(by, sort=False)

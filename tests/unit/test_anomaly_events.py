@@ -7,23 +7,7 @@ import json
 import pandas as pd
 
 from agents.anomaly_detection.events import one_per_event
-
-
-def _row(job: str, run: int, score: float, kind: str = "trend", **extra) -> dict:
-    row = {
-        "run_id": 1000 + run,
-        "job_name": job,
-        "step_name": "",
-        "runner": "",
-        "metric": "duration_s",
-        "kind": kind,
-        "scope": "job",
-        "workflow": "CI",
-        "run_number": run,
-        "score": score,
-        "reason": f"Job {job} has been slowing down.",
-    }
-    return {**row, **extra}
+from tests.anomaly_rows import change_row as _row
 
 
 def test_a_change_many_matrix_jobs_share_is_one_alert_naming_the_others():

@@ -14,27 +14,20 @@ from agents.anomaly_detection.view import (
     series_options,
     timeline_figure,
 )
+from tests.anomaly_rows import change_row
 
 
 def _change(job: str, run: int, severity: str = "medium", kind: str = "level_shift") -> dict:
-    return {
-        "run_id": 5000 + run,
-        "run_attempt": 1,
-        "job_name": job,
-        "step_name": "",
-        "runner": "",
-        "metric": "duration_s",
-        "kind": kind,
-        "scope": "job",
-        "workflow": "CI",
-        "run_number": run,
-        "score": 6.0,
-        "severity": severity,
-        "value": 900.0,
-        "reason": f"Job {job} now takes longer.",
-        "cause": "commit abc1234 touched package-lock.json",
-        "created_at": f"2026-03-{run - 80:02d}T10:00:00Z",
-    }
+    return change_row(
+        job,
+        run,
+        kind=kind,
+        severity=severity,
+        run_attempt=1,
+        value=900.0,
+        cause="commit abc1234 touched package-lock.json",
+        created_at=f"2026-03-{run - 80:02d}T10:00:00Z",
+    )
 
 
 def _key(job: str) -> str:
