@@ -23,6 +23,7 @@ __all__ = [
     "CHROMIUM",
     "CHROMIUM_ARGS",
     "browser_context",
+    "current",
     "serve",
     "settled",
     "shot",
@@ -134,6 +135,17 @@ def settled(page, timeout_ms: int = 120_000) -> None:
     expect(page.get_by_test_id("stApp")).to_have_attribute(
         "data-test-script-state", "notRunning", timeout=timeout_ms
     )
+
+
+def current(page):
+    """The elements the page's latest run drew, without the stale ones of the run before.
+
+    While a rerun draws, Streamlit keeps the previous run's elements on the page, marked
+    ``data-stale``, until the run ends; where the two runs place a widget at different spots
+    (a first start's re-route, a task ending mid-draw) both are in the page for a moment, and a
+    strict locator would find two. Wait on a locator from here, never on the page as a whole.
+    """
+    return page.locator('[data-testid="stElementContainer"]:not([data-stale="true"])')
 
 
 def background_done(page, timeout_ms: int = 600_000) -> None:

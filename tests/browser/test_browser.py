@@ -17,6 +17,7 @@ import pytest
 from tests.browser.support import (
     background_done,
     browser_context,
+    current,
     serve,
     settled,
     shot,
@@ -77,7 +78,9 @@ def test_given_a_fresh_server_when_a_deep_link_is_the_first_request_then_a_click
         try:
             page = browser.new_page()
             page.goto(f"{fresh_app_url}/layer1_collection", timeout=120_000)
-            sync_now = page.get_by_role("button", name="Sync now")
+            # the current run's button: a stale one (the first start's, disabled while it
+            # syncs) may still be on the page while the next run draws
+            sync_now = current(page).get_by_role("button", name="Sync now")
             expect(sync_now).to_be_visible(timeout=180_000)
             # Clicked once the first start (first sync, the analyses, then the re-route) has
             # finished: the button the click lands on is the one the final run drew, not a

@@ -16,6 +16,7 @@ import pytest
 from tests.browser.support import (
     background_done,
     browser_context,
+    current,
     serve,
     settled,
     shot,
@@ -115,7 +116,7 @@ def test_given_a_newcomer_when_they_use_the_demo_for_the_first_time_then_every_s
             # redrawn, so the click lands on the button of the page's final run.
             expect(page.get_by_text("Running in the background")).to_have_count(0, timeout=LONG_MS)
             settled(page, LONG_MS)
-            sync_now = page.get_by_role("button", name="Sync now")
+            sync_now = current(page).get_by_role("button", name="Sync now")
             expect(sync_now).to_be_enabled(timeout=LONG_MS)
             sync_now.click()
             page.get_by_test_id("stSidebar").get_by_text("7 days").click()
