@@ -8,6 +8,7 @@ Every test then points ``CI_MEDIC_HOME`` at that home; the cached workspace is s
 
 from __future__ import annotations
 
+import shutil
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -58,10 +59,17 @@ def sync_demo_home(home: Path) -> None:
 
 @pytest.fixture(scope="session")
 def demo_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A CI_MEDIC_HOME with a small demo dump and a store already synced from it."""
-    home = tmp_path_factory.mktemp("app-home")
-    build_demo_dump(home)
-    sync_demo_home(home)
+    """A CI_MEDIC_HOME with a small demo dump and a store already synced from it: this
+    session's own copy of a home built once per test run (the tests press buttons that write)."""
+    from tests.built_once import built_once
+
+    def build(home: Path) -> None:
+        build_demo_dump(home)
+        sync_demo_home(home)
+
+    built = built_once(tmp_path_factory, "app-home", build)
+    home = tmp_path_factory.mktemp("app-home") / "home"
+    shutil.copytree(built, home)
     return home
 
 

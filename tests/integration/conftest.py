@@ -3,6 +3,7 @@ and imported once per session into a store file that tests copy rather than impo
 
 from __future__ import annotations
 
+import pickle
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from core.github.source import GitHubSource
 from core.sandbox.demo.generator import DEMO_REPO, generate_demo
 from core.sandbox.emulator.server import Emulator
 from core.store.db import Store
+from tests.built_once import built_once
 
 if TYPE_CHECKING:
     from core.dump.importer import ImportReport
@@ -34,10 +36,13 @@ SNAPSHOT_TABLES = {
 
 @pytest.fixture(scope="session")
 def small_demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A ~300-run demo dump: big enough for paging and re-runs, small enough to sync fast."""
-    return generate_demo(
-        tmp_path_factory.mktemp("demo") / "dump", seed=11, end=DEMO_END, runs_target=300, days=20
-    )
+    """A ~300-run demo dump: big enough for paging and re-runs, small enough to sync fast.
+    Built once per run and shared: tests read it (a test that changes a dump copies it)."""
+
+    def build(folder: Path) -> None:
+        generate_demo(folder / "dump", seed=11, end=DEMO_END, runs_target=300, days=20)
+
+    return built_once(tmp_path_factory, "small-demo", build) / "dump"
 
 
 @pytest.fixture()
@@ -73,11 +78,15 @@ def clean_snapshot(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) -
     """The store after one undisturbed sync: what every faulty sync must end up equal to."""
     from agents.pipeline_monitor.agent import sync_repository
 
-    db = tmp_path_factory.mktemp("clean") / "clean.db"
-    with Emulator(small_demo) as emu:
-        store = Store(db)
-        sync_repository(store, source_for(emu, db), DEMO_REPO, history=ALL_HISTORY)
-        return snapshot(store)
+    def build(folder: Path) -> None:
+        db = folder / "clean.db"
+        with Emulator(small_demo) as emu:
+            store = Store(db)
+            sync_repository(store, source_for(emu, db), DEMO_REPO, history=ALL_HISTORY)
+            (folder / "rows.pickle").write_bytes(pickle.dumps(snapshot(store)))
+            store.close()
+
+    return pickle.loads((built_once(tmp_path_factory, "clean", build) / "rows.pickle").read_bytes())
 
 
 @dataclass(frozen=True)
@@ -107,13 +116,16 @@ def imported_demo(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) ->
     closed so that the single file is the whole store (a plain copy of it is a valid store)."""
     from core.dump.importer import import_path
 
-    db = tmp_path_factory.mktemp("imported") / "template.db"
-    store = Store(db)
-    report = import_path(store, small_demo)
-    rows = snapshot(store)
-    store.query("PRAGMA wal_checkpoint(TRUNCATE)")
-    store.close()
-    return ImportedDemo(db, report, rows)
+    def build(folder: Path) -> None:
+        store = Store(folder / "template.db")
+        report = import_path(store, small_demo)
+        (folder / "made.pickle").write_bytes(pickle.dumps((report, snapshot(store))))
+        store.query("PRAGMA wal_checkpoint(TRUNCATE)")
+        store.close()
+
+    built = built_once(tmp_path_factory, "imported", build)
+    report, rows = pickle.loads((built / "made.pickle").read_bytes())
+    return ImportedDemo(built / "template.db", report, rows)
 
 
 @pytest.fixture(scope="session")
@@ -122,17 +134,27 @@ def full_demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, dict]:
     store and its ``truth.json``. The Layer-2 agents' self-checks against what was planted run
     on it (a small demo plants too few flaky failures and spikes to judge).
 
-    The end date is fixed so the dump is the same on every machine and every day.
+    Built once per test run (:func:`tests.built_once.built_once`); this session's store is its
+    own copy, since the self-checks run agents that write to it. The end date is fixed so the
+    dump is the same on every machine and every day.
     """
+    from core.dump.files import Dump
+
+    built = built_once(tmp_path_factory, "full-demo", _build_full_demo)
+    own = tmp_path_factory.mktemp("full-demo") / "demo.db"
+    shutil.copy(built / "demo.db", own)
+    return Store(own), Dump(built / "dump").truth()
+
+
+def _build_full_demo(folder: Path) -> None:
     from agents.base import AgentContext
     from agents.feature_engineering.agent import FeatureEngineering
     from agents.runner import run_agent
-    from core.dump.files import Dump
     from core.dump.importer import import_path
 
-    folder = tmp_path_factory.mktemp("full-demo") / "dump"
-    generate_demo(folder, seed=7, end=datetime(2026, 12, 1, tzinfo=UTC))
-    store = Store(folder.parent / "demo.db")
-    import_path(store, folder)
+    generate_demo(folder / "dump", seed=7, end=datetime(2026, 12, 1, tzinfo=UTC))
+    store = Store(folder / "demo.db")
+    import_path(store, folder / "dump")
     run_agent(FeatureEngineering(), AgentContext(store, Settings(), DEMO_REPO))
-    return store, Dump(folder).truth()
+    store.query("PRAGMA wal_checkpoint(TRUNCATE)")  # the single file is the whole store
+    store.close()

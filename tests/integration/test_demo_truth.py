@@ -7,16 +7,14 @@ from collections import Counter
 import pytest
 
 from core.dump.files import Dump
-from core.dump.importer import import_path
 from core.store.db import Store
 from tests.stored_results import TEST_RESULTS
 
 
 @pytest.fixture(scope="module")
-def imported(small_demo, tmp_path_factory):
-    store = Store(tmp_path_factory.mktemp("truth") / "s.db")
-    import_path(store, small_demo)
-    return store, Dump(small_demo).truth()
+def imported(small_demo, imported_demo, tmp_path_factory):
+    """The small demo as imported (a copy of the session's import) and what it planted."""
+    return imported_demo.copy_to(tmp_path_factory.mktemp("truth")), Dump(small_demo).truth()
 
 
 def _counts(store: Store, source: str) -> dict[int, Counter]:
