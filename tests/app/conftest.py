@@ -55,6 +55,9 @@ def sync_demo_home(home: Path) -> None:
         runner = TaskRunner(open_workspace({"CI_MEDIC_HOME": str(home)}, {}))
         prepare_demo(runner.workspace, runner)
         runner.run_until_idle()
+        # the store's file is then the whole store: a copy of the home is a whole home
+        runner.workspace.store.query("PRAGMA wal_checkpoint(TRUNCATE)")
+        runner.workspace.store.close()
 
 
 @pytest.fixture(scope="session")
@@ -78,6 +81,19 @@ def app(demo_home: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[AppTest]:
     """A fresh AppTest session of app.py on the small demo (run it with ``app.run()``)."""
     monkeypatch.setenv("CI_MEDIC_HOME", str(demo_home))
     yield AppTest.from_file(str(APP), default_timeout=RUN_TIMEOUT_S)
+
+
+@pytest.fixture()
+def no_runner(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No task runner in this process for the test: tasks it records as another server's
+    (claimed by "elsewhere") stay as recorded. A runner left by an earlier test would claim a
+    queued one between its submit and the test's claim, or call a claimed one orphaned once
+    its heartbeat is a minute old; the page still draws every task from the store."""
+    from agents.background import stop_runners
+    from pages import _shell
+
+    stop_runners()
+    monkeypatch.setattr(_shell, "ensure_runner", lambda _workspace: None)
 
 
 def settle(app: AppTest, timeout_s: float = RUN_TIMEOUT_S) -> AppTest:

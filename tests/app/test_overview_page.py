@@ -146,7 +146,7 @@ def test_given_the_first_start_when_the_overview_renders_then_failures_show_thei
 
 
 def test_given_a_repository_being_collected_when_its_overview_is_empty_then_it_says_data_is_coming(
-    app,
+    app, no_runner
 ):
     import os
     import time

@@ -72,7 +72,9 @@ def test_given_an_agent_error_with_markdown_when_the_overview_draws_it_then_it_i
     assert not any(PAYLOAD in text for text in errors)
 
 
-def test_given_tasks_with_markdown_messages_when_the_panel_draws_them_then_they_are_escaped(app):
+def test_given_tasks_with_markdown_messages_when_the_panel_draws_them_then_they_are_escaped(
+    app, no_runner
+):
     from core.store import tasks as task_store
 
     store = _store()

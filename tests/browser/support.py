@@ -137,15 +137,17 @@ def settled(page, timeout_ms: int = 120_000) -> None:
     )
 
 
-def current(page):
-    """The elements the page's latest run drew, without the stale ones of the run before.
+def current(scope):
+    """The elements the page's latest run drew inside ``scope`` (a page, or a locator such as
+    the sidebar), without the stale ones of the run before.
 
     While a rerun draws, Streamlit keeps the previous run's elements on the page, marked
     ``data-stale``, until the run ends; where the two runs place a widget at different spots
     (a first start's re-route, a task ending mid-draw) both are in the page for a moment, and a
-    strict locator would find two. Wait on a locator from here, never on the page as a whole.
+    strict locator would find two. (Streamlit's own dialogs, the page links and tab buttons are
+    not element containers: find those on the page, once it has settled.)
     """
-    return page.locator('[data-testid="stElementContainer"]:not([data-stale="true"])')
+    return scope.locator('[data-testid="stElementContainer"]:not([data-stale="true"])')
 
 
 def background_done(page, timeout_ms: int = 600_000) -> None:
@@ -156,10 +158,17 @@ def background_done(page, timeout_ms: int = 600_000) -> None:
     anomalies, flaky tests, predictions); each ending reruns the page, and a click that lands
     in such a rerun is lost. Tests that click wait for this first.
     """
-    from playwright.sync_api import expect
-
-    expect(page.get_by_text("Running in the background")).to_have_count(0, timeout=timeout_ms)
-    settled(page, timeout_ms)
+    # Both at one moment: checked one after the other, the panel could be seen empty while a
+    # rerun redraws it and the run state read idle once that rerun ended, with tasks still
+    # running (and rerunning the page under the next click).
+    page.wait_for_function(
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            return app !== null && app.dataset.testScriptState === "notRunning"
+                && !document.body.innerText.includes("Running in the background");
+        }""",
+        timeout=timeout_ms,
+    )
 
 
 def shot(page, name: str) -> None:

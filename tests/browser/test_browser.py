@@ -24,8 +24,9 @@ from tests.browser.support import (
     skip_reason,
 )
 
-# Generous for a busy 2-core machine: the first start syncs the demo inside the server.
-pytestmark = pytest.mark.timeout(420)
+# Generous for a 2-core machine busy with other work too (the suite must pass with both cores
+# loaded): the first start syncs and analyses the demo inside the server.
+pytestmark = pytest.mark.timeout(1200)
 
 if (_reason := skip_reason()) is not None:
     pytest.skip(_reason, allow_module_level=True)
@@ -112,16 +113,16 @@ def test_given_a_new_user_when_the_demo_opens_then_charts_show_and_a_csv_downloa
             # The Overview shows its KPIs and a chart (after the first start, when this test
             # runs alone).
             expect(
-                page.get_by_test_id("stMetricLabel").filter(has_text="Failure rate")
+                current(page).get_by_test_id("stMetricLabel").filter(has_text="Failure rate")
             ).to_be_visible(timeout=180_000)
             settled(page)
             expect(page.locator(".js-plotly-plot").first).to_be_visible(timeout=60_000)
             shot(page, "overview")
 
             page.get_by_test_id("stSidebarNavLink").filter(has_text="Pipelines").click()
-            expect(page.get_by_role("heading", name="Pipelines", exact=True)).to_be_visible(
-                timeout=60_000
-            )
+            expect(
+                current(page).get_by_role("heading", name="Pipelines", exact=True)
+            ).to_be_visible(timeout=60_000)
             settled(page)
             # Plotly draws each chart after the run ends (its bundle loads lazily): wait for a
             # second one instead of counting what happens to be drawn already.

@@ -23,7 +23,7 @@ from tests.browser.support import (
     skip_reason,
 )
 
-pytestmark = pytest.mark.timeout(600)
+pytestmark = pytest.mark.timeout(1200)
 
 if (_reason := skip_reason()) is not None:
     pytest.skip(_reason, allow_module_level=True)
@@ -48,7 +48,8 @@ def _open(page, title: str) -> None:
     from playwright.sync_api import expect
 
     page.get_by_test_id("stSidebarNavLink").filter(has_text=title).click()
-    expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible(timeout=LONG_MS)
+    heading = current(page).get_by_role("heading", name=title, exact=True)
+    expect(heading).to_be_visible(timeout=LONG_MS)
     settled(page, LONG_MS)
     _no_exception(page)
 
@@ -65,7 +66,9 @@ def test_given_a_newcomer_when_they_use_the_demo_for_the_first_time_then_every_s
             page.goto(newcomer_url, timeout=LONG_MS)
 
             # 1. First start: no click; the background work ends with root causes on the page.
-            expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=LONG_MS)
+            # the first start's task endings rerun the page: wait on the current run's heading
+            overview = current(page).get_by_role("heading", name="Overview")
+            expect(overview).to_be_visible(timeout=LONG_MS)
             expect(page.get_by_text("Most common root causes").first).to_be_visible(timeout=LONG_MS)
             background_done(page)  # then nothing reruns the page under the clicks below
             _no_exception(page)
@@ -74,13 +77,15 @@ def test_given_a_newcomer_when_they_use_the_demo_for_the_first_time_then_every_s
             # 2. A link to a page that does not exist says so and shows the Overview.
             page.goto(f"{newcomer_url}/support", timeout=LONG_MS)
             expect(page.get_by_text("Page not found")).to_be_visible(timeout=LONG_MS)
-            expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=LONG_MS)
+            expect(overview).to_be_visible(timeout=LONG_MS)
             page.keyboard.press("Escape")
+            expect(page.get_by_text("Page not found")).to_be_hidden(timeout=LONG_MS)
             settled(page, LONG_MS)
 
             # 3. Every page opens.
             _open(page, "Intelligence")
-            expect(page.get_by_role("tab", name="Root Cause Analysis")).to_be_visible()
+            rca_tab = page.get_by_role("tab", name="Root Cause Analysis", exact=True)
+            expect(rca_tab).to_be_visible(timeout=LONG_MS)
             _open(page, "Queues")
             _open(page, "Pipelines")
 
@@ -96,17 +101,20 @@ def test_given_a_newcomer_when_they_use_the_demo_for_the_first_time_then_every_s
             csv_lines = Path(csv_download.value.path()).read_text(encoding="utf-8").splitlines()
 
             # 5. Filter the drill-down to failed runs; it opens on a failed job's failing line.
-            page.get_by_role("tab", name="Run → job → step → log").click()
-            result_filter = page.get_by_test_id("stSelectbox").filter(has_text="Result")
+            drill_tab = page.get_by_role("tab", name="Run → job → step → log", exact=True)
+            drill_tab.click()
+            expect(drill_tab).to_have_attribute("aria-selected", "true", timeout=LONG_MS)
+            result_filter = current(page).get_by_test_id("stSelectbox").filter(has_text="Result")
             expect(result_filter).to_be_visible(timeout=LONG_MS)
             result_filter.click()
             page.get_by_role("option", name="failure", exact=True).click()
+            # the choice reruns the page: wait for the run that drew it, then for its end
+            chosen = current(page).get_by_test_id("stSelectbox").filter(has_text="failure")
+            expect(chosen).to_be_visible(timeout=LONG_MS)
             settled(page, LONG_MS)
             failing_line = page.locator(".cim-sel").first
             expect(failing_line).to_be_visible(timeout=LONG_MS)
-            expect(page.get_by_role("tab", name="Run → job → step → log")).to_have_attribute(
-                "aria-selected", "true"
-            )
+            expect(drill_tab).to_have_attribute("aria-selected", "true")
             failing_text = failing_line.inner_text()
             _no_exception(page)
             shot(page, "walkthrough-log")
@@ -114,12 +122,11 @@ def test_given_a_newcomer_when_they_use_the_demo_for_the_first_time_then_every_s
             # 6. A job runs in the background; a click elsewhere does not stop it.
             # Once the first start's last task (the test reports) has ended and the page has
             # redrawn, so the click lands on the button of the page's final run.
-            expect(page.get_by_text("Running in the background")).to_have_count(0, timeout=LONG_MS)
-            settled(page, LONG_MS)
+            background_done(page, LONG_MS)
             sync_now = current(page).get_by_role("button", name="Sync now")
             expect(sync_now).to_be_enabled(timeout=LONG_MS)
             sync_now.click()
-            page.get_by_test_id("stSidebar").get_by_text("7 days").click()
+            current(page.get_by_test_id("stSidebar")).get_by_text("7 days", exact=True).click()
             # only this click's sync says "up to date" (the first start's ending said "Synced")
             ending = page.get_by_test_id("stAlert").filter(
                 has_text="Sync: acme-labs/shopfront is up to date"

@@ -52,7 +52,9 @@ def _assert_all_arrived(deliveries, expected: set[str]) -> None:
 def test_sqs_stopped_mid_drain_then_restarted_empty_loses_nothing(aws_env, tmp_path):
     server = MotoServer()
     server.reset()
-    store = filled_store(tmp_path, runs=30, jobs_per_run=4)  # a run is 1 message: 30+ runs
+    # a run is 1 message: 90+ of them, two per cycle, so the outage below lands mid-drain
+    # even when stopping the server takes its half second on a busy machine
+    store = filled_store(tmp_path, runs=90, jobs_per_run=4)
     expected = outbox_ids(store)
     settings = settings_for(server.url, store.path)
     worker = Worker(store, settings, options=replace(FAST, batch_size=2, batches_per_cycle=1))
@@ -122,7 +124,7 @@ def _leased(store) -> int:
 
 
 def test_worker_killed_with_sigkill_mid_batch_and_restarted_loses_nothing(sqs_url, tmp_path):
-    store = filled_store(tmp_path)
+    store = filled_store(tmp_path, runs=60)  # enough messages that the kill lands mid-drain
     expected = outbox_ids(store)
     worker = _spawn(store.path, sqs_url, "--batch-size", "1")
     try:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 import tracemalloc
 
 import numpy as np
@@ -331,33 +330,31 @@ def test_given_a_log_over_the_limit_when_normalised_then_head_and_tail_keep_true
     assert log.row_of(50_000) is None and log.texts[log.row_of(99_999)] == "line 99999"
 
 
-def test_given_a_200_mib_log_when_normalised_then_it_is_truncated_fast_and_memory_stays_low():
+def test_given_a_200_mib_log_when_normalised_then_it_is_truncated_and_memory_stays_low():
+    """(How fast is bench/log_parsing_bench.py's to say: a timed assertion flakes on a busy
+    machine.)"""
     raw = (b"x" * 99 + b"\n") * (200 * MIB // 100)
     tracemalloc.start()
-    started = time.perf_counter()
 
     log = normalise_log(raw)
 
-    elapsed = time.perf_counter() - started
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert log.truncated and log.n_lines == 200 * MIB // 100
     assert sum(text.startswith(TRUNCATION_PREFIX) for text in log.texts) == 1
-    assert elapsed < 10
     assert peak < 200 * MIB  # about 10 times the kept 20 MiB, never a copy of the input
 
 
-def test_given_a_20_mib_github_log_when_normalised_without_truncation_then_it_is_quick():
+def test_given_a_20_mib_github_log_when_normalised_without_truncation_then_every_line_is_kept():
     block = "".join(
         f"2024-05-01T12:00:{i % 60:02d}.0000000Z \x1b[32mok\x1b[0m line {i}\n" for i in range(1000)
     ).encode()
     raw = block * (20 * MIB // len(block))
-    started = time.perf_counter()
 
     log = normalise_log(raw, max_bytes=len(raw))
 
     assert not log.truncated and len(log) == 1000 * (20 * MIB // len(block))
-    assert len(raw) / MIB / (time.perf_counter() - started) > 10  # MiB/s; ~60 on a laptop
+    assert log.texts[-1] == "ok line 999"  # timestamps and colour codes gone, text kept
 
 
 # --------------------------------------------------------------------------- GitHub steps

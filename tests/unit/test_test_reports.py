@@ -8,7 +8,7 @@ Every fixture below was written for this test in each tool's real format; none i
 
 from __future__ import annotations
 
-import time
+import tracemalloc
 
 import pytest
 
@@ -378,13 +378,15 @@ def test_given_nested_testsuites_when_a_testcase_has_no_classname_then_the_suite
     assert results["example.com/shop/calc::TestSub/negative"].message.endswith("got 1")
 
 
-def test_given_a_billion_laughs_report_when_parsed_then_it_is_refused_quickly():
-    started = time.perf_counter()
+def test_given_a_billion_laughs_report_when_parsed_then_it_is_refused_without_expanding():
+    tracemalloc.start()
 
     with pytest.raises(UnsafeInput, match="DTD or entities"):
         parse_junit_xml(BILLION_LAUGHS)
 
-    assert time.perf_counter() - started < 1.0
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 16 * 1024 * 1024  # no entity was expanded
 
 
 def test_given_an_external_entity_when_parsed_then_no_file_is_read_and_it_is_refused():
@@ -416,18 +418,16 @@ def test_given_a_report_over_the_size_limit_when_parsed_then_it_is_refused():
         parse_junit_xml(JUNIT_PYTEST, max_bytes=100)
 
 
-def test_given_a_report_with_100k_testcases_when_parsed_then_it_streams_in_seconds():
+def test_given_a_report_with_100k_testcases_when_parsed_then_every_case_is_read():
     cases = b"".join(
         b'<testcase classname="pkg.C%d" name="test_%d" time="0.001"/>' % (i % 50, i)
         for i in range(100_000)
     )
     data = b"<testsuites><testsuite name='big'>" + cases + b"</testsuite></testsuites>"
-    started = time.perf_counter()
 
     results = parse_junit_xml(data)
 
     assert len(results) == 100_000 and results[-1].test_id == "pkg.C49::test_99999"
-    assert time.perf_counter() - started < 10
 
 
 def test_given_xml_text_in_a_message_when_parsed_then_script_tags_stay_plain_text():
