@@ -56,6 +56,14 @@ large, how long) come from the same draws. Judge a tuning change by its worst wi
 alone. The default (25 only) prints exactly what it always did, so earlier figures stay
 comparable.
 
+**Baselines.** Two naive threshold detectors ("mean + 3 sigma" of all earlier points, "+20% over
+the median" of the last 30) and the change-point library the issue names, ruptures
+(``bench/change_point_baselines.py``): its PELT as a stream ("ruptures PELT": at each point,
+over the last 60 points) and over the whole series at once ("PELT hindsight*", which sees the
+future: an upper bound for the library, not a monitor). Their penalty was tuned on half A
+(``--ruptures-pen``). They report level shifts only (PELT's segments), so their spike figures
+say little.
+
 A copy's injection is found when a flag falls in its match window: the injected run for a
 spike (and the next 2), the first 6 runs (the shift's first run + 5) for a shift, the ramp
 plus 10 runs for a trend; every flag outside the match window is a false alarm.
@@ -67,6 +75,7 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import importlib.util
 import json
 import sys
 import time
@@ -84,6 +93,7 @@ sys.path.insert(0, str(ROOT))
 from agents.anomaly_detection.seasonal import detect_seasonal  # noqa: E402
 from agents.anomaly_detection.series import DetectorConfig, detect  # noqa: E402
 from agents.anomaly_detection.watch import ci_config, flags_of  # noqa: E402
+from bench.change_point_baselines import PELT_PEN, pelt_hindsight, pelt_stream  # noqa: E402
 
 SEED = 20240614
 WARMUP = 30  # the baselines wait as long as the detector does
@@ -494,6 +504,13 @@ def main(argv: list[str] | None = None) -> int:
         help="leave out a part: --skip nab runs only the semi-synthetic CI part",
     )
     parser.add_argument(
+        "--ruptures-pen",
+        type=float,
+        default=PELT_PEN,
+        help=f"the ruptures baselines' penalty in units of log(n) (default {PELT_PEN:g}, tuned "
+        "on half A)",
+    )
+    parser.add_argument(
         "--clean-window",
         type=clean_windows,
         default=(CLEAN_WINDOW,),
@@ -511,6 +528,11 @@ def main(argv: list[str] | None = None) -> int:
         "mean+3sigma (past)": mean_3sigma,
         "+20% over median": over_median,
     }
+    if importlib.util.find_spec("ruptures") is None:
+        print("ruptures is not installed (pip install -r requirements-dev.txt): no PELT baseline.")
+    else:
+        detectors["ruptures PELT"] = pelt_stream(args.ruptures_pen)
+        detectors["PELT hindsight*"] = pelt_hindsight(args.ruptures_pen)
     summary = []
     if "nab" not in args.skip and (dev / "anomaly" / "nab").is_dir():
         summary += nab_bench(dev / "anomaly" / "nab", detectors, args.half)
