@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -24,6 +24,7 @@ __all__ = [
     "CHROMIUM_ARGS",
     "browser_context",
     "current",
+    "rerun_after",
     "serve",
     "settled",
     "shot",
@@ -135,6 +136,35 @@ def settled(page, timeout_ms: int = 120_000) -> None:
     expect(page.get_by_test_id("stApp")).to_have_attribute(
         "data-test-script-state", "notRunning", timeout=timeout_ms
     )
+
+
+def rerun_after(page, action: Callable[[], object], timeout_ms: int = 120_000) -> None:
+    """Do ``action`` (a click that reruns the page) and wait until the rerun it caused ended.
+
+    A wait for "not running" alone can pass before the rerun begins, and what the new run draws
+    is not always visible text (a select box shows its choice in an input's value). So a
+    MutationObserver, set before the click, records the app root's run state going to
+    ``running`` and then back to ``notRunning``; call it when nothing else reruns the page
+    (after :func:`background_done`).
+    """
+    page.evaluate(
+        """() => {
+            const app = document.querySelector('[data-testid="stApp"]');
+            window.__ciMedicRerunEnded = false;
+            let began = false;
+            window.__ciMedicObserver?.disconnect();
+            window.__ciMedicObserver = new MutationObserver(() => {
+                const state = app.dataset.testScriptState;
+                if (state === "running") began = true;
+                else if (began && state === "notRunning") window.__ciMedicRerunEnded = true;
+            });
+            window.__ciMedicObserver.observe(
+                app, {attributes: true, attributeFilter: ["data-test-script-state"]}
+            );
+        }"""
+    )
+    action()
+    page.wait_for_function("() => window.__ciMedicRerunEnded === true", timeout=timeout_ms)
 
 
 def current(scope):
