@@ -162,6 +162,16 @@ class Store:
             conn.close()
             self._local.conn = None
 
+    def seal(self) -> None:
+        """Fold the write-ahead log into the store's file, then close this thread's connection.
+
+        A connection another thread still holds keeps the -wal file alive on close, so a plain
+        close can leave committed rows outside the main file; after this, a copy of the single
+        file is the whole store (a template a test copies, a backup).
+        """
+        self.query("PRAGMA wal_checkpoint(TRUNCATE)")
+        self.close()
+
     # -- schema -----------------------------------------------------------------------------
     def _migrate(self) -> None:
         """Check the file is ours (reading only), then switch to WAL and migrate if needed."""

@@ -55,9 +55,7 @@ def sync_demo_home(home: Path) -> None:
         runner = TaskRunner(open_workspace({"CI_MEDIC_HOME": str(home)}, {}))
         prepare_demo(runner.workspace, runner)
         runner.run_until_idle()
-        # the store's file is then the whole store: a copy of the home is a whole home
-        runner.workspace.store.query("PRAGMA wal_checkpoint(TRUNCATE)")
-        runner.workspace.store.close()
+        runner.workspace.store.seal()  # a copy of the home is then a whole home
 
 
 @pytest.fixture(scope="session")

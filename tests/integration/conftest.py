@@ -120,8 +120,7 @@ def imported_demo(small_demo: Path, tmp_path_factory: pytest.TempPathFactory) ->
         store = Store(folder / "template.db")
         report = import_path(store, small_demo)
         (folder / "made.pickle").write_bytes(pickle.dumps((report, snapshot(store))))
-        store.query("PRAGMA wal_checkpoint(TRUNCATE)")
-        store.close()
+        store.seal()
 
     built = built_once(tmp_path_factory, "imported", build)
     report, rows = pickle.loads((built / "made.pickle").read_bytes())
@@ -156,5 +155,4 @@ def _build_full_demo(folder: Path) -> None:
     store = Store(folder / "demo.db")
     import_path(store, folder / "dump")
     run_agent(FeatureEngineering(), AgentContext(store, Settings(), DEMO_REPO))
-    store.query("PRAGMA wal_checkpoint(TRUNCATE)")  # the single file is the whole store
-    store.close()
+    store.seal()  # the single file is the whole store

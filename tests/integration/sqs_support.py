@@ -85,8 +85,7 @@ def filled_store(tmp_path: Path, runs: int = 12, jobs_per_run: int = 3) -> Store
         )
         template = Store(root / "template.db")
         import_path(template, dump)
-        template.query("PRAGMA wal_checkpoint(TRUNCATE)")
-        template.close()
+        template.seal()
         _TEMPLATES[key] = root / "template.db"
     target = tmp_path / "store.db"
     shutil.copy(_TEMPLATES[key], target)

@@ -29,8 +29,7 @@ def _snapshot(path: Path) -> tuple[bytes, int, list[str]]:
 def _filled_store(path: Path) -> Path:
     store = Store(path)
     save_repository(store, REPO)
-    store.query("PRAGMA wal_checkpoint(TRUNCATE)")
-    store.close()
+    store.seal()
     return path
 
 
@@ -281,3 +280,20 @@ def test_given_a_bug_in_our_sql_then_the_sqlite_error_is_not_disguised(tmp_path)
     with pytest.raises(sqlite3.IntegrityError), store.transaction() as tx:
         tx.execute("INSERT INTO repositories (id, full_name) VALUES (1, 'a/b')")
         tx.execute("INSERT INTO repositories (id, full_name) VALUES (1, 'a/c')")
+
+
+def test_given_another_thread_holds_the_store_open_when_sealed_then_the_file_alone_is_the_store(
+    tmp_path,
+):
+    import shutil
+    import threading
+
+    store = Store(tmp_path / "store.db")
+    other = threading.Thread(target=lambda: store.scalar("SELECT 1"))  # a second connection
+    other.start()
+    other.join()
+    save_repository(store, REPO)
+    store.seal()
+
+    shutil.copy(tmp_path / "store.db", tmp_path / "copy.db")  # the file only, no -wal beside it
+    assert Store(tmp_path / "copy.db").scalar("SELECT full_name FROM repositories") == "acme/app"
