@@ -490,6 +490,17 @@ def clean_windows(text: str) -> tuple[int, ...]:
     return windows
 
 
+def positive(text: str) -> float:
+    """``--ruptures-pen``'s value: a positive number (PELT refuses a penalty of 0 or less)."""
+    try:
+        value = float(text)
+    except ValueError as error:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from error
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"a penalty above 0: {text!r}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--shared", type=Path, default=ROOT.parent / "shared")
@@ -505,7 +516,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--ruptures-pen",
-        type=float,
+        type=positive,
         default=PELT_PEN,
         help=f"the ruptures baselines' penalty in units of log(n) (default {PELT_PEN:g}, tuned "
         "on half A)",

@@ -9,6 +9,8 @@ message ids, so a re-run with nothing new queues nothing.
 
 from __future__ import annotations
 
+from functools import partial
+
 import pandas as pd
 
 from agents.anomaly_detection.events import one_per_event
@@ -21,7 +23,13 @@ from agents.anomaly_detection.watch import (
     watched_series,
 )
 from agents.base import AgentContext, AgentResult, nothing_yet, with_columns
-from core.store.anomalies import commits_touched, job_series, run_series, step_series
+from core.store.anomalies import (
+    commits_touched,
+    job_series,
+    run_series,
+    step_names,
+    step_series,
+)
 from core.store.features import run_measures
 from core.store.findings import load_findings, save_findings
 
@@ -84,7 +92,8 @@ def _series_anomalies(
     rows: list[dict[str, object]] = []
     for index, watched in enumerate(series, start=1):
         ctx.progress(0.1 + 0.7 * index / max(1, len(series)), f"Watching {watched.what}…")
-        rows += anomalies_of(watched, commits, ci_config(sensitivity, watched.metric))
+        config = ci_config(sensitivity, watched.metric)
+        rows += anomalies_of(watched, commits, config, partial(step_names, ctx.store, repo_id))
     return rows, len(series)
 
 

@@ -57,7 +57,9 @@ class Candidates:
         # The scales twice: the second time without the residuals of the level changes the
         # first pass found (one real shift must not widen the band for the next many points).
         self.base: Baseline = baseline(x, config.level_window, config.history)
-        self.base = baseline(x, config.level_window, config.history, self._shifts() != 0)
+        shifted = self._shifts() != 0
+        if shifted.any():  # else the second pass would compute the same scales again
+            self.base = baseline(x, config.level_window, config.history, shifted)
         self.raw: dict[Kind, np.ndarray] = {
             "spike": self._spikes(),
             "level_shift": self._shifts(),

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-__all__ = ["likely_cause", "touched"]
+__all__ = ["cause_rows", "likely_cause", "touched"]
 
 _WORKFLOW = r"^\.github/workflows/"
 _DEPENDENCIES = (
@@ -26,6 +26,8 @@ _DEPENDENCIES = (
 )
 _TESTS = r"(?:^|/)(?:tests?|spec|__tests__)/|(?:_test|_spec|\.test|\.spec)\.\w+$|/test_\w+\.py$"
 BEFORE = 10  # runs before the change compared with the runs after it
+AFTER = 8  # runs from the change point on searched for what changed
+COMMON = 5 * BEFORE  # runs before the change whose commits say what changes usually touch
 
 
 def touched(files_json: object) -> dict[str, list[str]]:
@@ -48,7 +50,15 @@ def touched(files_json: object) -> dict[str, list[str]]:
     return found
 
 
-def likely_cause(series: pd.DataFrame, start: int, commits: pd.DataFrame, window: int = 8) -> str:
+def cause_rows(start: int) -> slice:
+    """The rows :func:`likely_cause` reads for a change point at ``start``: a caller that
+    adds a column only it needs (the jobs' step names) adds it to these rows alone."""
+    return slice(max(0, start - COMMON), start + AFTER)
+
+
+def likely_cause(
+    series: pd.DataFrame, start: int, commits: pd.DataFrame, window: int = AFTER
+) -> str:
     """One sentence on what changed where the new level of ``series`` begins.
 
     ``series`` is the watched rows oldest first (``head_sha``, ``run_number`` and, for jobs,
@@ -66,7 +76,7 @@ def likely_cause(series: pd.DataFrame, start: int, commits: pd.DataFrame, window
         return changed
     by_sha = commits.drop_duplicates("sha").set_index("sha") if len(commits) else None
     candidates = series.iloc[max(0, start - 2) : start + window]
-    common = _common_kinds(series.iloc[max(0, start - 5 * BEFORE) : max(0, start - 2)], by_sha)
+    common = _common_kinds(series.iloc[max(0, start - COMMON) : max(0, start - 2)], by_sha)
     first_commit = None
     for row in candidates.itertuples(index=False):  # a handful of rows, not the history
         sha = getattr(row, "head_sha", None)

@@ -10,13 +10,13 @@ depends only on the runs before it. A level shift or a trend gets its likely cau
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from agents.anomaly_detection.causes import likely_cause
+from agents.anomaly_detection.causes import cause_rows, likely_cause
 from agents.anomaly_detection.series import DetectorConfig, Flag, detect
 
 __all__ = [
@@ -147,10 +147,19 @@ def _series(
         )
 
 
+StepNames = Callable[[list[int]], dict[int, str]]  # job ids -> their steps' names, "|"-joined
+
+
 def anomalies_of(
-    watched: Watched, commits: pd.DataFrame, config: DetectorConfig
+    watched: Watched,
+    commits: pd.DataFrame,
+    config: DetectorConfig,
+    step_names: StepNames | None = None,
 ) -> list[dict[str, object]]:
-    """The anomalies of one series, one per flag (the detector already keeps one per shift)."""
+    """The anomalies of one series, one per flag (the detector already keeps one per shift).
+
+    ``step_names`` reads the names of some jobs' steps: a job's level shift may begin where a
+    step was added or removed. It is asked only for the jobs around a change point."""
     rows = watched.rows
     out = []
     values = rows["value"].to_numpy()
@@ -163,9 +172,26 @@ def anomalies_of(
         flag = replace(flag, expected_low=low, expected_high=high)
         cause = ""
         if flag.kind in ("level_shift", "trend") and watched.metric != "queue_s":
-            cause = likely_cause(rows, start, commits)
+            cause = _cause(watched, rows, start, commits, step_names)
         out.append(_anomaly(watched, row, flag, cause))
     return out
+
+
+def _cause(
+    watched: Watched,
+    rows: pd.DataFrame,
+    start: int,
+    commits: pd.DataFrame,
+    step_names: StepNames | None,
+) -> str:
+    """:func:`likely_cause` of a change at ``start``, a job's rows with their steps' names."""
+    if watched.scope != "job" or step_names is None or "job_id" not in rows:
+        return likely_cause(rows, start, commits)
+    reach = cause_rows(start)
+    near = rows.iloc[reach].reset_index(drop=True)
+    names = step_names([int(job) for job in near["job_id"]])
+    near = near.assign(step_names=near["job_id"].map(names))
+    return likely_cause(near, start - (reach.start or 0), commits)
 
 
 def ci_config(sensitivity: float = 1.0, metric: str = "duration_s") -> DetectorConfig:

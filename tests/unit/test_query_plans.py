@@ -198,3 +198,27 @@ def test_the_queues_counts_read_a_small_index_not_the_messages_bodies(store: Sto
 
     plan = _plan(store, _STATS_SQL, {"now": 0.0})
     assert plan == ["SCAN outbox USING COVERING INDEX outbox_by_queue"], plan
+
+
+def test_the_watched_steps_are_found_from_their_jobs_never_by_walking_every_step(store: Store):
+    """Which (job, step) pairs take long enough is read from the daily step summaries; their
+    steps are reached from the jobs of those names, each job's run and steps by key: walked
+    from the steps side, 100k runs meant three searches for each of 4.9M steps."""
+    from core.store.anomalies import _STEPS_SQL
+
+    sql = _STEPS_SQL.format(where="", usual="")
+    plan = _plan(store, sql, {"repo": 1, "min_step_s": 20.0})
+    assert any("step_daily USING PRIMARY KEY (repo_id=?)" in s for s in plan), plan
+    assert any("j USING INDEX jobs_repo_name (repo_id=? AND name=?)" in s for s in plan), plan
+    assert any("s USING INDEX sqlite_autoindex_steps_1 (repo_id=? AND job_id=?)" in s for s in plan)
+    assert not [s for s in plan if s.startswith("SCAN") and " s" in s.split("USING")[0]], plan
+    assert not [s for s in plan if "SEARCH s USING" in s and "steps_1 (repo_id=?)" in s], plan
+
+
+def test_each_runs_step_counts_are_read_from_its_jobs_in_run_order_without_a_sort(store: Store):
+    from core.store.features import _STEPS_SQL
+
+    plan = _plan(store, _STEPS_SQL, (1,))
+    assert any("j USING INDEX jobs_run (repo_id=?)" in s for s in plan), plan
+    assert any("s USING INDEX sqlite_autoindex_steps_1 (repo_id=? AND job_id=?)" in s for s in plan)
+    assert not [s for s in plan if "TEMP B-TREE" in s or s.startswith("SCAN")], plan
