@@ -27,6 +27,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from agents.anomaly_detection.model import DetectorConfig, Kind
 from agents.anomaly_detection.rolling import (
     Baseline,
+    Episodes,
     baseline,
     past_median,
     recent_median,
@@ -72,6 +73,7 @@ class Candidates:
             "trend": np.abs(self.trend_rise),
         }
         self.habits = {kind: self._habit(kind) for kind in self.raw}
+        self._episodes: dict[int, Episodes] = {}  # spike excursions per direction (band())
         self.final = {kind: self.unusual(kind) for kind in self.raw}
 
     # -- the tests --------------------------------------------------------------------------
@@ -212,13 +214,20 @@ class Candidates:
         """The band of usual values at ``t`` around ``level``: the spike band, widened to the
         excursions the series has made lately."""
         up, dn = self.widths(t, level)
-        habit, raw, c = self.habits["spike"], self.raw["spike"], self.c
+        c = self.c
         at = np.array([t])
         m, h, r = c.usual_margin, c.usual_history, c.usual_rank
         unit = abs(level) if c.relative_habits else 1.0
-        up = max(float(up), m * unit * usual_peaks(habit, raw == 1, at, h, r)[0])
-        dn = max(float(dn), m * unit * usual_peaks(habit, raw == -1, at, h, r)[0])
+        up = max(float(up), m * unit * self._spike_episodes(1).usual(at, h, r)[0])
+        dn = max(float(dn), m * unit * self._spike_episodes(-1).usual(at, h, r)[0])
         return level - dn, level + up
+
+    def _spike_episodes(self, direction: int) -> Episodes:
+        """The series' spike excursions in one direction, found once for every band asked."""
+        if direction not in self._episodes:
+            active = self.raw["spike"] == direction
+            self._episodes[direction] = Episodes.of(self.habits["spike"], active)
+        return self._episodes[direction]
 
 
 def lag(values: np.ndarray, points: int) -> np.ndarray:

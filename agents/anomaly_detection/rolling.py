@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["Baseline", "baseline", "past_median", "recent_median", "usual_peaks"]
+__all__ = ["Baseline", "Episodes", "baseline", "past_median", "recent_median", "usual_peaks"]
 
 # A normal distribution's quantile spreads in standard deviations: turning quantile spreads
 # into "sigma" units keeps the z thresholds readable.
@@ -104,22 +104,48 @@ def usual_peaks(
     series has had is no longer usual. With ``longest``, only episodes shorter than that
     count: a level that came back soon may recur, but a lasting change is never a habit.
     """
-    out = np.zeros(len(at))
-    if not len(at) or not active.any():
+    return Episodes.of(size, active, longest).usual(at, history, rank)
+
+
+@dataclass(frozen=True)
+class Episodes:
+    """The episodes of one series' ``active`` points (see :func:`usual_peaks`), found once:
+    the detector asks for the usual peak at many single points (each spike's band), and
+    finding the episodes again for each of them cost a pass over the whole series per point
+    (at 100k runs, a seventh of Anomaly Detection's time)."""
+
+    active: np.ndarray
+    starts: np.ndarray
+    ends: np.ndarray
+    peaks: np.ndarray
+    run_start: np.ndarray  # for each point, where the run of active points it is in began
+
+    @classmethod
+    def of(cls, size: np.ndarray, active: np.ndarray, longest: int | None = None) -> Episodes:
+        flag = active.astype(np.int8)
+        edges = np.diff(np.concatenate([[0], flag, [0]]))
+        starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+        if len(starts):
+            peaks = np.maximum.reduceat(np.where(active, np.nan_to_num(size), 0.0), starts)
+        else:
+            peaks = np.zeros(0)
+        if longest is not None:
+            short = ends - starts < longest
+            starts, ends, peaks = starts[short], ends[short], peaks[short]
+        run_start = np.maximum.accumulate(
+            np.where(np.diff(np.concatenate([[0], flag])) == 1, np.arange(len(flag)), 0)
+        )
+        return cls(active, starts, ends, peaks, run_start)
+
+    def usual(self, at: np.ndarray, history: int, rank: int) -> np.ndarray:
+        """:func:`usual_peaks` at the indices ``at``."""
+        out = np.zeros(len(at))
+        if not len(at) or not len(self.starts):
+            return out
+        for i, t in enumerate(at):
+            age = t - self.run_start[t] if self.active[t] else 0
+            ends, starts = self.ends, self.starts
+            recent = self.peaks[(ends < t) & (ends >= t - history) & (ends - starts >= age)]
+            if len(recent) >= rank:
+                out[i] = np.partition(recent, len(recent) - rank)[len(recent) - rank]
         return out
-    flag = active.astype(np.int8)
-    edges = np.diff(np.concatenate([[0], flag, [0]]))
-    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
-    peaks = np.maximum.reduceat(np.where(active, np.nan_to_num(size), 0.0), starts)
-    if longest is not None:
-        short = ends - starts < longest
-        starts, ends, peaks = starts[short], ends[short], peaks[short]
-    run_start = np.maximum.accumulate(
-        np.where(np.diff(np.concatenate([[0], flag])) == 1, np.arange(len(flag)), 0)
-    )
-    for i, t in enumerate(at):
-        age = t - run_start[t] if active[t] else 0
-        recent = peaks[(ends < t) & (ends >= t - history) & (ends - starts >= age)]
-        if len(recent) >= rank:
-            out[i] = np.partition(recent, len(recent) - rank)[len(recent) - rank]
-    return out

@@ -43,24 +43,17 @@ FROM runs WHERE repo_id = ? AND is_latest = 1
 ORDER BY created_at, run_id
 """
 
-_JOBS_SQL = f"""
-SELECT run_id, attempt, COUNT(*) AS jobs,
-       SUM(conclusion IN {_FAILED}) AS failed_jobs,
-       MAX(queue_s) AS queue_s_max, SUM(queue_s) AS queue_s_total,
-       SUM(duration_s) AS job_seconds, MAX(duration_s) AS job_s_max,
-       GROUP_CONCAT(DISTINCT runner_os) AS runner_os,
-       GROUP_CONCAT(DISTINCT labels) AS labels
-FROM jobs WHERE repo_id = ? GROUP BY run_id, attempt
+# Each run attempt's job and step totals, kept as runs are written (schema V13, rollups): summed
+# here, they cost a search per step on every analysis (4.9M steps at 100k runs). ``steps > 0``:
+# a run whose jobs have no steps has no step totals, as when they were summed from the steps.
+_JOBS_SQL = """
+SELECT run_id, attempt, jobs, failed_jobs, queue_s_max, queue_s_total, job_seconds, job_s_max,
+       runner_os, labels
+FROM run_totals WHERE repo_id = ?
 """
 
-# From the jobs in their runs' order (jobs_run) to each job's steps by key: the groups come out
-# in order, with no sort, and there is one search per job, not one per step (walked from the
-# steps, SQLite looked up each of 4.9M steps' jobs at 100k runs, then sorted them by run).
 _STEPS_SQL = """
-SELECT j.run_id, j.attempt, COUNT(*) AS steps, MAX(s.duration_s) AS step_s_max
-FROM jobs j INDEXED BY jobs_run
-CROSS JOIN steps s ON s.repo_id = j.repo_id AND s.job_id = j.job_id
-WHERE j.repo_id = ? GROUP BY j.run_id, j.attempt
+SELECT run_id, attempt, steps, step_s_max FROM run_totals WHERE repo_id = ? AND steps > 0
 """
 
 # Counted per job first, along the primary key (repo_id, job_id, test), then summed per run of

@@ -1,5 +1,7 @@
 """The per-day summaries of jobs and steps (``job_daily``, ``queue_daily``, ``step_daily``)
-kept right as runs are written, so the Overview and Pipelines pages never read a window's jobs.
+kept right as runs are written, so the Overview and Pipelines pages never read a window's jobs;
+and each run attempt's job and step totals (``run_totals``), so the analyses never sum every
+step of the history.
 
 Why per run and by difference: :func:`core.store.runs.save_run_bundle` writes one run (all its
 attempts, jobs and steps) per transaction, and a re-sync may rewrite a run whose jobs were in
@@ -21,6 +23,8 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
+
+from core.store.schema import RUN_TOTALS
 
 __all__ = ["Withdrawal", "add_run", "withdraw_run"]
 
@@ -96,6 +100,8 @@ WHERE repo_id = :repo AND day = :day AND workflow = :workflow AND job = :job AND
 
 _DAYS_OF_RUN = f"SELECT DISTINCT substr(r.created_at, 1, 10) AS day {_JOBS_OF_RUN}"
 
+_RUN_TOTALS_OF_RUN = RUN_TOTALS.format(where="j.repo_id = :repo AND j.run_id = :run")
+
 
 @dataclass
 class Withdrawal:
@@ -122,8 +128,12 @@ def withdraw_run(tx: sqlite3.Connection, repo_id: int, run_id: int) -> Withdrawa
 
 
 def add_run(tx: sqlite3.Connection, repo_id: int, run_id: int, withdrawn: Withdrawal) -> None:
-    """Count the run's rows as now stored into the summaries, then finish ``withdrawn``."""
+    """Count the run's rows as now stored into the summaries, then finish ``withdrawn``; sum
+    each of the run's attempts again into ``run_totals`` (from its own rows: exact)."""
     _count(tx, repo_id, run_id, 1)
+    params = {"repo": repo_id, "run": run_id}
+    tx.execute("DELETE FROM run_totals WHERE repo_id = :repo AND run_id = :run", params)
+    tx.execute(_RUN_TOTALS_OF_RUN, params)
     for day in withdrawn.days:
         for table, count in (
             ("job_daily", "jobs"),

@@ -8,6 +8,7 @@ computes only runs that are new or changed.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -318,13 +319,15 @@ def test_a_job_that_changed_alone_is_seen_by_the_next_run(tmp_path):
     """The fingerprint reads the jobs' conclusions and durations, not only how many there are
     (a dump imported again with one job's outcome corrected moves no run's updated_at)."""
     db = tmp_path / "s.db"
-    import_path(Store(db), make_dump(tmp_path / "d", runs=6, fail_every=0))
+    dump = make_dump(tmp_path / "d", runs=6, fail_every=0)
+    import_path(Store(db), dump)
     _run_agent(db)
-    store = Store(db)
-    with store.transaction() as tx:
-        tx.execute(
-            "UPDATE jobs SET conclusion = 'failure' WHERE job_id = (SELECT MIN(job_id) FROM jobs)"
-        )
+    first = min(dump.glob("jobs/*.json"))
+    jobs = json.loads(first.read_text())
+    listed = jobs["jobs"] if isinstance(jobs, dict) else jobs
+    listed[0]["conclusion"] = "failure"
+    first.write_text(json.dumps(jobs))
+    import_path(Store(db), dump)
     again = _run_agent(db)
 
     assert again.metrics["computed"] == 1

@@ -215,10 +215,19 @@ def test_the_watched_steps_are_found_from_their_jobs_never_by_walking_every_step
     assert not [s for s in plan if "SEARCH s USING" in s and "steps_1 (repo_id=?)" in s], plan
 
 
-def test_each_runs_step_counts_are_read_from_its_jobs_in_run_order_without_a_sort(store: Store):
-    from core.store.features import _STEPS_SQL
+def test_each_runs_job_and_step_totals_are_read_from_their_summary_not_summed_from_steps(
+    store: Store,
+):
+    from core.store.features import _JOBS_SQL, _STEPS_SQL
 
-    plan = _plan(store, _STEPS_SQL, (1,))
-    assert any("j USING INDEX jobs_run (repo_id=?)" in s for s in plan), plan
-    assert any("s USING INDEX sqlite_autoindex_steps_1 (repo_id=? AND job_id=?)" in s for s in plan)
-    assert not [s for s in plan if "TEMP B-TREE" in s or s.startswith("SCAN")], plan
+    for sql in (_JOBS_SQL, _STEPS_SQL):
+        plan = _plan(store, sql, (1,))
+        assert plan == ["SEARCH run_totals USING PRIMARY KEY (repo_id=?)"], plan
+
+
+def test_keeping_a_runs_totals_reads_only_that_runs_jobs_and_their_steps(store: Store):
+    from core.store.rollups import _RUN_TOTALS_OF_RUN
+
+    plan = _plan(store, _RUN_TOTALS_OF_RUN, {"repo": 1, "run": 2})
+    assert any("j USING INDEX jobs_run (repo_id=? AND run_id=?)" in s for s in plan), plan
+    assert not [s for s in plan if s.startswith("SCAN") or "AUTOMATIC" in s], plan

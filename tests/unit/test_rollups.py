@@ -23,6 +23,8 @@ SUMMARIES = {
     "job_daily": "day, workflow, job, runner_os, skipped, timed, duration_s, jobs",
     "queue_daily": "day, runner_os, skipped, queue_s, jobs",
     "step_daily": "day, workflow, job, step, steps, total_s, max_s",
+    "run_totals": "run_id, attempt, jobs, failed_jobs, queue_s_max, queue_s_total, job_seconds, "
+    "job_s_max, runner_os, labels, steps, step_s_max",
 }
 STEPS = ("Set up job", "Build", "Test")
 
@@ -114,13 +116,17 @@ def _summaries(store: Store) -> dict[str, list[tuple]]:
 
 
 def _counted_from_scratch(store: Store) -> dict[str, list[tuple]]:
-    """What the V9 migration counts from the stored rows (the summaries' definition)."""
+    """What the V9 and V13 migrations count from the stored rows (the summaries' definition)."""
     with store.transaction() as tx:
         for table in SUMMARIES:
             tx.execute(f"DELETE FROM {table}")
-        rollups = next(m for m in MIGRATIONS if "CREATE TABLE job_daily" in m)  # V9's
-        fills = [s for s in _statements(rollups) if s.startswith("INSERT INTO")]
-        assert len(fills) == 3
+        fills = [
+            statement
+            for marker in ("CREATE TABLE job_daily", "CREATE TABLE run_totals")  # V9's, V13's
+            for statement in _statements(next(m for m in MIGRATIONS if marker in m))
+            if statement.startswith("INSERT INTO")
+        ]
+        assert len(fills) == 4
         for statement in fills:
             tx.execute(statement)
     return _summaries(store)
@@ -249,3 +255,42 @@ def test_given_weighted_values_then_quantiles_are_those_of_the_repeated_values()
     for q in (0.0, 0.25, 0.5, 0.95, 1.0):
         assert kpis.weighted_quantile(values, weights, q) == pytest.approx(repeated.quantile(q))
     assert kpis.weighted_quantile(pd.Series([], dtype=float), pd.Series([], dtype=int), 0.5) is None
+
+
+def test_given_runs_written_and_rewritten_then_each_runs_totals_are_the_sums_of_its_rows(
+    store: Store,
+):
+    """The run totals Feature Engineering and Anomaly Detection read equal the jobs' and
+    steps' own sums per run attempt (counted here in pandas, apart from the SQL that keeps
+    them), also after a re-sync gave runs a new attempt."""
+    repo_id, bundles = _history(store, runs=40)
+    rng = random.Random(5)
+    for bundle in bundles[:6]:
+        rerun = _bundle(bundle.run["id"], START, rng, attempts=2)
+        bundle.earlier_attempts.append(bundle.run)
+        bundle.run, bundle.jobs[2] = rerun.run, rerun.jobs[2]
+        save_run_bundle(store, repo_id, REPO, bundle)
+
+    jobs = store.frame("SELECT job_id, run_id, attempt, conclusion, duration_s FROM jobs")
+    steps = store.frame("SELECT job_id, duration_s FROM steps")
+    per_job = steps.groupby("job_id")["duration_s"].agg(["size", "max"])
+    jobs = jobs.join(per_job, on="job_id")
+    failed = jobs["conclusion"].isin(["failure", "timed_out", "startup_failure"]).astype(float)
+    jobs["failed"] = failed.where(jobs["conclusion"].notna())  # unknown while a job runs
+
+    def total(values: pd.Series) -> float:
+        return values.sum(min_count=1)  # SQL's SUM: nothing known, no total
+
+    expected = jobs.groupby(["run_id", "attempt"]).agg(
+        jobs=("job_id", "size"),
+        failed_jobs=("failed", total),
+        job_seconds=("duration_s", total),
+        steps=("size", "sum"),
+        step_s_max=("max", "max"),
+    )
+    kept = store.frame(
+        "SELECT run_id, attempt, jobs, failed_jobs, job_seconds, steps, step_s_max "
+        "FROM run_totals ORDER BY run_id, attempt"
+    ).set_index(["run_id", "attempt"])
+    assert len(kept) == len(expected) > 40
+    pd.testing.assert_frame_equal(kept, expected.loc[kept.index], check_dtype=False)
