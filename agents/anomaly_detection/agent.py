@@ -89,11 +89,11 @@ def _series_anomalies(
     runs, jobs = run_series(ctx.store, repo_id), job_series(ctx.store, repo_id)
     steps, commits = step_series(ctx.store, repo_id), commits_touched(ctx.store, repo_id)
     series = list(watched_series(runs, jobs, steps))
+    names_of = partial(step_names, ctx.store, repo_id)
     rows: list[dict[str, object]] = []
     for index, watched in enumerate(series, start=1):
         ctx.progress(0.1 + 0.7 * index / max(1, len(series)), f"Watching {watched.what}…")
-        config = ci_config(sensitivity, watched.metric)
-        rows += anomalies_of(watched, commits, config, partial(step_names, ctx.store, repo_id))
+        rows += anomalies_of(watched, commits, ci_config(sensitivity, watched.metric), names_of)
     return rows, len(series)
 
 

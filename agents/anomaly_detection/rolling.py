@@ -142,9 +142,9 @@ class Episodes:
         out = np.zeros(len(at))
         if not len(at) or not len(self.starts):
             return out
+        ends, starts = self.ends, self.starts
         for i, t in enumerate(at):
             age = t - self.run_start[t] if self.active[t] else 0
-            ends, starts = self.ends, self.starts
             recent = self.peaks[(ends < t) & (ends >= t - history) & (ends - starts >= age)]
             if len(recent) >= rank:
                 out[i] = np.partition(recent, len(recent) - rank)[len(recent) - rank]

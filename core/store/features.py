@@ -22,6 +22,7 @@ from core.messages.envelope import Message
 from core.store.db import Store
 from core.store.outbox import enqueue
 from core.store.result_codes import FAILING_SQL
+from core.store.schema import COUNTED_FAILED_JOB
 
 __all__ = [
     "FeatureInputs",
@@ -34,7 +35,7 @@ __all__ = [
     "job_rows",
 ]
 
-_FAILED = "('failure', 'timed_out', 'startup_failure')"
+_FAILED = COUNTED_FAILED_JOB
 
 _RUNS_SQL = """
 SELECT run_id, attempt, workflow_id, workflow_name, event, status, conclusion, head_branch,

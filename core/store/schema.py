@@ -7,11 +7,15 @@ upsert and syncing the same data twice changes nothing.
 
 from __future__ import annotations
 
-__all__ = ["FAILED_JOB", "MIGRATIONS", "RUN_TOTALS"]
+__all__ = ["COUNTED_FAILED_JOB", "FAILED_JOB", "MIGRATIONS", "RUN_TOTALS"]
 
 # The conclusions of a failed job, as the partial index ``jobs_failed`` (V10) names them: a query
 # reaches that index only when its WHERE says ``conclusion IN`` this list.
 FAILED_JOB = "('failure', 'timed_out', 'cancelled', 'startup_failure')"
+
+# The conclusions the features count as a failed job or run (a cancellation is not one): the run
+# totals (V13) and Feature Engineering's own queries must agree on it.
+COUNTED_FAILED_JOB = "('failure', 'timed_out', 'startup_failure')"
 
 _V1 = """
 CREATE TABLE repositories (
@@ -475,17 +479,17 @@ ALTER TABLE run_features ADD COLUMN digest TEXT
 # analysis. A run is summed again from its own rows whenever it is written, so the totals are
 # exact under any re-sync. A failed job here is what the features count as one: a failure, a
 # timeout or a start-up failure (not a cancellation). ``steps`` is 0 where the jobs have none.
-RUN_TOTALS = """
+RUN_TOTALS = f"""
 INSERT INTO run_totals
 SELECT j.repo_id, j.run_id, j.attempt, COUNT(*),
-       SUM(j.conclusion IN ('failure', 'timed_out', 'startup_failure')),
+       SUM(j.conclusion IN {COUNTED_FAILED_JOB}),
        MAX(j.queue_s), SUM(j.queue_s), SUM(j.duration_s), MAX(j.duration_s),
        GROUP_CONCAT(DISTINCT j.runner_os), GROUP_CONCAT(DISTINCT j.labels),
        SUM((SELECT COUNT(*) FROM steps s WHERE s.repo_id = j.repo_id AND s.job_id = j.job_id)),
        MAX((SELECT MAX(s.duration_s) FROM steps s
             WHERE s.repo_id = j.repo_id AND s.job_id = j.job_id))
 FROM jobs j INDEXED BY jobs_run
-WHERE {where}
+WHERE {{where}}
 GROUP BY j.repo_id, j.run_id, j.attempt
 """
 
