@@ -29,6 +29,7 @@ from typing import Any
 import pandas as pd
 
 from core.errors import ConfigError, file_above
+from core.store import packed_results
 from core.store.schema import MIGRATIONS
 
 __all__ = [
@@ -93,6 +94,7 @@ class Store:
                     check_same_thread=False,
                 )
                 conn.row_factory = sqlite3.Row
+                packed_results.register(conn)
                 conn.execute(f"PRAGMA busy_timeout = {int(self.timeout_s * 1000)}")
                 conn.execute("PRAGMA foreign_keys = ON")
                 conn.execute("PRAGMA synchronous = NORMAL")

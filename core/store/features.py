@@ -21,7 +21,6 @@ import pandas as pd
 from core.messages.envelope import Message
 from core.store.db import Store
 from core.store.outbox import enqueue
-from core.store.result_codes import FAILING_SQL
 from core.store.schema import COUNTED_FAILED_JOB
 
 __all__ = [
@@ -57,16 +56,14 @@ _STEPS_SQL = """
 SELECT run_id, attempt, steps, step_s_max FROM run_totals WHERE repo_id = ? AND steps > 0
 """
 
-# Counted per job first, along the primary key (repo_id, job_id, test), then summed per run of
-# each job (test results do not repeat the job's run): grouping millions of test rows by run
-# directly sorted them all in a temporary b-tree (3 s at 2M rows; 0.8 s this way, the same
-# numbers); only the per-job counts are sorted by run. CROSS JOIN: each count finds its job by
-# the key (the planner would otherwise index the counts on the fly to search them per job).
-_TESTS_SQL = f"""
-SELECT j.run_id, j.attempt, SUM(t.tests) AS tests, SUM(t.test_failures) AS test_failures
-FROM (SELECT job_id, COUNT(*) AS tests, SUM(outcome IN {FAILING_SQL}) AS test_failures
-      FROM test_results WHERE repo_id = ?1 GROUP BY job_id) t
-CROSS JOIN jobs j ON j.repo_id = ?1 AND j.job_id = t.job_id
+# Each job's counts from its packed digest (``job_tests``, V14: a row per job, not per test),
+# summed per run of the job (test results do not repeat the job's run). CROSS JOIN: each count
+# finds its job by the key (the planner would otherwise index the counts on the fly).
+_TESTS_SQL = """
+SELECT j.run_id, j.attempt, SUM(t.results) AS tests, SUM(t.failures) AS test_failures
+FROM job_tests t
+CROSS JOIN jobs j ON j.repo_id = t.repo_id AND j.job_id = t.job_id
+WHERE t.repo_id = ?1
 GROUP BY j.run_id, j.attempt
 """
 
@@ -137,8 +134,8 @@ SELECT j.job_id, j.run_id, j.attempt, r.workflow_name AS workflow, j.name AS job
        j.conclusion IN {_FAILED} AS failed_flag
 FROM jobs j
 JOIN runs r ON r.repo_id = j.repo_id AND r.run_id = j.run_id AND r.attempt = j.attempt
-LEFT JOIN (SELECT job_id, COUNT(*) AS tests, SUM(outcome IN {FAILING_SQL}) AS test_failures
-           FROM test_results WHERE repo_id = :repo GROUP BY job_id) t ON t.job_id = j.job_id
+LEFT JOIN (SELECT job_id, results AS tests, failures AS test_failures
+           FROM job_tests WHERE repo_id = :repo) t ON t.job_id = j.job_id
 LEFT JOIN logs l ON l.repo_id = j.repo_id AND l.job_id = j.job_id AND l.state = 'ok'
 WHERE j.repo_id = :repo
 ORDER BY r.created_at, j.job_id

@@ -35,31 +35,23 @@ import pandas as pd
 
 from core.logs.reports.spellings import report_spellings
 from core.store.db import Store
+from core.store.packed_results import unpack
 from core.store.result_codes import JUNIT, OUTCOME_CODES, decode, outcome_sql
 
 __all__ = ["test_history", "job_history", "test_results_of", "rerun_job_attempts"]
 
-_REPORTED = f"SELECT DISTINCT job_id FROM test_results WHERE repo_id = :repo AND source = {JUNIT}"
+_REPORTED = "SELECT job_id FROM job_tests WHERE repo_id = :repo AND reported > 0"
 
-# A repository's results as numbers (its interned test, outcome and source codes, -1 where a
-# code is no integer), a job at a time along the primary key, a batch of jobs after the last job
-# read: each job's results come as one text of numbers, which numpy parses. Why: sqlite3 makes a
-# Python tuple per row, and 2.2M rows (11k runs) cost 4.3 s and ~350 MB as tuples, as text
-# 1.2 s and one batch of text (the order within a job does not matter: its tests are
-# distinct). The words come from the small tables read apart
-# (:func:`_observed`). Run and attempt are the job's (test results do not repeat them).
+# A repository's results as each job's packed value (core.store.packed_results: its interned
+# test, outcome and source codes, -1 where a code is no integer), a batch of jobs at a time along
+# the primary key. Why packed: sqlite3 makes a Python tuple per row and SQLite steps each one;
+# 20M results (100k runs) cost ~40 s that way however they were read, packed ~1 s. The words
+# come from the small tables read apart (:func:`_observed`). Run and attempt are the job's (test
+# results do not repeat them).
 _TESTS_SQL = """
-SELECT t.job_id, count(*) AS results,
-       group_concat(
-           t.test
-           || ',' || CASE WHEN typeof(t.outcome) = 'integer' THEN t.outcome ELSE -1 END
-           || ',' || CASE WHEN typeof(t.source) = 'integer' THEN t.source ELSE -1 END,
-           ','
-       ) AS codes
-FROM test_results t
-WHERE t.repo_id = :repo AND t.job_id > :after
-GROUP BY t.job_id
-ORDER BY t.job_id
+SELECT job_id, results, packed FROM job_tests
+WHERE repo_id = :repo AND job_id > :after
+ORDER BY job_id
 LIMIT :jobs
 """
 _JOBS_PER_READ = 5_000
@@ -78,17 +70,25 @@ SELECT j.job_id, j.run_id, j.attempt, r.head_sha AS commit_sha, r.created_at, j.
 FROM jobs j
 JOIN runs r ON r.repo_id = j.repo_id AND r.run_id = j.run_id AND r.attempt = j.attempt
 WHERE j.repo_id = :repo
-  AND j.job_id IN (SELECT DISTINCT job_id FROM test_results WHERE repo_id = :repo)
+  AND j.job_id IN (SELECT job_id FROM job_tests WHERE repo_id = :repo)
 """
 
 # Executions without a report whose conclusion tells which tests did not fail: those that
-# succeeded, and failed ones (kept only when their log names a failing test).
+# succeeded, and failed ones (kept only when their log names a failing test). Only jobs of a
+# name that has results somewhere: no test is known in the others (a lint or a build job), so
+# they imply no pass (at 100k runs, 40% of the 410k such executions, each a row of text).
 _UNREPORTED_SQL = f"""
+WITH tested(name) AS (
+    SELECT DISTINCT j.name FROM job_tests t
+    CROSS JOIN jobs j ON j.repo_id = t.repo_id AND j.job_id = t.job_id
+    WHERE t.repo_id = :repo
+)
 SELECT j.job_id, j.run_id, j.attempt, r.head_sha AS commit_sha, r.created_at, j.name AS job,
        r.head_branch AS branch, j.conclusion
 FROM jobs j
 JOIN runs r ON r.repo_id = j.repo_id AND r.run_id = j.run_id AND r.attempt = j.attempt
-WHERE j.repo_id = :repo AND j.status = 'completed' AND j.conclusion IN ('success', 'failure')
+WHERE j.repo_id = :repo AND j.name IN tested
+  AND j.status = 'completed' AND j.conclusion IN ('success', 'failure')
   AND j.job_id NOT IN ({_REPORTED})
 """
 
@@ -247,13 +247,12 @@ def _stored_results(store: Store, repo_id: int, messages: bool) -> dict[str, np.
         job_id = batch["job_id"].to_numpy(dtype=np.int64)
         parts["job_id"].append(job_id)
         parts["results"].append(batch["results"].to_numpy(dtype=np.int64))
-        # each batch's text parsed and kept as the small columns it holds (6 bytes a result)
-        triples = np.fromstring(",".join(batch["codes"]), dtype=np.int32, sep=",").reshape(-1, 3)
-        outcome = triples[:, 1]
+        packed = unpack(batch["packed"].tolist())
+        outcome = packed["outcome"]
         in_table = (outcome >= 0) & (outcome < len(known) - 1)
-        parts["test"].append(triples[:, 0].copy())
+        parts["test"].append(packed["test"].copy())
         parts["outcome"].append(known[np.where(in_table, outcome, len(known) - 1)])
-        parts["junit"].append(triples[:, 2] == JUNIT)
+        parts["junit"].append(packed["source"] == JUNIT)
         after = int(job_id[-1])
         if len(batch) < _JOBS_PER_READ:
             break
@@ -344,7 +343,9 @@ def _implied_passes(observed: _Results, said: pd.DataFrame) -> tuple[np.ndarray,
         seen_parts.append(ran_in[read] * width + test[read])
     known = pd.concat(known_parts).groupby(level=["job", "test"], sort=True).agg(_KNOWN)
     known = known.reset_index()
-    seen = np.concatenate([np.zeros(0, dtype=np.int64), *seen_parts])
+    # sorted once: each step below looks its pairs up by binary search (np.isin sorted all of
+    # them again at every step: 11 s of 40 at 100k runs)
+    seen = np.sort(np.concatenate([np.zeros(0, dtype=np.int64), *seen_parts]))
     k_job, k_test = known["job"].to_numpy(), known["test"].to_numpy()
     k_last, k_failing = known["last"].to_numpy(), known["failing"].to_numpy()
     first = np.searchsorted(k_job, s_job, "left")
@@ -357,11 +358,19 @@ def _implied_passes(observed: _Results, said: pd.DataFrame) -> tuple[np.ndarray,
         pair = np.arange(len(row)) - np.repeat(start - first[lo:hi], n)
         keep = (s_at[row] <= k_last[pair]) & (k_failing[pair] | s_named[row])
         row, tested = row[keep], k_test[pair[keep]]
-        fresh = ~np.isin(s_execution[row] * width + tested, seen)
+        fresh = ~_sorted_contains(seen, s_execution[row] * width + tested)
         found_rows.append(row[fresh].astype(np.int32))  # said's rows and test codes: int32
         found_tests.append(tested[fresh].astype(np.int32))
     empty = np.zeros(0, dtype=np.int32)
     return np.concatenate([empty, *found_rows]), np.concatenate([empty, *found_tests])
+
+
+def _sorted_contains(sorted_values: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per value: whether it is in ``sorted_values`` (sorted ascending)."""
+    if not len(sorted_values):
+        return np.zeros(len(values), dtype=bool)
+    place = np.searchsorted(sorted_values, values)
+    return sorted_values[np.minimum(place, len(sorted_values) - 1)] == values
 
 
 def _steps(count: np.ndarray, limit: int) -> list[tuple[int, int]]:

@@ -29,7 +29,7 @@ from core.store.db import Store
 from core.store.logs import save_log, save_missing_log
 from core.store.outbox import enqueue
 from core.store.result_codes import OUTCOME_CODES, SOURCE_CODES
-from core.store.schema import FAILED_JOB
+from core.store.schema import FAILED_JOB, JOB_TESTS
 
 __all__ = [
     "FAILED",
@@ -439,7 +439,9 @@ def _save_tests(
     Stored compactly (schema V8): the test's id interned in ``tests`` (through ``ids``, the
     transaction's :class:`TestIds`), outcome and source as their codes
     (:mod:`core.store.result_codes`), the run and attempt left to the job's row, the duration
-    in whole milliseconds. A test listed twice keeps its last row (``INSERT OR REPLACE``)."""
+    in whole milliseconds. A test listed twice keeps its last row (``INSERT OR REPLACE``). The
+    job's packed digest (``job_tests``, V14) is then rewritten from all its rows, these and any
+    stored before (a console read, then the job's report)."""
     ready = results if isinstance(results, ReadyResults) else prepare_results(results)
     rows = ready.rows
     tests = (ids or TestIds(tx, repo_id)).of([row[0] for row in rows])
@@ -452,6 +454,7 @@ def _save_tests(
             for test, (_name, outcome, duration_ms, message) in zip(tests, rows, strict=True)
         ],
     )
+    tx.execute(JOB_TESTS.format(where="repo_id = ? AND job_id = ?"), (repo_id, job_id))
 
 
 def _log_message(repo: str, job: JobRef, kept: KeptLog, log: NormalisedLog) -> Message:

@@ -7,7 +7,10 @@ upsert and syncing the same data twice changes nothing.
 
 from __future__ import annotations
 
-__all__ = ["COUNTED_FAILED_JOB", "FAILED_JOB", "MIGRATIONS", "RUN_TOTALS"]
+from core.store.packed_results import PACK_FUNCTION
+from core.store.result_codes import FAILING_SQL, JUNIT
+
+__all__ = ["COUNTED_FAILED_JOB", "FAILED_JOB", "JOB_TESTS", "MIGRATIONS", "RUN_TOTALS"]
 
 # The conclusions of a failed job, as the partial index ``jobs_failed`` (V10) names them: a query
 # reaches that index only when its WHERE says ``conclusion IN`` this list.
@@ -509,6 +512,35 @@ CREATE TABLE run_totals (
 {RUN_TOTALS.format(where="j.repo_id IS NOT NULL")}
 """
 
+# V14 (issue 17): each job's test results packed into one value (core.store.packed_results),
+# with its counts: how many results, how many failed (failed or error), how many a JUnit report
+# gave. Flaky Tests reads every result of a repository on every analysis and Feature Engineering
+# counts them per run: from ``test_results``, ~20M rows at 100k runs, stepped one at a time by
+# SQLite (~40 s of CPU per read, three reads per Flaky Tests analysis). A job's row is written
+# again from its own rows whenever its results are (core.store.ingest); results are never
+# deleted, so the row is exact. The statement is the migration's and the write's.
+JOB_TESTS = f"""
+INSERT OR REPLACE INTO job_tests
+SELECT repo_id, job_id, COUNT(*), SUM(outcome IN {FAILING_SQL}), SUM(source IS {JUNIT}),
+       {PACK_FUNCTION}(test, outcome, source)
+FROM test_results
+WHERE {{where}}
+GROUP BY repo_id, job_id
+"""
+
+_V14_JOB_TESTS = f"""
+CREATE TABLE job_tests (
+    repo_id INTEGER NOT NULL REFERENCES repositories(id),
+    job_id INTEGER NOT NULL,
+    results INTEGER NOT NULL,
+    failures INTEGER NOT NULL,
+    reported INTEGER NOT NULL,
+    packed BLOB NOT NULL,
+    PRIMARY KEY (repo_id, job_id)
+) WITHOUT ROWID;
+{JOB_TESTS.format(where="repo_id IS NOT NULL")}
+"""
+
 MIGRATIONS: list[str] = [
     _V1,
     _V2_OUTBOX,
@@ -523,4 +555,5 @@ MIGRATIONS: list[str] = [
     _V11_OUTBOX_BY_QUEUE,
     _V12_FEATURE_DIGESTS,
     _V13_RUN_TOTALS,
+    _V14_JOB_TESTS,
 ]

@@ -39,13 +39,12 @@ def test_a_runs_jobs_for_its_reports_are_found_by_the_run_not_by_walking_every_j
     assert not [step for step in plan if step.startswith("SCAN") or "AUTOMATIC" in step], plan
 
 
-def test_counting_each_runs_tests_walks_the_primary_key_instead_of_sorting_every_test_row(
-    store: Store,
-):
+def test_counting_each_runs_tests_reads_each_jobs_digest_never_a_row_per_test(store: Store):
     from core.store.features import _TESTS_SQL
 
     plan = _plan(store, _TESTS_SQL, (1,))
-    assert any("test_results USING PRIMARY KEY (repo_id=?)" in s for s in plan), plan
+    assert any("t USING PRIMARY KEY (repo_id=?)" in s for s in plan), plan
+    assert not [step for step in plan if "test_results" in step], plan
     # each job's counts find the job's run by the job's key, never by a scan or an ad-hoc index
     assert any("j USING INDEX sqlite_autoindex_jobs_1 (repo_id=? AND job_id=?)" in s for s in plan)
     assert not [step for step in plan if "AUTOMATIC" in step or step.startswith("SCAN j")], plan
@@ -54,13 +53,14 @@ def test_counting_each_runs_tests_walks_the_primary_key_instead_of_sorting_every
 def test_the_flaky_history_reads_a_repositorys_results_by_key_and_their_jobs_by_key(
     store: Store,
 ):
-    """Test results are read as numbers by the primary key (schema V8), a batch of jobs after
-    the last one read, grouped in the key's order (no sort); their messages by the key; their
-    jobs and runs once each by key, the names of the tests from their own small table."""
+    """Test results are read as each job's packed digest (schema V14) by its key, a batch of
+    jobs after the last one read (no sort); their messages by the key; their jobs and runs once
+    each by key, the names of the tests from their own small table. Only the messages read
+    ``test_results``."""
     from core.store.flaky import _MESSAGES_SQL, _RESULT_JOBS_SQL, _TEST_NAMES_SQL, _TESTS_SQL
 
     plan = _plan(store, _TESTS_SQL, {"repo": 1, "after": 0, "jobs": 10})
-    assert plan == ["SEARCH t USING PRIMARY KEY (repo_id=? AND job_id>?)"], plan
+    assert plan == ["SEARCH job_tests USING PRIMARY KEY (repo_id=? AND job_id>?)"], plan
     plan = _plan(store, _MESSAGES_SQL, {"repo": 1})
     assert plan == ["SEARCH t USING PRIMARY KEY (repo_id=?)"], plan
     plan = _plan(store, _RESULT_JOBS_SQL, {"repo": 1})
