@@ -266,6 +266,10 @@ def attempts(values: pd.Series | None, size: int) -> np.ndarray:
     """Attempt numbers (1 where none is given or it is no number)."""
     if values is None:
         return np.ones(size, dtype=np.int64)
+    if pd.api.types.is_integer_dtype(values.dtype) and not isinstance(
+        values.dtype, pd.api.extensions.ExtensionDtype
+    ):  # numbers already (the store's int16): no parsing (2.6 s a judgement at 100k runs)
+        return values.to_numpy(dtype=np.int64).clip(min=0)
     numbers = pd.to_numeric(values, errors="coerce").fillna(1)
     return numbers.to_numpy(dtype=np.int64, na_value=1).clip(min=0)
 

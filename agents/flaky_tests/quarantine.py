@@ -160,19 +160,39 @@ def clean_runs(history: pd.DataFrame) -> pd.Series:
     test, names = _text_codes(history["test_id"])
     run, _ = _text_codes(history.get("run_id"), len(history))
     kept = (code != SKIP) & (test >= 0)  # a result without a test id names no test
+    n_tests = int(test.max(initial=-1)) + 1
     span = int(run.max()) + 1
-    pair, keys = pd.factorize(test[kept].astype(np.int64) * span + run[kept])  # (test, run)
-    failed = np.bincount(pair, weights=code[kept] == FAIL, minlength=len(keys)) > 0
-    owner, tests = pd.factorize(keys // span)  # tests in order of first appearance
-    count = np.bincount(owner)
-    pos = np.empty(len(keys), dtype=np.int64)  # each run's place among its test's runs
-    pos[np.argsort(owner, kind="stable")] = np.arange(len(keys)) - np.repeat(
-        np.cumsum(count) - count, count
-    )
-    last_fail = np.full(len(count), -1, dtype=np.int64)
-    np.maximum.at(last_fail, owner[failed], pos[failed])
+    # each (test, run) once, with the row it first appears on; a test's clean runs are its
+    # runs that first appear after the last of its runs with a failure
+    key = test[kept].astype(np.int64) * span + run[kept]
+    pair, first = _first_rows(key)
+    failed = np.isin(pair, key[code[kept] == FAIL])
+    owner = pair // span
+    last_fail = np.full(n_tests, -1, dtype=np.int64)
+    np.maximum.at(last_fail, owner[failed], first[failed])
+    clean = np.bincount(owner, weights=first > last_fail[owner], minlength=n_tests)
+    seen_at = np.full(n_tests, len(key), dtype=np.int64)  # where each test first appears
+    np.minimum.at(seen_at, owner, first)
+    tests = np.flatnonzero(seen_at < len(key))
+    tests = tests[np.argsort(seen_at[tests], kind="stable")]  # in order of first appearance
     index = pd.Index(names[tests], name="test")
-    return pd.Series(count - 1 - last_fail, index=index, dtype=np.int64)
+    return pd.Series(clean[tests].astype(np.int64), index=index, dtype=np.int64)
+
+
+def _first_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(each distinct key, the position where it first appears). Non-negative keys in a range
+    a few times the rows': one table of that range (at 100k runs a chunk's (test, run) pairs
+    are nearly all distinct, and hashing them cost 6 of 16 s); else sorted."""
+    if not len(keys):
+        return keys, np.zeros(0, dtype=np.int64)
+    space = int(keys.max()) + 1
+    if space <= max(4 * len(keys), 1 << 20):
+        first = np.full(space, len(keys), dtype=np.int64)
+        np.minimum.at(first, keys, np.arange(len(keys), dtype=np.int64))
+        distinct = np.flatnonzero(first < len(keys))
+        return distinct, first[distinct]
+    distinct, first = np.unique(keys, return_index=True)
+    return distinct, first.astype(np.int64)
 
 
 def _text_codes(

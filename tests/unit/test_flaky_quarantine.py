@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -278,6 +279,42 @@ def test_clean_runs_read_run_ids_as_text_and_a_result_without_one_as_a_run_of_it
     expected = {"a": 2, "b": 0}
     assert clean_runs(history).to_dict() == expected
     assert clean_runs(history.astype({"test_id": "category"})).to_dict() == expected
+
+
+def _clean_runs_one_by_one(history: pd.DataFrame) -> dict[str, int]:
+    """The definition, test by test: its distinct runs in order of first appearance, counted
+    after the last one with a failure (every result has a run id here)."""
+    counted = {}
+    for test, rows in history[history["outcome"] != "skipped"].groupby("test_id", sort=False):
+        runs = list(dict.fromkeys(rows["run_id"]))
+        failed = set(rows.loc[rows["outcome"] == "fail", "run_id"])
+        last = max((place for place, run in enumerate(runs) if run in failed), default=-1)
+        counted[test] = len(runs) - 1 - last
+    return counted
+
+
+@pytest.mark.parametrize(
+    "tests, runs, rows",
+    [(3, 40, 400), (60, 60_000, 40_000)],  # few pairs; more (test, run) pairs than a table holds
+    ids=["pairs-in-a-table", "pairs-sorted"],
+)
+def test_clean_runs_equal_their_definition_on_a_random_history(tests, runs, rows):
+    rng = np.random.default_rng(5)
+    history = pd.DataFrame(
+        {
+            "test_id": rng.integers(0, tests, rows).astype(str),
+            "run_id": np.sort(rng.integers(0, runs, rows)),  # oldest first, as the engine reads
+            "outcome": rng.choice(["pass"] * 30 + ["fail", "skipped"], rows),
+        }
+    )
+    history["test_id"] = "t" + history["test_id"]
+
+    counted = clean_runs(history)
+
+    assert counted.to_dict() == _clean_runs_one_by_one(history)
+    assert list(counted.index) == list(
+        dict.fromkeys(history.loc[history["outcome"] != "skipped", "test_id"])
+    )  # in order of first appearance
 
 
 def test_the_rate_bound_falls_as_clean_runs_add_up():
