@@ -47,6 +47,7 @@ __all__ = [
     "attempts",
     "pair_codes",
     "present_codes",
+    "plain_integers",
     "read_history",
 ]
 
@@ -242,6 +243,8 @@ def present_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     distinct values; blank text is found among the distinct values, not row by row."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     uniques = np.asarray(uniques, dtype=object)
+    if plain_integers(values):  # no number is blank (the store's run ids: 75k a chunk)
+        return codes.astype(np.int64), uniques
     blank = np.array([str(value).strip() == "" for value in uniques], dtype=bool)
     if blank.any():
         renumber = np.full(len(uniques) + 1, -1, dtype=np.int64)
@@ -249,6 +252,13 @@ def present_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
         codes = renumber[codes]  # code -1 reads the trailing -1
         uniques = uniques[~blank]
     return codes.astype(np.int64), uniques
+
+
+def plain_integers(values: pd.Series) -> bool:
+    """Whether ``values`` is a column of NumPy integers (no missing cell, no text)."""
+    return pd.api.types.is_integer_dtype(values.dtype) and not isinstance(
+        values.dtype, pd.api.extensions.ExtensionDtype
+    )
 
 
 def _codes_or_rows(values: pd.Series | None, where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -266,9 +276,8 @@ def attempts(values: pd.Series | None, size: int) -> np.ndarray:
     """Attempt numbers (1 where none is given or it is no number)."""
     if values is None:
         return np.ones(size, dtype=np.int64)
-    if pd.api.types.is_integer_dtype(values.dtype) and not isinstance(
-        values.dtype, pd.api.extensions.ExtensionDtype
-    ):  # numbers already (the store's int16): no parsing (2.6 s a judgement at 100k runs)
+    if plain_integers(values):  # numbers already (the store's int16): no parsing (2.6 s a
+        # judgement at 100k runs)
         return values.to_numpy(dtype=np.int64).clip(min=0)
     numbers = pd.to_numeric(values, errors="coerce").fillna(1)
     return numbers.to_numpy(dtype=np.int64, na_value=1).clip(min=0)

@@ -56,7 +56,7 @@ import pandas as pd
 from scipy.stats import beta
 
 from agents.flaky_tests.config import Prior, QuarantineRule
-from agents.flaky_tests.history import FAIL, SKIP, normalise_outcomes
+from agents.flaky_tests.history import FAIL, SKIP, normalise_outcomes, plain_integers
 from agents.flaky_tests.owners import Ownership
 from agents.flaky_tests.verdict import BROKEN, FLAKY
 from core.presentation.exports import json_value
@@ -204,6 +204,8 @@ def _text_codes(
     if values is None:
         values = pd.Series(np.nan, index=range(own_rows or 0))
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    if plain_integers(values):  # distinct numbers are distinct texts, and none is missing
+        return codes.astype(np.int64, copy=False), np.asarray(uniques.astype(str), dtype=object)
     missing = np.flatnonzero(codes < 0) if own_rows is not None else np.zeros(0, dtype=np.int64)
     texts = [*(str(value) for value in uniques), *(f"row:{i}" for i in missing)]
     codes[missing] = len(uniques) + np.arange(len(missing))
