@@ -71,7 +71,7 @@ def walk_forward(
         y = frame.loc[train, "failed"].astype(int)
         if y.nunique() < 2 or len(y) < MIN_TRAIN:
             continue
-        model = make_model(kind, numeric, categorical, seed)
+        model = make_model(kind, numeric, categorical, seed, rows=len(y))
         model.fit(frame.loc[train, numeric + categorical], y)
         rows = frame.iloc[block]
         probability = model.predict_proba(rows[numeric + categorical])[:, 1]

@@ -100,7 +100,7 @@ def explained_forest(features: pd.DataFrame):
         return None
     numeric, categorical = feature_columns(features)
     columns = numeric + categorical
-    pipeline = make_model("random_forest", numeric, categorical)
+    pipeline = make_model("random_forest", numeric, categorical, rows=len(decided))
     pipeline.fit(decided[columns], decided["failed"].astype(int))
     return pipeline, decided, columns
 

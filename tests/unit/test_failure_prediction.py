@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from agents.failure_prediction.backtest import MIN_TRAIN, walk_forward
-from agents.failure_prediction.forecast import PREDICTION_COLUMNS, forecast
+from agents.failure_prediction.backtest import MAX_TRAIN, MIN_TRAIN, walk_forward
+from agents.failure_prediction.forecast import PREDICTION_COLUMNS, _refit_every, forecast
 from agents.failure_prediction.metrics import score, threshold_for_precision
-from agents.failure_prediction.model import feature_columns
+from agents.failure_prediction.model import TREE_ROWS, feature_columns, make_model
 from agents.failure_prediction.reasons import reasons_in_words
 from agents.feature_engineering.build import run_features
 from core.features.catalogue import KNOWN_BEFORE_RUN
@@ -128,3 +128,19 @@ def test_the_shap_views_explain_the_forest_that_gave_the_live_probabilities(inpu
     assert runs["run_id"].head(3).tolist() == live["run_id"].tolist()
     added_up = explanation.expected + explanation.values[:3].sum(axis=1)
     assert added_up == pytest.approx(live["probability"].to_numpy(), abs=1e-6)
+
+
+@pytest.mark.parametrize(
+    "rows, per_tree", [(None, 0.5), (2 * TREE_ROWS, 0.5), (2 * TREE_ROWS + 1, TREE_ROWS)]
+)
+def test_a_forests_trees_learn_from_half_the_runs_up_to_a_ceiling(rows, per_tree):
+    pipeline = make_model("random_forest", ["duration"], [], rows=rows)
+
+    assert pipeline.named_steps["model"].max_samples == per_tree
+
+
+@pytest.mark.parametrize(
+    "runs, every", [(250, 25), (MAX_TRAIN, MAX_TRAIN // 40), (4 * MAX_TRAIN, 4 * MAX_TRAIN // 20)]
+)
+def test_the_backtest_refits_about_40_times_and_20_past_the_training_window(runs, every):
+    assert _refit_every(runs) == every
