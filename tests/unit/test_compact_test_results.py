@@ -9,7 +9,6 @@ XPASS reason).
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pandas as pd
@@ -17,14 +16,14 @@ import pytest
 
 from core.logs.reports.junit import OUTCOMES, TestResult
 from core.logs.reports.records import parse_seconds
-from core.store.db import SCHEMA_VERSION, Store, _statements
+from core.store.db import SCHEMA_VERSION, Store
 from core.store.features import feature_inputs, job_rows
 from core.store.flaky import test_history as read_history
 from core.store.flaky import test_results_of as read_results
 from core.store.ingest import save_test_results
 from core.store.result_codes import OUTCOME_CODES, SOURCE_CODES
 from core.store.runs import save_repository
-from core.store.schema import MIGRATIONS
+from tests.old_stores import written_by_schema
 
 REPO = 7
 RUNS = [  # run_id, attempt, is_latest, created_at, conclusion
@@ -45,11 +44,7 @@ V7_RESULTS = [
 
 def v7_store(path: Path) -> Path:
     """A store as schema V7 wrote it, with the history above."""
-    conn = sqlite3.connect(path)
-    for version, script in enumerate(MIGRATIONS[:7]):
-        for statement in _statements(script):
-            conn.execute(statement)
-        conn.execute(f"PRAGMA user_version = {version + 1}")
+    conn = written_by_schema(path, 7)
     conn.execute("INSERT INTO repositories (id, full_name) VALUES (?, 'acme/app')", (REPO,))
     conn.executemany(
         "INSERT INTO runs (run_id, attempt, repo_id, is_latest, created_at, status, conclusion,"

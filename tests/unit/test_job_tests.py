@@ -11,12 +11,12 @@ import pytest
 
 from core.logs.reports.junit import TestResult
 from core.store import packed_results
-from core.store.db import Store, _statements
+from core.store.db import Store
 from core.store.ingest import save_test_results
 from core.store.packed_results import PackedResults, unpack
 from core.store.result_codes import FAILING_SQL, JUNIT
 from core.store.runs import save_repository
-from core.store.schema import MIGRATIONS
+from tests.old_stores import written_by_schema
 
 
 def _results(*pairs: tuple[str, str]) -> list[TestResult]:
@@ -81,11 +81,7 @@ def test_a_jobs_digest_follows_every_write_of_its_results(store: Store):
 
 def test_a_store_of_the_previous_schema_gets_every_jobs_digest_when_upgraded(tmp_path: Path):
     path = tmp_path / "v13.db"
-    conn = sqlite3.connect(path)
-    for version, script in enumerate(MIGRATIONS[:13]):
-        for statement in _statements(script):
-            conn.execute(statement)
-        conn.execute(f"PRAGMA user_version = {version + 1}")
+    conn = written_by_schema(path, 13)
     conn.execute("INSERT INTO repositories (id, full_name) VALUES (1, 'acme/app')")
     conn.executemany(
         "INSERT INTO tests (id, repo_id, name) VALUES (?, 1, ?)", [(1, "t::a"), (2, "t::b")]

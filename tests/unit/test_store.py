@@ -12,6 +12,7 @@ import pytest
 from core.errors import ConfigError
 from core.store.db import SCHEMA_VERSION, WAL_CHECKPOINT_PAGES, WAL_LIMIT_BYTES, Store
 from core.store.runs import RunBundle, save_repository, save_run_bundle
+from tests.old_stores import written_by_schema
 from tests.stored_results import TEST_RESULTS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -81,15 +82,8 @@ def test_given_a_connection_when_opened_then_the_wal_is_copied_back_per_64_mib_a
 def test_given_a_store_of_an_older_release_when_opened_then_it_is_upgraded_keeping_its_rows(
     tmp_path,
 ):
-    from core.store.db import _statements
-    from core.store.schema import MIGRATIONS
-
     path = tmp_path / "old.db"
-    conn = sqlite3.connect(path)
-    for version, script in enumerate(MIGRATIONS[:-1]):
-        for statement in _statements(script):
-            conn.execute(statement)
-        conn.execute(f"PRAGMA user_version = {version + 1}")
+    conn = written_by_schema(path, SCHEMA_VERSION - 1)
     conn.execute("INSERT INTO repositories (id, full_name) VALUES (1, 'acme/app')")
     conn.execute("INSERT INTO sync_state (repo_id, status) VALUES (1, 'ok')")
     conn.commit()
@@ -105,15 +99,8 @@ def test_given_a_store_keyed_by_github_ids_alone_when_opened_then_its_history_is
 ):
     """V5 keys runs, jobs, steps, logs, test results and run reports by repository + id; the
     copy keeps every row and gives each step its job's repository."""
-    from core.store.db import _statements
-    from core.store.schema import MIGRATIONS
-
     path = tmp_path / "v4.db"
-    conn = sqlite3.connect(path)
-    for version, script in enumerate(MIGRATIONS[:4]):
-        for statement in _statements(script):
-            conn.execute(statement)
-        conn.execute(f"PRAGMA user_version = {version + 1}")
+    conn = written_by_schema(path, 4)
     rows = {
         "repositories (id, full_name)": (7, "acme/app"),
         "workflows (id, repo_id, name)": (70, 7, "CI"),

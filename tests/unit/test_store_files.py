@@ -15,10 +15,9 @@ from pathlib import Path
 import pytest
 
 from core.errors import ConfigError
-from core.store import packed_results
-from core.store.db import APPLICATION_ID, SCHEMA_VERSION, Store, _statements, store_error
+from core.store.db import APPLICATION_ID, SCHEMA_VERSION, Store, store_error
 from core.store.runs import save_repository
-from core.store.schema import MIGRATIONS
+from tests.old_stores import written_by_schema
 
 REPO = {"id": 1, "full_name": "acme/app", "default_branch": "main"}
 
@@ -143,12 +142,7 @@ def test_given_a_store_written_before_the_application_id_when_opened_then_it_ope
     tmp_path,
 ):
     path = tmp_path / "old.db"
-    conn = sqlite3.connect(path)
-    packed_results.register(conn)  # V14's statement names the store's aggregate
-    for version, script in enumerate(MIGRATIONS):
-        for statement in _statements(script):
-            conn.execute(statement)
-        conn.execute(f"PRAGMA user_version = {version + 1}")
+    conn = written_by_schema(path, SCHEMA_VERSION)
     conn.execute("INSERT INTO repositories (id, full_name) VALUES (1, 'acme/app')")
     conn.commit()
     conn.close()
