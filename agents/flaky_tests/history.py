@@ -48,6 +48,7 @@ __all__ = [
     "pair_codes",
     "present_codes",
     "plain_integers",
+    "table_fits",
     "read_history",
 ]
 
@@ -203,11 +204,18 @@ def read_history(frame: pd.DataFrame, positions: np.ndarray | None = None) -> Hi
     )
 
 
+def table_fits(keys: np.ndarray) -> bool:
+    """Whether non-negative ``keys`` stay few enough to index a table of their range (a few
+    times their number, or a million): counting or marking them there costs no hashing, which
+    is the slow part of a factorize when nearly every key is distinct."""
+    return int(keys.max(initial=0)) < max(4 * len(keys), 1 << 20)
+
+
 def pair_codes(first: np.ndarray, second: np.ndarray, span: int) -> np.ndarray:
     """One int64 code per (first, second) pair, ``0 <= second < span``: the pair's number
     itself when the codes stay few enough for ``np.bincount`` (no hashing), else dense codes."""
     key = first.astype(np.int64, copy=False) * span + second
-    if len(key) == 0 or int(key.max()) < max(4 * len(key), 1 << 20):
+    if table_fits(key):
         return key
     return pd.factorize(key)[0].astype(np.int64, copy=False)
 
@@ -276,8 +284,7 @@ def attempts(values: pd.Series | None, size: int) -> np.ndarray:
     """Attempt numbers (1 where none is given or it is no number)."""
     if values is None:
         return np.ones(size, dtype=np.int64)
-    if plain_integers(values):  # numbers already (the store's int16): no parsing (2.6 s a
-        # judgement at 100k runs)
+    if plain_integers(values):  # the store's int16: parsed, 2.6 s a judgement at 100k runs
         return values.to_numpy(dtype=np.int64).clip(min=0)
     numbers = pd.to_numeric(values, errors="coerce").fillna(1)
     return numbers.to_numpy(dtype=np.int64, na_value=1).clip(min=0)

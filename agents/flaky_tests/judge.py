@@ -27,7 +27,7 @@ import pandas as pd
 from agents.flaky_tests.chunks import CHUNK_ROWS, Chunk, chunks_of
 from agents.flaky_tests.clusters import cluster_names
 from agents.flaky_tests.config import FlakyConfig
-from agents.flaky_tests.history import History, read_history
+from agents.flaky_tests.history import History, read_history, table_fits
 from agents.flaky_tests.infra import infra_mask
 from agents.flaky_tests.posterior import posterior
 from agents.flaky_tests.regression import Spans, broken_spans
@@ -254,7 +254,7 @@ def _distinct(test: np.ndarray, run: np.ndarray, n_tests: int) -> np.ndarray:
         return np.zeros(n_tests, dtype=np.int64)
     span = int(run.max()) + 1
     key = test * span + run
-    if int(key.max()) < max(4 * len(key), 1 << 20):
+    if table_fits(key):
         seen = np.zeros(int(key.max()) + 1, dtype=bool)
         seen[key] = True
         pairs = np.flatnonzero(seen)

@@ -56,7 +56,13 @@ import pandas as pd
 from scipy.stats import beta
 
 from agents.flaky_tests.config import Prior, QuarantineRule
-from agents.flaky_tests.history import FAIL, SKIP, normalise_outcomes, plain_integers
+from agents.flaky_tests.history import (
+    FAIL,
+    SKIP,
+    normalise_outcomes,
+    plain_integers,
+    table_fits,
+)
 from agents.flaky_tests.owners import Ownership
 from agents.flaky_tests.verdict import BROKEN, FLAKY
 from core.presentation.exports import json_value
@@ -180,14 +186,13 @@ def clean_runs(history: pd.DataFrame) -> pd.Series:
 
 
 def _first_rows(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(each distinct key, the position where it first appears). Non-negative keys in a range
-    a few times the rows': one table of that range (at 100k runs a chunk's (test, run) pairs
-    are nearly all distinct, and hashing them cost 6 of 16 s); else sorted."""
+    """(each distinct key, the position where it first appears). Non-negative keys: one table
+    of their range where it fits (at 100k runs a chunk's (test, run) pairs are nearly all
+    distinct, and hashing them cost 6 of 16 s); else sorted."""
     if not len(keys):
         return keys, np.zeros(0, dtype=np.int64)
-    space = int(keys.max()) + 1
-    if space <= max(4 * len(keys), 1 << 20):
-        first = np.full(space, len(keys), dtype=np.int64)
+    if table_fits(keys):
+        first = np.full(int(keys.max()) + 1, len(keys), dtype=np.int64)
         np.minimum.at(first, keys, np.arange(len(keys), dtype=np.int64))
         distinct = np.flatnonzero(first < len(keys))
         return distinct, first[distinct]
