@@ -47,7 +47,7 @@ from core.dump.files import MAX_JSON_BYTES, Dump, not_json, read_bytes
 from core.dump.records import check_record
 from core.errors import CIMedicError, DumpError, MalformedReport, UnsafeInput
 from core.github.codeowners import find_codeowners
-from core.github.mapping import step_rows
+from core.github.mapping import step_number
 from core.logs.bounded import read_capped
 from core.logs.normalise import DEFAULT_MAX_LOG_BYTES, KeptLog
 from core.logs.reports.junit import TestResult, parse_junit_xml
@@ -357,15 +357,16 @@ def _checked_jobs(
 
 def _check_step_numbers(job: dict[str, Any], where: str) -> None:
     """A DumpError when two different steps of ``job`` have one number (as the store numbers
-    them: :func:`core.github.mapping.step_rows`), since it keeps one step per job and number; a
-    step repeated exactly is stored once and loses nothing."""
+    them: :func:`core.github.mapping.step_number`), since it keeps one step per job and number;
+    a step repeated exactly is stored once and loses nothing."""
     steps = job.get("steps") or []
     first: dict[int, tuple[int, dict[str, Any]]] = {}
-    for index, (step, row) in enumerate(zip(steps, step_rows(job), strict=False)):
-        seen = first.setdefault(row["number"], (index, step))
+    for index, step in enumerate(steps):
+        number = step_number(step, index + 1)
+        seen = first.setdefault(number, (index, step))
         if seen[1] is not step and seen[1] != step:
             raise DumpError(
-                f"{where}, field steps[{index}].number: step {row['number']} is also "
+                f"{where}, field steps[{index}].number: step {number} is also "
                 f"steps[{seen[0]}], with other values; the store keeps one step per number, so "
                 "one of the two would be lost. Number the steps 1, 2, 3 ... as GitHub does."
             )

@@ -25,6 +25,7 @@ from typing import Any
 
 from core.github.mapping import commit_row, job_row, repo_row, run_row, step_rows, workflow_row
 from core.messages.envelope import Message, make_message
+from core.messages.redact import redactor
 from core.store import rollups
 from core.store.db import Store
 from core.store.outbox import enqueue
@@ -158,10 +159,11 @@ def save_run_bundle(store: Store, repo_id: int, repo_name: str, bundle: RunBundl
     latest = run_rows[-1]
     job_rows, all_steps, messages = [], [], []
     jobs_of: dict[int, list[dict[str, Any]]] = {}  # attempt -> its jobs as message data
+    engine = redactor()  # one for the run's jobs and steps (see job_row)
     for attempt, jobs in sorted(bundle.jobs.items()):
         for job in jobs:
-            row = job_row(job, repo_id, latest["run_id"], attempt)
-            steps = [dict(step, repo_id=repo_id) for step in step_rows(job)]
+            row = job_row(job, repo_id, latest["run_id"], attempt, engine)
+            steps = [dict(step, repo_id=repo_id) for step in step_rows(job, engine)]
             job_rows.append(row)
             all_steps.extend(steps)
             jobs_of.setdefault(int(attempt), []).append(_job_data(row, steps))

@@ -271,6 +271,26 @@ def test_given_a_symlinked_artifact_file_when_imported_then_the_artifact_is_skip
     ]
 
 
+def test_given_an_artifact_subfolder_linked_outside_when_imported_then_nothing_of_it_is_read(
+    dump, tmp_path
+):
+    """A plain report inside a folder linked from outside the dump is never read, however plain
+    it is: the artifact imports as it would without the link."""
+    clean = import_path(Store(tmp_path / "clean.db"), dump)
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    planted = _xml(dump, 2).read_bytes().replace(b'classname="', b'classname="planted_outside_')
+    (outside / "junit.xml").write_bytes(planted)
+    (_xml(dump, 2).parent / "nested").symlink_to(outside, target_is_directory=True)
+    store = Store(tmp_path / "fresh.db")
+
+    report = import_path(store, dump)
+
+    assert (report.runs, report.tests, report.skipped) == (clean.runs, clean.tests, clean.skipped)
+    named = f"SELECT COUNT(*) FROM {TEST_RESULTS} WHERE test_id LIKE '%planted_outside_%'"
+    assert store.scalar(named) == 0
+
+
 # -- bombs: bounded memory -------------------------------------------------------------------
 def _plant(dump: Path, rel: str, bomb: Path) -> None:
     plain = dump / rel
