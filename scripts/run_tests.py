@@ -10,9 +10,9 @@ Tests run in one worker process per CPU this process may use, plus one, at most
 :data:`MAX_WORKERS` (pytest-xdist; ``-n N`` among the options chooses, ``-n 0`` runs them in
 this process). Why more workers than CPUs: a test often waits on its own servers, browser or
 emulator (other processes), and a worker waiting leaves its core idle. Measured from fresh
-clones on this 2-core machine, idle: one worker 31 minutes, two 17.7-18.3 minutes (1,063 and
-1,097 s of pytest), three 15.1 minutes (907 s). Every test owns its ports, temp folders and
-HOME, so which worker runs it does not matter.
+clones on this 2-core machine, idle (seconds of pytest): one worker 31 minutes, two 1,063 and
+1,097 s, three 907, 924 and 1,105 s (a small gain, within this machine's spread). Every test
+owns its ports, temp folders and HOME, so which worker runs it does not matter.
 """
 
 from __future__ import annotations
