@@ -24,7 +24,7 @@ import sys
 
 from bootstrap import ROOT, environment, install, path_with, say
 
-MAX_WORKERS = 4  # each worker builds its own session fixtures (demo stores): more cost more
+MAX_WORKERS = 4  # each worker copies the demo stores and starts its own servers: more cost more
 
 
 def workers() -> int:

@@ -121,11 +121,14 @@ def workflow_row(workflow: dict[str, Any], repo_id: int) -> dict[str, Any]:
     }
 
 
-def run_row(run: dict[str, Any], repo_id: int, is_latest: bool) -> dict[str, Any]:
+def run_row(
+    run: dict[str, Any], repo_id: int, is_latest: bool, engine: Redactor | None = None
+) -> dict[str, Any]:
+    """``engine`` as for :func:`job_row`."""
     actor = run.get("actor") or run.get("triggering_actor") or {}
     prs = [str(p.get("number")) for p in run.get("pull_requests") or [] if p.get("number")]
     completed = run.get("status") == "completed"
-    engine = redactor()
+    engine = engine or redactor()
     return {
         "run_id": int(run["id"]),
         "attempt": int(run.get("run_attempt") or 1),

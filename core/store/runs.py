@@ -154,12 +154,14 @@ def newest_run_created_at(store: Store, repo_id: int) -> str | None:
 
 def save_run_bundle(store: Store, repo_id: int, repo_name: str, bundle: RunBundle) -> int:
     """Write one run bundle and its messages atomically; returns the number of new messages."""
-    run_rows = [run_row(a, repo_id, is_latest=False) for a in bundle.earlier_attempts]
-    run_rows.append(run_row(bundle.run, repo_id, is_latest=True))
+    engine = redactor()  # one for the run's attempts, jobs and steps (see job_row)
+    run_rows = [
+        run_row(a, repo_id, is_latest=False, engine=engine) for a in bundle.earlier_attempts
+    ]
+    run_rows.append(run_row(bundle.run, repo_id, is_latest=True, engine=engine))
     latest = run_rows[-1]
     job_rows, all_steps, messages = [], [], []
     jobs_of: dict[int, list[dict[str, Any]]] = {}  # attempt -> its jobs as message data
-    engine = redactor()  # one for the run's jobs and steps (see job_row)
     for attempt, jobs in sorted(bundle.jobs.items()):
         for job in jobs:
             row = job_row(job, repo_id, latest["run_id"], attempt, engine)
