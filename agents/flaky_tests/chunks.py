@@ -18,6 +18,11 @@ chunk's flaky tests at once), and chunks of consecutive tests (in order of first
 A chunk holds whole tests, about ``chunk_rows`` results, its rows in input order; judged as a
 history of its own it yields the whole history's verdicts of its tests.
 
+Tests that never failed (:mod:`.quiet`: their verdicts are counts) are put in chunks of their
+own, marked ``quiet``, when the caller asks: each class's chunks hold consecutive tests of that
+class, and every chunk names its tests' places in the whole (``tests``), by which the engine
+puts the verdicts back in order.
+
 A history of ``chunk_rows`` results or fewer is one chunk that finds all of that itself.
 """
 
@@ -50,6 +55,8 @@ class Chunk:
     crowded: np.ndarray | None  # per row: a failure in an outage (:mod:`.infra`)
     run_key: np.ndarray | None  # per row: its run, one code for one run in every chunk
     trunk: Hashable | None  # the trunk's branch: the caller's, else the one with most results
+    quiet: bool = False  # its tests never failed (then crowded and run_key are None)
+    tests: np.ndarray | None = None  # its tests' places in the order of first appearance
 
 
 def chunks_of(
@@ -57,17 +64,28 @@ def chunks_of(
     guard: InfraGuard,
     chunk_rows: int = CHUNK_ROWS,
     trunk: Hashable | None = None,
+    quiet: bool = False,
 ) -> Iterator[Chunk]:
     """The chunks of ``history`` (the engine's input, :mod:`.history`), in order of their tests'
-    first appearance: one, the history itself, when it has at most ``chunk_rows`` rows.
-    ``trunk``: the default branch when the caller knows it."""
+    first appearance (with ``quiet``: the chunks of tests that failed somewhere first, then
+    those of tests that never did): one, the history itself, when it has at most
+    ``chunk_rows`` rows. ``trunk``: the default branch when the caller knows it."""
     if len(history) <= chunk_rows:
         yield Chunk(history, None, None, None, trunk)
         return
     history = _as_categories(history)
-    whole = _Whole(history, guard, chunk_rows, trunk)
+    whole = _Whole(history, guard, chunk_rows, trunk, quiet)
+    # rows by chunk, each chunk's in input order: one sort, not a scan of every row per chunk
+    order = np.argsort(whole.chunk, kind="stable")
+    ends = np.cumsum(np.bincount(whole.chunk, minlength=whole.n_chunks))
+    quiet_columns = [name for name in _QUIET_COLUMNS if name in history.columns]
     for number in range(whole.n_chunks):
-        positions = np.flatnonzero(whole.chunk == number)
+        positions = order[(ends[number - 1] if number else 0) : ends[number]]
+        tests = np.flatnonzero(whole.chunk_of_test == number)
+        if whole.quiet_chunk[number]:
+            frame = history[quiet_columns].take(positions).reset_index(drop=True)
+            yield Chunk(frame, positions, None, None, whole.trunk, quiet=True, tests=tests)
+            continue
         frame = history.take(positions).reset_index(drop=True)
         yield Chunk(
             frame,
@@ -75,7 +93,12 @@ def chunks_of(
             whole.crowded(frame, positions),
             whole.run_key(frame, positions),
             whole.trunk,
+            tests=tests,
         )
+
+
+# what a quiet chunk's verdicts read (:mod:`.quiet`)
+_QUIET_COLUMNS = ("test_id", "outcome", "run_id", "commit_sha", "job", "branch")
 
 
 def _as_categories(history: pd.DataFrame) -> pd.DataFrame:
@@ -142,7 +165,12 @@ class _Whole:
     the executions that were outages, the trunk, and the chunk of each row."""
 
     def __init__(
-        self, history: pd.DataFrame, guard: InfraGuard, chunk_rows: int, trunk: Hashable | None
+        self,
+        history: pd.DataFrame,
+        guard: InfraGuard,
+        chunk_rows: int,
+        trunk: Hashable | None,
+        quiet: bool,
     ) -> None:
         size = len(history)
         self.slices = [(lo, min(lo + chunk_rows, size)) for lo in range(0, size, chunk_rows)]
@@ -167,15 +195,20 @@ class _Whole:
         merged, _ = pd.factorize(np.asarray([str(t) for t in tests.values], dtype=object))
         merged = np.append(merged, 0)  # a row without a test goes with the first
         test = np.empty(size, dtype=np.int32 if len(merged) < 2**31 else np.int64)
+        # a test that failed, or has an outcome or a row the method must read (an unknown
+        # outcome is an error; a row without a test goes with the first test)
+        noisy = np.zeros(len(merged), dtype=bool) if quiet else np.ones(len(merged), dtype=bool)
         n_branches = 0 if self.branches is None else len(self.branches.values)
         branch_results = np.zeros(n_branches, dtype=np.int64)
         unit_counts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         job_counts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         for lo, hi in self.slices:
             part = history.iloc[lo:hi]
-            test[lo:hi] = merged[tests.codes(part["test_id"])]
+            named = tests.codes(part["test_id"])
+            test[lo:hi] = merged[named]
             outcome, _ = normalise_outcomes(part["outcome"])
             kept, fail = outcome != SKIP, outcome == FAIL
+            noisy[test[lo:hi][fail | (outcome < 0) | (named < 0)]] = True
             if self.branches is not None:
                 code = self.branches.codes(part["branch"])[kept]
                 branch_results += np.bincount(code[code >= 0], minlength=n_branches)
@@ -188,13 +221,24 @@ class _Whole:
         self.trunk = trunk
         if trunk is None and self.branches is not None and branch_results.any():
             self.trunk = self.branches.values[int(branch_results.argmax())]
-        per_test = np.bincount(test, minlength=int(merged.max(initial=-1)) + 1)
-        # consecutive tests, about chunk_rows results each (a test is never split)
-        begins = (np.cumsum(per_test) - per_test) // chunk_rows
-        _, chunk_of_test = np.unique(begins, return_inverse=True)
-        self.n_chunks = int(chunk_of_test.max(initial=-1)) + 1
+        n_tests = int(merged.max(initial=-1)) + 1
+        per_test = np.bincount(test, minlength=n_tests)
+        noisy = noisy[:n_tests] if n_tests else noisy[:0]
+        # consecutive tests of a class, about chunk_rows results each (a test is never split)
+        self.chunk_of_test = np.zeros(n_tests, dtype=np.int64)
+        quiet_chunk: list[bool] = []
+        for members in (np.flatnonzero(noisy), np.flatnonzero(~noisy)):
+            if not len(members):
+                continue
+            counts = per_test[members]
+            begins = (np.cumsum(counts) - counts) // chunk_rows
+            _, number = np.unique(begins, return_inverse=True)
+            self.chunk_of_test[members] = len(quiet_chunk) + number
+            quiet_chunk += [not noisy[members[0]]] * (int(number.max()) + 1)
+        self.quiet_chunk = np.array(quiet_chunk, dtype=bool)
+        self.n_chunks = len(quiet_chunk)
         small = np.int16 if self.n_chunks < 2**15 else np.int32
-        self.chunk = chunk_of_test.astype(small)[test]
+        self.chunk = self.chunk_of_test.astype(small)[test]
 
     def _ran(self, part: pd.DataFrame, positions: np.ndarray) -> np.ndarray:
         """Per row: what it ran together with (its run, else its commit), a code shared by

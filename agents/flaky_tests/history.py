@@ -50,6 +50,11 @@ __all__ = [
     "plain_integers",
     "table_fits",
     "read_history",
+    "name_codes",
+    "series_codes",
+    "run_codes",
+    "commit_codes",
+    "distinct_per",
 ]
 
 PASS, FAIL, SKIP = 0, 1, 2
@@ -118,7 +123,7 @@ class History:
         return len(self.tests)
 
     @property
-    def has_commits(self) -> bool:
+    def hascommit_codes(self) -> bool:
         """Whether commits were given, so that a culprit can be named."""
         return bool(pd.notna(self.commit_labels).any())
 
@@ -152,8 +157,8 @@ def read_history(frame: pd.DataFrame, positions: np.ndarray | None = None) -> Hi
     # Each column is put in the engine's order as soon as it is computed and the column in the
     # input's order let go: a history of millions of rows then holds a few arrays of its length
     # at once, not twenty.
-    test_code, test_ids = _test_codes(frame["test_id"])
-    test, series_test, series_jobs = _series_codes(test_code, frame.get("job"))
+    test_code, test_ids = name_codes(frame["test_id"])
+    test, series_test, series_jobs = series_codes(test_code, frame.get("job"))
     del test_code
     keep = outcome != SKIP
     order = np.flatnonzero(keep)[np.argsort(test[keep], kind="stable")]
@@ -162,9 +167,9 @@ def read_history(frame: pd.DataFrame, positions: np.ndarray | None = None) -> Hi
     fail = outcome[order] == FAIL
     del test, keep, outcome
     where = np.arange(size, dtype=np.int64) if positions is None else positions
-    run, run_labels = _codes_or_rows(frame.get("run_id"), where)
+    run, run_labels = run_codes(frame.get("run_id"), where)
     attempt = attempts(frame.get("attempt"), size)
-    commit, commit_labels = _commits(frame.get("commit_sha"), run, len(run_labels))
+    commit, commit_labels = commit_codes(frame.get("commit_sha"), run, len(run_labels))
     # what ran together: a run attempt; without runs, the results of one commit and attempt
     ran_together = commit if "run_id" not in frame.columns and "commit_sha" in frame else run
     execution = pair_codes(ran_together, attempt, int(attempt.max(initial=1)) + 1)
@@ -211,6 +216,21 @@ def table_fits(keys: np.ndarray) -> bool:
     return int(keys.max(initial=0)) < max(4 * len(keys), 1 << 20)
 
 
+def distinct_per(owner: np.ndarray, run: np.ndarray, n_owners: int) -> np.ndarray:
+    """Per owner (a test or a series code): how many distinct runs among the given results."""
+    if len(owner) == 0:
+        return np.zeros(n_owners, dtype=np.int64)
+    span = int(run.max()) + 1
+    key = owner * span + run
+    if table_fits(key):
+        seen = np.zeros(int(key.max()) + 1, dtype=bool)
+        seen[key] = True
+        pairs = np.flatnonzero(seen)
+    else:
+        pairs = pd.unique(key)
+    return np.bincount(pairs // span, minlength=n_owners)
+
+
 def pair_codes(first: np.ndarray, second: np.ndarray, span: int) -> np.ndarray:
     """One int64 code per (first, second) pair, ``0 <= second < span``: the pair's number
     itself when the codes stay few enough for ``np.bincount`` (no hashing), else dense codes."""
@@ -220,7 +240,7 @@ def pair_codes(first: np.ndarray, second: np.ndarray, span: int) -> np.ndarray:
     return pd.factorize(key)[0].astype(np.int64, copy=False)
 
 
-def _test_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+def name_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Test codes by the test_id as text (``1`` and ``"1"`` are one test), hashing the column
     once and converting only its distinct values."""
     codes, uniques = pd.factorize(values, sort=False)
@@ -231,7 +251,7 @@ def _test_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.asarray(names, dtype=object)
 
 
-def _series_codes(
+def series_codes(
     test: np.ndarray, jobs: pd.Series | None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(series code per row, test code per series, job per series): a series is one test in
@@ -269,7 +289,7 @@ def plain_integers(values: pd.Series) -> bool:
     )
 
 
-def _codes_or_rows(values: pd.Series | None, where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def run_codes(values: pd.Series | None, where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Run codes; a row without a run is a run of its own, labelled by its row position
     (``where``: each row's)."""
     if values is None:
@@ -290,7 +310,7 @@ def attempts(values: pd.Series | None, size: int) -> np.ndarray:
     return numbers.to_numpy(dtype=np.int64, na_value=1).clip(min=0)
 
 
-def _commits(
+def commit_codes(
     values: pd.Series | None, run: np.ndarray, n_runs: int
 ) -> tuple[np.ndarray, np.ndarray]:
     """Commit codes; a run without a commit is a commit of its own (its label is None)."""

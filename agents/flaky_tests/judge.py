@@ -27,9 +27,10 @@ import pandas as pd
 from agents.flaky_tests.chunks import CHUNK_ROWS, Chunk, chunks_of
 from agents.flaky_tests.clusters import cluster_names
 from agents.flaky_tests.config import FlakyConfig
-from agents.flaky_tests.history import History, read_history, table_fits
+from agents.flaky_tests.history import History, distinct_per, read_history
 from agents.flaky_tests.infra import infra_mask
 from agents.flaky_tests.posterior import posterior
+from agents.flaky_tests.quiet import NO_SPEAKER, judge_quiet
 from agents.flaky_tests.regression import Spans, broken_spans
 from agents.flaky_tests.signals import Groups, branch_signals, flip_rate, groups_of, result_signals
 from agents.flaky_tests.verdict import BROKEN, FLAKY, INSUFFICIENT, STABLE, evidence, verdicts
@@ -82,13 +83,24 @@ def judge(
     verdicts of the whole (:mod:`.chunks`), so that judging's temporaries are those of a chunk.
     ``visit`` is called with each chunk's rows (the whole history when it is one) before they
     are judged: a caller that reads more per test (the agent's clean runs and wasted minutes)
-    reads it there, a chunk at a time too. ``trunk`` names the history's default branch when
-    the caller knows it (a repository's stored ``default_branch``); without it the trunk is the
-    branch with the most results (:func:`.signals.branch_signals`)."""
+    reads it there, a chunk at a time too. The chunks of tests that never failed
+    (:mod:`.quiet`) are not visited: they hold no failure, and every run of theirs is clean.
+    ``trunk`` names the history's default branch when the caller knows it (a repository's
+    stored ``default_branch``); without it the trunk is the branch with the most results
+    (:func:`.signals.branch_signals`)."""
     config = config or FlakyConfig()
     parts, names, jobs, flaky_series, flaky_runs = [], [], [], [], []
+    places: list[np.ndarray] = []  # each part's tests' places in the order of first appearance
     offset = 0  # series of the chunks before
-    for chunk in chunks_of(history, config.infra, chunk_rows, trunk):
+    # a test that never failed cannot be flaky unless no evidence at all is needed
+    quiet = config.flaky_weight > 0
+    for chunk in chunks_of(history, config.infra, chunk_rows, trunk, quiet):
+        if chunk.tests is not None:
+            places.append(chunk.tests)
+        if chunk.quiet:
+            assert chunk.positions is not None
+            parts.append(judge_quiet(chunk.frame, config, chunk.positions, chunk.trunk))
+            continue
         if visit is not None:
             visit(chunk.frame)
         h = read_history(chunk.frame, chunk.positions)
@@ -105,14 +117,22 @@ def judge(
         offset += h.n_tests
         del h, judged, crowded, runs
     frame = parts[0] if len(parts) == 1 else pd.concat(parts, ignore_index=True)
+    if len(parts) > 1:  # the chunks of quiet tests came after the others
+        order = np.argsort(np.concatenate(places), kind="stable")
+        frame = frame.take(order).reset_index(drop=True)
+    empty = np.zeros(0, dtype=np.int64)
     clusters = cluster_names(
-        np.concatenate(flaky_series),
-        np.concatenate(flaky_runs),
-        np.concatenate(names),
+        np.concatenate([empty, *flaky_series]),
+        np.concatenate([empty, *flaky_runs]),
+        np.concatenate([np.zeros(0, dtype=object), *names]),
         config.clusters,
-        np.concatenate(jobs),
+        np.concatenate([np.zeros(0, dtype=object), *jobs]),
     )
-    frame["cluster"] = _objects(clusters[frame["_speaker"].to_numpy()])
+    speaker = frame["_speaker"].to_numpy()
+    cluster = np.full(len(frame), None, dtype=object)
+    spoken = speaker != NO_SPEAKER
+    cluster[spoken] = clusters[speaker[spoken]]
+    frame["cluster"] = _objects(cluster)
     return frame.loc[:, list(COLUMNS)]
 
 
@@ -176,7 +196,7 @@ def _judge_series(
     telling = counted & ~(branches.moved_on & ~(fail & signals.cleared))
     observed = np.bincount(test, weights=weight * telling, minlength=n_tests)
     score = posterior(flake_weight + config.pending_weight * pending_weight, observed, config.prior)
-    runs = _distinct(test, h.run, n_tests)
+    runs = distinct_per(test, h.run, n_tests)
     latest = _latest_span(spans, groups, n_tests)
     has_span = latest >= 0
     span_end = np.full(n_tests, -1, dtype=np.int64)  # position of the latest span's last result
@@ -223,8 +243,8 @@ def _by_test(judged: _Series, h: History, max_evidence: int) -> pd.DataFrame:
     frame = speaking.loc[:, ["verdict", "score", "score_low", "score_high", "flip_rate"]]
     frame.insert(0, "test_id", h.test_ids)
     tested = owner[h.test]  # the test of each result
-    frame["runs"] = _distinct(tested, h.run, n)
-    frame["failures"] = _distinct(tested[h.fail], h.run[h.fail], n)
+    frame["runs"] = distinct_per(tested, h.run, n)
+    frame["failures"] = distinct_per(tested[h.fail], h.run[h.fail], n)
     frame["same_sha_flips"] = judged.same_sha_flips
     for name in ("intermittent_failures", "infra_failures", "skipped"):
         frame[name] = np.bincount(owner, weights=series[name], minlength=n).astype(np.int64)
@@ -246,21 +266,6 @@ def _jobs(ranked: pd.DataFrame, verdict: pd.Series) -> pd.Series:
     jobs[:] = [[] for _ in range(len(verdict))]
     jobs[by_test.index.to_numpy()] = by_test.to_numpy(dtype=object)
     return _objects(jobs)
-
-
-def _distinct(test: np.ndarray, run: np.ndarray, n_tests: int) -> np.ndarray:
-    """Per test: how many distinct runs among the given results."""
-    if len(test) == 0:
-        return np.zeros(n_tests, dtype=np.int64)
-    span = int(run.max()) + 1
-    key = test * span + run
-    if table_fits(key):
-        seen = np.zeros(int(key.max()) + 1, dtype=bool)
-        seen[key] = True
-        pairs = np.flatnonzero(seen)
-    else:
-        pairs = pd.unique(key)
-    return np.bincount(pairs // span, minlength=n_tests)
 
 
 def _latest_span(spans: Spans, groups: Groups, n_tests: int) -> np.ndarray:

@@ -18,6 +18,7 @@ from agents.flaky_tests.chunks import chunks_of
 from agents.flaky_tests.clusters import cluster_names
 from agents.flaky_tests.config import FlakyConfig
 from agents.flaky_tests.judge import judge
+from agents.flaky_tests.quarantine import clean_runs
 
 CONFIG = FlakyConfig(later_pass_weight=0.25, trunk_pass_weight=0.5)
 TESTS = [f"suite.test_{i:02d}" for i in range(30)]
@@ -89,7 +90,7 @@ def test_judging_in_chunks_equals_judging_whole(chunk_rows: int) -> None:
     whole = judge(history, CONFIG)
     chunked = judge(history, CONFIG, chunk_rows=chunk_rows)
 
-    pd.testing.assert_frame_equal(chunked, whole)
+    pd.testing.assert_frame_equal(chunked, whole, check_exact=True)
     by_test = whole.set_index("test_id")
     clustered = by_test["cluster"].dropna()
     assert {frozenset(group.index) for _, group in clustered.groupby(clustered)} == {
@@ -107,19 +108,37 @@ def test_chunks_equal_the_whole_without_some_columns(dropped: list[str]) -> None
     either, each result is on its own."""
     history = _history().drop(columns=dropped)
 
-    pd.testing.assert_frame_equal(judge(history, CONFIG, chunk_rows=700), judge(history, CONFIG))
+    pd.testing.assert_frame_equal(
+        judge(history, CONFIG, chunk_rows=700), judge(history, CONFIG), check_exact=True
+    )
 
 
-def test_visit_sees_every_row_once_in_chunks_of_whole_tests() -> None:
+def test_visit_sees_every_row_of_the_tests_that_failed_once_in_chunks_of_whole_tests() -> None:
+    """The tests that never failed are judged from counts (agents.flaky_tests.quiet): they
+    hold nothing a visitor reads (no failure; every run of theirs is clean)."""
     history = _history()
+    failed = set(history.loc[history["outcome"].eq("fail"), "test_id"])
     seen: list[pd.DataFrame] = []
 
     judge(history, CONFIG, chunk_rows=1_000, visit=seen.append)
 
-    assert sum(len(part) for part in seen) == len(history)
+    assert sum(len(part) for part in seen) == history["test_id"].isin(failed).sum()
+    assert set().union(*(set(part["test_id"]) for part in seen)) == failed
     assert all(
         not set(a["test_id"]) & set(b["test_id"]) for i, a in enumerate(seen) for b in seen[i + 1 :]
     )
+
+
+def test_tests_that_never_failed_get_chunks_of_their_own() -> None:
+    history = _history()
+    failed = set(history.loc[history["outcome"].eq("fail"), "test_id"])
+
+    chunks = list(chunks_of(history, CONFIG.infra, 1_000, quiet=True))
+
+    quiet = [set(chunk.frame["test_id"]) for chunk in chunks if chunk.quiet]
+    assert quiet and not set().union(*quiet) & failed
+    assert set().union(*(set(c.frame["test_id"]) for c in chunks if not c.quiet)) == failed
+    assert not any(chunk.quiet for chunk in chunks_of(history, CONFIG.infra, 1_000))
 
 
 def test_cluster_names_do_not_depend_on_how_series_are_numbered() -> None:
@@ -137,3 +156,20 @@ def test_cluster_names_do_not_depend_on_how_series_are_numbered() -> None:
 
     assert list(numbered) == ["cluster-1", "cluster-1", "cluster-2", "cluster-2"]
     assert list(renumbered[swap]) == list(numbered)
+
+
+def test_an_unvisited_tests_clean_runs_are_its_runs() -> None:
+    """What the agent relies on when it continues the quarantine list: a test whose rows were
+    not visited has as many clean runs as runs."""
+    history = _history()
+    seen: list[pd.Series] = []
+
+    judged = judge(history, CONFIG, chunk_rows=1_000, visit=lambda c: seen.append(clean_runs(c)))
+
+    visited = pd.concat(seen)
+    runs = judged.set_index("test_id")["runs"]
+    merged = runs.index.to_series().map(visited).fillna(runs).astype("int64")
+    assert len(visited) < len(runs)
+    pd.testing.assert_series_equal(
+        merged, clean_runs(history).reindex(runs.index), check_names=False
+    )
