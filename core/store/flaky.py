@@ -435,32 +435,27 @@ def _history(
     observed.at = observed.test = observed.outcome = observed.junit = _NONE
     observed.message = None
     del rows, tests
-    key = place[at]  # built in place: one array of the history's length, not four
-    key *= len(test_words) + 1
-    key += test
-    key += 1
-    order = np.argsort(key, kind="stable")
-    del key
-    at = at[order]
-    frame = {"test_id": pd.Categorical.from_codes(test[order], categories=test_words)}
+    order = _time_order(place, at, test, len(test_words))
+    at = _gather(at, order)
+    frame = {"test_id": pd.Categorical.from_codes(_gather(test, order), categories=test_words)}
     del test
     spelled = decode(pd.Series(np.arange(max(OUTCOME_CODES.values()) + 1)), OUTCOME_CODES)
-    codes, outcome_words = _sorted_codes(outcome[order], spelled)  # each code's word, or None
+    codes, outcome_words = _sorted_codes(_gather(outcome, order), spelled)  # None: no word
     frame["outcome"] = pd.Categorical.from_codes(codes, categories=outcome_words)
     del outcome, codes
     said_message = None if message is None else pd.Series(message[order], dtype=object)
-    # the order (8 bytes a row, the largest array left) goes before the columns below are built
+    # the order (4-8 bytes a row, the largest array left) goes before the columns below are built
     del message, order
     for name in _WORDS:
         per_execution, found = words[name]
-        codes = per_execution.astype(_small(len(found)))[at]
+        codes = _gather(per_execution.astype(_small(len(found))), at)
         frame[name] = pd.Categorical.from_codes(codes, categories=found)
     del codes
     # attempts are small numbers: 2 bytes a row where they fit, not 8; the run ids (8 bytes a
     # row) are built last, after the words, so that they and the words' temporaries never meet
     small = np.int16 if int(attempt.max(initial=0)) < 2**15 else np.int64
-    numbers = {"attempt": attempt.astype(small)[at]}
-    numbers["run_id"] = run_id[at]
+    numbers = {"attempt": _gather(attempt.astype(small), at)}
+    numbers["run_id"] = _gather(run_id, at)
     del at
     if said_message is not None:
         frame["message"] = said_message  # None: no message
@@ -469,6 +464,44 @@ def _history(
     history.insert(2, "run_id", pd.Series(numbers.pop("run_id"), copy=False))
     history.insert(3, "attempt", pd.Series(numbers.pop("attempt"), copy=False))
     return history
+
+
+def _time_order(place: np.ndarray, at: np.ndarray, test: np.ndarray, words: int) -> np.ndarray:
+    """The rows' order in time: by their execution's place, then by test (code -1 first), ties
+    in row order (what a stable argsort of that key gives). Where key and row number fit in
+    4 bytes each, both are packed into one 8-byte number per row and sorted in place, and the
+    order comes back as 4-byte row numbers: an argsort would hold the keys, 8-byte positions
+    and its merge buffer at once (at 100k runs, 42M rows: ~0.7 GB against 0.34 GB). Built a
+    slice of rows at a time (indexing ``place`` with ``at`` whole would copy ``at`` as 8-byte
+    integers first)."""
+    size, span = len(at), words + 1
+    top = (int(place.max(initial=0)) + 1) * span
+    steps = range(0, size, _ROWS_PER_STEP)
+    if top >= 2**32 or size >= 2**31:
+        key = np.empty(size, dtype=np.int64)
+        for lo in steps:
+            hi = lo + _ROWS_PER_STEP
+            key[lo:hi] = place[at[lo:hi]].astype(np.int64) * span + test[lo:hi] + 1
+        return np.argsort(key, kind="stable")
+    packed = np.empty(size, dtype=np.uint64)
+    for lo in steps:
+        hi = min(lo + _ROWS_PER_STEP, size)
+        key = (place[at[lo:hi]] * span + test[lo:hi] + 1).astype(np.uint64)
+        packed[lo:hi] = (key << np.uint64(32)) | np.arange(lo, hi, dtype=np.uint64)
+    packed.sort()  # every number distinct (the row's own in the low half): no ties to keep
+    order = np.empty(size, dtype=np.int32)
+    for lo in steps:
+        order[lo : lo + _ROWS_PER_STEP] = packed[lo : lo + _ROWS_PER_STEP] & np.uint64(0xFFFFFFFF)
+    return order
+
+
+def _gather(values: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """``values[at]``, built a slice at a time: NumPy indexes with 8-byte integers, and ``at``
+    (4 bytes a row) whole would be copied as such first (0.34 GB at 100k runs)."""
+    out = np.empty(len(at), dtype=values.dtype)
+    for lo in range(0, len(at), _ROWS_PER_STEP):
+        out[lo : lo + _ROWS_PER_STEP] = values[at[lo : lo + _ROWS_PER_STEP]]
+    return out
 
 
 def _dense_rank(keys: tuple[np.ndarray, ...]) -> np.ndarray:

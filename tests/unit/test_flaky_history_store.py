@@ -9,6 +9,7 @@ has a log only, its second attempt a report.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -146,3 +147,20 @@ def test_the_words_of_a_history_are_stored_once_each(history):
     for name in ("test_id", "outcome", "commit_sha", "created_at", "job", "branch"):
         assert isinstance(history[name].dtype, pd.CategoricalDtype), name
     assert history["created_at"].cat.categories.is_monotonic_increasing  # codes sort as words
+
+
+@pytest.mark.parametrize("places", [50, 3_000_000_000])
+def test_the_time_order_is_a_stable_sort_by_execution_then_test(places: int) -> None:
+    """Rows sort by their execution's place in time, then by test (no test first), ties in
+    row order; with places too many for 4-byte keys the order is the same, in 8 bytes."""
+    from core.store.flaky import _time_order
+
+    rng = np.random.default_rng(3)
+    place = rng.integers(0, places, 40, dtype=np.int64)
+    at = rng.integers(0, 40, 5_000).astype(np.int32)
+    test = rng.integers(-1, 6, 5_000).astype(np.int32)
+
+    order = _time_order(place, at, test, 6)
+
+    expected = np.argsort(place[at] * 7 + test + 1, kind="stable")
+    assert order.tolist() == expected.tolist()
