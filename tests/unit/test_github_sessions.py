@@ -156,3 +156,20 @@ def test_given_a_direct_get_when_sent_then_the_transport_gets_what_get_would_giv
         dict(theirs.headers),
     )
     assert our_settings == their_settings  # proxies, CA bundle, timeout, stream
+
+
+def test_given_a_ca_bundle_when_a_plain_http_get_is_sent_then_no_bundle_is_looked_at(
+    clean_environment,
+):
+    """Plain HTTP (the local emulator) has no certificate to verify; an HTTPS request still
+    gets the bundle, as requests' own get would give it."""
+    clean_environment.setenv("REQUESTS_CA_BUNDLE", "/etc/corp-ca.pem")
+    session = download_session()
+    for scheme in ("http://", "https://"):
+        session.mount(scheme, _Recording())
+
+    session.get_direct(URLS[2], timeout=7, stream=False)
+    session.get_direct(URLS[0], timeout=7, stream=False)
+
+    assert session.get_adapter(URLS[2]).sent[0][1]["verify"] is True
+    assert session.get_adapter(URLS[0]).sent[0][1]["verify"] == "/etc/corp-ca.pem"
