@@ -122,3 +122,37 @@ def test_a_connection_without_the_aggregate_cannot_fill_the_digests():
     conn.execute("INSERT INTO t VALUES (9, 1, 0)")
     (packed,) = conn.execute("SELECT packed_results(a, b, c) FROM t").fetchone()
     assert unpack([packed]).tolist() == [(9, 1, 0)]
+
+
+def test_a_jobs_first_write_packs_what_the_aggregate_packs_from_its_rows(store: Store):
+    """A job's first write packs its own rows (no read back through the SQL aggregate): the
+    same counts and the same bytes, in the table's key order, a test listed twice once."""
+    from core.store.schema import JOB_TESTS
+
+    names = [f"t::{n}" for n in ("q", "b", "z", "a", "m")]
+    outcomes = ["passed", "failed", "error", "skipped", "passed"]
+    listed = _results(*zip(names, outcomes, strict=True), ("t::b", "passed"))  # b twice
+    save_test_results(store, 1, 9, listed, "junit")
+    save_test_results(store, 1, 10, _results(("t::z", "failed")), "console")
+    written = {row["job_id"]: tuple(row) for row in store.query("SELECT * FROM job_tests")}
+
+    with store.transaction() as tx:
+        tx.execute(JOB_TESTS.format(where="repo_id = 1"))
+    aggregated = {row["job_id"]: tuple(row) for row in store.query("SELECT * FROM job_tests")}
+
+    assert written == aggregated
+    assert written[9][2:5] == (5, 1, 5)  # results, failures (the error; b passed last), reported
+
+
+def test_values_that_do_not_fit_are_packed_as_the_aggregate_packs_them():
+    from core.store.ingest import _packed
+
+    for pairs in ([(1, 0), (2**40, 1), (3, 300)], [(1, 0), (2, 1)], []):
+        assert _packed(pairs, JUNIT) == _aggregated(pairs)
+
+
+def _aggregated(pairs: list[tuple[int, int]]) -> bytes:
+    aggregate = PackedResults()
+    for test, outcome in pairs:
+        aggregate.step(test, outcome, JUNIT)
+    return aggregate.finalize()
