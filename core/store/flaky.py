@@ -28,6 +28,7 @@ job execution (one job of one run attempt) from the best one it has:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import numpy as np
@@ -125,16 +126,25 @@ WHERE r.repo_id = :repo AND r.attempt > 1 AND j.status = 'completed'
   )
 """
 
-# One test's latest stored results (the page's drill-down): its interned id by (repo_id, name),
-# its results through the index by test, the newest ``limit`` only, however long the history.
-_ONE_TEST_SQL = f"""
+# One test's latest stored results (the page's drill-down): its interned id by (repo_id, name);
+# the jobs that hold it from the packed digests (job_tests) along their key, newest job first
+# (GitHub numbers jobs as they are created), a batch at a time until ``limit`` are found; then
+# those jobs' rows of the test by key, the newest ``limit`` by their run's time. Why not an index
+# of test_results by test: writing it cost more than half of storing a report (schema V15).
+_TEST_ID_SQL = "SELECT id FROM tests WHERE repo_id = :repo AND name = :test"
+_NEWEST_DIGESTS_SQL = """
+SELECT job_id, results, packed FROM job_tests
+WHERE repo_id = :repo AND job_id < :before
+ORDER BY job_id DESC
+LIMIT :jobs
+"""
+_RESULTS_OF_JOBS_SQL = f"""
 SELECT j.run_id, j.attempt, j.name AS job, r.created_at, {outcome_sql("t.outcome")} AS outcome,
        t.message
-FROM tests n
-JOIN test_results t INDEXED BY test_results_test ON t.test = n.id AND t.repo_id = n.repo_id
-JOIN jobs j ON j.repo_id = t.repo_id AND j.job_id = t.job_id
+FROM json_each(:jobs) k
+CROSS JOIN test_results t ON t.repo_id = :repo AND t.job_id = k.value AND t.test = :test
+CROSS JOIN jobs j ON j.repo_id = t.repo_id AND j.job_id = t.job_id
 JOIN runs r ON r.repo_id = j.repo_id AND r.run_id = j.run_id AND r.attempt = j.attempt
-WHERE n.repo_id = :repo AND n.name = :test
 ORDER BY r.created_at DESC, j.run_id DESC, j.attempt DESC, j.name DESC
 LIMIT :limit
 """
@@ -563,8 +573,38 @@ def test_results_of(store: Store, repo_id: int, test_id: str, limit: int = 200) 
     """The newest ``limit`` stored results of one test (as stored: reported or read from a log,
     not the passes :func:`test_history` infers), oldest first: ``run_id, attempt, job,
     created_at, outcome, message``."""
-    frame = store.frame(_ONE_TEST_SQL, {"repo": repo_id, "test": test_id, "limit": int(limit)})
+    columns = ["run_id", "attempt", "job", "created_at", "outcome", "message"]
+    found = store.query(_TEST_ID_SQL, {"repo": repo_id, "test": test_id})
+    if not found:
+        return pd.DataFrame(columns=columns)
+    test = int(found[0]["id"])
+    jobs = _newest_jobs_with(store, repo_id, test, int(limit))
+    params = {"repo": repo_id, "jobs": json.dumps(jobs), "test": test, "limit": int(limit)}
+    frame = store.frame(_RESULTS_OF_JOBS_SQL, params)
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
     return frame.iloc[::-1].reset_index(drop=True)
+
+
+def _newest_jobs_with(store: Store, repo_id: int, test: int, limit: int) -> list[int]:
+    """The jobs whose stored results hold ``test``, newest first, read from the digests a
+    batch of jobs at a time until at least ``limit`` are found (or every job was read)."""
+    jobs: list[int] = []
+    before = (1 << 63) - 1
+    while len(jobs) < limit:
+        batch = store.frame(
+            _NEWEST_DIGESTS_SQL, {"repo": repo_id, "before": before, "jobs": _JOBS_PER_READ}
+        )
+        if batch.empty:
+            break
+        job_id = batch["job_id"].to_numpy(dtype=np.int64)
+        per_job = np.repeat(job_id, batch["results"].to_numpy(dtype=np.int64))
+        holds = unpack(batch["packed"].tolist())["test"] == test
+        jobs += pd.unique(per_job[holds]).tolist()
+        before = int(job_id[-1])
+        if len(batch) < _JOBS_PER_READ:
+            break
+    return jobs
 
 
 def rerun_job_attempts(store: Store, repo_id: int) -> pd.DataFrame:

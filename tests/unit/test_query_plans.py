@@ -78,18 +78,28 @@ def test_the_flaky_history_reads_a_repositorys_results_by_key_and_their_jobs_by_
     assert not [step for step in plan if step.startswith("SCAN") or "AUTOMATIC" in step], plan
 
 
-def test_one_tests_results_are_found_by_its_name_then_by_its_id_whatever_the_history(
+def test_one_tests_results_are_found_by_its_name_then_its_jobs_by_key_whatever_the_history(
     store: Store,
 ):
-    """The drill-down reads the test's id through (repo_id, name), then only its results."""
-    from core.store.flaky import _ONE_TEST_SQL
+    """The drill-down reads the test's id through (repo_id, name), the newest digests along
+    job_tests' key, then only the found jobs' rows of the test by key: no index of
+    test_results by test is kept (schema V15), and nothing is scanned."""
+    from core.store.flaky import _NEWEST_DIGESTS_SQL, _RESULTS_OF_JOBS_SQL, _TEST_ID_SQL
 
-    plan = _plan(store, _ONE_TEST_SQL, {"repo": 1, "test": "t", "limit": 200})
+    plan = _plan(store, _TEST_ID_SQL, {"repo": 1, "test": "t"})
     assert any(
-        "n USING COVERING INDEX sqlite_autoindex_tests_1 (repo_id=? AND name=?)" in s for s in plan
+        "USING COVERING INDEX sqlite_autoindex_tests_1 (repo_id=? AND name=?)" in s for s in plan
     )
-    assert any("t USING INDEX test_results_test (test=?" in s for s in plan), plan
-    assert not [step for step in plan if step.startswith("SCAN") or "AUTOMATIC" in step], plan
+    plan = _plan(store, _NEWEST_DIGESTS_SQL, {"repo": 1, "before": 9, "jobs": 5000})
+    assert plan == ["SEARCH job_tests USING PRIMARY KEY (repo_id=? AND job_id<?)"], plan
+    plan = _plan(
+        store, _RESULTS_OF_JOBS_SQL, {"repo": 1, "jobs": "[1, 2]", "test": 3, "limit": 200}
+    )
+    assert any("t USING PRIMARY KEY (repo_id=? AND job_id=? AND test=?)" in s for s in plan), plan
+    assert not [
+        s for s in plan if (s.startswith("SCAN") and "VIRTUAL TABLE" not in s) or "AUTOMATIC" in s
+    ], plan  # the one scan is of the found jobs' list
+    assert not store.query("SELECT name FROM sqlite_master WHERE name = 'test_results_test'")
 
 
 def test_the_re_run_job_attempts_are_read_from_the_re_runs_never_from_every_job(store: Store):
