@@ -123,7 +123,7 @@ class History:
         return len(self.tests)
 
     @property
-    def hascommit_codes(self) -> bool:
+    def has_commits(self) -> bool:
         """Whether commits were given, so that a culprit can be named."""
         return bool(pd.notna(self.commit_labels).any())
 

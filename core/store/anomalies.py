@@ -34,7 +34,6 @@ _RUN_WORDS_SQL = """
 SELECT run_id, attempt, workflow_name AS workflow, created_at, head_sha, run_number
 FROM runs WHERE repo_id = :repo {where}
 """
-_RUN_WORDS = ["workflow", "created_at", "head_sha", "run_number"]
 # one workflow's jobs and steps, narrowed in SQL (the page's chart of one series)
 _OF_WORKFLOW = (
     "(j.run_id, j.attempt) IN"
