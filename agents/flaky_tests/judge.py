@@ -33,7 +33,7 @@ from agents.flaky_tests.posterior import posterior
 from agents.flaky_tests.quiet import NO_SPEAKER, judge_quiet
 from agents.flaky_tests.regression import Spans, broken_spans
 from agents.flaky_tests.signals import Groups, branch_signals, flip_rate, groups_of, result_signals
-from agents.flaky_tests.verdict import BROKEN, FLAKY, INSUFFICIENT, STABLE, evidence, verdicts
+from agents.flaky_tests.verdict import BROKEN, FLAKY, SPEAKING_RANK, evidence, verdicts
 
 __all__ = ["COLUMNS", "judge"]
 
@@ -59,8 +59,6 @@ COLUMNS = (
     "cluster",
     "jobs",
 )
-# Which series speaks for its test: a lower rank first.
-_RANK = {BROKEN: 0, FLAKY: 1, STABLE: 2, INSUFFICIENT: 3}
 _NEVER = np.iinfo(np.int64).max  # the culprit row of a series without a culprit
 
 
@@ -234,7 +232,7 @@ def _by_test(judged: _Series, h: History, max_evidence: int) -> pd.DataFrame:
     ranked = series.assign(
         _series=np.arange(len(series)),
         _test=owner,
-        _rank=series["verdict"].map(_RANK).to_numpy(),
+        _rank=series["verdict"].map(SPEAKING_RANK).to_numpy(),
         _neg_score=-series["score"].to_numpy(),
         _job=h.series_jobs,
     ).sort_values(["_test", "_rank", "culprit_row", "_neg_score"], kind="stable")

@@ -33,12 +33,11 @@ from agents.flaky_tests.history import (
     series_codes,
 )
 from agents.flaky_tests.posterior import posterior
-from agents.flaky_tests.verdict import INSUFFICIENT, STABLE
+from agents.flaky_tests.verdict import INSUFFICIENT, SPEAKING_RANK, STABLE
 
 __all__ = ["judge_quiet", "NO_SPEAKER"]
 
 NO_SPEAKER = -1  # a quiet test's speaking series is in no cluster
-_RANK = {STABLE: 0, INSUFFICIENT: 1}  # the series that speaks: stable before too few runs
 
 
 def judge_quiet(
@@ -76,7 +75,7 @@ def judge_quiet(
         {
             "_series": np.arange(n_series),
             "_test": series_test,
-            "_rank": pd.Series(verdict).map(_RANK).to_numpy(),
+            "_rank": pd.Series(verdict).map(SPEAKING_RANK).to_numpy(),
             "_neg_score": -score.mean,
         }
     ).sort_values(["_test", "_rank", "_neg_score"], kind="stable")

@@ -34,10 +34,22 @@ import numpy as np
 
 from agents.flaky_tests.config import FlakyConfig
 
-__all__ = ["BROKEN", "FLAKY", "INSUFFICIENT", "STABLE", "VERDICTS", "evidence", "verdicts"]
+__all__ = [
+    "BROKEN",
+    "FLAKY",
+    "INSUFFICIENT",
+    "SPEAKING_RANK",
+    "STABLE",
+    "VERDICTS",
+    "evidence",
+    "verdicts",
+]
 
 FLAKY, BROKEN, STABLE, INSUFFICIENT = "flaky", "broken", "stable", "insufficient_data"
 VERDICTS = (FLAKY, BROKEN, STABLE, INSUFFICIENT)
+# Which of a test's series speaks for it (one per job: agents.flaky_tests.judge): a lower rank
+# first, so a test is broken where it is broken anywhere, else flaky where it flakes.
+SPEAKING_RANK = {BROKEN: 0, FLAKY: 1, STABLE: 2, INSUFFICIENT: 3}
 
 
 def evidence(

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from core.store.db import Store
+from core.store.runs import with_run_words
 
 __all__ = ["run_series", "job_series", "step_series", "step_names", "commits_touched"]
 
@@ -149,7 +150,7 @@ def _with_run_words(
         return pd.DataFrame(columns=columns)
     where, bound = _conditions({"workflow": ("workflow_name", workflow)})
     runs = store.frame(_RUN_WORDS_SQL.format(where=where), {"repo": repo_id, **bound})
-    return rows.merge(runs, on=["run_id", "attempt"], how="inner", sort=False)[columns]
+    return with_run_words(rows, runs, columns)
 
 
 def _conditions(where: dict[str, tuple[str, str | None]]) -> tuple[str, dict[str, str]]:

@@ -38,6 +38,7 @@ from core.logs.reports.spellings import report_spellings
 from core.store.db import Store
 from core.store.packed_results import unpack
 from core.store.result_codes import JUNIT, OUTCOME_CODES, decode, outcome_sql
+from core.store.runs import with_run_words
 
 __all__ = ["test_history", "job_history", "test_results_of", "rerun_job_attempts"]
 
@@ -208,7 +209,7 @@ def _with_run_words(jobs: pd.DataFrame, runs: pd.DataFrame) -> pd.DataFrame:
     columns += [c for c in jobs.columns if c not in columns]
     if jobs.empty or runs.empty:
         return pd.DataFrame(columns=columns)
-    return jobs.merge(runs, on=["run_id", "attempt"], how="inner", sort=False)[columns]
+    return with_run_words(jobs, runs, columns)
 
 
 def _observed(store: Store, repo_id: int, messages: bool, runs: pd.DataFrame) -> _Results | None:

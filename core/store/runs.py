@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+import pandas as pd
+
 from core.github.mapping import commit_row, job_row, repo_row, run_row, step_rows, workflow_row
 from core.messages.envelope import Message, make_message
 from core.messages.redact import redactor
@@ -42,6 +44,7 @@ __all__ = [
     "oldest_run_created_at",
     "newest_run_created_at",
     "count_runs_created",
+    "with_run_words",
 ]
 
 
@@ -222,3 +225,13 @@ def _job_message(repo: str, data: dict[str, Any]) -> Message:
 
 def utc_now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def with_run_words(rows: pd.DataFrame, runs: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """``rows`` (each with ``run_id, attempt``) joined to their run attempt's row of ``runs``
+    (the words a reader wants of each run: its commit, time, branch, workflow...), in the rows'
+    order and as ``columns``; a row whose run attempt is not in ``runs`` is left out, as a join
+    in SQL leaves it. Why not that join: sqlite3 makes a Python string of every word for every
+    job or step, where a run attempt's words read once are shared by all of its rows (at 100k
+    runs, 770k jobs: ~5 -> ~3.6 CPU s per read)."""
+    return rows.merge(runs, on=["run_id", "attempt"], how="inner", sort=False)[columns]
