@@ -140,12 +140,16 @@ def test_given_results_when_tabled_then_newest_first_with_their_messages():
     assert evidence_table(_results().iloc[0:0]).empty
 
 
+@pytest.mark.parametrize("jobs_per_read", [5_000, 2, 1])
 def test_given_a_stored_history_when_one_test_is_read_then_its_latest_results_oldest_first(
-    tmp_path,
+    tmp_path, monkeypatch, jobs_per_read
 ):
+    """The test's jobs are found in the stored digests newest job first, a batch of jobs at a
+    time (batches of one and two here): the newest jobs, which do not run it, are read past."""
+    monkeypatch.setattr("core.store.flaky._JOBS_PER_READ", jobs_per_read)
     store = Store(tmp_path / "s.db")
     repo_id = save_repository(store, {"id": 1, "full_name": REPO, "default_branch": "main"})
-    for run in range(4):
+    for run in range(6):
         conclusions = ["failure", "success"] if run == 2 else ["success"]
         save_run(store, repo_id, run, conclusions)
         for attempt, conclusion in enumerate(conclusions, start=1):
@@ -159,7 +163,7 @@ def test_given_a_stored_history_when_one_test_is_read_then_its_latest_results_ol
                     "failed" if failed and test == "x" else "passed",
                     message="boom" if failed and test == "x" else None,
                 )
-                for test in ("x", "y")
+                for test in (("x", "y") if run < 4 else ("y",))  # x removed after run 3
             ]
             save_test_results(store, repo_id, job_id(run, attempt), results, "junit")
 
