@@ -87,6 +87,12 @@ class Watched:
         return rows.assign(value=rows[self.metric].to_numpy(dtype=float))
 
     @property
+    def values(self) -> np.ndarray:
+        """The series' values oldest first, as floats: what the detector reads (``rows``'
+        ``value`` without copying the rest of each row)."""
+        return self.source[self.metric].to_numpy(dtype=float)[self.positions]
+
+    @property
     def what(self) -> str:
         """The series in words, for the reason sentence."""
         if self.scope == "runner":
@@ -155,15 +161,18 @@ def anomalies_of(
     commits: pd.DataFrame,
     config: DetectorConfig,
     step_names: StepNames | None = None,
+    flags: list[Flag] | None = None,
 ) -> list[dict[str, object]]:
     """The anomalies of one series, one per flag (the detector already keeps one per shift).
 
     ``step_names`` reads the names of some jobs' steps: a job's level shift may begin where a
-    step was added or removed. It is asked only for the jobs around a change point."""
+    step was added or removed. It is asked only for the jobs around a change point. ``flags``:
+    :func:`flags_of` the series' :attr:`~Watched.values` with ``config``, where the caller
+    has them already (the agent runs the detector on several threads)."""
     rows = watched.rows
     out = []
     values = rows["value"].to_numpy()
-    for flag in flags_of(values, config):
+    for flag in flags if flags is not None else flags_of(values, config):
         if abs(flag.value - (flag.expected_low + flag.expected_high) / 2) < MIN_EFFECT_S:
             continue  # seconds nobody would act on
         row = rows.iloc[flag.index]

@@ -27,7 +27,7 @@ from functools import cache
 from typing import Any
 
 from core.messages.compiled import fast_valid
-from core.messages.redact import MARKER, redact_value, redactor
+from core.messages.redact import MARKER, Redactor, redact_value, redactor
 from core.messages.schemas import DATA_SCHEMAS, ENVELOPE_SCHEMA, PART_EVENT
 
 __all__ = [
@@ -86,14 +86,21 @@ class Message:
 
 
 def make_message(
-    event_type: str, repo: str, key: str, data: dict[str, Any], version: str = ""
+    event_type: str,
+    repo: str,
+    key: str,
+    data: dict[str, Any],
+    version: str = "",
+    engine: Redactor | None = None,
 ) -> Message:
     """Build one envelope. ``key`` names the subject (e.g. ``run:123:2``), ``version`` its state.
 
     The id hashes (event_type, repo, key, version): the same state gives the same id, a new state
     (a run that completed since) a new one. Anything that looks like a credential in ``data``
     (:mod:`core.messages.redact`: the rules plus the known secret values) is replaced by
-    ``[REDACTED]`` here, before it can reach the outbox.
+    ``[REDACTED]`` here, before it can reach the outbox. ``engine``: the redactor to use, from
+    :func:`~core.messages.redact.redactor` (each call of which reads the secret environment
+    variables: a caller making many messages at once asks once).
     """
     if event_type not in EVENT_QUEUES:
         raise ValueError(f"Unknown event type {event_type!r}")
@@ -106,7 +113,7 @@ def make_message(
         "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "data": data,
     }
-    engine = redactor()
+    engine = engine or redactor()
     if engine.has_secret("\n".join(_strings(data))):
         envelope["data"] = redact_value(data, engine.literals)
     body = json.dumps(envelope, separators=(",", ":"), default=str)

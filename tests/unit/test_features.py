@@ -273,6 +273,19 @@ def _run_agent_noting(db: Path, said: list[str]) -> object:
     return FeatureEngineering().run(ctx)
 
 
+def test_the_findings_of_a_run_that_computed_are_the_rows_it_stored(tmp_path):
+    """A run that computed reports its computed frame instead of reading every row back from
+    the store: it must be the same frame, value for value and type for type."""
+    db = tmp_path / "s.db"
+    import_path(Store(db), make_dump(tmp_path / "d", runs=9, fail_every=3))
+    computed = _run_agent(db)
+    again = _run_agent(db)  # nothing changed: read from the store
+
+    assert computed.metrics["computed"] == 9 and again.metrics["computed"] == 0
+    pd.testing.assert_frame_equal(computed.findings, again.findings)
+    assert list(computed.findings.columns) == list(FINDING_COLUMNS)
+
+
 def test_a_rerun_with_nothing_new_reads_and_computes_nothing(tmp_path):
     db = tmp_path / "s.db"
     import_path(Store(db), make_dump(tmp_path / "d", runs=6))

@@ -217,19 +217,37 @@ def test_the_queues_counts_read_a_small_index_not_the_messages_bodies(store: Sto
     assert plan == ["SCAN outbox USING COVERING INDEX outbox_by_queue"], plan
 
 
-def test_the_watched_steps_are_found_from_their_jobs_never_by_walking_every_step(store: Store):
-    """Which (job, step) pairs take long enough is read from the daily step summaries; their
-    steps are reached from the jobs of those names, each job's run and steps by key: walked
-    from the steps side, 100k runs meant three searches for each of 4.9M steps."""
+def test_one_series_steps_are_found_from_their_jobs_never_by_walking_every_step(store: Store):
+    """Which (job, step) pairs take long enough is read from the daily step summaries; the
+    steps of one job's series (the page's chart) are reached from the jobs of that name, each
+    job's steps by key: walked from the steps side, 100k runs meant three searches for each of
+    4.9M steps."""
     from core.store.anomalies import _STEPS_SQL
 
-    sql = _STEPS_SQL.format(where="", usual="")
-    plan = _plan(store, sql, {"repo": 1, "min_step_s": 20.0})
+    sql = _STEPS_SQL.format(where=" AND j.name = :job", usual=" AND job = :job")
+    plan = _plan(store, sql, {"repo": 1, "min_step_s": 20.0, "job": "test"})
     assert any("step_daily USING PRIMARY KEY (repo_id=?)" in s for s in plan), plan
     assert any("j USING INDEX jobs_repo_name (repo_id=? AND name=?)" in s for s in plan), plan
     assert any("s USING INDEX sqlite_autoindex_steps_1 (repo_id=? AND job_id=?)" in s for s in plan)
     assert not [s for s in plan if s.startswith("SCAN") and " s" in s.split("USING")[0]], plan
     assert not [s for s in plan if "SEARCH s USING" in s and "steps_1 (repo_id=?)" in s], plan
+
+
+def test_every_watched_step_is_kept_or_dropped_by_its_name_before_its_job_is_looked_up(
+    store: Store,
+):
+    """The whole repository's watched steps (Anomaly Detection's read) come from one pass over
+    the steps, each one's job looked up by key only (never a run, never an index made on the
+    fly for the jobs) and only where the step's own name is a watched one (a test on the step
+    row, in the outer loop)."""
+    from core.store.anomalies import _ALL_STEPS_SQL
+
+    plan = _plan(store, _ALL_STEPS_SQL, {"repo": 1, "min_step_s": 20.0})
+    steps = [i for i, s in enumerate(plan) if s.startswith("SEARCH s USING")]
+    jobs = [i for i, s in enumerate(plan) if s.startswith("SEARCH j USING")]
+    assert steps and jobs and steps[0] < jobs[0], plan
+    assert "sqlite_autoindex_jobs_1 (repo_id=? AND job_id=?)" in plan[jobs[0]], plan
+    assert not [s for s in plan if " runs" in s or "AUTOMATIC" in s and " j " in s], plan
 
 
 def test_each_runs_job_and_step_totals_are_read_from_their_summary_not_summed_from_steps(
