@@ -32,6 +32,7 @@ from agents.anomaly_detection.rolling import (
     past_median,
     recent_median,
     usual_peaks,
+    without,
 )
 
 __all__ = ["Candidates", "MEDIAN_SE", "STEADY_MISS", "lag"]
@@ -60,7 +61,7 @@ class Candidates:
         self.base: Baseline = baseline(x, config.level_window, config.history)
         shifted = self._shifts() != 0
         if shifted.any():  # else the second pass would compute the same scales again
-            self.base = baseline(x, config.level_window, config.history, shifted)
+            self.base = without(self.base, shifted, config.history)
         self.raw: dict[Kind, np.ndarray] = {
             "spike": self._spikes(),
             "level_shift": self._shifts(),
