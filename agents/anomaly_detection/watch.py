@@ -23,6 +23,10 @@ __all__ = [
     "ANOMALY_COLUMNS",
     "Watched",
     "watched_series",
+    "workflow_series",
+    "job_series_of",
+    "step_series_of",
+    "runner_series",
     "anomalies_of",
     "severity_of",
     "shared_waits",
@@ -109,12 +113,32 @@ def watched_series(
 ) -> Iterator[Watched]:
     """Every series worth watching (at least :data:`MIN_POINTS` points), in a stable order:
     workflows, job durations, job queue times, steps, runner labels, each sorted by name."""
+    yield from workflow_series(runs)
+    yield from job_series_of(jobs)
+    yield from step_series_of(steps)
+    yield from runner_series(jobs)
+
+
+def workflow_series(runs: pd.DataFrame) -> Iterator[Watched]:
+    """The run durations of each workflow (:func:`watched_series`' first part)."""
     yield from _series("workflow", "duration_s", runs, {"workflow": runs["workflow"]})
+
+
+def job_series_of(jobs: pd.DataFrame) -> Iterator[Watched]:
+    """Each job's durations (successful runs), then each job's queue times."""
     where = {"workflow": jobs["workflow"], "job": jobs["job"]}
     yield from _series("job", "duration_s", jobs, where, jobs["conclusion"] == "success")
     yield from _series("job", "queue_s", jobs, where)
+
+
+def step_series_of(steps: pd.DataFrame) -> Iterator[Watched]:
+    """Each watched step's durations."""
     where = {"workflow": steps["workflow"], "job": steps["job"], "step": steps["step"]}
     yield from _series("step", "duration_s", steps, where)
+
+
+def runner_series(jobs: pd.DataFrame) -> Iterator[Watched]:
+    """The queue times of each runner label (:func:`watched_series`' last part)."""
     yield from _series("runner", "queue_s", jobs, {"runner": jobs["labels"].fillna("unknown")})
 
 
