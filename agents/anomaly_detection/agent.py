@@ -10,26 +10,20 @@ message ids, so a re-run with nothing new queues nothing.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 import pandas as pd
 
 from agents.anomaly_detection.events import one_per_event
-from agents.anomaly_detection.model import DetectorConfig, Flag
 from agents.anomaly_detection.multivariate import multivariate_outliers
 from agents.anomaly_detection.watch import (
     ANOMALY_COLUMNS,
-    Watched,
     anomalies_of,
     ci_config,
     flags_of,
-    job_series_of,
-    runner_series,
     shared_waits,
-    step_series_of,
-    workflow_series,
+    watched_series,
 )
 from agents.base import AgentContext, AgentResult, nothing_yet, with_columns
 from core.store.anomalies import (
@@ -72,17 +66,9 @@ class AnomalyDetection:
             message = f"No runs of {ctx.repo} are stored yet: sync or import first."
             return nothing_yet(self, message, anomalies=0, series=0)
         sensitivity = float(ctx.options.get("sensitivity", 1.0))
-        # the multivariate pass reads and fits on a thread of its own while the series are
-        # read and watched (its models' fitting and its reading overlap theirs)
-        side = ThreadPoolExecutor(1, thread_name_prefix="multivariate")
-        try:
-            outliers = side.submit(_multivariate, ctx, repo_id)
-            rows, series = _series_anomalies(ctx, repo_id, sensitivity)
-            ctx.progress(0.85, "Looking for runs whose measures together are unusual…")
-            flagged = {(r["run_id"], r["run_attempt"]) for r in rows}
-            rows += [r for r in outliers.result() if (r["run_id"], r["run_attempt"]) not in flagged]
-        finally:
-            side.shutdown(wait=True, cancel_futures=True)
+        rows, series = _series_anomalies(ctx, repo_id, sensitivity)
+        ctx.progress(0.85, "Looking for runs whose measures together are unusual…")
+        rows += _multivariate(ctx, repo_id, {(r["run_id"], r["run_attempt"]) for r in rows})
         found = pd.DataFrame(rows, columns=list(ANOMALY_COLUMNS))
         shared = shared_waits(found)
         found["cause"] = found["cause"].where(shared.eq(""), shared)
@@ -112,37 +98,27 @@ def _series_anomalies(
     ctx: AgentContext, repo_id: int, sensitivity: float
 ) -> tuple[list[dict[str, object]], int]:
     """The anomalies of every watched series, and how many series were watched. The series'
-    frames live only here: the multivariate pass reads frames of its own.
-
-    The detector runs on a thread per core, each series as soon as its frame is read: its
-    rolling medians and quantiles (most of its time) run in pandas' compiled loops without the
-    GIL, so on a 2-core machine they overlap the reading of the next frames and each other.
-    The anomalies are made here, in :func:`watched_series`' order, from each series' flags as
-    they come: the same rows as one series after the other."""
+    frames live only here: the multivariate pass reads frames of its own."""
     ctx.progress(0.05, "Reading durations and queue times…")
+    runs, jobs = run_series(ctx.store, repo_id), job_series(ctx.store, repo_id)
+    steps, commits = step_series(ctx.store, repo_id), commits_touched(ctx.store, repo_id)
+    series = list(watched_series(runs, jobs, steps))
+    configs = [ci_config(sensitivity, watched.metric) for watched in series]
+    names_of = partial(step_names, ctx.store, repo_id)
+    rows: list[dict[str, object]] = []
+    # The detector on every series at once, a thread per core: its rolling medians and
+    # quantiles (most of its time) run in pandas' compiled loops without the GIL, so a 2-core
+    # machine detects in about half the time. The anomalies are made here, in order, from
+    # each series' flags as they come: the same rows as one series after the other.
     pool = ThreadPoolExecutor(DETECT_THREADS, thread_name_prefix="anomalies")
-    detecting: dict[str, list[tuple[Watched, DetectorConfig, Future[list[Flag]]]]] = {}
-
-    def detect(part: str, series: Iterable[Watched]) -> None:
-        detecting[part] = []
-        for watched in series:
-            config = ci_config(sensitivity, watched.metric)
-            flags = pool.submit(flags_of, watched.values, config)
-            detecting[part].append((watched, config, flags))
-
     try:
-        detect("workflows", workflow_series(run_series(ctx.store, repo_id)))
-        jobs = job_series(ctx.store, repo_id)
-        detect("jobs", job_series_of(jobs))
-        detect("runners", runner_series(jobs))
-        detect("steps", step_series_of(step_series(ctx.store, repo_id)))
-        commits = commits_touched(ctx.store, repo_id)
-        names_of = partial(step_names, ctx.store, repo_id)
-        series = [
-            one for part in ("workflows", "jobs", "steps", "runners") for one in detecting[part]
+        detected = [
+            pool.submit(flags_of, watched.values, config)
+            for watched, config in zip(series, configs, strict=True)
         ]
-        rows: list[dict[str, object]] = []
-        for index, (watched, config, flags) in enumerate(series, start=1):
+        for index, (watched, config, flags) in enumerate(
+            zip(series, configs, detected, strict=True), start=1
+        ):
             ctx.progress(0.1 + 0.7 * index / max(1, len(series)), f"Watching {watched.what}…")
             rows += anomalies_of(watched, commits, config, names_of, flags.result())
     finally:  # a failure (or a stop) leaves no series waiting for a thread
@@ -150,9 +126,10 @@ def _series_anomalies(
     return rows, len(series)
 
 
-def _multivariate(ctx: AgentContext, repo_id: int) -> list[dict[str, object]]:
-    """Runs both outlier models flag, per workflow (the caller leaves out those a series
-    flagged already)."""
+def _multivariate(
+    ctx: AgentContext, repo_id: int, already: set[tuple[int, int]]
+) -> list[dict[str, object]]:
+    """Runs both outlier models flag, per workflow, except those a series already flagged."""
     runs, jobs, steps = run_measures(ctx.store, repo_id)
     runs = runs[runs["conclusion"] == "success"]
     if runs.empty:
@@ -167,6 +144,8 @@ def _multivariate(ctx: AgentContext, repo_id: int) -> list[dict[str, object]]:
         for outlier in multivariate_outliers(group):
             row = group.iloc[outlier.position]
             run_id, attempt = int(row["run_id"]), int(row["attempt"])
+            if (run_id, attempt) in already:
+                continue
             name, value, low, high = outlier.measures[0]
             unusual = "; ".join(
                 f"{n} {v:,.0f} (usual {lo:,.0f}–{hi:,.0f})" for n, v, lo, hi in outlier.measures

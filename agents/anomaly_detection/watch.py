@@ -23,10 +23,6 @@ __all__ = [
     "ANOMALY_COLUMNS",
     "Watched",
     "watched_series",
-    "workflow_series",
-    "job_series_of",
-    "step_series_of",
-    "runner_series",
     "anomalies_of",
     "severity_of",
     "shared_waits",
@@ -87,8 +83,13 @@ class Watched:
     @property
     def rows(self) -> pd.DataFrame:
         """The series' rows oldest first, their ``metric`` copied as the float ``value``."""
-        rows = self.source.take(self.positions).reset_index(drop=True)
+        rows = self.rows_at(slice(None))
         return rows.assign(value=rows[self.metric].to_numpy(dtype=float))
+
+    def rows_at(self, where: slice | list[int]) -> pd.DataFrame:
+        """The rows at these positions of the series (not of ``source``), in their order: the
+        few an anomaly is reported from (a series of a job holds ~100k rows)."""
+        return self.source.take(self.positions[where]).reset_index(drop=True)
 
     @property
     def values(self) -> np.ndarray:
@@ -113,32 +114,12 @@ def watched_series(
 ) -> Iterator[Watched]:
     """Every series worth watching (at least :data:`MIN_POINTS` points), in a stable order:
     workflows, job durations, job queue times, steps, runner labels, each sorted by name."""
-    yield from workflow_series(runs)
-    yield from job_series_of(jobs)
-    yield from step_series_of(steps)
-    yield from runner_series(jobs)
-
-
-def workflow_series(runs: pd.DataFrame) -> Iterator[Watched]:
-    """The run durations of each workflow (:func:`watched_series`' first part)."""
     yield from _series("workflow", "duration_s", runs, {"workflow": runs["workflow"]})
-
-
-def job_series_of(jobs: pd.DataFrame) -> Iterator[Watched]:
-    """Each job's durations (successful runs), then each job's queue times."""
     where = {"workflow": jobs["workflow"], "job": jobs["job"]}
     yield from _series("job", "duration_s", jobs, where, jobs["conclusion"] == "success")
     yield from _series("job", "queue_s", jobs, where)
-
-
-def step_series_of(steps: pd.DataFrame) -> Iterator[Watched]:
-    """Each watched step's durations."""
     where = {"workflow": steps["workflow"], "job": steps["job"], "step": steps["step"]}
     yield from _series("step", "duration_s", steps, where)
-
-
-def runner_series(jobs: pd.DataFrame) -> Iterator[Watched]:
-    """The queue times of each runner label (:func:`watched_series`' last part)."""
     yield from _series("runner", "queue_s", jobs, {"runner": jobs["labels"].fillna("unknown")})
 
 
@@ -193,37 +174,37 @@ def anomalies_of(
     step was added or removed. It is asked only for the jobs around a change point. ``flags``:
     :func:`flags_of` the series' :attr:`~Watched.values` with ``config``, where the caller
     has them already (the agent runs the detector on several threads)."""
-    rows = watched.rows
+    values = watched.values
+    found = [
+        flag
+        for flag in (flags if flags is not None else flags_of(values, config))
+        if abs(flag.value - (flag.expected_low + flag.expected_high) / 2) >= MIN_EFFECT_S
+    ]  # a change of fewer seconds is one nobody would act on
+    if not found:
+        return []
     out = []
-    values = rows["value"].to_numpy()
-    for flag in flags if flags is not None else flags_of(values, config):
-        if abs(flag.value - (flag.expected_low + flag.expected_high) / 2) < MIN_EFFECT_S:
-            continue  # seconds nobody would act on
-        row = rows.iloc[flag.index]
+    flagged = watched.rows_at([flag.index for flag in found])
+    for flag, (_, row) in zip(found, flagged.iterrows(), strict=True):
         start = _change_start(values, flag, config) if flag.kind != "spike" else flag.index
         low, high = usual_range(values, start)
         flag = replace(flag, expected_low=low, expected_high=high)
         cause = ""
         if flag.kind in ("level_shift", "trend") and watched.metric != "queue_s":
-            cause = _cause(watched, rows, start, commits, step_names)
+            cause = _cause(watched, start, commits, step_names)
         out.append(_anomaly(watched, row, flag, cause))
     return out
 
 
 def _cause(
-    watched: Watched,
-    rows: pd.DataFrame,
-    start: int,
-    commits: pd.DataFrame,
-    step_names: StepNames | None,
+    watched: Watched, start: int, commits: pd.DataFrame, step_names: StepNames | None
 ) -> str:
-    """:func:`likely_cause` of a change at ``start``, a job's rows with their steps' names."""
-    if watched.scope != "job" or step_names is None or "job_id" not in rows:
-        return likely_cause(rows, start, commits)
+    """:func:`likely_cause` of a change at ``start`` from the rows it reads
+    (:func:`cause_rows`), a job's with their steps' names."""
     reach = cause_rows(start)
-    near = rows.iloc[reach].reset_index(drop=True)
-    names = step_names([int(job) for job in near["job_id"]])
-    near = near.assign(step_names=near["job_id"].map(names))
+    near = watched.rows_at(reach)
+    if watched.scope == "job" and step_names is not None and "job_id" in near:
+        names = step_names([int(job) for job in near["job_id"]])
+        near = near.assign(step_names=near["job_id"].map(names))
     return likely_cause(near, start - (reach.start or 0), commits)
 
 
