@@ -32,6 +32,7 @@ from typing import Any
 from agents.actions import run_agent_on
 from agents.registry import all_agents
 from core.errors import CIMedicError, RateLimited
+from core.memory import give_back_memory
 from core.store import tasks as task_store
 from core.store.tasks import Task
 from core.workspace import Workspace
@@ -159,6 +160,7 @@ class TaskRunner:
             self._execute(claimed)
         finally:
             self.current = None
+            give_back_memory()  # the next task's peak must not come on top of this one's
         return True
 
     def run_until_idle(self, timeout_s: float = 600.0) -> None:

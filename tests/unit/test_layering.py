@@ -98,6 +98,7 @@ CORE_ALLOWED = {
     "core.errors": set(),
     "core.progress": set(),
     "core.fast_schema": set(),  # JSON Schema compiled: pure, knows nothing of ours
+    "core.memory": set(),  # the garbage collector and the C allocator, between tasks
     "core.config": {"core.errors"},
     "core.logs": _BASE,
     "core.messages": _BASE | {"core.fast_schema"},

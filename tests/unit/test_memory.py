@@ -1,0 +1,53 @@
+"""A finished task's freed memory goes back to the system before the next task starts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import agents.background as background
+from agents.background import TaskRunner
+from core.config import Settings
+from core.memory import _malloc_trim, give_back_memory
+from core.store import tasks as task_store
+from core.store.db import Store
+from core.workspace import Workspace
+
+
+def _resident_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS line")
+
+
+@pytest.mark.skipif(
+    _malloc_trim() is None or not Path("/proc/self/status").exists(),
+    reason="needs glibc's malloc_trim and /proc",
+)
+def test_freed_blocks_the_allocator_kept_are_returned_to_the_system():
+    blocks = [bytes(2000) for _ in range(60_000)]  # 120 MB of malloc'd blocks (not pymalloc's)
+    pinned = blocks[::1000]  # a few live ones spread over the heap: it cannot shrink from its top
+    del blocks
+    kept = _resident_mb()
+
+    give_back_memory()
+
+    assert _resident_mb() < kept - 60, "the freed blocks stayed with the process"
+    assert len(pinned) == 60
+
+
+def test_the_runner_gives_memory_back_after_every_task_done_or_failed(tmp_path, monkeypatch):
+    given_back: list[str] = []
+    monkeypatch.setattr(background, "give_back_memory", lambda: given_back.append("now"))
+    settings = Settings().with_(db_path=str(tmp_path / "s.db"))
+    workspace = Workspace(settings, "live", "acme/empty", Store(settings.db_path))
+    runner = TaskRunner(workspace)
+    runner.submit("acme/empty", "feature_engineering", "Compute features")
+    runner.submit("acme/empty", "no_such_agent", "Nothing")
+
+    runner.run_until_idle()
+
+    states = [t.state for t in task_store.recent_tasks(workspace.store, "acme/empty")]
+    assert sorted(states) == ["done", "failed"] and given_back == ["now", "now"]
