@@ -67,9 +67,11 @@ WHERE t.repo_id = ?1
 GROUP BY j.run_id, j.attempt
 """
 
+# The read logs' error counts from their own index (V16; a log's row holds its text first),
+# each log's job by key (CROSS JOIN: left to choose, SQLite walks every job and looks for its log).
 _LOGS_SQL = """
 SELECT j.run_id, j.attempt, SUM(l.error_lines) AS log_error_lines
-FROM logs l JOIN jobs j ON j.repo_id = l.repo_id AND j.job_id = l.job_id
+FROM logs l CROSS JOIN jobs j ON j.repo_id = l.repo_id AND j.job_id = l.job_id
 WHERE l.repo_id = ? AND l.state = 'ok' GROUP BY j.run_id, j.attempt
 """
 
@@ -148,8 +150,9 @@ def job_rows(store: Store, repo_id: int) -> pd.DataFrame:
     return store.frame(_JOB_ROWS_SQL, {"repo": repo_id})
 
 
-# Cheap aggregates of everything a run's features are computed from, each read from an index,
-# a small table or the jobs' rows (~0.3 s at 22k runs, 170k jobs and 5M test results): the runs
+# Cheap aggregates of everything a run's features are computed from, each read from an index
+# or a small table (the jobs' from each run attempt's totals, kept exact with every write of a
+# run: summed from the jobs' rows they took 2 s of a cold start at 100k runs): the runs
 # (a new one, a new attempt, a status, conclusion, duration or updated_at that moved), their jobs
 # (conclusions, durations, queue times), the logs and their error counts, the test reports (one
 # row per run: its test count and when it was read), the commits and the default branch. Times
@@ -161,9 +164,9 @@ SELECT (SELECT default_branch FROM repositories WHERE id = :repo),
                    SUM(CAST(strftime('%s', updated_at) AS INTEGER)), SUM(status = 'completed'),
                    SUM(conclusion IN {_FAILED}), TOTAL(duration_s))
      FROM runs WHERE repo_id = :repo),
-    (SELECT printf('%d:%d:%.3f:%.3f', COUNT(*), SUM(conclusion IN {_FAILED}), TOTAL(duration_s),
-                   TOTAL(queue_s))
-     FROM jobs WHERE repo_id = :repo),
+    (SELECT printf('%d:%d:%.3f:%.3f', TOTAL(jobs), TOTAL(failed_jobs), TOTAL(job_seconds),
+                   TOTAL(queue_s_total))
+     FROM run_totals WHERE repo_id = :repo),
     (SELECT printf('%d:%d:%d', COUNT(*), TOTAL(state = 'ok'), TOTAL(error_lines))
      FROM logs WHERE repo_id = :repo),
     (SELECT printf('%d:%d:%d', COUNT(*), TOTAL(tests),
@@ -219,9 +222,11 @@ def save_run_features(
         for row, digest in rows
     ]
     with store.transaction() as tx:
+        # a first attempt has no earlier one to replace: only re-runs look (100k searches
+        # at 100k runs, nearly all of them for nothing, otherwise)
         tx.executemany(
             "DELETE FROM run_features WHERE repo_id = ? AND run_id = ? AND attempt <> ?",
-            [(repo_id, value[1], value[2]) for value in values],
+            [(repo_id, value[1], value[2]) for value in values if value[2] != 1],
         )
         tx.executemany(
             "INSERT INTO run_features (repo_id, run_id, attempt, created_at, catalogue,"

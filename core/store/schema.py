@@ -550,6 +550,14 @@ _V15_NO_TEST_INDEX = """
 DROP INDEX IF EXISTS test_results_test
 """
 
+# V16 (issue 14): the log error counts in an index of their own. A log's row holds its kept
+# text before the count, so summing the counts (Feature Engineering's per-run errors, the
+# fingerprint of what it reads) walked every log's text, page after page: at 100k runs, 49k logs
+# took 0.8 s each time; from this index, the counts alone.
+_V16_LOG_ERRORS = """
+CREATE INDEX IF NOT EXISTS logs_errors ON logs(repo_id, state, job_id, error_lines)
+"""
+
 MIGRATIONS: list[str] = [
     _V1,
     _V2_OUTBOX,
@@ -566,4 +574,5 @@ MIGRATIONS: list[str] = [
     _V13_RUN_TOTALS,
     _V14_JOB_TESTS,
     _V15_NO_TEST_INDEX,
+    _V16_LOG_ERRORS,
 ]

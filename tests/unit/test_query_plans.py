@@ -266,3 +266,18 @@ def test_keeping_a_runs_totals_reads_only_that_runs_jobs_and_their_steps(store: 
     plan = _plan(store, _RUN_TOTALS_OF_RUN, {"repo": 1, "run": 2})
     assert any("j USING INDEX jobs_run (repo_id=? AND run_id=?)" in s for s in plan), plan
     assert not [s for s in plan if s.startswith("SCAN") or "AUTOMATIC" in s], plan
+
+
+def test_log_error_counts_come_from_their_index_and_job_totals_from_the_runs_totals(store: Store):
+    """What Feature Engineering reads of logs (and its fingerprint of them) never walks a log's
+    kept text, which a log's row holds before its count; the fingerprint's job part reads each
+    run attempt's totals, not 800k jobs (100k runs)."""
+    from core.store.features import _FINGERPRINT_SQL, _LOGS_SQL
+
+    plan = _plan(store, _LOGS_SQL, (1,))
+    assert plan[0] == "SEARCH l USING COVERING INDEX logs_errors (repo_id=? AND state=?)", plan
+    assert plan[1] == "SEARCH j USING INDEX sqlite_autoindex_jobs_1 (repo_id=? AND job_id=?)", plan
+    plan = _plan(store, _FINGERPRINT_SQL, {"repo": 1})
+    assert "SEARCH logs USING COVERING INDEX logs_errors (repo_id=?)" in plan, plan
+    assert "SEARCH run_totals USING PRIMARY KEY (repo_id=?)" in plan, plan
+    assert not [step for step in plan if " jobs " in f"{step} "], plan
