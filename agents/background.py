@@ -32,7 +32,7 @@ from typing import Any
 from agents.actions import run_agent_on
 from agents.registry import all_agents
 from core.errors import CIMedicError, RateLimited
-from core.memory import give_back_memory
+from core.memory import long_task
 from core.store import tasks as task_store
 from core.store.tasks import Task
 from core.workspace import Workspace
@@ -157,10 +157,10 @@ class TaskRunner:
             return False
         self.current = claimed
         try:
-            self._execute(claimed)
+            with long_task():  # and the next task's peak does not come on top of this one's
+                self._execute(claimed)
         finally:
             self.current = None
-            give_back_memory()  # the next task's peak must not come on top of this one's
         return True
 
     def run_until_idle(self, timeout_s: float = 600.0) -> None:

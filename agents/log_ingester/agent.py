@@ -208,6 +208,8 @@ class LogIngester:
     ) -> tuple[_RunReports, list]:
         """One run's 302s (API calls, made here) for its listed ``artifacts``, and the
         downloads and JUnit reading as work for threads (nothing is stored here)."""
+        if not artifacts:  # a run with no artifact (a quarter of the demo's): no job is read
+            return _RunReports(run_id, attempt, ({}, frozenset())), []
         fetched = _RunReports(run_id, attempt, job_texts(ctx.store, repo_id, run_id, attempt))
         jobs = fetched.run_jobs[0]
         work = []

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 import pytest
 
 import agents.background as background
+import core.memory as memory
 from agents.background import TaskRunner
 from core.config import Settings
 from core.memory import _malloc_trim, give_back_memory
@@ -38,9 +40,19 @@ def test_freed_blocks_the_allocator_kept_are_returned_to_the_system():
     assert len(pinned) == 60
 
 
-def test_the_runner_gives_memory_back_after_every_task_done_or_failed(tmp_path, monkeypatch):
+def test_the_runner_runs_each_task_with_older_objects_frozen_and_gives_memory_back_after(
+    tmp_path, monkeypatch
+):
     given_back: list[str] = []
-    monkeypatch.setattr(background, "give_back_memory", lambda: given_back.append("now"))
+    frozen_while_running: list[int] = []
+    monkeypatch.setattr(memory, "give_back_memory", lambda: given_back.append("now"))
+    run = background.run_agent_on
+
+    def observed(*args, **kwargs):
+        frozen_while_running.append(gc.get_freeze_count())
+        return run(*args, **kwargs)
+
+    monkeypatch.setattr(background, "run_agent_on", observed)
     settings = Settings().with_(db_path=str(tmp_path / "s.db"))
     workspace = Workspace(settings, "live", "acme/empty", Store(settings.db_path))
     runner = TaskRunner(workspace)
@@ -51,3 +63,5 @@ def test_the_runner_gives_memory_back_after_every_task_done_or_failed(tmp_path, 
 
     states = [t.state for t in task_store.recent_tasks(workspace.store, "acme/empty")]
     assert sorted(states) == ["done", "failed"] and given_back == ["now", "now"]
+    assert len(frozen_while_running) == 2 and min(frozen_while_running) > 0
+    assert gc.get_freeze_count() == 0  # nothing stays frozen once the tasks are over
