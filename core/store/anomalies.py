@@ -59,40 +59,34 @@ _JOB_COLUMNS += ["run_number"]
 # searches per step (100k runs, 4.9M steps: 77 s for the pairs and as long again for the rows;
 # this way 28 s on a loaded machine, the same rows in the same order). Each step's run words
 # are added in pandas (see _RUN_WORDS_SQL); a job whose run attempt is not stored is left out.
-_STEPS_SQL = """
+_WATCHED_STEPS = """
 WITH usual AS (
   SELECT job, step FROM step_daily WHERE repo_id = :repo {usual}
   GROUP BY job, step HAVING SUM(total_s) >= :min_step_s * SUM(steps)
 )
 SELECT j.job_id, j.run_id, j.attempt, j.name AS job, s.name AS step, s.number, s.started_at,
        s.duration_s
-FROM jobs j
-CROSS JOIN steps s ON s.repo_id = j.repo_id AND s.job_id = j.job_id
+{loops}
 JOIN usual u ON u.job = j.name AND u.step = s.name
-WHERE j.repo_id = :repo AND j.name IN (SELECT job FROM usual)
-  AND s.conclusion = 'success' AND s.duration_s IS NOT NULL
-  AND s.started_at IS NOT NULL {where}
+WHERE s.conclusion = 'success' AND s.duration_s IS NOT NULL AND s.started_at IS NOT NULL
+  AND {first}
 ORDER BY s.started_at, j.job_id, s.number
 """
+_STEPS_SQL = _WATCHED_STEPS.format(
+    usual="{usual}",
+    loops="FROM jobs j\nCROSS JOIN steps s ON s.repo_id = j.repo_id AND s.job_id = j.job_id",
+    first="j.repo_id = :repo AND j.name IN (SELECT job FROM usual) {where}",
+)
 # The whole repository's (Anomaly Detection's read): the other way round, the steps first, each
 # kept only if its name is one of the pairs' step names (a test on the row itself) before its
 # job is looked up by key. The jobs-first loop above visits every step of every job of those
 # names (at 100k runs 4.9M steps for 632k rows: 3.9 s; this way 2.3 s, the same rows in the same
 # order); narrowed to a job, a step or a workflow, it reads far fewer steps than a scan would.
-_ALL_STEPS_SQL = """
-WITH usual AS (
-  SELECT job, step FROM step_daily WHERE repo_id = :repo
-  GROUP BY job, step HAVING SUM(total_s) >= :min_step_s * SUM(steps)
+_ALL_STEPS_SQL = _WATCHED_STEPS.format(
+    usual="",
+    loops="FROM steps s\nCROSS JOIN jobs j ON j.repo_id = s.repo_id AND j.job_id = s.job_id",
+    first="s.repo_id = :repo AND s.name IN (SELECT step FROM usual)",
 )
-SELECT j.job_id, j.run_id, j.attempt, j.name AS job, s.name AS step, s.number, s.started_at,
-       s.duration_s
-FROM steps s
-CROSS JOIN jobs j ON j.repo_id = s.repo_id AND j.job_id = s.job_id
-JOIN usual u ON u.job = j.name AND u.step = s.name
-WHERE s.repo_id = :repo AND s.name IN (SELECT step FROM usual)
-  AND s.conclusion = 'success' AND s.duration_s IS NOT NULL AND s.started_at IS NOT NULL
-ORDER BY s.started_at, j.job_id, s.number
-"""
 _STEP_COLUMNS = ["job_id", "run_id", "attempt", "workflow", "job", "step", "number"]
 _STEP_COLUMNS += ["started_at", "duration_s", "head_sha", "run_number"]
 
