@@ -25,7 +25,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from agents.anomaly_detection.multivariate import multivariate_outliers  # noqa: E402
-from agents.anomaly_detection.watch import anomalies_of, ci_config, watched_series  # noqa: E402
+from agents.anomaly_detection.watch import anomalies_of_all, watched_series  # noqa: E402
 from agents.feature_engineering.build import run_features  # noqa: E402
 from core.store.features import FeatureInputs  # noqa: E402
 
@@ -184,9 +184,7 @@ def main() -> None:
     )
     series = list(watched_series(runs, jobs, steps))
     commits = inputs.commits.rename(columns={"head_sha": "sha"})
-    found = []
-    for watched in series:
-        found += anomalies_of(watched, commits, ci_config(metric=watched.metric))
+    found = anomalies_of_all(series, commits)  # as the agent does: a thread per core
     t2 = time.perf_counter()
     kinds = pd.Series([f["kind"] for f in found]).value_counts().to_dict()
     print(f"series:       {len(series)} series, {len(found)} anomalies {kinds} in {t2 - t1:6.1f} s")

@@ -9,8 +9,6 @@ message ids, so a re-run with nothing new queues nothing.
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 
 import pandas as pd
@@ -19,9 +17,8 @@ from agents.anomaly_detection.events import one_per_event
 from agents.anomaly_detection.multivariate import multivariate_outliers
 from agents.anomaly_detection.watch import (
     ANOMALY_COLUMNS,
-    anomalies_of,
-    ci_config,
-    flags_of,
+    Watched,
+    anomalies_of_all,
     shared_waits,
     watched_series,
 )
@@ -36,18 +33,7 @@ from core.store.anomalies import (
 from core.store.features import run_measures
 from core.store.findings import load_findings, save_findings
 
-__all__ = ["AnomalyDetection", "ANOMALY_COLUMNS", "DETECT_THREADS"]
-
-
-def _cores() -> int:
-    """The cores this process may run on (a container's share, not the host's count)."""
-    if hasattr(os, "sched_getaffinity"):
-        return len(os.sched_getaffinity(0))
-    return os.cpu_count() or 1
-
-
-DETECT_THREADS = max(1, min(4, _cores()))
-"""Series detected at once: one per core this process may use (at most four)."""
+__all__ = ["AnomalyDetection", "ANOMALY_COLUMNS"]
 
 
 class AnomalyDetection:
@@ -103,26 +89,12 @@ def _series_anomalies(
     runs, jobs = run_series(ctx.store, repo_id), job_series(ctx.store, repo_id)
     steps, commits = step_series(ctx.store, repo_id), commits_touched(ctx.store, repo_id)
     series = list(watched_series(runs, jobs, steps))
-    configs = [ci_config(sensitivity, watched.metric) for watched in series]
+
+    def watching(index: int, watched: Watched) -> None:
+        ctx.progress(0.1 + 0.7 * index / max(1, len(series)), f"Watching {watched.what}…")
+
     names_of = partial(step_names, ctx.store, repo_id)
-    rows: list[dict[str, object]] = []
-    # The detector on every series at once, a thread per core: its rolling medians and
-    # quantiles (most of its time) run in pandas' compiled loops without the GIL, so a 2-core
-    # machine detects in about half the time. The anomalies are made here, in order, from
-    # each series' flags as they come: the same rows as one series after the other.
-    pool = ThreadPoolExecutor(DETECT_THREADS, thread_name_prefix="anomalies")
-    try:
-        detected = [
-            pool.submit(flags_of, watched.values, config)
-            for watched, config in zip(series, configs, strict=True)
-        ]
-        for index, (watched, config, flags) in enumerate(
-            zip(series, configs, detected, strict=True), start=1
-        ):
-            ctx.progress(0.1 + 0.7 * index / max(1, len(series)), f"Watching {watched.what}…")
-            rows += anomalies_of(watched, commits, config, names_of, flags.result())
-    finally:  # a failure (or a stop) leaves no series waiting for a thread
-        pool.shutdown(wait=True, cancel_futures=True)
+    rows = anomalies_of_all(series, commits, sensitivity, names_of, watching)
     return rows, len(series)
 
 
