@@ -14,6 +14,7 @@ import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -71,7 +72,7 @@ BLOCK = 4  # runs per block of the second, slow pass (its windows span four time
 class Watched:
     """One series: what it measures, where, and which rows of ``source`` it holds.
 
-    The rows are taken from ``source`` only when asked for (:attr:`rows`): a 100k-run history
+    Rows are taken from ``source`` only when asked for (:meth:`rows_at`): a 100k-run history
     has thousands of series, and holding each one's rows at once kept a copy of every job three
     times over (its duration, its queue time, its runner label's queue time)."""
 
@@ -84,21 +85,16 @@ class Watched:
     source: pd.DataFrame
     positions: np.ndarray  # of ``source``'s rows, oldest first, each with a ``metric`` value
 
-    @property
-    def rows(self) -> pd.DataFrame:
-        """The series' rows oldest first, their ``metric`` copied as the float ``value``."""
-        rows = self.rows_at(slice(None))
-        return rows.assign(value=rows[self.metric].to_numpy(dtype=float))
-
     def rows_at(self, where: slice | list[int]) -> pd.DataFrame:
         """The rows at these positions of the series (not of ``source``), in their order: the
         few an anomaly is reported from (a series of a job holds ~100k rows)."""
         return self.source.take(self.positions[where]).reset_index(drop=True)
 
-    @property
+    @cached_property
     def values(self) -> np.ndarray:
-        """The series' values oldest first, as floats: what the detector reads (``rows``'
-        ``value`` without copying the rest of each row)."""
+        """The series' ``metric`` oldest first, as floats: what the detector reads. Kept once
+        made: the detector's thread and the anomalies both read it, and each making converts
+        the source's whole column (800k jobs at 100k runs)."""
         return self.source[self.metric].to_numpy(dtype=float)[self.positions]
 
     @property
