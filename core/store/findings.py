@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from core.messages.envelope import Message, make_message
+from core.messages.redact import redactor
 from core.store.db import Store
 from core.store.outbox import enqueue
 from core.store.repositories import REPO_ID_BY_NAME as _REPO_ID
@@ -47,6 +48,7 @@ def save_findings(
     repo_id = store.repo_id(repo)
     now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     rows, messages = [], []
+    engine = redactor()  # one look at the known secrets for every finding's message
     for record in frame.to_dict(orient="records"):
         data = {k: _plain(v) for k, v in record.items()}
         data["subject"] = str(data[subject])
@@ -73,6 +75,7 @@ def save_findings(
                 f"{agent}:{data[key]}",
                 data,
                 version=hashlib.sha256(body.encode()).hexdigest(),
+                engine=engine,
             )
         )
     with store.transaction() as tx:

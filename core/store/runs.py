@@ -27,7 +27,7 @@ import pandas as pd
 
 from core.github.mapping import commit_row, job_row, repo_row, run_row, step_rows, workflow_row
 from core.messages.envelope import Message, make_message
-from core.messages.redact import redactor
+from core.messages.redact import Redactor, redactor
 from core.store import rollups
 from core.store.db import Store
 from core.store.outbox import enqueue
@@ -157,7 +157,7 @@ def newest_run_created_at(store: Store, repo_id: int) -> str | None:
 
 def save_run_bundle(store: Store, repo_id: int, repo_name: str, bundle: RunBundle) -> int:
     """Write one run bundle and its messages atomically; returns the number of new messages."""
-    engine = redactor()  # one for the run's attempts, jobs and steps (see job_row)
+    engine = redactor()  # one for the run's attempts, jobs, steps and messages (see job_row)
     run_rows = [
         run_row(a, repo_id, is_latest=False, engine=engine) for a in bundle.earlier_attempts
     ]
@@ -173,9 +173,9 @@ def save_run_bundle(store: Store, repo_id: int, repo_name: str, bundle: RunBundl
             all_steps.extend(steps)
             jobs_of.setdefault(int(attempt), []).append(_job_data(row, steps))
     for r in run_rows:
-        messages.append(_run_message(repo_name, r, jobs_of.pop(int(r["attempt"]), [])))
+        messages.append(_run_message(repo_name, r, jobs_of.pop(int(r["attempt"]), []), engine))
     for orphans in jobs_of.values():  # jobs of an attempt with no run payload here
-        messages.extend(_job_message(repo_name, data) for data in orphans)
+        messages.extend(_job_message(repo_name, data, engine) for data in orphans)
     with store.transaction() as tx:
         # the pages' per-day summaries follow the run's rows in the same transaction
         withdrawn = rollups.withdraw_run(tx, repo_id, latest["run_id"])
@@ -190,11 +190,14 @@ def save_run_bundle(store: Store, repo_id: int, repo_name: str, bundle: RunBundl
         if bundle.commit is not None:
             crow = commit_row(bundle.commit, repo_id)
             _upsert(tx, "commits", [crow], ("repo_id", "sha"))
-            messages.append(make_message("commit", repo_name, f"commit:{crow['sha']}", crow))
+            key = f"commit:{crow['sha']}"
+            messages.append(make_message("commit", repo_name, key, crow, engine=engine))
         return enqueue(tx, messages)
 
 
-def _run_message(repo: str, row: dict[str, Any], jobs: list[dict[str, Any]]) -> Message:
+def _run_message(
+    repo: str, row: dict[str, Any], jobs: list[dict[str, Any]], engine: Redactor
+) -> Message:
     """One attempt with its jobs (each with its steps) inside.
 
     Its state is the run's and every job's, so a job that changes gives a new message id even
@@ -204,7 +207,7 @@ def _run_message(repo: str, row: dict[str, Any], jobs: list[dict[str, Any]]) -> 
     states = "|".join(_job_version(job) for job in sorted(jobs, key=lambda j: j["job_id"]))
     digest = hashlib.sha256(states.encode()).hexdigest()[:16]
     version = f"{row['status']}|{row['conclusion']}|{row['updated_at']}|{digest}"
-    return make_message("workflow_run", repo, key, dict(row, jobs=jobs), version)
+    return make_message("workflow_run", repo, key, dict(row, jobs=jobs), version, engine)
 
 
 def _job_data(row: dict[str, Any], steps: list[dict[str, Any]]) -> dict[str, Any]:
@@ -217,10 +220,10 @@ def _job_version(data: dict[str, Any]) -> str:
     return f"{data['job_id']}:{data['status']}|{data['conclusion']}|{data['completed_at']}"
 
 
-def _job_message(repo: str, data: dict[str, Any]) -> Message:
+def _job_message(repo: str, data: dict[str, Any], engine: Redactor) -> Message:
     """A job on its own: only for a job whose attempt has no run payload in the bundle."""
     version = f"{data['status']}|{data['conclusion']}|{data['completed_at']}"
-    return make_message("workflow_job", repo, f"job:{data['job_id']}", data, version)
+    return make_message("workflow_job", repo, f"job:{data['job_id']}", data, version, engine)
 
 
 def utc_now_iso() -> str:
