@@ -35,7 +35,15 @@ import numpy as np
 import pandas as pd
 
 from agents.flaky_tests.config import InfraGuard
-from agents.flaky_tests.history import FAIL, SKIP, attempts, normalise_outcomes, present_codes
+from agents.flaky_tests.history import (
+    FAIL,
+    SKIP,
+    attempts,
+    attempts_from_repeats,
+    normalise_outcomes,
+    present_codes,
+    repeats,
+)
 from agents.flaky_tests.infra import outages
 
 __all__ = ["CHUNK_ROWS", "Chunk", "chunks_of"]
@@ -192,6 +200,10 @@ class _Whole:
         tests = _Words(history["test_id"], self.slices)
         merged, _ = pd.factorize(np.asarray([str(t) for t in tests.values], dtype=object))
         merged = np.append(merged, 0)  # a row without a test goes with the first
+        self.repeat = None  # per row: its attempt, read from repeated results (no runs given)
+        if attempts_from_repeats(history.columns):
+            self.repeat = self._repeats(history, tests, merged)
+            self.attempts = np.arange(1, int(self.repeat.max(initial=1)) + 1)
         # a test that failed, or has an outcome or a row the method must read (an unknown
         # outcome is an error; a row without a test goes with the first test)
         noisy = np.zeros(len(merged), dtype=bool) if quiet else np.ones(len(merged), dtype=bool)
@@ -255,12 +267,30 @@ class _Whole:
         ran[alone] = -1 - positions[alone]
         return ran
 
+    def _repeats(self, history: pd.DataFrame, tests: _Words, merged: np.ndarray) -> np.ndarray:
+        """Per row of the history: the attempt :func:`.history.repeats` reads from its series'
+        results on its commit (its test's, in its job), 8 bytes a row, only for histories
+        without runs."""
+        series, ran = [], []
+        for lo, hi in self.slices:
+            part = history.iloc[lo:hi]
+            code = merged[tests.codes(part["test_id"])]
+            if self.jobs is not None:
+                code = code * (len(self.jobs.values) + 1) + self.jobs.codes(part["job"]) + 1
+            series.append(code)
+            ran.append(self._ran(part, np.arange(lo, hi)))
+        commit = np.concatenate(ran)
+        return repeats(np.concatenate(series), commit - int(commit.min(initial=0)))
+
     def _units(
         self, part: pd.DataFrame, positions: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """Per row: its execution (what ran together, and the attempt) and its job execution
         (None without jobs), as codes shared by every slice."""
-        attempt = np.searchsorted(self.attempts, attempts(part.get("attempt"), len(part)))
+        if self.repeat is None:
+            attempt = np.searchsorted(self.attempts, attempts(part.get("attempt"), len(part)))
+        else:
+            attempt = self.repeat[positions] - 1
         execution = self._ran(part, positions) * len(self.attempts) + attempt
         if self.jobs is None:
             return execution, None
@@ -291,8 +321,7 @@ def _counts(unit: np.ndarray, fail: np.ndarray) -> tuple[np.ndarray, np.ndarray,
 def _crowded(
     counts: list[tuple[np.ndarray, np.ndarray, np.ndarray]], guard: InfraGuard
 ) -> np.ndarray:
-    """The units (added up over slices) where at least ``guard.share`` of at least
-    ``guard.min_tests`` results failed."""
+    """The units (added up over slices) that were outages by :func:`.infra.outages`."""
     code, units = pd.factorize(np.concatenate([c[0] for c in counts]))
     results = np.bincount(code, weights=np.concatenate([c[1] for c in counts]))
     failures = np.bincount(code, weights=np.concatenate([c[2] for c in counts]))

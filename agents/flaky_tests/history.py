@@ -20,7 +20,9 @@ What a missing column means, chosen so that no evidence is invented:
   and no two tests flake in one run (no clusters); the infrastructure guard then takes the
   results of one commit and attempt as what ran together (without a commit column too, it
   has nothing to look at);
-- no ``attempt``: attempt 1;
+- no ``attempt``: attempt 1; without ``run_id`` too, a series' k-th result on one commit ran in
+  that commit's k-th execution (rows are in time order: a test that has two results on a commit
+  was run twice, and what ran with it the second time is the re-run, not the first attempt);
 - no ``commit_sha``: each run is its own commit, so only attempts of one run can flip on the
   same commit, and a culprit cannot be named (the broken span still is);
 - no ``job``: a test is one series, and the infrastructure guard looks at whole run attempts
@@ -45,6 +47,8 @@ __all__ = [
     "History",
     "normalise_outcomes",
     "attempts",
+    "attempts_from_repeats",
+    "repeats",
     "pair_codes",
     "present_codes",
     "plain_integers",
@@ -160,6 +164,7 @@ def read_history(frame: pd.DataFrame, positions: np.ndarray | None = None) -> Hi
     test_code, test_ids = name_codes(frame["test_id"])
     test, series_test, series_jobs = series_codes(test_code, frame.get("job"))
     del test_code
+    repeated = test if attempts_from_repeats(frame.columns) else None
     keep = outcome != SKIP
     order = np.flatnonzero(keep)[np.argsort(test[keep], kind="stable")]
     skipped = np.bincount(test[~keep], minlength=len(series_test))
@@ -168,8 +173,12 @@ def read_history(frame: pd.DataFrame, positions: np.ndarray | None = None) -> Hi
     del test, keep, outcome
     where = np.arange(size, dtype=np.int64) if positions is None else positions
     run, run_labels = run_codes(frame.get("run_id"), where)
-    attempt = attempts(frame.get("attempt"), size)
     commit, commit_labels = commit_codes(frame.get("commit_sha"), run, len(run_labels))
+    if repeated is None:
+        attempt = attempts(frame.get("attempt"), size)
+    else:
+        attempt = repeats(repeated, commit)
+        del repeated
     # what ran together: a run attempt; without runs, the results of one commit and attempt
     ran_together = commit if "run_id" not in frame.columns and "commit_sha" in frame else run
     execution = pair_codes(ran_together, attempt, int(attempt.max(initial=1)) + 1)
@@ -308,6 +317,19 @@ def attempts(values: pd.Series | None, size: int) -> np.ndarray:
         return values.to_numpy(dtype=np.int64).clip(min=0)
     numbers = pd.to_numeric(values, errors="coerce").fillna(1)
     return numbers.to_numpy(dtype=np.int64, na_value=1).clip(min=0)
+
+
+def attempts_from_repeats(columns: pd.Index) -> bool:
+    """Whether the attempts are read from repeated results (the module docstring): commits
+    are given, runs and attempts are not."""
+    return "commit_sha" in columns and "run_id" not in columns and "attempt" not in columns
+
+
+def repeats(key: np.ndarray, commit: np.ndarray) -> np.ndarray:
+    """Per row: 1 + the results of its ``key`` (a series, or any code of one) on its commit in
+    the rows before it."""
+    pair = pair_codes(key, commit, int(commit.max(initial=-1)) + 1)
+    return pd.Series(pair).groupby(pair, sort=False).cumcount().to_numpy(dtype=np.int64) + 1
 
 
 def commit_codes(

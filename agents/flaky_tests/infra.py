@@ -1,10 +1,10 @@
 """The infrastructure guard: executions where a large share of the tests fail together.
 
-An outage (a registry down, a runner lost mid-job) fails most tests of one run attempt at
-once; those failures say nothing about any single test, so they are never flakiness evidence:
-not an intermittent failure, not a flip when a re-run passes (a test that only ever failed in
-outages is not flaky). They are counted per test (``infra_failures``) so that nothing
-disappears silently.
+An outage (a registry down, a runner lost mid-job) fails most tests of one run attempt, or a
+crowd of them (one lost job of a matrix), at once; those failures say nothing about any single
+test, so they are never flakiness evidence: not an intermittent failure, not a flip when a
+re-run passes (a test that only ever failed in outages is not flaky). They are counted per
+test (``infra_failures``) so that nothing disappears silently.
 
 They still are failures for regression detection (:mod:`.regression`): a commit that breaks
 the build fails most tests in every run from there on, and a streak of such failures is a
@@ -24,8 +24,8 @@ __all__ = ["infra_mask", "outages"]
 
 
 def infra_mask(history: History, guard: InfraGuard) -> np.ndarray:
-    """Per result: True when it is a failure in an execution where at least ``guard.share``
-    of at least ``guard.min_tests`` results failed (a whole run attempt, or one job of it)."""
+    """Per result: True when it is a failure in an execution (a whole run attempt, or one job
+    of it) that was an outage by :func:`outages`."""
     mask = _crowded_failures(history.execution, history.fail, guard)
     if history.job_execution is not None:
         mask |= _crowded_failures(history.job_execution, history.fail, guard)
@@ -33,9 +33,12 @@ def infra_mask(history: History, guard: InfraGuard) -> np.ndarray:
 
 
 def outages(results: np.ndarray, failures: np.ndarray, guard: InfraGuard) -> np.ndarray:
-    """Per execution, from its numbers of results and failures: whether it was an outage. The
-    one rule, also where the counts are added up over a history's slices (:mod:`.chunks`)."""
-    return (results >= guard.min_tests) & (failures >= guard.share * results)
+    """Per execution, from its numbers of results and failures: whether it was an outage (most
+    of its tests failed, or a crowd of them: :class:`~agents.flaky_tests.config.InfraGuard`).
+    The one rule, also where the counts are added up over a history's slices (:mod:`.chunks`)."""
+    most = (results >= guard.min_tests) & (failures >= guard.share * results)
+    crowd = (failures >= guard.crowd) & (failures >= guard.crowd_share * results)
+    return most | crowd
 
 
 def _crowded_failures(unit: np.ndarray, fail: np.ndarray, guard: InfraGuard) -> np.ndarray:

@@ -102,10 +102,20 @@ def test_judging_in_chunks_equals_judging_whole(chunk_rows: int) -> None:
     assert by_test.loc["suite.test_29", "evidence_runs"]  # labelled by its place in the whole
 
 
-@pytest.mark.parametrize("dropped", [["job", "branch"], ["run_id"], ["run_id", "commit_sha"]])
+@pytest.mark.parametrize(
+    "dropped",
+    [
+        ["job", "branch"],
+        ["run_id"],
+        ["run_id", "commit_sha"],
+        ["run_id", "attempt"],
+        ["run_id", "attempt", "job", "branch"],
+    ],
+)
 def test_chunks_equal_the_whole_without_some_columns(dropped: list[str]) -> None:
-    """Without runs the results of one commit and attempt ran together; without commits
-    either, each result is on its own."""
+    """Without runs the results of one commit and attempt ran together (without attempts, a
+    series' k-th result on a commit is its k-th attempt there, counted across chunks' slices);
+    without commits either, each result is on its own."""
     history = _history().drop(columns=dropped)
 
     pd.testing.assert_frame_equal(

@@ -141,6 +141,49 @@ def test_the_guard_also_looks_at_one_job_when_jobs_are_given():
     assert judged["infra_failures"].sum() == 6
 
 
+def test_without_a_job_column_a_crowd_failing_at_once_is_a_lost_runner_not_flakiness():
+    """A quarter of the tests (one job of a matrix of four, which the history does not name)
+    fail in run r5 and pass when it is re-run: no test of that job is flaky. Fewer failing
+    together than the crowd are ordinary evidence."""
+
+    def history(failing: int) -> list[dict]:
+        outcomes = {f"t{i:02d}": "P" * 12 for i in range(48)}
+        for i in range(failing):
+            outcomes[f"t{i:02d}"] = "P" * 5 + "F" + "P" * 6
+        rerun = [
+            {"test_id": test, "outcome": "P", "run_id": "r5", "attempt": 2, "commit_sha": "c5"}
+            for test in outcomes
+        ]
+        return columns(outcomes) + rerun
+
+    crowd = verdicts(history(12))
+    assert set(crowd["verdict"]) == {"stable"}
+    assert crowd["infra_failures"].sum() == 12
+    few = verdicts(history(3))  # 3 of 48: three flaky tests that failed together
+    assert few.loc[["t00", "t01", "t02"], "verdict"].tolist() == ["flaky"] * 3
+    assert few["infra_failures"].sum() == 0
+
+
+def test_with_commits_but_no_runs_a_tests_second_result_on_a_commit_is_the_re_run():
+    """Only ``test_id, outcome, commit_sha``: commit c5 was run twice (every test has two
+    results there). Its first execution lost a quarter of the tests, its second passed: the
+    guard sees the two executions apart, so the lost quarter is no flakiness, while one test
+    failing alone on a commit that also passed is the textbook flaky test."""
+    outcomes = {f"t{i:02d}": "P" * 12 for i in range(48)}
+    for i in range(12):
+        outcomes[f"t{i:02d}"] = "P" * 5 + "F" + "P" * 6
+    outcomes["t40"] = "P" * 8 + "F" + "P" * 3
+    rows = [{k: v for k, v in row.items() if k in ("test_id", "outcome", "commit_sha")}
+            for row in columns(outcomes)]  # fmt: skip
+    rows += [
+        {"test_id": t, "outcome": "P", "commit_sha": c} for t in outcomes for c in ("c5", "c8")
+    ]
+    judged = verdicts(rows)
+    assert judged.loc["t40", "verdict"] == "flaky"
+    assert set(judged.drop(index="t40")["verdict"]) == {"stable"}
+    assert judged["infra_failures"].sum() == 12
+
+
 def test_three_observations_are_insufficient_data_whatever_they_are():
     judged = verdicts(columns({"a": "PFP", "b": "FFF", "c": "PPP", "d": "PPPPPFPP"}))
     assert judged.loc[["a", "b", "c"], "verdict"].tolist() == ["insufficient_data"] * 3
