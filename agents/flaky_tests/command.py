@@ -17,9 +17,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-from agents.flaky_tests.csv_input import HistoryInputError, read_history_csv
+from agents.flaky_tests.csv_input import HistoryInputError, line_of, read_history_csv
 from agents.flaky_tests.judge import judge
 from agents.flaky_tests.verdict import VERDICTS
 from core.presentation.exports import json_value
@@ -76,12 +77,28 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     judged = judge(history)
+    if "run_id" not in history:
+        judged = _runs_by_line(judged)
     if args.json:
         for row in json_rows(judged):
             print(json.dumps(row, ensure_ascii=False, allow_nan=False))
     else:
         print(table(judged))
     return 0
+
+
+def _runs_by_line(judged: pd.DataFrame) -> pd.DataFrame:
+    """``judged`` with its runs named by their line: without run ids the engine names each
+    row's run by its position in the history (a number; a run id read from a file is text)."""
+
+    def line(label: Any) -> Any:
+        return line_of(int(label)) if isinstance(label, int | np.integer) else label
+
+    out = judged.copy()
+    for name in ("culprit_run", "first_flake", "last_flake"):
+        out[name] = out[name].map(line).astype(object)
+    out["evidence_runs"] = [[line(run) for run in runs] for runs in out["evidence_runs"]]
+    return out
 
 
 def json_rows(judged: pd.DataFrame) -> list[dict[str, Any]]:

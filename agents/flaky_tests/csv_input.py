@@ -7,8 +7,12 @@ are read too (``test``/``name``, ``result``/``status``/``conclusion``, ``sha``/`
 ``run_attempt``, ``head_branch``...). Rows are in time order.
 
 Every cell is kept as the exact text of the file (no date or number guessing), so a commit or
-run id comes back as written. A row without a run id is named after its line (``line 17``),
-which is also what the output cites as evidence. Every problem is a :class:`HistoryInputError`
+run id comes back as written. A blank run id is the row's line (``line 17``), which is also what
+the output cites as evidence. A file without a run id column gets none: the engine then takes
+each row as a run of its own and the results of one commit as what ran together (its
+infrastructure guard sees a commit where a quarter of the tests failed at once, which rows
+named by line would hide); ``ci-medic flaky`` names those runs by line too
+(:func:`line_of`). Every problem is a :class:`HistoryInputError`
 with one sentence naming the line when there is one: an outcome that cannot be read is an
 error, not a skipped row, because dropping ``flaky`` or ``broken?`` rows silently would change
 the history being judged.
@@ -25,7 +29,7 @@ from agents.flaky_tests.history import normalise_outcomes
 from core.csv_input import read_text_csv
 from core.errors import CIMedicError
 
-__all__ = ["ALIASES", "HistoryInputError", "read_history_csv"]
+__all__ = ["ALIASES", "HistoryInputError", "line_of", "read_history_csv"]
 
 ALIASES: dict[str, tuple[str, ...]] = {
     "test_id": ("test_id", "test", "test_name", "testcase", "name"),
@@ -56,12 +60,16 @@ def read_history_csv(path: str | Path) -> pd.DataFrame:
     _check_test_ids(frame, path)
     if "attempt" in frame:
         _check_attempts(frame, path)
-    lines = pd.Series([f"line {row + 2}" for row in range(len(frame))], index=frame.index)
     if "run_id" in frame:
+        lines = pd.Series([line_of(row) for row in range(len(frame))], index=frame.index)
         frame["run_id"] = frame["run_id"].where(frame["run_id"].str.strip() != "", lines)
-    else:
-        frame["run_id"] = lines
     return frame
+
+
+def line_of(row: int) -> str:
+    """The file line of the ``row``-th row (0-based, after the header): how a run without an
+    id is cited."""
+    return f"line {row + 2}"
 
 
 def _frame(path: Path) -> pd.DataFrame:

@@ -113,3 +113,26 @@ def test_bad_input_is_exit_2_with_one_sentence(tmp_path, content, words):
     assert words in done.stderr
     assert done.stderr.startswith("error: ") and done.stderr.count("\n") == 1
     assert "Traceback" not in done.stderr
+
+
+def test_with_commits_but_no_run_ids_a_crowd_failing_on_one_commit_is_no_flakiness(tmp_path):
+    """``test_id, outcome, commit_sha`` only: commit c5 ran twice, a quarter of its tests failed
+    the first time (a lost runner) and passed the second; one test failing alone on c8, which
+    also passed there, is flaky, cited by its line."""
+    rows = []
+    for commit in range(12):
+        for test in range(48):
+            failed = (commit == 5 and test < 12) or (commit == 8 and test == 40)
+            rows.append((f"t{test:02d}", "fail" if failed else "pass", f"c{commit}"))
+        if commit in (5, 8):
+            rows += [(f"t{test:02d}", "pass", f"c{commit}") for test in range(48)]
+    path = tmp_path / "history.csv"
+    path.write_text("test_id,outcome,commit_sha\n" + "".join(f"{t},{o},{c}\n" for t, o, c in rows))
+
+    done = _cli(path, "--json")
+
+    assert done.returncode == 0, done.stderr
+    by_test = {row["test_id"]: row for row in map(json.loads, done.stdout.splitlines())}
+    assert [t for t, row in by_test.items() if row["verdict"] != "stable"] == ["t40"]
+    assert by_test["t40"]["evidence_runs"] == [f"line {rows.index(('t40', 'fail', 'c8')) + 2}"]
+    assert sum(row["infra_failures"] for row in by_test.values()) == 12

@@ -26,7 +26,7 @@ def test_other_spellings_of_the_columns_and_outcomes_are_read(tmp_path):
         "b,skipped,,abc,x\n",
     )
     frame = read_history_csv(path)
-    assert list(frame.columns) == ["test_id", "outcome", "attempt", "commit_sha", "run_id"]
+    assert list(frame.columns) == ["test_id", "outcome", "attempt", "commit_sha"]
     assert frame["outcome"].tolist() == ["PASSED", "Failed", "skipped"]
     assert frame["commit_sha"].tolist() == ["abc"] * 3
 
@@ -43,7 +43,7 @@ def test_rows_without_a_run_are_runs_of_their_own_named_after_their_line(tmp_pat
     frame = read_history_csv(_write(tmp_path, "test_id,outcome,run_id\na,P,r1\na,F,\na,P, \n"))
     assert frame["run_id"].tolist() == ["r1", "line 3", "line 4"]
     frame = read_history_csv(_write(tmp_path, "test_id,outcome\na,P\na,F\n", "bare.csv"))
-    assert frame["run_id"].tolist() == ["line 2", "line 3"]
+    assert "run_id" not in frame  # no run ids at all: the engine's own rule (history.py)
 
 
 @pytest.mark.parametrize(
