@@ -109,7 +109,7 @@ def run_series(store: Store, repo_id: int, workflow: str | None = None) -> pd.Da
     """Successful runs (latest attempts), oldest first: their workflow and duration (of one
     ``workflow`` where given)."""
     where, bound = _conditions({"workflow": ("workflow_name", workflow)})
-    return store.bulk_frame(_RUNS_SQL.format(where=where), {"repo": repo_id, **bound})
+    return store.frame(_RUNS_SQL.format(where=where), {"repo": repo_id, **bound})
 
 
 def job_series(
@@ -130,7 +130,7 @@ def job_series(
             "labels": ("COALESCE(j.labels, 'unknown')", labels),
         }
     )
-    jobs = store.bulk_frame(_JOBS_SQL.format(where=where), {"repo": repo_id, **bound})
+    jobs = store.frame(_JOBS_SQL.format(where=where), {"repo": repo_id, **bound})
     return _with_run_words(store, repo_id, jobs, workflow, _JOB_COLUMNS)
 
 
@@ -150,7 +150,7 @@ def step_series(
     usual, _ = _conditions({"job": ("job", job), "step": ("step", step)})
     whole = workflow is None and job is None and step is None
     sql = _ALL_STEPS_SQL if whole else _STEPS_SQL.format(where=where, usual=usual)
-    steps = store.bulk_frame(sql, {"repo": repo_id, "min_step_s": min_step_s, **bound})
+    steps = store.frame(sql, {"repo": repo_id, "min_step_s": min_step_s, **bound})
     return _with_run_words(store, repo_id, steps, workflow, _STEP_COLUMNS)
 
 
@@ -163,7 +163,7 @@ def _with_run_words(
     if rows.empty:
         return pd.DataFrame(columns=columns)
     where, bound = _conditions({"workflow": ("workflow_name", workflow)})
-    runs = store.bulk_frame(_RUN_WORDS_SQL.format(where=where), {"repo": repo_id, **bound})
+    runs = store.frame(_RUN_WORDS_SQL.format(where=where), {"repo": repo_id, **bound})
     return with_run_words(rows, runs, columns)
 
 

@@ -30,7 +30,6 @@ import pandas as pd
 
 from core.errors import ConfigError, file_above
 from core.store import packed_results
-from core.store.columnar import read_columns
 from core.store.schema import MIGRATIONS
 
 __all__ = [
@@ -152,14 +151,6 @@ class Store:
         conn = self._connection()
         with self._translated():
             return pd.read_sql_query(sql, conn, params=params)
-
-    def bulk_frame(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> pd.DataFrame:
-        """:meth:`frame` for a read of hundreds of thousands of rows (an agent's whole history):
-        the same frame, read as Arrow columns where the driver can (:mod:`core.store.columnar`:
-        no Python object per cell, 3-5x faster), else as :meth:`frame` reads it. Only committed
-        rows are seen: not for a read inside this thread's own open transaction."""
-        found = read_columns(self.path, sql, params)
-        return self.frame(sql, params) if found is None else found
 
     def scalar(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> Any:
         conn = self._connection()

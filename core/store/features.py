@@ -105,9 +105,9 @@ def feature_inputs(store: Store, repo_id: int) -> FeatureInputs:
         runs=runs,
         jobs=jobs,
         steps=steps,
-        tests=store.bulk_frame(_TESTS_SQL, params),
-        logs=store.bulk_frame(_LOGS_SQL, params),
-        commits=store.bulk_frame(_COMMITS_SQL, params),
+        tests=store.frame(_TESTS_SQL, params),
+        logs=store.frame(_LOGS_SQL, params),
+        commits=store.frame(_COMMITS_SQL, params),
         default_branch=branch,
     )
 
@@ -118,9 +118,9 @@ def run_measures(store: Store, repo_id: int) -> tuple[pd.DataFrame, pd.DataFrame
     its durations only; at 100k runs the test aggregates alone read 20M results)."""
     params = (repo_id,)
     return (
-        store.bulk_frame(_RUNS_SQL, params),
-        store.bulk_frame(_JOBS_SQL, params),
-        store.bulk_frame(_STEPS_SQL, params),
+        store.frame(_RUNS_SQL, params),
+        store.frame(_JOBS_SQL, params),
+        store.frame(_STEPS_SQL, params),
     )
 
 
@@ -147,7 +147,7 @@ ORDER BY r.created_at, j.job_id
 def job_rows(store: Store, repo_id: int) -> pd.DataFrame:
     """Every job of every attempt with its step, test and log aggregates, oldest run first:
     what the per-job feature table is computed from."""
-    return store.bulk_frame(_JOB_ROWS_SQL, {"repo": repo_id})
+    return store.frame(_JOB_ROWS_SQL, {"repo": repo_id})
 
 
 # Cheap aggregates of everything a run's features are computed from, each read from an index
