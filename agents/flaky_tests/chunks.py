@@ -307,9 +307,13 @@ class _Whole:
         return crowded & (normalise_outcomes(part["outcome"])[0] == FAIL)
 
     def run_key(self, part: pd.DataFrame, positions: np.ndarray) -> np.ndarray:
-        """Per row of a chunk: its run, one code per run across chunks (a row without a run is
-        a run of its own)."""
-        return self._ran(part, positions) if "run_id" in part else -1 - positions
+        """Per row of a chunk: what it ran together with, one code per run across chunks (a
+        row without a run is a run of its own; without run ids, its commit's execution)."""
+        if "run_id" in part:
+            return self._ran(part, positions)
+        if "commit_sha" in part:
+            return self._units(part, positions)[0]
+        return -1 - positions
 
 
 def _counts(unit: np.ndarray, fail: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

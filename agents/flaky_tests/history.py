@@ -16,10 +16,10 @@ the jobs where it never fails. In the arrays below a "test" code is a series cod
 
 What a missing column means, chosen so that no evidence is invented:
 
-- no ``run_id`` (or a blank one): each row is its own run, so no row is a retry of another
-  and no two tests flake in one run (no clusters); the infrastructure guard then takes the
-  results of one commit and attempt as what ran together (without a commit column too, it
-  has nothing to look at);
+- no ``run_id`` column: each row is its own run, so no row is a retry of another; the
+  infrastructure guard and the clusters then take the results of one commit and attempt as
+  what ran together (without a commit column too, the guard has nothing to look at and no two
+  tests flake together); a blank run id in the column: that row is a run of its own;
 - no ``attempt``: attempt 1; without ``run_id`` too, a series' k-th result on one commit ran in
   that commit's k-th execution (rows are in time order: a test that has two results on a commit
   was run twice, and what ran with it the second time is the re-run, not the first attempt);

@@ -104,7 +104,7 @@ def judge(
         h = read_history(chunk.frame, chunk.positions)
         crowded = infra_mask(h, config.infra) if chunk.crowded is None else chunk.crowded[h.row]
         judged = _judge_series(h, config, crowded, _trunk(h, chunk))
-        runs = h.run if chunk.run_key is None else chunk.run_key[h.row]
+        runs = _together(h, chunk.frame) if chunk.run_key is None else chunk.run_key[h.row]
         flaky_series.append(offset + h.test[judged.flaky])
         flaky_runs.append(runs[judged.flaky])
         names.append(h.tests)
@@ -325,6 +325,15 @@ def _add_flakes(frame: pd.DataFrame, h: History, resolved: np.ndarray, max_evide
     runs_of[:] = [[] for _ in range(len(frame))]
     runs_of[evidence.index.to_numpy()] = evidence.to_numpy(dtype=object)
     frame["evidence_runs"] = _objects(runs_of)
+
+
+def _together(h: History, frame: pd.DataFrame) -> np.ndarray:
+    """Per result: what it ran together with, for clusters (tests flaking in the same runs):
+    its run, or without run ids its commit's execution (:mod:`.history`: each row is then a
+    run of its own, and two tests could never flake together)."""
+    if "run_id" not in frame and "commit_sha" in frame:
+        return h.execution
+    return h.run
 
 
 def _objects(values: np.ndarray) -> pd.Series:

@@ -238,6 +238,18 @@ def test_tests_that_flake_in_the_same_runs_share_a_cluster():
     assert judged.loc["fine0", "cluster"] is None
 
 
+def test_without_run_ids_tests_that_flake_on_the_same_commits_share_a_cluster():
+    """``test_id, outcome, commit_sha`` only: what ran together is the commit's execution."""
+    together = "PPFPPPPFPPPPPFPPPPFPP"
+    outcomes = {f"fine{i}": "P" * 21 for i in range(10)}
+    outcomes |= {"db.a": together, "db.b": together, "alone": "PPPPFPPPPPPPPPPPFPPPP"}
+    rows = [{k: row[k] for k in ("test_id", "outcome", "commit_sha")} for row in columns(outcomes)]
+    judged = verdicts(rows)
+    assert judged.loc[["db.a", "db.b"], "cluster"].tolist() == ["cluster-1"] * 2
+    assert judged.loc["alone", "verdict"] == "flaky"
+    assert judged.loc["alone", "cluster"] is None
+
+
 def test_without_commits_each_run_is_its_own_commit_and_no_culprit_sha_is_named():
     judged = verdicts(columns({"t": "P" * 10 + "F" * 8}, shas=False))
     assert judged.loc["t", "verdict"] == "broken"
