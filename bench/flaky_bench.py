@@ -567,6 +567,7 @@ def spliced(shared: Path, halves: list[str], config: FlakyConfig, repeats: int) 
 SPLICED_INPUTS = {  # what the engine is given: the generated columns minus these
     "all columns": (),
     "no job column": ("job",),
+    "no attempt, no job": ("job", "attempt"),
     "commit_sha only (no runs)": ("job", "run_id", "attempt"),
 }
 

@@ -200,7 +200,7 @@ class _Whole:
         tests = _Words(history["test_id"], self.slices)
         merged, _ = pd.factorize(np.asarray([str(t) for t in tests.values], dtype=object))
         merged = np.append(merged, 0)  # a row without a test goes with the first
-        self.repeat = None  # per row: its attempt, read from repeated results (no runs given)
+        self.repeat = None  # per row: its attempt, read from repeated results (none given)
         if attempts_from_repeats(history.columns):
             self.repeat = self._repeats(history, tests, merged)
             self.attempts = np.arange(1, int(self.repeat.max(initial=1)) + 1)
@@ -269,8 +269,8 @@ class _Whole:
 
     def _repeats(self, history: pd.DataFrame, tests: _Words, merged: np.ndarray) -> np.ndarray:
         """Per row of the history: the attempt :func:`.history.repeats` reads from its series'
-        results on its commit (its test's, in its job), 8 bytes a row, only for histories
-        without runs."""
+        results (its test's, in its job) in its run, else on its commit; 8 bytes a row, only
+        for histories without attempts."""
         series, ran = [], []
         for lo, hi in self.slices:
             part = history.iloc[lo:hi]

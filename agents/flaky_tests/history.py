@@ -20,9 +20,10 @@ What a missing column means, chosen so that no evidence is invented:
   infrastructure guard and the clusters then take the results of one commit and attempt as
   what ran together (without a commit column too, the guard has nothing to look at and no two
   tests flake together); a blank run id in the column: that row is a run of its own;
-- no ``attempt``: attempt 1; without ``run_id`` too, a series' k-th result on one commit ran in
-  that commit's k-th execution (rows are in time order: a test that has two results on a commit
-  was run twice, and what ran with it the second time is the re-run, not the first attempt);
+- no ``attempt``: a series' k-th result in one run (without ``run_id``: on one commit) ran in its
+  k-th attempt (rows are in time order: a test with two results in a run was run twice, as a
+  GitHub re-run keeps its run id, and what ran with it the second time is the re-run, not the
+  first attempt); 1 when there is neither;
 - no ``commit_sha``: each run is its own commit, so only attempts of one run can flip on the
   same commit, and a culprit cannot be named (the broken span still is);
 - no ``job``: a test is one series, and the infrastructure guard looks at whole run attempts
@@ -177,7 +178,7 @@ def read_history(frame: pd.DataFrame, positions: np.ndarray | None = None) -> Hi
     if repeated is None:
         attempt = attempts(frame.get("attempt"), size)
     else:
-        attempt = repeats(repeated, commit)
+        attempt = repeats(repeated, run if "run_id" in frame.columns else commit)
         del repeated
     # what ran together: a run attempt; without runs, the results of one commit and attempt
     ran_together = commit if "run_id" not in frame.columns and "commit_sha" in frame else run
@@ -320,15 +321,17 @@ def attempts(values: pd.Series | None, size: int) -> np.ndarray:
 
 
 def attempts_from_repeats(columns: pd.Index) -> bool:
-    """Whether the attempts are read from repeated results (the module docstring): commits
-    are given, runs and attempts are not."""
-    return "commit_sha" in columns and "run_id" not in columns and "attempt" not in columns
+    """Whether the attempts are read from repeated results (the module docstring): runs or
+    commits are given, attempts are not."""
+    return "attempt" not in columns and ("run_id" in columns or "commit_sha" in columns)
 
 
-def repeats(key: np.ndarray, commit: np.ndarray) -> np.ndarray:
-    """Per row: 1 + the results of its ``key`` (a series, or any code of one) on its commit in
-    the rows before it."""
-    pair = pair_codes(key, commit, int(commit.max(initial=-1)) + 1)
+def repeats(key: np.ndarray, within: np.ndarray) -> np.ndarray:
+    """Per row: 1 + the results of its ``key`` (a series, or any code of one) in the rows
+    before it with its ``within`` (a run or a commit code, >= 0)."""
+    pair = pair_codes(key, within, int(within.max(initial=-1)) + 1)
+    if not len(pair) or int(np.bincount(pair).max()) == 1:  # nothing repeats (most histories)
+        return np.ones(len(pair), dtype=np.int64)
     return pd.Series(pair).groupby(pair, sort=False).cumcount().to_numpy(dtype=np.int64) + 1
 
 

@@ -110,12 +110,14 @@ def test_judging_in_chunks_equals_judging_whole(chunk_rows: int) -> None:
         ["run_id", "commit_sha"],
         ["run_id", "attempt"],
         ["run_id", "attempt", "job", "branch"],
+        ["attempt"],
+        ["attempt", "job", "branch"],
     ],
 )
 def test_chunks_equal_the_whole_without_some_columns(dropped: list[str]) -> None:
-    """Without runs the results of one commit and attempt ran together (without attempts, a
-    series' k-th result on a commit is its k-th attempt there, counted across chunks' slices);
-    without commits either, each result is on its own."""
+    """Without runs the results of one commit and attempt ran together; without attempts, a
+    series' k-th result in a run (else on a commit) is its k-th attempt there, counted across
+    chunks' slices; without commits either, each result is on its own."""
     history = _history().drop(columns=dropped)
 
     pd.testing.assert_frame_equal(

@@ -238,6 +238,20 @@ def test_tests_that_flake_in_the_same_runs_share_a_cluster():
     assert judged.loc["fine0", "cluster"] is None
 
 
+def test_without_attempts_a_tests_second_result_in_a_run_is_its_re_run():
+    """Run ids and commits but no attempt column (a GitHub re-run keeps its run id): run r5 has
+    two results of every test; a quarter failed the first time and passed the second (a lost
+    runner), which is no flakiness."""
+    outcomes = {f"t{i:02d}": "P" * 12 for i in range(48)}
+    for i in range(12):
+        outcomes[f"t{i:02d}"] = "P" * 5 + "F" + "P" * 6
+    rows = [{k: v for k, v in row.items() if k != "attempt"} for row in columns(outcomes)]
+    rows += [{"test_id": t, "outcome": "P", "run_id": "r5", "commit_sha": "c5"} for t in outcomes]
+    judged = verdicts(rows)
+    assert set(judged["verdict"]) == {"stable"}
+    assert judged["infra_failures"].sum() == 12
+
+
 def test_without_run_ids_tests_that_flake_on_the_same_commits_share_a_cluster():
     """``test_id, outcome, commit_sha`` only: what ran together is the commit's execution."""
     together = "PPFPPPPFPPPPPFPPPPFPP"
