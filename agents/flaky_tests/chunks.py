@@ -279,8 +279,8 @@ class _Whole:
                 code = code * (len(self.jobs.values) + 1) + self.jobs.codes(part["job"]) + 1
             series.append(code)
             ran.append(self._ran(part, np.arange(lo, hi)))
-        commit = np.concatenate(ran)
-        return repeats(np.concatenate(series), commit - int(commit.min(initial=0)))
+        together = np.concatenate(ran)  # negative for a row on its own: shifted to >= 0
+        return repeats(np.concatenate(series), together - int(together.min(initial=0)))
 
     def _units(
         self, part: pd.DataFrame, positions: np.ndarray

@@ -49,6 +49,7 @@ __all__ = [
     "normalise_outcomes",
     "attempts",
     "attempts_from_repeats",
+    "commits_ran_together",
     "repeats",
     "pair_codes",
     "present_codes",
@@ -175,13 +176,13 @@ def read_history(frame: pd.DataFrame, positions: np.ndarray | None = None) -> Hi
     where = np.arange(size, dtype=np.int64) if positions is None else positions
     run, run_labels = run_codes(frame.get("run_id"), where)
     commit, commit_labels = commit_codes(frame.get("commit_sha"), run, len(run_labels))
+    # what ran together: a run attempt; without runs, the results of one commit and attempt
+    ran_together = commit if commits_ran_together(frame.columns) else run
     if repeated is None:
         attempt = attempts(frame.get("attempt"), size)
     else:
-        attempt = repeats(repeated, run if "run_id" in frame.columns else commit)
+        attempt = repeats(repeated, ran_together)
         del repeated
-    # what ran together: a run attempt; without runs, the results of one commit and attempt
-    ran_together = commit if "run_id" not in frame.columns and "commit_sha" in frame else run
     execution = pair_codes(ran_together, attempt, int(attempt.max(initial=1)) + 1)
     del ran_together, attempt
     ordered_run, ordered_commit = run[order], commit[order]
@@ -318,6 +319,12 @@ def attempts(values: pd.Series | None, size: int) -> np.ndarray:
         return values.to_numpy(dtype=np.int64).clip(min=0)
     numbers = pd.to_numeric(values, errors="coerce").fillna(1)
     return numbers.to_numpy(dtype=np.int64, na_value=1).clip(min=0)
+
+
+def commits_ran_together(columns: pd.Index) -> bool:
+    """Whether what ran together is read from commits (the module docstring): commits are
+    given, run ids are not."""
+    return "run_id" not in columns and "commit_sha" in columns
 
 
 def attempts_from_repeats(columns: pd.Index) -> bool:

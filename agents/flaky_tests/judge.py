@@ -27,7 +27,7 @@ import pandas as pd
 from agents.flaky_tests.chunks import CHUNK_ROWS, Chunk, chunks_of
 from agents.flaky_tests.clusters import cluster_names
 from agents.flaky_tests.config import FlakyConfig
-from agents.flaky_tests.history import History, distinct_per, read_history
+from agents.flaky_tests.history import History, commits_ran_together, distinct_per, read_history
 from agents.flaky_tests.infra import infra_mask
 from agents.flaky_tests.posterior import posterior
 from agents.flaky_tests.quiet import NO_SPEAKER, judge_quiet
@@ -331,9 +331,7 @@ def _together(h: History, frame: pd.DataFrame) -> np.ndarray:
     """Per result: what it ran together with, for clusters (tests flaking in the same runs):
     its run, or without run ids its commit's execution (:mod:`.history`: each row is then a
     run of its own, and two tests could never flake together)."""
-    if "run_id" not in frame and "commit_sha" in frame:
-        return h.execution
-    return h.run
+    return h.execution if commits_ran_together(frame.columns) else h.run
 
 
 def _objects(values: np.ndarray) -> pd.Series:
