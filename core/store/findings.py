@@ -109,21 +109,39 @@ _OF_AGENT = (
 
 
 def load_findings(
-    store: Store, repo: str, agent: str, fields: Sequence[str] | None = None
+    store: Store,
+    repo: str,
+    agent: str,
+    fields: Sequence[str] | None = None,
+    created_since: str | None = None,
 ) -> pd.DataFrame:
     """The stored findings of one agent as a frame of their data fields (only ``fields``,
     where given: read by SQLite's JSON functions, not parsed whole in Python; a 100k-run
     history holds tens of thousands of findings, and a caller that needs their ids alone
     should not pay for their log excerpts). A field a finding lacks is null; JSON true and
-    false come back as 1 and 0, lists as their JSON text."""
+    false come back as 1 and 0, lists as their JSON text.
+
+    ``created_since``: only findings whose ``created_at`` field is that text or later (an ISO
+    date compares as text; a finding without the field is left out). A page showing a period
+    asks for a day before it and cuts exactly itself: at 100k runs the Layer-2 page's 30 days
+    of root causes read 6.8k of 26k findings, 0.7 -> 0.2 s."""
+    where, params = _OF_AGENT, (repo, agent)
+    if created_since is not None:
+        where += " AND json_extract(f.data, '$.created_at') >= ?"
+        params = (repo, agent, created_since)
     if fields is None:
-        rows = store.query(f"SELECT f.data {_OF_AGENT} ORDER BY f.id", (repo, agent))
+        rows = store.query(f"SELECT f.data {where} ORDER BY f.id", params)
         return pd.DataFrame([json.loads(r[0]) for r in rows])
     for name in fields:
         if not name.isidentifier():  # our own column names; never text from elsewhere
             raise ValueError(f"Not a field name: {name!r}")
     columns = ", ".join(f"json_extract(f.data, '$.{name}') AS {name}" for name in fields)
-    return store.frame(f"SELECT {columns} {_OF_AGENT} ORDER BY f.id", (repo, agent))
+    return store.frame(f"SELECT {columns} {where} ORDER BY f.id", params)
+
+
+def count_findings(store: Store, repo: str, agent: str) -> int:
+    """How many findings one agent stored for ``repo``."""
+    return int(store.scalar(f"SELECT COUNT(*) {_OF_AGENT}", (repo, agent)) or 0)
 
 
 def load_finding(store: Store, repo: str, agent: str, key: object) -> dict[str, Any] | None:

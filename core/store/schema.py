@@ -558,6 +558,15 @@ _V16_LOG_ERRORS = """
 CREATE INDEX IF NOT EXISTS logs_errors ON logs(repo_id, state, job_id, error_lines)
 """
 
+# V17 (issue 17): the latest attempts counted from an index. Every page's sidebar says how many
+# runs are stored (``COUNT(*) ... AND is_latest = 1``); with only (repo_id, created_at) and
+# (repo_id, head_sha) to choose from, SQLite looked up each run's row to read ``is_latest``: at
+# 100k runs 0.13-0.24 s per render of every page, 4 ms from this index. Counting a period's
+# latest runs (``created_at`` range) reads it alone too.
+_V17_LATEST_RUNS = """
+CREATE INDEX IF NOT EXISTS runs_latest ON runs(repo_id, is_latest, created_at)
+"""
+
 MIGRATIONS: list[str] = [
     _V1,
     _V2_OUTBOX,
@@ -575,4 +584,5 @@ MIGRATIONS: list[str] = [
     _V14_JOB_TESTS,
     _V15_NO_TEST_INDEX,
     _V16_LOG_ERRORS,
+    _V17_LATEST_RUNS,
 ]

@@ -239,3 +239,34 @@ def test_given_a_stored_finding_when_detailed_then_its_log_excerpt_and_advice_sh
     assert "<script>x</script>" in detail.lines["text"].tolist()
     assert detail.suggestion == "Fix it (line 2)." and detail.evidence == ("error: boom",)
     assert detail.lines["line"].tolist() == [1, 2, 3, 4]
+
+
+def test_given_a_period_when_viewed_from_the_store_then_it_equals_the_whole_history_cut_to_it(
+    store,
+):
+    """A period is read from the day before it on and cut exactly: the same failures, clusters
+    and counts as every finding cut to it, with every analysed failure still counted. A failure
+    written with an offset (``+05:00``) is placed by its instant, not by its text."""
+    stored = pd.DataFrame(
+        [
+            _finding(1, "aaaaaaaaaaaa0001", "test_failure", "2025-04-20"),
+            _finding(2, "aaaaaaaaaaaa0001", "test_failure", "2025-05-01"),
+            _finding(3, "bbbbbbbbbbbb0002", "infrastructure", "2025-05-03"),
+            # 2025-05-02T00:30+05:00 is 2025-05-01T19:30Z: before the period's start
+            {**_finding(4, "bbbbbbbbbbbb0002", "timeout", "2025-05-02"),
+             "created_at": "2025-05-02T00:30:00+05:00"},
+            {**_finding(6, "cccccccccccc0003", "timeout", "2025-05-02"),
+             "created_at": "2025-05-02T08:00:00+05:00"},
+        ]
+    )  # fmt: skip
+    save_findings(store, REPO, "root_cause", "root_cause", stored, key="job_id", subject="subject")
+    period = (pd.Timestamp("2025-05-01T20:00:00Z"), pd.Timestamp("2025-05-10T00:00:00Z"))
+
+    view = root_cause_view(store, REPO, period=period)
+    whole = root_cause_view(store, REPO)
+    created = pd.to_datetime(whole.findings["created_at"], utc=True, format="ISO8601")
+    expected = whole.findings[(created > period[0]) & (created <= period[1])]
+
+    assert sorted(view.findings["job_id"]) == sorted(expected["job_id"]) == [3, 6]
+    assert view.analysed_in_all == whole.analysed_in_all == 5
+    assert view.clusters["occurrences"].sum() == 2
