@@ -192,7 +192,9 @@ def latest_failed_jobs(
 ) -> pd.DataFrame:
     """The failed jobs of the ``runs`` newest failed runs (a run without a failed job as one
     ``(run)`` row), newest first; with ``explained_by`` (an analysis agent's name), the class
-    and summary that agent stored for each job (empty until it ran)."""
+    and summary that agent stored for each job (empty until it ran), found by its key (the
+    agent's name and the job's id): by its subject alone SQLite read every finding of the agent
+    for each job (at 100k runs, 26k findings: 0.2-0.3 s of every Overview render)."""
     return store.frame(
         "WITH failed AS (SELECT run_id, attempt, repo_id, workflow_name, run_number, head_branch,"
         " created_at, html_url FROM runs WHERE repo_id = " + _REPO_ID + " AND is_latest = 1"
@@ -206,9 +208,9 @@ def latest_failed_jobs(
         " AND j.attempt = f.attempt"
         " AND j.conclusion IN ('failure', 'timed_out', 'startup_failure')"
         " LEFT JOIN findings rc ON rc.repo_id = f.repo_id AND rc.agent = ?"
-        " AND rc.subject = 'job:' || j.job_id"
+        " AND rc.key = ? || ':' || j.job_id AND rc.subject = 'job:' || j.job_id"
         " ORDER BY f.created_at DESC, j.name",
-        (repo, runs, explained_by or ""),
+        (repo, runs, explained_by or "", explained_by or ""),
     )
 
 
