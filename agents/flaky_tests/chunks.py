@@ -40,6 +40,7 @@ from agents.flaky_tests.history import (
     SKIP,
     attempts,
     attempts_from_repeats,
+    commits_ran_together,
     normalise_outcomes,
     present_codes,
     repeats,
@@ -181,7 +182,7 @@ class _Whole:
         size = len(history)
         self.slices = [(lo, min(lo + chunk_rows, size)) for lo in range(0, size, chunk_rows)]
         # what ran together: a run attempt; without runs, the results of one commit and attempt
-        together = "run_id" if "run_id" in history else "commit_sha"
+        together = "commit_sha" if commits_ran_together(history.columns) else "run_id"
         self.together = together if together in history else None
         self.runs = None
         if self.together is not None:
@@ -309,11 +310,9 @@ class _Whole:
     def run_key(self, part: pd.DataFrame, positions: np.ndarray) -> np.ndarray:
         """Per row of a chunk: what it ran together with, one code per run across chunks (a
         row without a run is a run of its own; without run ids, its commit's execution)."""
-        if "run_id" in part:
-            return self._ran(part, positions)
-        if "commit_sha" in part:
+        if commits_ran_together(part.columns):
             return self._units(part, positions)[0]
-        return -1 - positions
+        return self._ran(part, positions)
 
 
 def _counts(unit: np.ndarray, fail: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
