@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from core.store.db import Store
+from core.store.findings import finding_key
 from core.store.repositories import REPO_ID_BY_NAME as _REPO_ID
 
 __all__ = [
@@ -208,9 +209,9 @@ def latest_failed_jobs(
         " AND j.attempt = f.attempt"
         " AND j.conclusion IN ('failure', 'timed_out', 'startup_failure')"
         " LEFT JOIN findings rc ON rc.repo_id = f.repo_id AND rc.agent = ?"
-        " AND rc.key = ? || ':' || j.job_id AND rc.subject = 'job:' || j.job_id"
+        " AND rc.key = ? || j.job_id AND rc.subject = 'job:' || j.job_id"
         " ORDER BY f.created_at DESC, j.name",
-        (repo, runs, explained_by or "", explained_by or ""),
+        (repo, runs, explained_by or "", finding_key(explained_by or "", "")),
     )
 
 

@@ -21,7 +21,14 @@ from core.store.db import Store
 from core.store.outbox import enqueue
 from core.store.repositories import REPO_ID_BY_NAME as _REPO_ID
 
-__all__ = ["save_findings", "load_findings", "load_finding", "recent_findings"]
+__all__ = [
+    "save_findings",
+    "load_findings",
+    "load_finding",
+    "count_findings",
+    "finding_key",
+    "recent_findings",
+]
 
 
 def save_findings(
@@ -57,7 +64,7 @@ def save_findings(
             (
                 repo_id,
                 agent,
-                f"{agent}:{data[key]}",
+                finding_key(agent, data[key]),
                 data.get(kind),
                 None,
                 data["subject"],
@@ -72,7 +79,7 @@ def save_findings(
             make_message(
                 event_type,
                 repo,
-                f"{agent}:{data[key]}",
+                finding_key(agent, data[key]),
                 data,
                 version=hashlib.sha256(body.encode()).hexdigest(),
                 engine=engine,
@@ -106,6 +113,13 @@ _OF_AGENT = (
     "FROM findings f JOIN repositories r ON r.id = f.repo_id "
     "WHERE r.full_name = ? COLLATE NOCASE AND f.agent = ?"
 )
+
+
+def finding_key(agent: str, key: object) -> str:
+    """A finding's key, unique within its repository: the agent's name and the finding's own
+    key (a job id, a test id...). SQL that joins findings by key builds it from
+    ``finding_key(agent, "")`` and the id."""
+    return f"{agent}:{key}"
 
 
 def load_findings(
@@ -146,7 +160,9 @@ def count_findings(store: Store, repo: str, agent: str) -> int:
 
 def load_finding(store: Store, repo: str, agent: str, key: object) -> dict[str, Any] | None:
     """One stored finding's data fields by its key within the agent (None: not stored)."""
-    row = store.query(f"SELECT f.data {_OF_AGENT} AND f.key = ?", (repo, agent, f"{agent}:{key}"))
+    row = store.query(
+        f"SELECT f.data {_OF_AGENT} AND f.key = ?", (repo, agent, finding_key(agent, key))
+    )
     return json.loads(row[0][0]) if row else None
 
 
