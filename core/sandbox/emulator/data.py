@@ -246,16 +246,19 @@ class RepoData:
     def log(self, job_id: int) -> bytes | None:
         return self.dump.log(job_id)
 
+    def has_log(self, job_id: int) -> bool:
+        return self.dump.has_log(job_id)
+
     def artifacts(self, run_id: int) -> list[tuple[int, str, int]]:
-        """(id, name, size in bytes) of a run's artifacts, in name order."""
+        """(id, name, size: the bytes its files take in the dump) of a run's artifacts, in name
+        order."""
 
         def load() -> list[tuple[int, str, int]]:
             found = []
             for name in self.dump.artifact_names(run_id):
                 art_id = artifact_id(run_id, name)
                 self._artifact_index[art_id] = (run_id, name)
-                size = sum(len(data) for data in self.artifact_files(run_id, name).values())
-                found.append((art_id, name, size))
+                found.append((art_id, name, self.dump.artifact_stored_bytes(run_id, name)))
             return found
 
         return self._artifacts.get_or_load(run_id, load)
@@ -288,8 +291,8 @@ class RepoData:
                 self._artifact_index[artifact_id(run_id, name)] = (run_id, name)
 
     def artifact_files(self, run_id: int, name: str) -> dict[str, bytes]:
-        """An artifact's files (read once for its listed size and its download: the last
-        256 read are kept)."""
+        """An artifact's files (the last 256 read are kept: a run's zip is asked for again
+        when a fetch is retried)."""
         return self._artifact_files.get_or_load(
             (run_id, name), lambda: self.dump.artifact_files(run_id, name)
         )

@@ -238,7 +238,7 @@ def job_logs(ctx: Ctx, job: str) -> Response:
     found = _visible_job(ctx, int(job))
     if found is None or found[0].get("status") != "completed":
         return error(404, "Not Found", doc)
-    if ctx.data.log(int(job)) is None:
+    if not ctx.data.has_log(int(job)):
         return error(410, "Server Error", doc)
     return redirect(ctx.site.download_url("logs", job))
 
@@ -256,7 +256,7 @@ def run_logs(ctx: Ctx, run: str, number: str | None = None) -> Response:
     if attempt is state.attempt and state.phase != "asis":
         return error(404, "Not Found", doc)
     jobs = ctx.data.jobs(state.run_id, attempt.number)
-    if not any(ctx.data.log(int(job["id"])) is not None for job in jobs):
+    if not any(ctx.data.has_log(int(job["id"])) for job in jobs):
         return error(410, "Server Error", doc)
     return redirect(ctx.site.download_url("runlogs", f"{state.run_id}/{attempt.number}"))
 
