@@ -16,8 +16,9 @@ out of budget or rate limit stops the agent with everything fetched so far kept.
 API calls (each log's and artifact's 302, the pages of the repository's artifact list:
 :mod:`agents.log_ingester.artifact_lists`) are made one at a time, as GitHub asks; the
 downloads from the pre-signed URLs they answer with, and the reading of what comes back, run
-a few at a time (:mod:`agents.log_ingester.in_order`) and are stored in the order asked, so
-what a fetch stores does not depend on which download finished first.
+a few at a time (:mod:`agents.log_ingester.in_order`; in worker processes for a long fetch:
+:mod:`agents.log_ingester.readers`) and are stored in the order asked, so what a fetch stores
+does not depend on which download finished first.
 """
 
 from __future__ import annotations
@@ -32,8 +33,8 @@ import pandas as pd
 
 from agents.base import AgentContext, AgentResult, nothing_yet
 from agents.log_ingester.artifact_lists import RunArtifacts
-from agents.log_ingester.in_order import DOWNLOAD_THREADS, InOrder
-from core.config import Settings
+from agents.log_ingester.in_order import InOrder
+from agents.log_ingester.readers import PROCESSES_FROM, READERS, read_log, read_report, reader_pool
 from core.errors import (
     BudgetExhausted,
     MalformedReport,
@@ -41,8 +42,7 @@ from core.errors import (
     SourceError,
     UnsafeInput,
 )
-from core.github.source import GitHubSource
-from core.logs.reports.junit import TestResult
+from core.messages.redact import known_secrets
 from core.store.db import Store
 from core.store.ingest import (
     JobRef,
@@ -51,10 +51,8 @@ from core.store.ingest import (
     ResultPreparer,
     job_texts,
     jobs_missing_logs,
-    junit_from_zip,
     mark_reports_read,
     match_artifact_to_job,
-    prepare_job_log,
     report_batch,
     runs_missing_reports,
     save_job_logs,
@@ -104,6 +102,7 @@ class LogIngester:
     needs_source = True
     csv_name = "ingested.csv"
     finding_columns = ("logs", "expired", "errors", "reports", "tests")
+    processes_from = PROCESSES_FROM  # a fetch this long reads in worker processes (readers)
 
     def run(self, ctx: AgentContext) -> AgentResult:
         if ctx.source is None:
@@ -133,13 +132,15 @@ class LogIngester:
         and their preparation on :class:`InOrder`'s threads; stored in the order asked."""
         todo = jobs_missing_logs(ctx.store, repo_id, ctx.settings.download_all_logs)
         batch = _LogBatch(ctx, repo_id, report)
-        with InOrder[_LogJob, PreparedLog | None](DOWNLOAD_THREADS) as downloads:
+        pool = reader_pool(len(todo), self.processes_from)
+        secrets = known_secrets()
+        with InOrder[_LogJob, PreparedLog | None](READERS, pool=pool) as downloads:
             try:
                 for index, job in enumerate(todo.itertuples(index=False), start=1):
                     ctx.progress(
                         0.6 * index / max(len(todo), 1), f"Log {index}/{len(todo)}: {job.name}"
                     )
-                    downloads.add(*self._log_job(ctx, job))
+                    downloads.add(*self._log_job(ctx, job, secrets))
                     for item, work in downloads.finished():
                         batch.add(item, work)
             finally:  # what was fetched is kept, also when the budget or the rate limit ran out
@@ -147,8 +148,10 @@ class LogIngester:
                     batch.add(item, work)
                 batch.flush()
 
-    def _log_job(self, ctx: AgentContext, job: Any) -> tuple[_LogJob, list]:
-        """One job's 302 (an API call, made here), and its download as work for a thread."""
+    def _log_job(
+        self, ctx: AgentContext, job: Any, secrets: tuple[str, ...]
+    ) -> tuple[_LogJob, list]:
+        """One job's 302 (an API call, made here), and its download as work for a reader."""
         ref = JobRef(int(job.job_id), int(job.run_id), int(job.attempt), job.name, job.conclusion)
         try:
             url = ctx.source.job_log_url(ctx.repo, ref.job_id)
@@ -158,7 +161,10 @@ class LogIngester:
             return _LogJob(ref, str(exc)), []
         if url is None:  # expired
             return _LogJob(ref), []
-        return _LogJob(ref), [partial(_download_log, ctx.source, ctx.repo, ref, url, ctx.settings)]
+        ctx.source.count_download()
+        max_bytes = ctx.settings.max_log_bytes
+        downloader = ctx.source.downloader
+        return _LogJob(ref), [partial(read_log, downloader, url, max_bytes, secrets, ctx.repo, ref)]
 
     def _reports(self, ctx: AgentContext, repo_id: int, report: IngestReport) -> None:
         """Like :meth:`_logs`: the artifact lists and 302s one at a time, the downloads and the
@@ -166,7 +172,8 @@ class LogIngester:
         :data:`BATCH_RESULTS` test results (or :data:`BATCH_RUNS` runs)."""
         runs = runs_needing_reports(ctx.store, repo_id)
         listed = RunArtifacts(ctx.source, ctx.repo, {int(run_id) for run_id in runs.run_id})
-        prepare = ResultPreparer()
+        secrets = known_secrets()
+        prepare = ResultPreparer(secrets)  # what a malformed report kept
         fetched: list[_RunReports] = []
         pending = 0  # test results in ``fetched``
 
@@ -179,7 +186,8 @@ class LogIngester:
                 _save_reports(ctx.store, repo_id, fetched, report)
                 fetched, pending = [], 0
 
-        with InOrder[_RunReports, list](DOWNLOAD_THREADS) as downloads:
+        pool = reader_pool(len(runs), self.processes_from)
+        with InOrder[_RunReports, ReadyResults](READERS, pool=pool) as downloads:
             try:
                 for index, run in enumerate(runs.itertuples(index=False), start=1):
                     ctx.progress(
@@ -188,7 +196,7 @@ class LogIngester:
                     artifacts = listed.of(int(run.run_id), str(run.created_at))
                     downloads.add(
                         *self._run_reports(
-                            ctx, repo_id, int(run.run_id), int(run.attempt), artifacts
+                            ctx, repo_id, int(run.run_id), int(run.attempt), artifacts, secrets
                         )
                     )
                     for item, work in downloads.finished():
@@ -205,9 +213,10 @@ class LogIngester:
         run_id: int,
         attempt: int,
         artifacts: list[dict[str, Any]],
+        secrets: tuple[str, ...],
     ) -> tuple[_RunReports, list]:
         """One run's 302s (API calls, made here) for its listed ``artifacts``, and the
-        downloads and JUnit reading as work for threads (nothing is stored here)."""
+        downloads and JUnit reading as work for the readers (nothing is stored here)."""
         if not artifacts:  # a run with no artifact (a quarter of the demo's): no job is read
             return _RunReports(run_id, attempt, ({}, frozenset())), []
         fetched = _RunReports(run_id, attempt, job_texts(ctx.store, repo_id, run_id, attempt))
@@ -228,21 +237,10 @@ class LogIngester:
                 fetched.artifacts.append((name, []))
                 continue
             fetched.artifacts.append((name, len(work)))
-            work.append(partial(_read_artifact, ctx.source, url))
+            ctx.source.count_download()
+            downloader = ctx.source.downloader
+            work.append(partial(read_report, downloader, url, MAX_ARTIFACT_BYTES, secrets))
         return fetched, work
-
-
-def _download_log(
-    source: GitHubSource, repo: str, job: JobRef, url: str, settings: Settings
-) -> PreparedLog | None:
-    """On a download thread: the log behind ``url``, made ready to store (None: expired)."""
-    kept = source.download_log(url, settings.max_log_bytes)
-    return None if kept is None else prepare_job_log(repo, job, kept)
-
-
-def _read_artifact(source: GitHubSource, url: str) -> list[TestResult]:
-    """On a download thread: the JUnit results of the artifact zip behind ``url``."""
-    return junit_from_zip(source.download_artifact(url, MAX_ARTIFACT_BYTES))
 
 
 @dataclass
@@ -289,10 +287,10 @@ class _RunReports:
         return sum(len(results) for _name, results in self.artifacts)
 
     def read(self, work: list[Future], prepare: ResultPreparer) -> None:
-        """Put each finished download's results in its place, made ready to store by
-        ``prepare``. A failed artifact is noted as the run's error (the last one listed wins)
-        and left out, except a malformed report, which keeps what was read before the
-        fault."""
+        """Put each finished download's results in its place (the readers made them ready
+        to store; ``prepare`` does so for what a malformed report kept). A failed artifact is
+        noted as the run's error (the last one listed wins) and left out, except a malformed
+        report, which keeps what was read before the fault."""
         kept: list[tuple[str, ReadyResults]] = []
         for name, state in self.artifacts:
             if isinstance(state, str):  # its 302 failed
@@ -307,7 +305,7 @@ class _RunReports:
                 continue
             elif isinstance(results, BaseException):  # a bug, not a fault of the artifact
                 raise results
-            kept.append((name, prepare(results)))
+            kept.append((name, results if isinstance(results, ReadyResults) else prepare(results)))
         self.artifacts = kept
 
 

@@ -13,10 +13,17 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, Future, ThreadPoolExecutor
 from typing import Generic, TypeVar
 
+from core.errors import SourceError
+
 __all__ = ["DOWNLOAD_THREADS", "InOrder"]
+
+_BROKEN = (
+    "A process reading the downloads stopped unexpectedly (out of memory?); what was read "
+    "before is kept, and fetching again asks for the rest."
+)
 
 DOWNLOAD_THREADS = 4
 """Downloads at once: enough to hide a round trip, few enough to be polite to one host."""
@@ -35,8 +42,15 @@ class InOrder(Generic[T, R]):
     others.
     """
 
-    def __init__(self, threads: int = DOWNLOAD_THREADS, window: int | None = None) -> None:
-        self._pool = ThreadPoolExecutor(threads, thread_name_prefix="downloads")
+    def __init__(
+        self,
+        threads: int = DOWNLOAD_THREADS,
+        window: int | None = None,
+        pool: Executor | None = None,
+    ) -> None:
+        """``pool``: where the work runs (e.g. worker processes, which then need work that
+        pickles), shut down with this; by default ``threads`` threads."""
+        self._pool = pool or ThreadPoolExecutor(threads, thread_name_prefix="downloads")
         self._window = window if window is not None else 4 * threads
         self._items: deque[tuple[T, list[Future[R]]]] = deque()
         self._held = 0
@@ -49,7 +63,10 @@ class InOrder(Generic[T, R]):
         self._pool.shutdown(wait=True, cancel_futures=True)
 
     def add(self, item: T, work: list[Callable[[], R]]) -> None:
-        futures = [self._pool.submit(fn) for fn in work]
+        try:
+            futures = [self._pool.submit(fn) for fn in work]
+        except BrokenExecutor:
+            raise SourceError(_BROKEN) from None
         self._items.append((item, futures))
         self._held += len(futures)
 
@@ -75,6 +92,9 @@ class InOrder(Generic[T, R]):
 
     @staticmethod
     def outcome(future: Future[R]) -> R | BaseException:
-        """The work's result, or the exception it raised."""
+        """The work's result, or the exception it raised (a :class:`SourceError` when the
+        worker process running it died)."""
         error = future.exception()
+        if isinstance(error, BrokenExecutor):
+            return SourceError(_BROKEN)
         return error if error is not None else future.result()

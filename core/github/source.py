@@ -21,10 +21,10 @@ import binascii
 import json
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import quote
 
 import requests
@@ -46,10 +46,10 @@ from core.errors import (
     RateLimited,
     RepoNotFound,
     SourceError,
-    UnsafeInput,
 )
+from core.github.downloads import Downloader
 from core.github.sessions import download_session, use_env_once_sessions
-from core.logs.normalise import KeptLog, keep_head_and_tail_stream
+from core.logs.normalise import KeptLog
 
 __all__ = ["GitHubSource", "RunsPage", "Waiter"]
 
@@ -57,7 +57,6 @@ Waiter = Callable[[float, str], None]
 """Called every second while waiting: (seconds left, sentence for the user)."""
 
 MAX_ATTEMPTS = 6
-T = TypeVar("T")
 
 
 class _Retryable(SourceError):
@@ -119,8 +118,7 @@ class GitHubSource:
             auth.authentication(self._api_headers)
         self._api_session = download_session()
         # pre-signed downloads may run on a few threads at once (see download_artifact): each
-        # thread has its own session, and the count they add to is guarded by a lock
-        self._download_sessions = threading.local()
+        # thread has its own session (core.github.downloads), the count is guarded by a lock
         self._count_lock = threading.Lock()
 
     def new_budget(self) -> None:
@@ -217,7 +215,8 @@ class GitHubSource:
     def download_log(self, url: str, max_bytes: int) -> KeptLog | None:
         """The head and tail of the log at a :meth:`job_log_url` (see :meth:`job_log`). Safe to
         call from several threads at once: the URL is pre-signed, no API request is made."""
-        return self._download(url, lambda chunks: keep_head_and_tail_stream(chunks, max_bytes))
+        self.count_download()
+        return self.downloader.log(url, max_bytes)
 
     def repository_file(self, repo: str, path: str) -> bytes | None:
         """:calls: GET /repos/{owner}/{repo}/contents/{path}
@@ -274,7 +273,19 @@ class GitHubSource:
         """The zip at an :meth:`artifact_url` (see :meth:`artifact_zip`). Safe to call from
         several threads at once: the URL is pre-signed, no API request is made (GitHub asks
         for API calls one at a time; its download host is storage, not the API)."""
-        return self._download(url, lambda chunks: _read_capped(chunks, max_bytes))
+        self.count_download()
+        return self.downloader.artifact(url, max_bytes)
+
+    @property
+    def downloader(self) -> Downloader:
+        """The pre-signed downloads as a value another process can use (see
+        :mod:`core.github.downloads`); whoever uses it so calls :meth:`count_download`."""
+        return Downloader(self.settings.http_timeout_s)
+
+    def count_download(self) -> None:
+        """Count one pre-signed download in :attr:`requests_made` (thread-safe)."""
+        with self._count_lock:
+            self.requests_made += 1
 
     @property
     def rate_limit(self) -> tuple[int, int]:
@@ -498,27 +509,6 @@ class GitHubSource:
             raise self._error(status, headers, body, repo)
         return headers.get("location")
 
-    def _download(self, url: str, consume: Callable[[Iterator[bytes]], T]) -> T | None:
-        """Stream a pre-signed download URL (no token is sent) into ``consume``."""
-        with self._count_lock:
-            self.requests_made += 1
-        session = getattr(self._download_sessions, "session", None)
-        if session is None:
-            session = self._download_sessions.session = download_session()
-        timeout = self.settings.http_timeout_s
-        try:
-            response = session.get_direct(url, timeout=timeout, stream=True)
-            if response.is_redirect:  # moved within storage: followed, as requests would
-                response.close()
-                response = session.get(url, stream=True, timeout=timeout)
-            with response as r:
-                if r.status_code in (404, 410):
-                    return None
-                r.raise_for_status()
-                return consume(r.iter_content(1 << 16))
-        except requests.RequestException as exc:
-            raise SourceError(f"Downloading from GitHub failed ({type(exc).__name__}).") from None
-
 
 def _token_forms(token: str) -> list[str]:
     """What the token can look like inside an error message, longest first: as is, ``repr``-
@@ -528,18 +518,6 @@ def _token_forms(token: str) -> list[str]:
     forms = {token, repr(token)[1:-1], json.dumps(token)[1:-1]}
     forms.update(piece for piece in token.split() if len(piece) >= 4)
     return sorted(forms, key=len, reverse=True)
-
-
-def _read_capped(chunks: Iterator[bytes], max_bytes: int) -> bytes:
-    data = bytearray()
-    for chunk in chunks:
-        data += chunk
-        if len(data) > max_bytes:
-            raise UnsafeInput(
-                f"An artifact is larger than {max_bytes // 2**20} MiB; it was "
-                "skipped (raise max_artifact_bytes to read it)."
-            )
-    return bytes(data)
 
 
 def _etag(headers: dict[str, Any]) -> str | None:

@@ -138,10 +138,13 @@ class PreparedLog:
     message: Message
 
 
-def prepare_job_log(repo: str, job: JobRef, kept: KeptLog) -> PreparedLog:
-    """Secrets are redacted first, so the stored log, the test results read from it and its
-    message never hold one (line numbers are kept: only the secret itself is replaced)."""
-    kept = redact_kept(kept)
+def prepare_job_log(
+    repo: str, job: JobRef, kept: KeptLog, literals: tuple[str, ...] = ()
+) -> PreparedLog:
+    """Secrets are redacted first (the known ones and ``literals``), so the stored log, the
+    test results read from it and its message never hold one (line numbers are kept: only the
+    secret itself is replaced)."""
+    kept = redact_kept(kept, literals)
     log = normalise_kept(kept)
     results, _summary = parse_console(list(log.texts))
     message = _log_message(repo, job, kept, log)
@@ -199,10 +202,11 @@ class ResultPreparer:
     Why a cache of its own: a fetch stores the same few hundred ids run after run (2.2M rows,
     921 ids in the 5x demo); the redactor memoises them too, but its call per row was the
     largest part of building the rows. Keep one per fetch, not longer: the redactor it uses is
-    the one current when it was made."""
+    the one current when it was made. ``literals``: secrets to redact besides the known ones
+    (a worker process is given its parent's, which it does not remember itself)."""
 
-    def __init__(self) -> None:
-        self._redact = redactor().redact_text
+    def __init__(self, literals: tuple[str, ...] = ()) -> None:
+        self._redact = redactor(literals).redact_text
         self._names: dict[str, str] = {}
 
     def __call__(self, results: list[TestResult]) -> ReadyResults:

@@ -1,11 +1,12 @@
 """The Log Ingester's downloads run a few at a time: what is stored does not depend on it.
 
 API calls (the artifact list's pages, each log's and artifact's 302) stay one at a time; the
-downloads from the pre-signed URLs and their reading run on threads. These tests check that a
-fetch on four threads stores exactly what a fetch one download at a time stores, in the same
-order (the outbox's order is the order messages will be published in), that reading the
-repository's artifact list stores what asking each run for its own stores, with fewer
-requests, and that a download that fails costs its own artifact and nothing else.
+downloads from the pre-signed URLs and their reading run on threads (in worker processes for
+a long fetch). These tests check that a fetch on four threads, or in four processes, stores
+exactly what a fetch one download at a time stores, in the same order (the outbox's order is
+the order messages will be published in), that reading the repository's artifact list stores
+what asking each run for its own stores, with fewer requests, and that a download that fails
+costs its own artifact and nothing else.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 
 from agents.base import AgentContext
 from agents.log_ingester import agent as log_ingester
-from agents.log_ingester import artifact_lists
+from agents.log_ingester import artifact_lists, readers
 from agents.log_ingester.agent import LogIngester
 from agents.pipeline_monitor.agent import sync_repository
 from agents.runner import run_agent
@@ -31,8 +32,9 @@ from tests.stored_results import TEST_RESULTS
 
 @pytest.fixture(scope="module")
 def module_emulator(small_demo) -> Iterator[Emulator]:
-    """One emulator for the module's fault-free fetches (a fault is planted on its own one)."""
-    with Emulator(small_demo) as emu:
+    """One emulator for the module's fault-free fetches (a fault is planted on its own one),
+    with room in its rate limit for all of them (a fetch of the small demo asks ~2k times)."""
+    with Emulator(small_demo, rate_limit=100_000) as emu:
         yield emu
 
 
@@ -46,16 +48,21 @@ def synced(module_emulator, tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def fetched(module_emulator, synced, tmp_path_factory) -> dict[int, Store]:
-    """The synced store fetched one download at a time and four at a time (each once for the
-    module: a fetch of the whole small demo takes seconds); the requests each made under
-    ``"requests"``."""
+    """The synced store fetched one download at a time, four at a time on threads and four at a
+    time in worker processes (each once for the module: a fetch of the whole small demo takes
+    seconds); the requests made on threads under ``"requests"``, in processes under
+    ``"requests in processes"``."""
     folder = tmp_path_factory.mktemp("fetched")
     counted: list[int] = []
     stores = {
         threads: _fetch(module_emulator, synced, folder, f"threads-{threads}.db", threads, counted)
         for threads in (1, 4)
     }
-    return {**stores, "requests": counted[-1]}
+    requests = counted[-1]
+    stores["processes"] = _fetch(
+        module_emulator, synced, folder, "processes.db", 4, counted, processes=True
+    )
+    return {**stores, "requests": requests, "requests in processes": counted[-1]}
 
 
 def _fetch(
@@ -68,11 +75,13 @@ def _fetch(
     run_by_run: bool = False,
     batch_results: int | None = None,
     statements: list[str] | None = None,
+    processes: bool = False,
 ) -> Store:
     """Fetch logs and reports into a copy of ``synced``; the requests made are appended to
     ``counted``; ``run_by_run``: each run's artifacts asked for by itself; ``batch_results``:
     the test results a batch of reports waits for; ``statements``: every SQL statement the
-    fetch ran, appended as it ran."""
+    fetch ran, appended as it ran; ``processes``: the downloads read in worker processes
+    (however short the fetch), else on ``threads`` threads."""
     db = folder / name
     with sqlite3.connect(synced) as source, sqlite3.connect(db) as copy:
         source.backup(copy)  # the WAL's pages too (a file copy would miss them)
@@ -83,12 +92,15 @@ def _fetch(
         with store.transaction() as conn:  # this thread's connection: the one the agent uses
             conn.set_trace_callback(statements.append)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(log_ingester, "DOWNLOAD_THREADS", threads)
+        patch.setattr(log_ingester, "READERS", threads)
+        patch.setattr(readers, "READERS", threads)
         if run_by_run:
             patch.setattr(artifact_lists, "EXTRA_PAGES", 0)
         if batch_results is not None:
             patch.setattr(log_ingester, "BATCH_RESULTS", batch_results)
-        run_agent(LogIngester(), AgentContext(store, settings, DEMO_REPO, source=source))
+        agent = LogIngester()
+        agent.processes_from = 0 if processes else 10**9
+        run_agent(agent, AgentContext(store, settings, DEMO_REPO, source=source))
     if counted is not None:
         counted.append(source.requests_made)
     return Store(db)
@@ -128,6 +140,13 @@ def test_given_four_download_threads_when_fetched_then_the_store_equals_one_at_a
 
     assert serial["tests"] and serial["logs"] and serial["outbox"]
     assert threaded == serial
+
+
+def test_given_worker_processes_reading_when_fetched_then_the_store_and_requests_equal_threads(
+    fetched,
+):
+    assert _written(fetched["processes"]) == _written(fetched[4])
+    assert fetched["requests in processes"] == fetched["requests"]
 
 
 def test_given_artifacts_listed_run_by_run_when_fetched_then_the_store_equals_the_repository_list(

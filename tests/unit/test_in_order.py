@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import threading
+from functools import partial
 
 import pytest
 
 from agents.log_ingester.in_order import InOrder
+from core.errors import SourceError
+from core.worker_processes import WorkerProcesses
 
 
 def _gated(gate: threading.Event, value: str):
@@ -77,3 +81,16 @@ def test_given_many_items_when_drained_then_every_one_comes_back_once_in_order(t
         seen += [(item, InOrder.outcome(work[0])) for item, work in pool.drain()]
 
     assert seen == [(n, n * n) for n in range(50)]
+
+
+def test_given_a_reader_process_dying_when_read_then_a_sentence_is_its_result_and_adding_stops():
+    pool = WorkerProcesses(1)
+    with InOrder[str, int](threads=1, pool=pool) as downloads:
+        downloads.add("killed", [partial(os._exit, 3)])  # as the kernel's OOM killer would
+        [(item, work)] = list(downloads.drain())
+        outcome = InOrder.outcome(work[0])
+        with pytest.raises(SourceError, match="stopped unexpectedly"):
+            downloads.add("next", [partial(abs, -1)])
+
+    assert item == "killed"
+    assert isinstance(outcome, SourceError) and "fetching again" in str(outcome)

@@ -99,6 +99,7 @@ CORE_ALLOWED = {
     "core.progress": set(),
     "core.fast_schema": set(),  # JSON Schema compiled: pure, knows nothing of ours
     "core.memory": set(),  # the garbage collector and the C allocator, between tasks
+    "core.worker_processes": set(),  # child processes running pickled work: knows no work
     "core.config": {"core.errors"},
     "core.logs": _BASE,
     "core.messages": _BASE | {"core.fast_schema"},
