@@ -6,7 +6,7 @@ in other processes at once. :class:`Downloader` is that fetch as a small value t
 handed to a worker process (it holds only the timeout; each thread of each process opens its
 own session), so the Log Ingester can download and read files away from the process that makes
 the API calls (see ``agents.log_ingester.readers``). :class:`core.github.source.GitHubSource`
-uses the same code for its own downloads.
+hands it out (``downloader``) and counts each download against the request budget.
 """
 
 from __future__ import annotations

@@ -49,7 +49,6 @@ from core.errors import (
 )
 from core.github.downloads import Downloader
 from core.github.sessions import download_session, use_env_once_sessions
-from core.logs.normalise import KeptLog
 
 __all__ = ["GitHubSource", "RunsPage", "Waiter"]
 
@@ -117,8 +116,8 @@ class GitHubSource:
         if auth is not None:
             auth.authentication(self._api_headers)
         self._api_session = download_session()
-        # pre-signed downloads may run on a few threads at once (see download_artifact): each
-        # thread has its own session (core.github.downloads), the count is guarded by a lock
+        # pre-signed downloads run elsewhere (core.github.downloads: a session per thread of
+        # whichever process), counted here by count_download under a lock
         self._count_lock = threading.Lock()
 
     def new_budget(self) -> None:
@@ -198,25 +197,10 @@ class GitHubSource:
         except (RepoNotFound, _Unprocessable):
             return None
 
-    def job_log(self, repo: str, job_id: int, max_bytes: int) -> KeptLog | None:
-        """:calls: GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs -> 302 -> download.
-
-        None when GitHub no longer has the log (expired: 404/410). However long the log, only
-        its head and tail within ``max_bytes`` are held in memory, with exact line numbers.
-        """
-        location = self.job_log_url(repo, job_id)
-        return None if location is None else self.download_log(location, max_bytes)
-
     def job_log_url(self, repo: str, job_id: int) -> str | None:
         """:calls: GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs (its 302 target; None
         when the log expired). An API call: make these one at a time."""
         return self._redirect(f"/repos/{repo}/actions/jobs/{job_id}/logs", repo)
-
-    def download_log(self, url: str, max_bytes: int) -> KeptLog | None:
-        """The head and tail of the log at a :meth:`job_log_url` (see :meth:`job_log`). Safe to
-        call from several threads at once: the URL is pre-signed, no API request is made."""
-        self.count_download()
-        return self.downloader.log(url, max_bytes)
 
     def repository_file(self, repo: str, path: str) -> bytes | None:
         """:calls: GET /repos/{owner}/{repo}/contents/{path}
@@ -255,31 +239,17 @@ class GitHubSource:
         )
         return _expect_list(data, "artifacts"), int(data.get("total_count") or 0)
 
-    def artifact_zip(self, repo: str, artifact_id: int, max_bytes: int) -> bytes | None:
-        """:calls: GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/zip -> 302.
-
-        Raises UnsafeInput for an archive over ``max_bytes`` (a zip cannot be cut).
-        """
-        location = self.artifact_url(repo, artifact_id)
-        return None if location is None else self.download_artifact(location, max_bytes)
-
     def artifact_url(self, repo: str, artifact_id: int) -> str | None:
         """:calls: GET /repos/{owner}/{repo}/actions/artifacts/{artifact_id}/zip (its 302
         target, valid for about a minute; None when the artifact expired). An API call: make
         these one at a time."""
         return self._redirect(f"/repos/{repo}/actions/artifacts/{artifact_id}/zip", repo)
 
-    def download_artifact(self, url: str, max_bytes: int) -> bytes | None:
-        """The zip at an :meth:`artifact_url` (see :meth:`artifact_zip`). Safe to call from
-        several threads at once: the URL is pre-signed, no API request is made (GitHub asks
-        for API calls one at a time; its download host is storage, not the API)."""
-        self.count_download()
-        return self.downloader.artifact(url, max_bytes)
-
     @property
     def downloader(self) -> Downloader:
-        """The pre-signed downloads as a value another process can use (see
-        :mod:`core.github.downloads`); whoever uses it so calls :meth:`count_download`."""
+        """What fetches the URL a :meth:`job_log_url` or :meth:`artifact_url` answered (no API
+        request: safe on several threads or processes at once), as a value another process
+        can use (see :mod:`core.github.downloads`); call :meth:`count_download` per download."""
         return Downloader(self.settings.http_timeout_s)
 
     def count_download(self) -> None:

@@ -201,8 +201,9 @@ class ResultPreparer:
 
     Why a cache of its own: a fetch stores the same few hundred ids run after run (2.2M rows,
     921 ids in the 5x demo); the redactor memoises them too, but its call per row was the
-    largest part of building the rows. Keep one per fetch, not longer: the redactor it uses is
-    the one current when it was made. ``literals``: secrets to redact besides the known ones
+    largest part of building the rows. Keep one per set of secrets, not longer: the redactor it
+    uses is the one current when it was made (``agents.log_ingester.readers`` keys its
+    preparers by the secrets a fetch passes). ``literals``: secrets to redact besides the known ones
     (a worker process is given its parent's, which it does not remember itself)."""
 
     def __init__(self, literals: tuple[str, ...] = ()) -> None:
