@@ -21,6 +21,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -57,6 +58,10 @@ WAL_CHECKPOINT_PAGES = 16384  # 64 MiB at SQLite's default 4 KiB pages
 # ... and a WAL file that grew past this (a long reader held a checkpoint back) is cut back to
 # it after the next checkpoint, so the disk it takes stays bounded.
 WAL_LIMIT_BYTES = 64 * 1024 * 1024
+# The Stores of this process (what their files are: :func:`_file_key`), and the lock that keeps
+# a header read (:func:`_refuse_non_files`) from running beside another Store's opening.
+_LIVE: weakref.WeakSet[Store] = weakref.WeakSet()
+_OPENING = threading.RLock()
 
 
 class Store:
@@ -65,22 +70,25 @@ class Store:
     def __init__(self, path: str | Path, *, timeout_s: float = _DEFAULT_TIMEOUT_S) -> None:
         self.path = Path(path).expanduser()
         self.timeout_s = timeout_s
-        _refuse_non_files(self.path)
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            blocker = file_above(self.path)
-            why = f"{blocker} is a file, not a folder" if blocker else exc.strerror or str(exc)
-            raise ConfigError(
-                f"Cannot create the folder for the store at {self.path} ({why}): choose another "
-                "--db (or CI_MEDIC_DB_PATH)."
-            ) from exc
         self._local = threading.local()
-        try:
-            self._migrate()
-        except BaseException:
-            self.close()
-            raise
+        with _OPENING:  # a header read must not overlap another Store's first connection
+            _refuse_non_files(self.path)
+            try:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                blocker = file_above(self.path)
+                why = f"{blocker} is a file, not a folder" if blocker else exc.strerror or str(exc)
+                raise ConfigError(
+                    f"Cannot create the folder for the store at {self.path} ({why}): choose "
+                    "another --db (or CI_MEDIC_DB_PATH)."
+                ) from exc
+            try:
+                self._migrate()
+            except BaseException:
+                self.close()
+                raise
+            self._file = _file_key(self.path)
+            _LIVE.add(self)
 
     # -- connections ------------------------------------------------------------------------
     def _connection(self) -> sqlite3.Connection:
@@ -286,8 +294,26 @@ class Store:
             )
 
 
+def _file_key(path: Path) -> tuple[int, int] | None:
+    """The file's identity (device, inode): the same file under any name; None if missing."""
+    try:
+        info = path.stat()
+    except OSError:
+        return None
+    return info.st_dev, info.st_ino
+
+
 def _refuse_non_files(path: Path) -> None:
-    """Refuse, before SQLite opens anything, a folder or a file that is not an SQLite database."""
+    """Refuse, before SQLite opens anything, a folder or a file that is not an SQLite database.
+
+    The header is read only from a file no live Store of this process has open: closing any
+    descriptor of a file releases every POSIX lock the process holds on it, SQLite's included.
+    Reading it for a second Store of the same file (the app's workspace and its publishing
+    worker) left this process's connections unseen by other processes; the next one to close
+    its last connection (a CLI command, a worker process) then took itself for the store's
+    last user, folded the WAL in and deleted it under this process's open connections, whose
+    next reads said "disk I/O error" or "database disk image is malformed".
+    """
     if path.is_dir():
         raise ConfigError(
             f"{path} is a folder, not a store file: give --db (or CI_MEDIC_DB_PATH) a file "
@@ -300,6 +326,9 @@ def _refuse_non_files(path: Path) -> None:
             f"{path} is not a regular file, so it cannot be a CI Medic store: give --db (or "
             "CI_MEDIC_DB_PATH) a file path."
         )
+    key = _file_key(path)
+    if any(store._file == key for store in list(_LIVE)):
+        return  # SQLite holds it open here: see above
     try:
         with path.open("rb") as handle:
             head = handle.read(len(_SQLITE_MAGIC))

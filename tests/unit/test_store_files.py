@@ -300,3 +300,38 @@ def test_given_another_thread_holds_the_store_open_when_sealed_then_the_file_alo
 
     shutil.copy(tmp_path / "store.db", tmp_path / "copy.db")  # the file only, no -wal beside it
     assert Store(tmp_path / "copy.db").scalar("SELECT full_name FROM repositories") == "acme/app"
+
+
+def test_given_the_store_opened_twice_here_when_another_process_reads_and_exits_then_our_wal_stays(
+    tmp_path,
+):
+    """The app opens the store twice (its workspace and its publishing worker); a CLI command or
+    a worker process then opens it, reads and exits. That process must still see this one's
+    connections (SQLite's locks), else it takes itself for the store's last user and deletes
+    the WAL under them: the rows committed here since the last checkpoint would be gone and
+    the next read would find the store damaged."""
+    import subprocess
+    import sys
+
+    path = tmp_path / "store.db"
+    store = Store(path)
+    save_repository(store, REPO)  # committed to the WAL, not yet to the file
+    again = Store(path)  # the second Store of this process
+    reader = (
+        "import sys; from core.store.db import Store; "
+        "print(Store(sys.argv[1]).scalar('SELECT COUNT(*) FROM repositories'))"
+    )
+    root = Path(__file__).resolve().parents[2]
+    seen = subprocess.run(
+        [sys.executable, "-c", reader, str(path)],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+
+    assert seen.stdout.strip() == "1"
+    assert (tmp_path / "store.db-wal").exists()  # still ours
+    save_repository(store, {**REPO, "id": 2, "full_name": "acme/other"})
+    assert again.scalar("SELECT COUNT(*) FROM repositories") == 2
+    assert store.scalar("PRAGMA integrity_check") == "ok"
