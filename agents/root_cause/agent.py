@@ -11,12 +11,9 @@ from __future__ import annotations
 import pandas as pd
 
 from agents.base import AgentContext, AgentResult, with_columns
-from agents.root_cause.analysis import analyse_log
-from core.logs.normalise import KeptLog
-from core.store.db import Store
+from agents.root_cause.failures import PROCESSES_FROM, analyse_all
 from core.store.findings import load_findings, save_findings
 from core.store.jobs import failed_jobs_with_logs
-from core.store.logs import load_raw
 
 __all__ = ["FINDING_COLUMNS", "RootCauseAgent"]
 
@@ -28,35 +25,6 @@ FINDING_COLUMNS = (
 )  # fmt: skip
 
 
-def _text(kept: KeptLog | None) -> str | None:
-    """The kept log as text, numbered like the original (the dropped middle as empty lines)."""
-    if kept is None:
-        return None
-    if not kept.truncated:
-        return kept.head.decode("utf-8", "replace")
-    gap = kept.tail_first_line - 1 - kept.head.count(b"\n")
-    return (kept.head + b"\n" * max(gap, 0) + kept.tail).decode("utf-8", "replace")
-
-
-def _present(value: object) -> object | None:
-    """None for SQL NULLs that pandas turned into NaN."""
-    return None if value is None or (isinstance(value, float) and value != value) else value
-
-
-class _GreenLogs:
-    """The last green log read (one entry: failures sharing a green log are analysed in a row)."""
-
-    def __init__(self, store: Store, repo_id: int) -> None:
-        self.store, self.repo_id, self.job_id, self.log = store, repo_id, None, None
-
-    def text(self, job_id: int | None) -> str | None:
-        if job_id is None:
-            return None
-        if job_id != self.job_id:
-            self.job_id, self.log = job_id, _text(load_raw(self.store, self.repo_id, int(job_id)))
-        return self.log
-
-
 class RootCauseAgent:
     """Agent: the failing lines, error class, suggestion and fingerprint of each failed job."""
 
@@ -66,19 +34,13 @@ class RootCauseAgent:
     needs_source = False
     csv_name = "root_causes.csv"
     finding_columns = FINDING_COLUMNS
+    processes_from = PROCESSES_FROM  # this many failures are analysed in worker processes
 
     def run(self, ctx: AgentContext) -> AgentResult:
         repo_id = ctx.store.repo_id(ctx.repo)
         # the failures with a log and no finding yet: what is new since the last analysis
         jobs = failed_jobs_with_logs(ctx.store, repo_id, self.name) if repo_id else pd.DataFrame()
-        rows = []
-        todo = list(jobs.itertuples(index=False))
-        # failures compared with the same green log in a row: it is read and templated once
-        todo.sort(key=lambda job: _present(job.green_job_id) or 0)
-        greens = _GreenLogs(ctx.store, repo_id or 0)
-        for index, job in enumerate(todo, start=1):
-            ctx.progress(index / len(todo), f"Analysing {job.job} ({index}/{len(todo)})")
-            rows.append(self._analyse(ctx.store, repo_id or 0, job, greens))
+        rows = analyse_all(ctx.store, repo_id or 0, jobs, ctx.progress, self.processes_from)
         new = pd.DataFrame(rows, columns=list(FINDING_COLUMNS))
         messages = (
             save_findings(
@@ -97,34 +59,3 @@ class RootCauseAgent:
         )
         metrics = {"analysed": len(new), "total": len(findings)}
         return AgentResult(self.name, findings, metrics, summary, messages)
-
-    @staticmethod
-    def _analyse(store: Store, repo_id: int, job, greens: _GreenLogs) -> dict:
-        text = _text(load_raw(store, repo_id, int(job.job_id))) or ""
-        green = greens.text(_present(job.green_job_id))
-        step = _present(job.failed_step)
-        # logs from the store were redacted when saved
-        cause = analyse_log(text, previous_green=green, failed_step=step, redacted=True)
-        return {
-            "subject": f"job:{int(job.job_id)}",
-            "job_id": int(job.job_id),
-            "run_id": int(job.run_id),
-            "attempt": int(job.attempt),
-            "job": job.job,
-            "workflow": job.workflow,
-            "branch": job.branch,
-            "prs": job.prs,
-            "created_at": job.created_at,
-            "conclusion": job.conclusion,
-            "failed_step": step,
-            "category": cause.category,
-            "confidence": round(float(cause.confidence), 3),
-            "transient": bool(cause.transient),
-            "lines": ";".join(f"{a}-{b}" for a, b in cause.lines),
-            "summary": cause.summary,
-            "suggestion": cause.suggestion,
-            "fingerprint": cause.fingerprint,
-            "evidence": list(cause.evidence)[:5],
-            "html_url": job.html_url,
-            "compared_with_green": green is not None,
-        }
