@@ -128,10 +128,11 @@ WHERE r.repo_id = :repo AND r.attempt > 1 AND j.status = 'completed'
 """
 
 # One test's latest stored results (the page's drill-down): its interned id by (repo_id, name);
-# the jobs that hold it from the packed digests (job_tests) along their key, newest job first
-# (GitHub numbers jobs as they are created), a batch at a time until ``limit`` are found; then
-# those jobs' rows of the test by key, the newest ``limit`` by their run's time. Why not an index
-# of test_results by test: writing it cost more than half of storing a report (schema V15).
+# the jobs that hold it, with its outcome there, from the packed digests (job_tests) along their
+# key, newest job first (GitHub numbers jobs as they are created), a batch at a time until
+# ``limit`` are found; then those jobs' runs and the test's message where it has one (its row of
+# test_results, by key), the newest ``limit`` by their run's time. Why not an index of
+# test_results by test: writing it cost more than half of storing a report (schema V15).
 _TEST_ID_SQL = "SELECT id FROM tests WHERE repo_id = :repo AND name = :test"
 _NEWEST_DIGESTS_SQL = """
 SELECT job_id, results, packed FROM job_tests
@@ -139,13 +140,15 @@ WHERE repo_id = :repo AND job_id < :before
 ORDER BY job_id DESC
 LIMIT :jobs
 """
+# :jobs: [job id, outcome code] pairs, the outcomes read from the digests; the message, where
+# the result has one, from test_results by key (schema V18 keeps a row only for those).
 _RESULTS_OF_JOBS_SQL = f"""
-SELECT j.run_id, j.attempt, j.name AS job, r.created_at, {outcome_sql("t.outcome")} AS outcome,
-       t.message
+SELECT j.run_id, j.attempt, j.name AS job, r.created_at,
+       {outcome_sql("json_extract(k.value, '$[1]')")} AS outcome, t.message
 FROM json_each(:jobs) k
-CROSS JOIN test_results t ON t.repo_id = :repo AND t.job_id = k.value AND t.test = :test
-CROSS JOIN jobs j ON j.repo_id = t.repo_id AND j.job_id = t.job_id
+CROSS JOIN jobs j ON j.repo_id = :repo AND j.job_id = json_extract(k.value, '$[0]')
 JOIN runs r ON r.repo_id = j.repo_id AND r.run_id = j.run_id AND r.attempt = j.attempt
+LEFT JOIN test_results t ON t.repo_id = j.repo_id AND t.job_id = j.job_id AND t.test = :test
 ORDER BY r.created_at DESC, j.run_id DESC, j.attempt DESC, j.name DESC
 LIMIT :limit
 """
@@ -587,10 +590,11 @@ def test_results_of(store: Store, repo_id: int, test_id: str, limit: int = 200) 
     return frame.iloc[::-1].reset_index(drop=True)
 
 
-def _newest_jobs_with(store: Store, repo_id: int, test: int, limit: int) -> list[int]:
-    """The jobs whose stored results hold ``test``, newest first, read from the digests a
-    batch of jobs at a time until at least ``limit`` are found (or every job was read)."""
-    jobs: list[int] = []
+def _newest_jobs_with(store: Store, repo_id: int, test: int, limit: int) -> list[list[int]]:
+    """``[job id, outcome code]`` of the jobs whose stored results hold ``test``, newest
+    first, read from the digests a batch of jobs at a time until at least ``limit`` are found
+    (or every job was read). A digest holds a test once."""
+    jobs: list[list[int]] = []
     before = (1 << 63) - 1
     while len(jobs) < limit:
         batch = store.frame(
@@ -600,8 +604,9 @@ def _newest_jobs_with(store: Store, repo_id: int, test: int, limit: int) -> list
             break
         job_id = batch["job_id"].to_numpy(dtype=np.int64)
         per_job = np.repeat(job_id, batch["results"].to_numpy(dtype=np.int64))
-        holds = unpack(batch["packed"].tolist())["test"] == test
-        jobs += pd.unique(per_job[holds]).tolist()
+        packed = unpack(batch["packed"].tolist())
+        holds = packed["test"] == test
+        jobs += np.column_stack([per_job[holds], packed["outcome"][holds]]).tolist()
         before = int(job_id[-1])
         if len(batch) < _JOBS_PER_READ:
             break

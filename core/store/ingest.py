@@ -29,9 +29,9 @@ from core.messages.redact import redact_kept, redactor
 from core.store.db import Store
 from core.store.logs import save_log, save_missing_log
 from core.store.outbox import enqueue
-from core.store.packed_results import RESULT, PackedResults
+from core.store.packed_results import RESULT, PackedResults, unpack
 from core.store.result_codes import JUNIT, OUTCOME_CODES, SOURCE_CODES
-from core.store.schema import FAILED_JOB, JOB_TESTS
+from core.store.schema import FAILED_JOB
 
 __all__ = [
     "FAILED",
@@ -443,73 +443,77 @@ def _save_tests(
     test's id (a parametrised ``test_login[ghp_...]``) and its failure message (``401 with
     Authorization: token ...``) are text a test printed.
 
-    Stored compactly (schema V8): the test's id interned in ``tests`` (through ``ids``, the
-    transaction's :class:`TestIds`), outcome and source as their codes
-    (:mod:`core.store.result_codes`), the run and attempt left to the job's row, the duration
-    in whole milliseconds. A test listed twice keeps its last row (``INSERT OR REPLACE``). The
-    job's packed digest (``job_tests``, V14) is then rewritten from all its rows, these and any
-    stored before (a console read, then the job's report)."""
+    Every result is in the job's packed digest (``job_tests``: test, outcome, source; the record
+    the analyses and the drill-down read), the test named by its interned id (``ids``, the
+    transaction's :class:`TestIds`). Only a result that carries a message also gets a row of
+    ``test_results`` (its message and duration; schema V18): at 100k runs 97k of 17.6M results
+    have one, and the other rows' writing was most of storing a report, for nothing that read
+    them. A test listed twice keeps its last
+    result; a job written again (its log's console results, then its report) keeps, per test,
+    the result written last, and a rewritten test's earlier message goes with it."""
     ready = results if isinstance(results, ReadyResults) else prepare_results(results)
     rows = ready.rows
+    if not rows:
+        return
     tests = (ids or TestIds(tx, repo_id)).of([row[0] for row in rows])
     code = SOURCE_CODES[source]
-    first = tx.execute(_HAS_DIGEST, (repo_id, job_id)).fetchone() is None
-    tx.executemany(
-        "INSERT OR REPLACE INTO test_results (repo_id, job_id, test, outcome, duration_ms,"
-        " message, source) VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [
-            (repo_id, job_id, test, outcome, duration_ms, message, code)
-            for test, (_name, outcome, duration_ms, message) in zip(tests, rows, strict=True)
-        ],
-    )
-    if first and rows:  # the job's only rows are these: its digest is theirs
-        tx.execute(_NEW_DIGEST, (repo_id, job_id, *_digest(tests, rows, code)))
-    elif rows:
-        tx.execute(JOB_TESTS.format(where="repo_id = ? AND job_id = ?"), (repo_id, job_id))
+    last = {test: row for test, row in zip(tests, rows, strict=True)}  # the last row wins
+    before = tx.execute(_DIGEST_OF_JOB, (repo_id, job_id)).fetchone()
+    outcomes = {test: (row[1], code) for test, row in last.items()}
+    if before is not None:  # written before: the earlier results of other tests stay
+        earlier = unpack([before[0]])
+        kept = {
+            int(t): (int(o), int(c))
+            for t, o, c in zip(earlier["test"], earlier["outcome"], earlier["source"], strict=True)
+        }
+        outcomes = {**kept, **outcomes}
+        tx.executemany(_FORGET_MESSAGE, [(repo_id, job_id, test) for test in last])
+    tx.execute(_NEW_DIGEST, (repo_id, job_id, *_digest(outcomes)))
+    said = [
+        (repo_id, job_id, test, outcome, duration_ms, message, code)
+        for test, (_name, outcome, duration_ms, message) in last.items()
+        if message is not None
+    ]
+    if said:
+        tx.executemany(
+            "INSERT OR REPLACE INTO test_results (repo_id, job_id, test, outcome, duration_ms,"
+            " message, source) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            said,
+        )
 
 
-# A job's digest (job_tests) exists once any of its results is stored (JOB_TESTS rewrites it
-# with every write). A job's first write packs its own rows (_digest) instead of reading them
-# back through the SQL aggregate, which calls Python once per row: at 100k runs, 18.7M rows,
-# nearly all of them a job's first write (its report).
-_HAS_DIGEST = "SELECT 1 FROM job_tests WHERE repo_id = ? AND job_id = ?"
+_DIGEST_OF_JOB = "SELECT packed FROM job_tests WHERE repo_id = ? AND job_id = ?"
+_FORGET_MESSAGE = "DELETE FROM test_results WHERE repo_id = ? AND job_id = ? AND test = ?"
 _NEW_DIGEST = (
     "INSERT OR REPLACE INTO job_tests (repo_id, job_id, results, failures, reported, packed)"
     " VALUES (?, ?, ?, ?, ?, ?)"
 )
-_FAILING = (OUTCOME_CODES["failed"], OUTCOME_CODES["error"])
 
 
-def _digest(
-    tests: list[int], rows: list[tuple[str, int, int | None, str | None]], source: int
-) -> tuple[int, int, int, bytes]:
-    """(results, failures, reported, packed) of one write's rows, as :data:`JOB_TESTS` counts
-    and packs them from ``test_results``: a test listed twice counted once with its last row,
-    results in the table's key order (by test id)."""
-    last = {
-        test: outcome for test, (_name, outcome, _ms, _message) in zip(tests, rows, strict=True)
-    }
-    ordered = sorted(last.items())
-    failures = sum(outcome in _FAILING for _test, outcome in ordered)
-    reported = len(ordered) if source == JUNIT else 0
-    return len(ordered), failures, reported, _packed(ordered, source)
+def _digest(outcomes: dict[int, tuple[int, int]]) -> tuple[int, int, int, bytes]:
+    """(results, failures, reported, packed) of a job's results, ``test -> (outcome, source)``,
+    as :data:`core.store.schema.JOB_TESTS` counted and packed them from a row per result:
+    ordered by test id."""
+    ordered = sorted(outcomes.items())
+    failures = sum(outcome in _FAILING for _test, (outcome, _source) in ordered)
+    reported = sum(source == JUNIT for _test, (_outcome, source) in ordered)
+    return len(ordered), failures, reported, _packed(ordered)
 
 
-def _packed(ordered: list[tuple[int, int]], source: int) -> bytes:
-    """The :data:`RESULT` bytes of (test, outcome) pairs from one source: filled as whole
-    columns where every value is an integer that fits (what the store writes), else value by
-    value as the aggregate packs them (one that does not fit is unknown, -1)."""
+def _packed(ordered: list[tuple[int, tuple[int, int]]]) -> bytes:
+    """The :data:`RESULT` bytes of (test, (outcome, source)) pairs: filled as whole columns
+    where every value is an integer that fits (what the store writes), else value by value as
+    the aggregate packs them (one that does not fit is unknown, -1)."""
     packed = np.zeros(len(ordered), dtype=RESULT)
-    if ordered and all(type(t) is int and type(o) is int for t, o in ordered):
-        tests, outcomes = zip(*ordered, strict=True)
+    values = [(test, outcome, source) for test, (outcome, source) in ordered]
+    if values and all(type(v) is int for triple in values for v in triple):
         try:
-            packed["test"], packed["outcome"] = tests, outcomes
-            packed["source"] = source
+            packed["test"], packed["outcome"], packed["source"] = zip(*values, strict=True)
             return packed.tobytes()
         except OverflowError:
             pass
     aggregate = PackedResults()
-    for test, outcome in ordered:
+    for test, outcome, source in values:
         aggregate.step(test, outcome, source)
     return aggregate.finalize()
 

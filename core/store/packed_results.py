@@ -6,13 +6,15 @@ that is ~20M rows of ``test_results``. SQLite hands rows to Python one at a time
 cost ~40 s of CPU however the query was written (joined into a text per job and parsed, the
 fastest way found, 40 s; as plain rows, 44 s), before the agent judged anything. Packed per job,
 the same results are ~105k values that numpy reads without a loop (6 bytes a result, ~120 MB at
-that size). ``test_results`` stays the record the drill-down and the exports read (messages,
-durations, a test's rows by index); ``job_tests`` is its digest, rewritten from a job's rows
-whenever that job's results are written (:data:`core.store.schema.JOB_TESTS`).
+that size). Since schema V18 the digest is the record of every result (the drill-down finds
+a test's outcomes there too); ``test_results`` keeps a row only for a result with a message
+(its text and duration). The store keeps each job's digest as its results are written
+(:func:`core.store.ingest.save_test_results`); :data:`core.store.schema.JOB_TESTS` built the
+digests from the rows once, when V14 created them.
 
 The packing is an SQLite aggregate function, :class:`PackedResults`, registered on every
-connection of the store (:func:`register`), so the migration that fills the table and the
-write that keeps it are one SQL statement.
+connection of the store (:func:`register`), so the migration that fills the table is one SQL
+statement; a write packs the same bytes in Python.
 """
 
 from __future__ import annotations

@@ -516,9 +516,9 @@ CREATE TABLE run_totals (
 # with its counts: how many results, how many failed (failed or error), how many a JUnit report
 # gave. Flaky Tests reads every result of a repository on every analysis and Feature Engineering
 # counts them per run: from ``test_results``, ~20M rows at 100k runs, stepped one at a time by
-# SQLite (~40 s of CPU per read, three reads per Flaky Tests analysis). A job's row is written
-# again from its own rows whenever its results are (core.store.ingest); results are never
-# deleted, so the row is exact. The statement is the migration's and the write's.
+# SQLite (~40 s of CPU per read, three reads per Flaky Tests analysis). The statement is the
+# migration's (and was the write's until V18: since then test_results keeps only the results
+# with a message, and core.store.ingest keeps each job's digest itself).
 JOB_TESTS = f"""
 INSERT OR REPLACE INTO job_tests
 SELECT repo_id, job_id, COUNT(*), SUM(outcome IN {FAILING_SQL}), SUM(source IS {JUNIT}),
@@ -567,6 +567,17 @@ _V17_LATEST_RUNS = """
 CREATE INDEX IF NOT EXISTS runs_latest ON runs(repo_id, is_latest, created_at)
 """
 
+# V18 (issue 17): a row of test_results only for a result that carries a message. Each job's
+# packed digest (job_tests, V14) holds every result (test, outcome, source), and the analyses
+# and the drill-down read results there; the rows added only a duration, which nothing reads.
+# Writing a row per result was most of storing a report (17.6M rows at 100k runs, inserted by
+# the thread that makes the fetch's API calls one at a time), and 97k of them had a message:
+# the migration deletes the rest (27 s on that store). From here a job's digest is kept
+# from the digest and the new results (core.store.ingest), no longer re-counted from rows.
+_V18_MESSAGES_ONLY = """
+DELETE FROM test_results WHERE message IS NULL
+"""
+
 MIGRATIONS: list[str] = [
     _V1,
     _V2_OUTBOX,
@@ -585,4 +596,5 @@ MIGRATIONS: list[str] = [
     _V15_NO_TEST_INDEX,
     _V16_LOG_ERRORS,
     _V17_LATEST_RUNS,
+    _V18_MESSAGES_ONLY,
 ]

@@ -8,7 +8,7 @@ import pytest
 
 from core.dump.files import Dump
 from core.store.db import Store
-from tests.stored_results import TEST_RESULTS
+from tests.stored_results import stored_results
 
 
 @pytest.fixture(scope="module")
@@ -19,7 +19,7 @@ def imported(small_demo, imported_demo, tmp_path_factory):
 
 def _counts(store: Store, source: str) -> dict[int, Counter]:
     rows = store.query(
-        f"SELECT job_id, outcome, COUNT(*) FROM {TEST_RESULTS} WHERE source = ? "
+        f"SELECT job_id, outcome, COUNT(*) FROM {stored_results(store)} WHERE source = ? "
         "GROUP BY job_id, outcome",
         (source,),
     )
@@ -71,7 +71,7 @@ def test_the_failed_test_ids_match_the_planted_root_causes(imported):
     }
     found = {}
     for job_id, test_id in store.query(
-        f"SELECT job_id, test_id FROM {TEST_RESULTS} WHERE "
+        f"SELECT job_id, test_id FROM {stored_results(store)} WHERE "
         "source = 'junit' AND outcome IN ('failed', 'error')"
     ):
         found.setdefault(job_id, set()).add(test_id)

@@ -15,7 +15,7 @@ from core.store.db import Store
 from tests.conftest import shared_path
 from tests.integration.conftest import snapshot
 from tests.integration.dump_factory import make_dump
-from tests.stored_results import TEST_RESULTS
+from tests.stored_results import stored_results
 
 
 def test_importing_the_demo_equals_syncing_it_through_the_emulator(imported_demo, clean_snapshot):
@@ -29,7 +29,7 @@ def test_importing_a_dump_stores_its_logs_and_test_reports_like_the_ingester(
     store, report = imported_demo.copy_to(tmp_path), imported_demo.report
     logs = len(list((small_demo / "logs").iterdir()))
     assert report.logs == logs == store.scalar("SELECT COUNT(*) FROM logs WHERE state = 'ok'")
-    sources = {r[0] for r in store.query(f"SELECT DISTINCT source FROM {TEST_RESULTS}")}
+    sources = {r[0] for r in store.query(f"SELECT DISTINCT source FROM {stored_results(store)}")}
     assert sources == {"console", "junit"} and report.tests > 0
 
 

@@ -21,7 +21,7 @@ from core.store.db import Store
 from tests.bombs import MIB, peak_growth, text_bomb, zeros_bomb
 from tests.conftest import REPO_ROOT
 from tests.integration.dump_factory import job_id, make_dump, run_id, sha_of
-from tests.stored_results import TEST_RESULTS
+from tests.stored_results import stored_results
 
 MEMORY_BOUND = 200 * MIB
 TABLES = (
@@ -230,9 +230,8 @@ def test_given_one_hostile_junit_file_when_imported_then_everything_else_is_and_
     assert "Skipped 2 file(s)" in report.sentence() and "junit.xml" in report.sentence()
     errors = dict(store.query("SELECT run_id, error FROM run_reports WHERE error IS NOT NULL"))
     assert set(errors) == {run_id(1), run_id(3)} and "DTD" in errors[run_id(1)]
-    junit_runs = {
-        r[0] for r in store.query(f"SELECT run_id FROM {TEST_RESULTS} WHERE source='junit'")
-    }
+    results = stored_results(store)
+    junit_runs = {r[0] for r in store.query(f"SELECT run_id FROM {results} WHERE source='junit'")}
     assert {run_id(0), run_id(2), run_id(4)} <= junit_runs and run_id(1) not in junit_runs
 
 
@@ -287,7 +286,7 @@ def test_given_an_artifact_subfolder_linked_outside_when_imported_then_nothing_o
     report = import_path(store, dump)
 
     assert (report.runs, report.tests, report.skipped) == (clean.runs, clean.tests, clean.skipped)
-    named = f"SELECT COUNT(*) FROM {TEST_RESULTS} WHERE test_id LIKE '%planted_outside_%'"
+    named = f"SELECT COUNT(*) FROM {stored_results(store)} WHERE test_id LIKE '%planted_outside_%'"
     assert store.scalar(named) == 0
 
 

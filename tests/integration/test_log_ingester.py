@@ -24,7 +24,7 @@ from core.store.ingest import match_artifact_to_job
 from core.store.logs import load_log, log_info
 from tests.integration.conftest import ALL_HISTORY, settings_for, source_for
 from tests.integration.dump_factory import FULL_NAME, job_id, make_dump, run_id
-from tests.stored_results import TEST_RESULTS
+from tests.stored_results import stored_results
 
 BIG = 200 * 1024 * 1024
 
@@ -146,9 +146,9 @@ def test_a_zip_bomb_and_a_traversal_zip_are_refused_with_reasons_and_the_rest_fl
     assert set(errors) == {run_id(3), run_id(4)}
     assert "ratio" in errors[run_id(3)].lower() or "bomb" in errors[run_id(3)].lower()
     assert "path" in errors[run_id(4)].lower()
+    results = stored_results(store)
     junit_runs = {
-        r[0]
-        for r in store.query(f"SELECT DISTINCT run_id FROM {TEST_RESULTS} WHERE source = 'junit'")
+        r[0] for r in store.query(f"SELECT DISTINCT run_id FROM {results} WHERE source = 'junit'")
     }
     assert len(junit_runs) == 13  # 15 runs minus the two refused archives
 
@@ -156,7 +156,7 @@ def test_a_zip_bomb_and_a_traversal_zip_are_refused_with_reasons_and_the_rest_fl
 def test_console_and_junit_results_agree_on_the_failing_test(ingested):
     store, _, _ = ingested
     failed = store.query(
-        f"SELECT source, test_id FROM {TEST_RESULTS} WHERE outcome = 'failed' "
+        f"SELECT source, test_id FROM {stored_results(store)} WHERE outcome = 'failed' "
         "AND job_id = ? ORDER BY source",
         (job_id(14, 1, 1),),
     )
@@ -193,7 +193,8 @@ def _stored(db) -> dict[str, set]:
     return {
         "logs": {tuple(r) for r in store.query("SELECT job_id, state FROM logs")},
         "tests": {
-            tuple(r) for r in store.query(f"SELECT job_id, test_id, outcome FROM {TEST_RESULTS}")
+            tuple(r)
+            for r in store.query(f"SELECT job_id, test_id, outcome FROM {stored_results(store)}")
         },
         "reports": {tuple(r) for r in store.query("SELECT run_id, attempt FROM run_reports")},
     }

@@ -27,7 +27,7 @@ from core.sandbox.demo.generator import DEMO_REPO
 from core.sandbox.emulator.server import Emulator
 from core.store.db import Store
 from tests.integration.conftest import ALL_HISTORY, settings_for, source_for
-from tests.stored_results import TEST_RESULTS
+from tests.stored_results import stored_results
 
 
 @pytest.fixture(scope="module")
@@ -118,8 +118,8 @@ def _written(store: Store) -> dict[str, list[tuple]]:
         "tests": [
             tuple(r)
             for r in store.query(
-                f"SELECT job_id, test_id, outcome, source, duration_s, message FROM {TEST_RESULTS}"
-                " ORDER BY job_id, test_id, source"
+                "SELECT job_id, test_id, outcome, source, duration_s, message"
+                f" FROM {stored_results(store)} ORDER BY job_id, test_id, source"
             )
         ],
         "reports": [
@@ -191,17 +191,17 @@ def test_given_one_artifact_download_failing_when_fetched_then_only_that_artifac
 
 
 def _report_transactions(statements: list[str]) -> list[list[int]]:
-    """Each transaction that stored reports, as the test result rows it had written when it
-    marked each of its runs read (the trace sees every row of an ``executemany``)."""
+    """Each transaction that stored reports, as the test results it had stored when it marked
+    each of its runs read (a run's mark, its ``run_reports`` row as traced with its values,
+    says how many results its reports held: the sixth value)."""
     found: list[list[int]] = []
     marks: list[int] = []
     rows = 0
     for sql in statements:
         if sql.startswith("BEGIN"):
             marks, rows = [], 0
-        elif sql.startswith("INSERT OR REPLACE INTO test_results"):
-            rows += 1
         elif sql.startswith("INSERT OR REPLACE INTO run_reports"):
+            rows += int(sql.split("VALUES (", 1)[1].split(",")[5])
             marks.append(rows)
         elif sql == "COMMIT" and marks:
             found.append(marks)

@@ -26,7 +26,7 @@ from core.store.db import Store
 from core.store.ingest import store_report
 from core.store.runs import RunBundle, save_repository, save_run_bundle
 from tests.planted import KINDS, plant
-from tests.stored_results import TEST_RESULTS
+from tests.stored_results import stored_results
 
 ONE_LINE_KINDS = sorted(kind for kind in KINDS if "\n" not in plant(kind, 1).printed)
 
@@ -219,7 +219,8 @@ def test_test_results_are_stored_with_their_ids_and_messages_redacted(tmp_path, 
 
     store_report(store, repo_id, 10, 1, "pytest-results", results, jobs)
 
-    rows = {r[0]: r[1] for r in store.query(f"SELECT test_id, message FROM {TEST_RESULTS}")}
+    stored = store.query(f"SELECT test_id, message FROM {stored_results(store)}")
+    rows = {r[0]: r[1] for r in stored}
     assert len(rows) == 2
     _assert_clean(secret, rows)
     assert value[:6] not in rows["tests/t.py::test_cut"]  # not even its first characters

@@ -18,6 +18,7 @@ from core.store.ingest import (
     store_report,
 )
 from core.store.runs import save_repository
+from tests.stored_results import stored_results
 
 REPO = 7
 JOBS = ({1000: "unit pytest", 1001: "e2e cypress"}, frozenset({1001}))
@@ -47,8 +48,8 @@ def rows(store: Store) -> list[tuple]:
     return [
         tuple(r)
         for r in store.query(
-            "SELECT r.job_id, t.name, r.outcome, r.duration_ms, r.message, r.source"
-            " FROM test_results r JOIN tests t ON t.id = r.test ORDER BY 1, 2"
+            "SELECT job_id, test_id, outcome, duration_s, message, source"
+            f" FROM {stored_results(store)} ORDER BY 1, 2"
         )
     ]
 

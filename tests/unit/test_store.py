@@ -13,7 +13,7 @@ from core.errors import ConfigError
 from core.store.db import SCHEMA_VERSION, WAL_CHECKPOINT_PAGES, WAL_LIMIT_BYTES, Store
 from core.store.runs import RunBundle, save_repository, save_run_bundle
 from tests.old_stores import written_by_schema
-from tests.stored_results import TEST_RESULTS
+from tests.stored_results import stored_results
 
 ROOT = Path(__file__).resolve().parents[2]
 REPO = {"id": 1, "full_name": "acme/app", "default_branch": "main"}
@@ -127,7 +127,7 @@ def test_given_a_store_keyed_by_github_ids_alone_when_opened_then_its_history_is
     )
     for table, values in rows.items():
         columns = table.split(" ", 1)[1]
-        source = TEST_RESULTS if table.startswith("test_results") else table.split()[0]
+        source = stored_results(store) if table.startswith("test_results") else table.split()[0]
         assert tuple(store.query(f"SELECT {columns.strip('()')} FROM {source}")[0]) == values
 
 
