@@ -82,8 +82,9 @@ def test_one_tests_results_are_found_by_its_name_then_its_jobs_by_key_whatever_t
     store: Store,
 ):
     """The drill-down reads the test's id through (repo_id, name), the newest digests along
-    job_tests' key, then only the found jobs' rows of the test by key: no index of
-    test_results by test is kept (schema V15), and nothing is scanned."""
+    job_tests' key (where its outcomes are), then only the found jobs and their rows of the
+    test (its messages) by key: no index of test_results by test is kept (schema V15), and
+    nothing is scanned."""
     from core.store.flaky import _NEWEST_DIGESTS_SQL, _RESULTS_OF_JOBS_SQL, _TEST_ID_SQL
 
     plan = _plan(store, _TEST_ID_SQL, {"repo": 1, "test": "t"})
@@ -93,8 +94,9 @@ def test_one_tests_results_are_found_by_its_name_then_its_jobs_by_key_whatever_t
     plan = _plan(store, _NEWEST_DIGESTS_SQL, {"repo": 1, "before": 9, "jobs": 5000})
     assert plan == ["SEARCH job_tests USING PRIMARY KEY (repo_id=? AND job_id<?)"], plan
     plan = _plan(
-        store, _RESULTS_OF_JOBS_SQL, {"repo": 1, "jobs": "[1, 2]", "test": 3, "limit": 200}
-    )
+        store, _RESULTS_OF_JOBS_SQL, {"repo": 1, "jobs": "[[1, 0], [2, 1]]", "test": 3, "limit": 9}
+    )  # [job id, outcome] pairs read from the digests
+    assert any("j USING INDEX sqlite_autoindex_jobs_1 (repo_id=? AND job_id=?)" in s for s in plan)
     assert any("t USING PRIMARY KEY (repo_id=? AND job_id=? AND test=?)" in s for s in plan), plan
     assert not [
         s for s in plan if (s.startswith("SCAN") and "VIRTUAL TABLE" not in s) or "AUTOMATIC" in s
