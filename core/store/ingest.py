@@ -448,9 +448,9 @@ def _save_tests(
     transaction's :class:`TestIds`). Only a result that carries a message also gets a row of
     ``test_results`` (its message and duration; schema V18): at 100k runs 97k of 17.6M results
     have one, and the other rows' writing was most of storing a report, for nothing that read
-    them. A test listed twice keeps its last
-    result; a job written again (its log's console results, then its report) keeps, per test,
-    the result written last, and a rewritten test's earlier message goes with it."""
+    them. A test listed twice keeps its last result; a job written again (its log's console
+    results, then its report) keeps, per test, the result written last, and a rewritten test's
+    earlier message goes with it."""
     ready = results if isinstance(results, ReadyResults) else prepare_results(results)
     rows = ready.rows
     if not rows:
@@ -461,11 +461,7 @@ def _save_tests(
     before = tx.execute(_DIGEST_OF_JOB, (repo_id, job_id)).fetchone()
     outcomes = {test: (row[1], code) for test, row in last.items()}
     if before is not None:  # written before: the earlier results of other tests stay
-        earlier = unpack([before[0]])
-        kept = {
-            int(t): (int(o), int(c))
-            for t, o, c in zip(earlier["test"], earlier["outcome"], earlier["source"], strict=True)
-        }
+        kept = {test: (outcome, source) for test, outcome, source in unpack([before[0]]).tolist()}
         outcomes = {**kept, **outcomes}
         tx.executemany(_FORGET_MESSAGE, [(repo_id, job_id, test) for test in last])
     tx.execute(_NEW_DIGEST, (repo_id, job_id, *_digest(outcomes)))
