@@ -248,8 +248,8 @@ def test_given_damaged_log_files_when_imported_then_they_are_recorded_and_skippe
     assert report.runs == 5 and report.logs == 8
     assert report.skipped == [
         f"logs/{job_id(1)}.txt.gz is truncated: it ends before its gzip stream does "
-        "(Compressed file ended before the end-of-stream marker was reached).",
-        f"logs/{job_id(2)}.txt.gz is not a valid gzip file (Not a gzipped file (b'no')).",
+        "(compressed file ended before the end-of-stream marker was reached).",
+        f"logs/{job_id(2)}.txt.gz is not a valid gzip file (it does not begin as one).",
     ]
     states = dict(store.query("SELECT job_id, state FROM logs"))
     assert states[job_id(1)] == states[job_id(2)] == "error"

@@ -86,7 +86,7 @@ def test_given_a_truncated_gzip_when_rca_reads_it_then_one_sentence_and_the_othe
 
     assert result.returncode == 1
     assert result.stderr == (
-        f"error: {cut} is truncated: it ends before its gzip stream does (Compressed file ended "
+        f"error: {cut} is truncated: it ends before its gzip stream does (compressed file ended "
         "before the end-of-stream marker was reached)."
     )
     assert json.loads(result.stdout)["file"] == str(small_log)

@@ -107,6 +107,35 @@ def test_given_a_damaged_gzip_when_read_then_a_sentence_names_it(tmp_path, damag
         assert str(caught.value).startswith(f"{path} {sentence}")
 
 
+@pytest.mark.parametrize("chunk_bytes", [5, 1000, MIB])
+def test_given_gzip_members_with_padding_when_chunked_then_all_are_read_in_bounded_chunks(
+    tmp_path, chunk_bytes
+):
+    texts = [b"first member\n" * 3000, b"", os.urandom(40_000).hex().encode()]
+    path = tmp_path / "joined.log.gz"
+    # members one after the other, zero padding between two of them (tar and some writers pad)
+    path.write_bytes(
+        gzip.compress(texts[0], 1) + b"\0" * 7 + gzip.compress(texts[1]) + gzip.compress(texts[2])
+    )
+
+    chunks = list(iter_chunks(path, chunk_bytes=chunk_bytes))
+
+    assert b"".join(chunks) == b"".join(texts)
+    assert max(len(chunk) for chunk in chunks) <= chunk_bytes
+
+
+def test_given_an_empty_gzip_file_when_read_then_it_is_empty_and_zeros_alone_are_refused(
+    tmp_path,
+):
+    empty, zeros = tmp_path / "empty.log.gz", tmp_path / "zeros.log.gz"
+    empty.write_bytes(b"")
+    zeros.write_bytes(b"\0" * 10)
+
+    assert read_capped(empty, MIB, compressed=True) == b""
+    with pytest.raises(UnsafeInput, match="is not a valid gzip file"):
+        read_capped(zeros, MIB, compressed=True)
+
+
 def test_given_plain_and_gzip_files_when_chunked_then_the_magic_bytes_decide(tmp_path):
     plain, packed = tmp_path / "a.log", tmp_path / "b.log"
     plain.write_bytes(b"hello\n")
@@ -179,6 +208,23 @@ def test_given_an_artifact_name_with_separators_when_read_then_it_is_refused(dum
         Dump(dump).artifact_files(7, name)
 
 
+def test_given_an_artifact_with_folders_when_read_then_its_files_come_in_path_order(dump):
+    folder = dump / "artifacts" / "7" / "reports"
+    for rel in ("b.xml", "a/z.xml", "a.xml", "a/sub/y.xml"):
+        (folder / rel).parent.mkdir(parents=True, exist_ok=True)
+        (folder / rel).write_text(rel)
+    (folder / "c.xml.gz").write_bytes(gzip.compress(b"c"))
+
+    files = Dump(dump).artifact_files(7, "reports")
+
+    # the order of sorted(folder.rglob("*")): a folder's files right after its name
+    assert list(files) == ["a/sub/y.xml", "a/z.xml", "a.xml", "b.xml", "c.xml"]
+    assert files["a/sub/y.xml"] == b"a/sub/y.xml" and files["c.xml"] == b"c"
+    assert Dump(dump).artifact_stored_bytes(7, "reports") == sum(
+        path.stat().st_size for path in folder.rglob("*") if path.is_file()
+    )
+
+
 def test_given_links_out_of_the_dump_when_read_then_they_are_refused(dump, tmp_path):
     (dump / "commits").mkdir()
     sha = "a" * 40
@@ -191,6 +237,9 @@ def test_given_links_out_of_the_dump_when_read_then_they_are_refused(dump, tmp_p
         tmp_path / "secret" / "report.xml"
     )
     (dump / "logs" / "71.txt").symlink_to(tmp_path / "secret.json")
+    (tmp_path / "run" / "reports").mkdir(parents=True)  # a run's folder that is a link out
+    (tmp_path / "run" / "reports" / "report.xml").write_text("<testsuite/>")
+    (dump / "artifacts" / "9").symlink_to(tmp_path / "run")
 
     reader = Dump(dump)
 
@@ -201,6 +250,11 @@ def test_given_links_out_of_the_dump_when_read_then_they_are_refused(dump, tmp_p
     for name in ("outside", "inside"):
         with pytest.raises(UnsafeInput, match="outside the dump folder"):
             reader.artifact_files(7, name)
+    for _ in range(2):  # the second time from the run folder's kept answer
+        with pytest.raises(UnsafeInput, match="outside the dump folder"):
+            reader.artifact_files(9, "reports")
+        with pytest.raises(UnsafeInput, match="outside the dump folder"):
+            reader.artifact_stored_bytes(9, "reports")
     with pytest.raises(UnsafeInput, match="points outside the dump folder"):
         reader.kept_log(71)
     assert reader.jobs(7) == [{"id": 70, "run_id": 7, "name": "build"}]  # inside: read
