@@ -139,7 +139,6 @@ class Dump:
         if not self.root.is_dir():
             raise DumpError(f"No dump folder at {self.root}.")
         self._real_root = self.root.resolve()
-        self._runs_inside: dict[Path, bool] = {}  # an artifact's run folder: inside the dump?
 
     @cached_property
     def _has_logs(self) -> bool:
@@ -336,18 +335,15 @@ class Dump:
         return self.root / "artifacts" / str(_int_id(run_id, "The run id")) / name
 
     def _artifact_inside(self, folder: Path) -> bool:
-        """:meth:`_inside` for an artifact's folder, its run's folder's answer kept: the
-        emulator lists a run's artifacts and then serves each, and resolving every folder on
-        the way (a system call per folder of the path, each time) was a tenth of its work in a
-        report fetch. A folder that is no link lies where its run's folder does. The answers
-        are kept for the reader's life: a dump is not rewritten while it is read."""
-        if folder.is_symlink():
+        """:meth:`_inside` for an artifact's folder (``artifacts/<run>/<name>``, see
+        :meth:`_artifact_folder`), resolved only where a link is on the way: with none of the
+        three folders a link, it lies in the dump's own (resolved once). Resolving every
+        artifact folder (a system call per folder of its path) was a tenth of the emulator's
+        work in a report fetch, which lists each run's artifacts and then serves each."""
+        run = folder.parent
+        if any(path.is_symlink() for path in (folder, run, run.parent)):
             return self._inside(folder)
-        run_folder = folder.parent
-        inside = self._runs_inside.get(run_folder)
-        if inside is None:
-            inside = self._runs_inside[run_folder] = self._inside(run_folder)
-        return inside
+        return True
 
     def _artifact_paths(self, folder: Path) -> Iterator[Path]:
         """The files of an artifact's folder in name order (none when it is absent), checked
@@ -393,8 +389,11 @@ def _walk(folder: Path) -> Iterator[tuple[Path, os.DirEntry[str]]]:
     Why not rglob: the emulator walks an artifact's folder (one file, most often) to list it
     and again to serve it, and pathlib's selectors made that a fifth of its work in a report
     fetch; ``os.scandir`` knows each entry's kind without a system call per file."""
-    with os.scandir(folder) as entries:
-        ordered = sorted(entries, key=lambda entry: entry.name)
+    try:
+        with os.scandir(folder) as entries:
+            ordered = sorted(entries, key=lambda entry: entry.name)
+    except PermissionError:  # an unreadable folder holds nothing readable (rglob's answer too)
+        return
     for entry in ordered:
         path = folder / entry.name
         yield path, entry

@@ -58,6 +58,8 @@ def iter_chunks(
     ``compressed``: True (a ``.gz`` file: it must be gzip), False (read as is), None (look at
     the first two bytes). ``name`` is how sentences call the file (default: its path).
     """
+    if chunk_bytes < 1:  # zlib reads a max_length of 0 as no limit at all
+        raise ValueError(f"chunk_bytes must be at least 1, got {chunk_bytes}")
     label = name or str(path)
     with open(path, "rb") as handle:
         if compressed is None:  # peek: a pipe cannot seek back
@@ -73,7 +75,9 @@ def _gunzip(handle: BinaryIO, label: str, chunk_bytes: int) -> Iterator[bytes]:
     """Decompress a gzip stream (every member, the zero padding between them skipped, as
     :mod:`gzip` does) chunk by chunk; a bad stream is a sentence.
 
-    zlib reads the gzip header and checks the trailer (CRC and length) itself. Why not
+    zlib reads the gzip header and checks the trailer (CRC and length) itself; it is stricter
+    than :mod:`gzip` in one way: a header with its own CRC (FHCRC) that does not match, or
+    reserved flag bits set, is refused (no common writer makes either). Why not
     :class:`gzip.GzipFile`: it parses each member's header and trailer in Python through a
     padded file object, which was a sixth of the emulator's work serving a report fetch's
     small artifact files (one per JUnit report)."""
@@ -89,7 +93,10 @@ def _gunzip(handle: BinaryIO, label: str, chunk_bytes: int) -> Iterator[bytes]:
                 continue
         if not data and not started:  # the end of the input, between members
             return
-        if not started and data[:2] != _GZIP_MAGIC[: len(data)]:
+        if not started and len(data) < 2 and not ended:  # a member's magic bytes, whole
+            more = handle.read(_READ_BYTES)
+            data, ended = data + more, not more
+        if not started and data[:2] != _GZIP_MAGIC:
             raise UnsafeInput(f"{label} is not a valid gzip file (it does not begin as one).")
         try:
             chunk = inflate.decompress(data, chunk_bytes)  # at most chunk_bytes per call

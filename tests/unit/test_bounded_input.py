@@ -90,8 +90,9 @@ def test_given_too_many_json_lines_when_streamed_then_the_total_cap_refuses_them
         (lambda data: data[:12] + b"\xff" * 64 + data[76:], "is not a valid gzip file"),
         (lambda data: data[:-8] + b"\0\0\0\0" + data[-4:], "is not a valid gzip file"),  # CRC
         (lambda data: data + b"garbage after the stream", "is not a valid gzip file"),
+        (lambda data: data + b"\x1f", "is not a valid gzip file"),  # half a magic number
     ],
-    ids=["truncated", "corrupt", "bad-crc", "trailing-garbage"],
+    ids=["truncated", "corrupt", "bad-crc", "trailing-garbage", "stray-byte"],
 )
 def test_given_a_damaged_gzip_when_read_then_a_sentence_names_it(tmp_path, damage, sentence):
     path = tmp_path / "job.log.gz"
