@@ -5,11 +5,14 @@ Usage::
 
     python bench/anomaly_bench.py [--shared PATH] [--sensitivity S] [--half A|B] [--reps N]
                                   [--skip nab|ci] [--clean-window W[,W...]]
+    python bench/anomaly_bench.py --false-alarms level_shift [--clean-window 25,41,61]
 
 ``--shared`` defaults to ``<repo>/../shared`` (read at run time only; nothing from it is kept in
 the repository). The script measures and prints; it never asserts and always exits 0.
 ``--skip nab`` runs only the semi-synthetic CI part (``--skip ci`` only NAB); the speed line
-is always printed.
+is always printed. ``--false-alarms KIND`` prints only where the agent's false alarms on that
+kind's copies come from (the flag's kind, before the injection or a late find, which
+workflows), per half and cleaning window: the diagnosis to read before tuning.
 
 **Two fixed halves; tune on A only.** The maintainers score on held-out series, so each data
 set is cut once into halves by sorted name, alternately (the 1st, 3rd, ... name is in A, the
@@ -467,6 +470,51 @@ def window_table(
     return lines
 
 
+def false_alarms(
+    dumps: Path, kind: str, reps: int, windows: tuple[int, ...], only: str | None
+) -> None:
+    """Where the agent's false alarms on the ``kind`` copies come from, per half and cleaning
+    window: by the flag's kind, by position (before the injection, or 6-30 runs after its
+    start: a late find, counted missed and false, or later) and by workflow, with each
+    workflow's misses. A diagnosis for tuning on half A (a workflow that gives a third of a
+    half's false alarms is a property of that series, not of the detector at large)."""
+    series = ci_series(dumps)
+    run = ours_on_ci(1.0)
+    print(f"\n== where the agent's false alarms on the {kind} copies come from ==")
+    for half, names in halves(list(series)).items():
+        if only and half != only:
+            continue
+        for window in windows:
+            by_kind: dict[str, int] = {}
+            by_place: dict[str, int] = {}
+            by_workflow: dict[str, list[int]] = {}  # [false alarms, misses]
+            for name in names:
+                counts = by_workflow.setdefault(name, [0, 0])
+                for values, truth in ci_copies(series, [name], kind, reps, window):
+                    hits, kinds = run(values)
+                    inside = (hits >= truth.start) & (hits <= truth.end)
+                    counts[1] += not inside.any()
+                    for hit, flagged, found in zip(hits, kinds, inside, strict=True):
+                        if found:
+                            continue
+                        counts[0] += 1
+                        by_kind[flagged] = by_kind.get(flagged, 0) + 1
+                        place = (
+                            "before"
+                            if hit < truth.start
+                            else "late (6-30 runs)"
+                            if hit <= truth.start + 30
+                            else "later"
+                        )
+                        by_place[place] = by_place.get(place, 0) + 1
+            worst = sorted(by_workflow.items(), key=lambda item: -item[1][0])[:5]
+            print(f"  half {half} w{window}: by kind {by_kind}, by position {by_place}")
+            print(
+                "    most false alarms (false, missed): "
+                + ", ".join(f"{name} ({f}, {m})" for name, (f, m) in worst if f)
+            )
+
+
 def speed() -> None:
     rng = np.random.default_rng(SEED)
     values = 100 + rng.normal(0, 5, 20_000).cumsum() * 0.05 + rng.normal(0, 3, 20_000)
@@ -529,10 +577,20 @@ def main(argv: list[str] | None = None) -> int:
         help=f"the CI series' cleaning windows in runs, odd, e.g. 25,41,61: figures per window "
         f"and their worst (default {CLEAN_WINDOW}, the published figures)",
     )
+    parser.add_argument(
+        "--false-alarms",
+        choices=KINDS,
+        help="only say where the agent's false alarms on this kind's copies come from "
+        "(by kind, position and workflow), at each --clean-window",
+    )
     args = parser.parse_args(argv)
     dev = args.shared / "data" / "dev"
     if not dev.is_dir():
         print(f"The shared data is not at {dev}, so there is nothing to measure; skipped.")
+        return 0
+    if args.false_alarms:
+        if (dev / "dumps").is_dir():
+            false_alarms(dev / "dumps", args.false_alarms, args.reps, args.clean_window, args.half)
         return 0
     detectors: dict[str, Detector] = {
         "ci-medic (series)": ours(DetectorConfig(sensitivity=args.sensitivity)),
