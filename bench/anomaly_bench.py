@@ -82,6 +82,7 @@ import importlib.util
 import json
 import sys
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -485,8 +486,8 @@ def false_alarms(
         if only and half != only:
             continue
         for window in windows:
-            by_kind: dict[str, int] = {}
-            by_place: dict[str, int] = {}
+            by_kind: Counter[str] = Counter()
+            by_place: Counter[str] = Counter()
             by_workflow: dict[str, list[int]] = {}  # [false alarms, misses]
             for name in names:
                 counts = by_workflow.setdefault(name, [0, 0])
@@ -498,7 +499,7 @@ def false_alarms(
                         if found:
                             continue
                         counts[0] += 1
-                        by_kind[flagged] = by_kind.get(flagged, 0) + 1
+                        by_kind[flagged] += 1
                         place = (
                             "before"
                             if hit < truth.start
@@ -506,9 +507,9 @@ def false_alarms(
                             if hit <= truth.start + 30
                             else "later"
                         )
-                        by_place[place] = by_place.get(place, 0) + 1
+                        by_place[place] += 1
             worst = sorted(by_workflow.items(), key=lambda item: -item[1][0])[:5]
-            print(f"  half {half} w{window}: by kind {by_kind}, by position {by_place}")
+            print(f"  half {half} w{window}: by kind {dict(by_kind)}, by position {dict(by_place)}")
             print(
                 "    most false alarms (false, missed): "
                 + ", ".join(f"{name} ({f}, {m})" for name, (f, m) in worst if f)

@@ -45,6 +45,7 @@ __all__ = [
 GITHUB_API_PREFIX = "https://api.github.com"
 ARTIFACT_RETENTION = timedelta(days=90)
 _ZIP_NAME_UNSAFE = re.compile(r'[/\\:*?"<>|]')
+_ZIP_LEVEL = 1  # deflate level of the artifact zips (see zip_files)
 _GROUP_RUN = re.compile(rb"^(?:\S+Z )?##\[group\]Run ", re.MULTILINE)
 
 
@@ -363,9 +364,6 @@ def zip_files(files: Iterable[tuple[str, bytes]]) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, data, compresslevel=_ZIP_LEVEL)
     return buffer.getvalue()
-
-
-_ZIP_LEVEL = 1
 
 
 def _zip_name(text: str) -> str:
