@@ -30,6 +30,7 @@ from typing import Any
 from core.errors import DumpError, UnsafeInput
 from core.logs.bounded import iter_lines, read_capped, read_head_and_tail
 from core.logs.normalise import DEFAULT_MAX_LOG_BYTES, KeptLog
+from core.memory import collector_paused
 
 __all__ = [
     "Dump",
@@ -119,7 +120,8 @@ def _load_json(found: Path | None, label: str) -> Any:
     except UnsafeInput as exc:
         raise DumpError(str(exc)) from exc
     try:
-        return json.loads(raw)
+        with collector_paused():  # a document of many containers and no cycles
+            return json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise DumpError(not_json(f"{label} in the dump", exc)) from exc
 

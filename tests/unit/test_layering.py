@@ -110,7 +110,14 @@ CORE_ALLOWED = {
     "core.store": _BASE | {"core.logs", "core.messages", "core.github"},  # github.mapping only
     "core.queue": _BASE | {"core.messages", "core.store"},
     "core.dump": _BASE
-    | {"core.fast_schema", "core.logs", "core.messages", "core.store", "core.github"},
+    | {
+        "core.fast_schema",
+        "core.logs",
+        "core.memory",
+        "core.messages",
+        "core.store",
+        "core.github",
+    },
     "core.sandbox": _BASE | {"core.dump", "core.logs"},
     "core.workspace": _BASE | {"core.github", "core.store", "core.sandbox"},
 }

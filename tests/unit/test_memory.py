@@ -1,8 +1,10 @@
-"""A finished task's freed memory goes back to the system before the next task starts."""
+"""A finished task's freed memory goes back to the system before the next task starts; a block
+that allocates many objects without cycles runs with the garbage collector paused."""
 
 from __future__ import annotations
 
 import gc
+import threading
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,7 @@ import agents.background as background
 import core.memory as memory
 from agents.background import TaskRunner
 from core.config import Settings
-from core.memory import _malloc_trim, give_back_memory
+from core.memory import _malloc_trim, collector_paused, give_back_memory
 from core.store import tasks as task_store
 from core.store.db import Store
 from core.workspace import Workspace
@@ -65,3 +67,73 @@ def test_the_runner_runs_each_task_with_older_objects_frozen_and_gives_memory_ba
     assert sorted(states) == ["done", "failed"] and given_back == ["now", "now"]
     assert len(frozen_while_running) == 2 and min(frozen_while_running) > 0
     assert gc.get_freeze_count() == 0  # nothing stays frozen once the tasks are over
+
+
+def test_the_collector_is_paused_inside_the_block_and_back_after_it():
+    assert gc.isenabled()
+    with collector_paused():
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_the_collector_comes_back_after_a_block_that_raised():
+    with pytest.raises(ValueError), collector_paused():
+        raise ValueError("a damaged document")
+
+    assert gc.isenabled()
+
+
+def test_overlapping_pauses_on_two_threads_give_the_collector_back_only_after_the_last():
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+    seen: dict[str, bool] = {}
+
+    def first() -> None:
+        with collector_paused():
+            first_in.set()
+            second_in.wait(5)
+        first_out.set()
+
+    def second() -> None:
+        first_in.wait(5)
+        with collector_paused():
+            second_in.set()
+            first_out.wait(5)
+            seen["after the first ended"] = gc.isenabled()
+        seen["after both ended"] = gc.isenabled()
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+
+    assert seen == {"after the first ended": False, "after both ended": True}
+
+
+def test_a_collector_the_caller_had_turned_off_stays_off():
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_the_dump_parses_its_json_documents_with_the_collector_paused(tmp_path, monkeypatch):
+    from core.dump import files
+
+    (tmp_path / "truth.json").write_text('{"root_causes": {"7": {"lines": [[1, 2]]}}}')
+    enabled_while_parsing: list[bool] = []
+    loads = files.json.loads
+
+    def observed(raw):
+        enabled_while_parsing.append(gc.isenabled())
+        return loads(raw)
+
+    monkeypatch.setattr(files.json, "loads", observed)
+
+    truth = files.Dump(tmp_path).truth()
+
+    assert truth == {"root_causes": {"7": {"lines": [[1, 2]]}}}
+    assert enabled_while_parsing == [False] and gc.isenabled()
