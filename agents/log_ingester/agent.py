@@ -359,7 +359,7 @@ class _LogBatch:
             self.report.expired += 1
             return
         self.logs.append(outcome)
-        self.bytes += len(outcome.kept.head) + len(outcome.kept.tail)
+        self.bytes += outcome.stored.kept_bytes
         if len(self.logs) >= BATCH_LOGS or self.bytes >= BATCH_LOG_BYTES:
             self.flush()
 

@@ -27,7 +27,7 @@ from core.logs.safe_archive import safe_extract_zip
 from core.messages.envelope import Message, make_message
 from core.messages.redact import redact_kept, redactor
 from core.store.db import Store
-from core.store.logs import save_log, save_missing_log
+from core.store.logs import CompressedLog, compress_log, save_log, save_missing_log
 from core.store.outbox import enqueue
 from core.store.packed_results import RESULT, PackedResults, unpack
 from core.store.result_codes import JUNIT, OUTCOME_CODES, SOURCE_CODES
@@ -127,12 +127,12 @@ def runs_missing_reports(store: Store, repo_id: int, since: str) -> pd.DataFrame
 
 @dataclass(frozen=True)
 class PreparedLog:
-    """One job's log made ready to store, outside any transaction: redacted, its error lines
-    counted, its console test results read and its ``job_log`` message built (the CPU work a
-    batch should not do while it holds the store's write lock)."""
+    """One job's log made ready to store, outside any transaction: redacted and compressed,
+    its error lines counted, its console test results read and its ``job_log`` message built
+    (the CPU work a batch should not do while it holds the store's write lock)."""
 
     job: JobRef
-    kept: KeptLog
+    stored: CompressedLog
     error_lines: int
     results: list[TestResult]
     message: Message
@@ -148,7 +148,7 @@ def prepare_job_log(
     log = normalise_kept(kept)
     results, _summary = parse_console(list(log.texts))
     message = _log_message(repo, job, kept, log)
-    return PreparedLog(job, kept, int(log.is_error.sum()), results, message)
+    return PreparedLog(job, compress_log(kept), int(log.is_error.sum()), results, message)
 
 
 def save_job_logs(store: Store, repo_id: int, logs: list[PreparedLog]) -> int:
@@ -158,7 +158,7 @@ def save_job_logs(store: Store, repo_id: int, logs: list[PreparedLog]) -> int:
     with store.transaction() as tx:
         for prepared in logs:
             job = prepared.job
-            save_log(tx, repo_id, job.job_id, prepared.kept, error_lines=prepared.error_lines)
+            save_log(tx, repo_id, job.job_id, prepared.stored, error_lines=prepared.error_lines)
             _save_tests(tx, repo_id, job.job_id, prepared.results, "console")
             enqueue(tx, [prepared.message])
     return sum(len(prepared.results) for prepared in logs)
