@@ -23,6 +23,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import nullcontext
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -51,6 +52,10 @@ __all__ = [
 
 MIB = 1024 * 1024
 MAX_JSON_BYTES = 32 * MIB  # one JSON document: repo, workflows, a run's jobs, a commit
+# A document this large is parsed with the garbage collector paused (core.memory): its many
+# containers would trigger collections that walk the whole process. A smaller one (a run's
+# jobs, a commit: the emulator parses one per request) triggers few; it is left alone.
+LARGE_JSON_BYTES = MIB
 MAX_JSONL_LINE_BYTES = 4 * MIB  # one workflow run (a few KB in practice)
 MAX_JSONL_BYTES = 1024 * MIB  # runs.jsonl / attempts.jsonl, decompressed
 MAX_FILE_BYTES = 32 * MIB  # a repository file under files/, a run record
@@ -120,7 +125,7 @@ def _load_json(found: Path | None, label: str) -> Any:
     except UnsafeInput as exc:
         raise DumpError(str(exc)) from exc
     try:
-        with collector_paused():  # a document of many containers and no cycles
+        with collector_paused() if len(raw) >= LARGE_JSON_BYTES else nullcontext():
             return json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         raise DumpError(not_json(f"{label} in the dump", exc)) from exc

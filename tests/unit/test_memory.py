@@ -4,6 +4,7 @@ that allocates many objects without cycles runs with the garbage collector pause
 from __future__ import annotations
 
 import gc
+import json
 import threading
 from pathlib import Path
 
@@ -120,10 +121,13 @@ def test_a_collector_the_caller_had_turned_off_stays_off():
         gc.enable()
 
 
-def test_the_dump_parses_its_json_documents_with_the_collector_paused(tmp_path, monkeypatch):
+def test_the_dump_parses_a_large_json_document_with_the_collector_paused(tmp_path, monkeypatch):
     from core.dump import files
 
-    (tmp_path / "truth.json").write_text('{"root_causes": {"7": {"lines": [[1, 2]]}}}')
+    causes = {str(n): {"lines": [[n, n + 1]], "category": "test_failure"} for n in range(30_000)}
+    (tmp_path / "truth.json").write_text(json.dumps({"root_causes": causes}))
+    (tmp_path / "repo.json").write_text('{"full_name": "acme/widgets"}')
+    assert (tmp_path / "truth.json").stat().st_size >= files.LARGE_JSON_BYTES
     enabled_while_parsing: list[bool] = []
     loads = files.json.loads
 
@@ -132,8 +136,9 @@ def test_the_dump_parses_its_json_documents_with_the_collector_paused(tmp_path, 
         return loads(raw)
 
     monkeypatch.setattr(files.json, "loads", observed)
+    dump = files.Dump(tmp_path)
 
-    truth = files.Dump(tmp_path).truth()
-
-    assert truth == {"root_causes": {"7": {"lines": [[1, 2]]}}}
-    assert enabled_while_parsing == [False] and gc.isenabled()
+    assert dump.truth() == {"root_causes": causes}
+    assert dump._json("repo.json") == {"full_name": "acme/widgets"}
+    # the large document paused; a small one (one per request in the emulator) did not
+    assert enabled_while_parsing == [False, True] and gc.isenabled()
