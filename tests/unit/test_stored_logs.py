@@ -11,6 +11,7 @@ from core.logs.normalise import keep_head_and_tail
 from core.store.db import Store
 from core.store.ingest import JobRef, prepare_job_log, save_job_logs
 from core.store.logs import CompressedLog, compress_log, load_raw, save_log
+from core.store.runs import save_repository
 
 REPO = "acme/widgets"
 LOG = b"".join(b"step %d: compiling module %d\n" % (n, n) for n in range(1, 400))
@@ -20,11 +21,7 @@ LOG += b"error: the build broke here\n"
 @pytest.fixture()
 def store(tmp_path) -> Store:
     store = Store(tmp_path / "logs.db")
-    with store.transaction() as tx:
-        tx.execute(
-            "INSERT INTO repositories (id, full_name, default_branch) VALUES (1, ?, 'main')",
-            (REPO,),
-        )
+    assert save_repository(store, {"id": 1, "full_name": REPO}) == 1
     return store
 
 
