@@ -69,15 +69,19 @@ class FailurePrediction:
         if kind == "logistic_regression" and result.pipeline is not None:
             fitted = explained_forest(features)
             forest = fitted[0] if fitted is not None else None
-        if result.pipeline is not None and len(live):
+        if len(live):
             ctx.progress(0.8, "Explaining the runs not finished yet…")
             # SHAP's tree explainer reads the forest and the boosted trees; a regression's
             # reasons are the forest's (its standardised inputs would read as nonsense words)
             model = forest if kind == "logistic_regression" else result.pipeline
-            if model is not None:
-                why = explain(model, result.live[result.columns])
-                live["reasons"] = [reasons_in_words(why.of_run(i)) for i in range(len(live))]
-                predictions.loc[live.index, "reasons"] = live["reasons"]
+            why = explain(
+                model,
+                result.live,
+                prior_weight=result.prior_weight if model is not None else 1.0,
+                background=features[features["failed"].notna()],
+            )
+            live["reasons"] = [reasons_in_words(why.of_run(i)) for i in range(len(live))]
+            predictions.loc[live.index, "reasons"] = live["reasons"]
         predictions["key"] = (
             predictions["run_id"].astype(str) + ":" + predictions["run_attempt"].astype(str)
         )
@@ -93,7 +97,7 @@ class FailurePrediction:
         # one message per live run and state: a prediction sent before is not news
         messages = [m for m in saved if m.body and not _sent_before(m.body, known)]
         ctx.progress(0.9, "Explaining the model for the page (SHAP)…")
-        _store_explanation(ctx, features, forest)
+        _store_explanation(ctx, features, forest, result.prior_weight)
         backtest = predictions[predictions["backtest"].astype(bool)]
         metrics = _metrics(backtest, result.threshold, kind)
         summary = _summary(ctx.repo, metrics, len(live), int(live["predicted"].sum()))
@@ -101,15 +105,17 @@ class FailurePrediction:
         return AgentResult(self.name, findings, metrics, summary, messages)
 
 
-def _store_explanation(ctx: AgentContext, features: pd.DataFrame, forest: object | None) -> None:
+def _store_explanation(
+    ctx: AgentContext, features: pd.DataFrame, forest: object | None, prior_weight: float
+) -> None:
     """The SHAP views' explanation, computed here in the background (seconds: a sample of runs
     explained) and stored, so the page draws it without computing.
 
     ``forest``: the live model when it is the forest, explained as it is (the probabilities the
     page shows, one fit), or the forest already fitted for a regression's reasons; None fits
-    one to explain."""
+    one to explain. ``prior_weight``: the prior's share of the live probabilities."""
     repo_id = ctx.store.repo_id(ctx.repo)
-    explained = global_explanation(features, forest)
+    explained = global_explanation(features, forest, prior_weight)
     if repo_id is None or explained is None:
         return
     version = f"{len(features)}:{features['updated_at'].max()}"

@@ -7,6 +7,11 @@ predicted in blocks of ``every`` in creation order; the model of a block is trai
 that *finished* before the block's first run was created, so each prediction uses only the past
 as it was known then. The parrot (the previous finished run of the same workflow and branch,
 else of the workflow: the catalogue's ``prev_failed``) is scored on the same rows.
+
+Every decided run is predicted, from a repository's first: a block with too few finished runs
+to learn from (fewer than :data:`MIN_TRAIN`, or one outcome only) is predicted by the prior
+alone (:mod:`agents.failure_prediction.prior`, fitted on no run of any repository in the
+store); later blocks blend the learned model with it by the repository's own training runs.
 """
 
 from __future__ import annotations
@@ -17,17 +22,19 @@ import numpy as np
 import pandas as pd
 
 from agents.failure_prediction.model import ModelKind, feature_columns, make_model
+from agents.failure_prediction.prior import PRIOR_MODEL, blend, prior_probability
 
 __all__ = ["Backtest", "walk_forward", "MIN_TRAIN", "MAX_TRAIN"]
 
-MIN_TRAIN = 60  # decided runs before the first prediction (fewer: no model)
+MIN_TRAIN = 60  # decided runs a model learns from at least (fewer: the prior alone)
 MAX_TRAIN = 20_000  # the most recent finished runs a model learns from (older ones add little)
 
 
 @dataclass(frozen=True)
 class Backtest:
     """Predictions of the backtest, one row per predicted run: ``run_id, attempt, created_at,
-    probability, parrot, actual``, in creation order."""
+    probability, parrot, actual, model`` (``model``: the kind, or ``prior`` where no model
+    could be learned yet), in creation order."""
 
     kind: str
     rows: pd.DataFrame
@@ -40,8 +47,8 @@ def walk_forward(
     seed: int = 0,
     pool: pd.DataFrame | None = None,
 ) -> Backtest:
-    """Predict every decided run after the first :data:`MIN_TRAIN` ones, retraining every
-    ``every`` runs on what had finished before the block began.
+    """Predict every decided run, retraining every ``every`` runs on what had finished before
+    the block began (the prior alone until :data:`MIN_TRAIN` runs with both outcomes had).
 
     ``pool``: other repositories' feature rows. Their runs that finished before a block began
     join its training set (measured on 30 real histories: 0.81 ROC-AUC pooled against 0.71 for
@@ -59,7 +66,8 @@ def walk_forward(
     finished = frame["finished"].to_numpy()
     out = []
     targets = own_rows[decided[own_rows]]
-    for block_start in range(MIN_TRAIN, len(targets), every):
+    is_own = frame["_own"].to_numpy()
+    for block_start in range(0, len(targets), every):
         block = targets[block_start : block_start + every]
         cutoff = created[block[0]]
         train = decided & (finished < cutoff)
@@ -69,20 +77,24 @@ def walk_forward(
             train = np.zeros(len(frame), dtype=bool)
             train[keep] = True
         y = frame.loc[train, "failed"].astype(int)
-        if y.nunique() < 2 or len(y) < MIN_TRAIN:
-            continue
-        model = make_model(kind, numeric, categorical, seed, rows=len(y))
-        model.fit(frame.loc[train, numeric + categorical], y)
         rows = frame.iloc[block]
-        probability = model.predict_proba(rows[numeric + categorical])[:, 1]
+        probability = prior_probability(rows)
+        model_name = PRIOR_MODEL
+        if y.nunique() == 2 and len(y) >= MIN_TRAIN:
+            model = make_model(kind, numeric, categorical, seed, rows=len(y))
+            model.fit(frame.loc[train, numeric + categorical], y)
+            learned = model.predict_proba(rows[numeric + categorical])[:, 1]
+            probability = blend(learned, probability, int((train & is_own).sum()))
+            model_name = kind
         out.append(
             rows[["run_id", "attempt", "created_at"]].assign(
                 probability=probability,
                 parrot=rows["prev_failed"].to_numpy(),
                 actual=rows["failed"].astype(int).to_numpy(),
+                model=model_name,
             )
         )
-    columns = ["run_id", "attempt", "created_at", "probability", "parrot", "actual"]
+    columns = ["run_id", "attempt", "created_at", "probability", "parrot", "actual", "model"]
     result = pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=columns)
     return Backtest(kind, result)
 

@@ -5,6 +5,11 @@ is depth-limited (8), so one run takes milliseconds and the global view (a sampl
 ``GLOBAL_SAMPLE`` runs) a few seconds, where an unlimited forest took minutes. shap is imported
 here, where it is used (importing it costs seconds). The values are on the probability scale
 of the forest: they explain its probabilities, which the backtest scores as they are.
+
+A live probability is the forest's blended with the prior's
+(:mod:`agents.failure_prediction.prior`); its explanation is the two models' values averaged
+with the blend's weights (the prior's shares put on the features they are read from), so a
+run's values still add up to the probability the page shows.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import pandas as pd
 
 from agents.failure_prediction.backtest import MAX_TRAIN
 from agents.failure_prediction.model import feature_columns, make_model
+from agents.failure_prediction.prior import prior_contributions
 
 __all__ = [
     "Explanation",
@@ -59,21 +65,57 @@ class Explanation:
         return row.loc[order].reset_index(drop=True)
 
 
-def explain(pipeline, rows: pd.DataFrame, sample: int | None = None, seed: int = 0) -> Explanation:
-    """SHAP values of ``rows`` (feature columns as the pipeline was fitted on) for a fitted
-    random-forest pipeline; ``sample`` caps how many rows are explained."""
-    import shap
-
+def explain(
+    pipeline,
+    rows: pd.DataFrame,
+    sample: int | None = None,
+    seed: int = 0,
+    prior_weight: float = 0.0,
+    background: pd.DataFrame | None = None,
+) -> Explanation:
+    """SHAP values of ``rows`` (feature rows holding the columns the pipeline was fitted on)
+    for a fitted random-forest pipeline (None: the prior alone); ``sample`` caps how many rows
+    are explained. ``prior_weight``: the prior's share of the probabilities explained
+    (:attr:`Forecast.prior_weight`); its shares (about ``background``'s mean, feature rows;
+    default the rows) join the forest's values with that weight."""
     if sample is not None and len(rows) > sample:
         rows = rows.sample(sample, random_state=seed)
+    if pipeline is None:
+        values, data, expected = np.zeros((len(rows), 0)), pd.DataFrame(index=range(len(rows))), 0.0
+        prior_weight = 1.0
+    else:
+        values, data, expected = _forest_values(pipeline, rows)
+    if prior_weight <= 0:
+        return Explanation(values, data, expected)
+    shares, shown, prior_expected = prior_contributions(
+        rows, rows if background is None else background
+    )
+    values = values * (1 - prior_weight)
+    for column in shares.columns:
+        if column not in data.columns:
+            data[column] = shown[column].to_numpy(dtype=float)
+            values = np.column_stack([values, np.zeros(len(rows))])
+        position = data.columns.get_loc(column)
+        values[:, position] += prior_weight * shares[column].to_numpy()
+    expected = (1 - prior_weight) * expected + prior_weight * prior_expected
+    return Explanation(values, data, float(expected))
+
+
+def _forest_values(pipeline, rows: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame, float]:
+    """TreeExplainer's values of the rows for the pipeline's forest, the rows as the forest
+    saw them, and its expected value."""
+    import shap
+
     transform, forest = pipeline.named_steps["features"], pipeline.named_steps["model"]
-    data = pd.DataFrame(transform.transform(rows), columns=transform.get_feature_names_out())
+    columns = list(transform.feature_names_in_)
+    names = transform.get_feature_names_out()
+    data = pd.DataFrame(transform.transform(rows[columns]), columns=names)
     explainer = shap.TreeExplainer(forest)
     values = np.asarray(explainer.shap_values(data, check_additivity=False))
     if values.ndim == 3:  # (runs, features, classes): the failure class
         values = values[:, :, 1]
     expected = np.atleast_1d(explainer.expected_value)
-    return Explanation(values, data, float(expected[-1]))
+    return values, data, float(expected[-1])
 
 
 def explained_runs(features: pd.DataFrame) -> pd.DataFrame | None:
@@ -106,7 +148,7 @@ def explained_forest(features: pd.DataFrame):
 
 
 def global_explanation(
-    features: pd.DataFrame, forest: object | None = None
+    features: pd.DataFrame, forest: object | None = None, prior_weight: float = 0.0
 ) -> tuple[Explanation, pd.DataFrame] | None:
     """SHAP values of every unfinished run (first) and a sample of :data:`GLOBAL_SAMPLE`
     finished ones; the explained runs (``run_id``, ``created_at``) come back too. None when too
@@ -116,22 +158,22 @@ def global_explanation(
     forecast's, fitted on the same columns). It is explained as it is, so a live run's SHAP
     values add up to the probability the page shows beside them, also when other repositories
     were pooled into its training rows, and no second forest is fitted (seconds at 100k runs).
-    None: a forest is fitted here (:func:`explained_forest`)."""
+    None: a forest is fitted here (:func:`explained_forest`). ``prior_weight``: the prior's
+    share of the live probabilities (:attr:`Forecast.prior_weight`), explained with it."""
     if forest is None:
         fitted = explained_forest(features)
         if fitted is None:
             return None
-        forest, decided, columns = fitted
+        forest, decided, _columns = fitted
     else:
         decided = explained_runs(features)
         if decided is None:
             return None
-        numeric, categorical = feature_columns(features)
-        columns = numeric + categorical
     live = features[features["status"].ne("completed")]
     rest = decided.sample(min(GLOBAL_SAMPLE, len(decided)), random_state=0)
     rows = pd.concat([live, rest], ignore_index=True)
-    return explain(forest, rows[columns]), rows[["run_id", "created_at"]]
+    explanation = explain(forest, rows, prior_weight=prior_weight, background=decided)
+    return explanation, rows[["run_id", "created_at"]]
 
 
 def to_document(explanation: Explanation, rows: pd.DataFrame) -> dict:

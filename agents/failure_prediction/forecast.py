@@ -11,9 +11,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from agents.failure_prediction.backtest import MAX_TRAIN, walk_forward
+from agents.failure_prediction.backtest import MAX_TRAIN, MIN_TRAIN, walk_forward
 from agents.failure_prediction.metrics import threshold_for_precision
 from agents.failure_prediction.model import ModelKind, feature_columns, make_model
+from agents.failure_prediction.prior import (
+    PRIOR_MODEL,
+    blend,
+    blend_weight,
+    prior_probability,
+)
 
 __all__ = ["Forecast", "forecast", "PREDICTION_COLUMNS", "WANTED_PRECISION"]
 
@@ -40,6 +46,7 @@ class Forecast:
     pipeline: object | None  # the model fitted on every finished run (None: too few)
     columns: list[str]  # the feature columns the pipeline reads
     live: pd.DataFrame  # the unfinished runs' feature rows, in predictions' live order
+    prior_weight: float  # the prior's share of a live probability (1.0: the prior alone)
 
 
 def _refit_every(runs: int) -> int:
@@ -72,7 +79,6 @@ def forecast(
         run_attempt=backtest["attempt"],
         backtest=True,
         reasons="",
-        model=kind,
         predicted=(backtest["probability"] >= threshold).astype(int),
     )
     numeric, categorical = feature_columns(features)
@@ -83,27 +89,31 @@ def forecast(
         decided = decided.sort_values("updated_at", kind="stable").tail(MAX_TRAIN)
     live = features[features["status"].ne("completed")].copy()  # queued or in progress
     pipeline = None
-    live_rows = pd.DataFrame(columns=list(PREDICTION_COLUMNS))
-    if decided["failed"].nunique() == 2 and len(decided) >= 30:
+    probability = prior_probability(live)
+    prior_weight, model = 1.0, PRIOR_MODEL
+    if decided["failed"].nunique() == 2 and len(decided) >= MIN_TRAIN:
         pipeline = make_model(kind, numeric, categorical, rows=len(decided))
         pipeline.fit(decided[columns], decided["failed"].astype(int))
+        own_runs = int(features["failed"].notna().sum())
+        prior_weight, model = blend_weight(own_runs), kind
         if len(live):
-            probability = pipeline.predict_proba(live[columns])[:, 1]
-            live_rows = pd.DataFrame(
-                {
-                    "run_id": live["run_id"].to_numpy(),
-                    "run_attempt": live["attempt"].to_numpy(),
-                    "created_at": live["created_at"].to_numpy(),
-                    "probability": probability,
-                    "predicted": (probability >= threshold).astype(int),
-                    "actual": np.nan,
-                    "backtest": False,
-                    "parrot": live["prev_failed"].to_numpy(),
-                    "reasons": "",
-                    "model": kind,
-                }
-            )
+            learned = pipeline.predict_proba(live[columns])[:, 1]
+            probability = blend(learned, probability, own_runs)
+    live_rows = pd.DataFrame(
+        {
+            "run_id": live["run_id"].to_numpy(),
+            "run_attempt": live["attempt"].to_numpy(),
+            "created_at": live["created_at"].to_numpy(),
+            "probability": probability,
+            "predicted": (probability >= threshold).astype(int),
+            "actual": np.nan,
+            "backtest": False,
+            "parrot": live["prev_failed"].to_numpy(),
+            "reasons": "",
+            "model": model,
+        }
+    )
     predictions = pd.concat(
         [history.reindex(columns=list(PREDICTION_COLUMNS)), live_rows], ignore_index=True
     )
-    return Forecast(kind, threshold, predictions, pipeline, columns, live)
+    return Forecast(kind, threshold, predictions, pipeline, columns, live, prior_weight)

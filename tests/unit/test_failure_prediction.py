@@ -15,6 +15,7 @@ from agents.failure_prediction.backtest import MAX_TRAIN, MIN_TRAIN, walk_forwar
 from agents.failure_prediction.forecast import PREDICTION_COLUMNS, _refit_every, forecast
 from agents.failure_prediction.metrics import score, threshold_for_precision
 from agents.failure_prediction.model import TREE_ROWS, feature_columns, make_model
+from agents.failure_prediction.prior import PRIOR_MODEL, prior_probability
 from agents.failure_prediction.reasons import reasons_in_words
 from agents.feature_engineering.build import run_features
 from core.features.catalogue import KNOWN_BEFORE_RUN
@@ -48,12 +49,18 @@ def test_a_prediction_ignores_the_run_itself_and_every_later_run(inputs, first):
     )
 
 
-def test_the_backtest_predicts_every_decided_run_after_the_first_ones(inputs):
+def test_the_backtest_predicts_every_decided_run_the_first_ones_by_the_prior_alone(inputs):
     features = run_features(inputs)
     rows = walk_forward(features, every=25).rows
-    decided = features["failed"].notna().sum()
-    assert len(rows) == decided - MIN_TRAIN
+    decided = features[features["failed"].notna()]
+    assert len(rows) == len(decided)
     assert rows["probability"].between(0, 1).all()
+    first = rows.head(MIN_TRAIN)  # too few finished runs before them to learn from
+    assert set(first["model"]) == {PRIOR_MODEL}
+    assert first["probability"].to_numpy() == pytest.approx(
+        prior_probability(decided.head(MIN_TRAIN))
+    )
+    assert set(rows["model"].iloc[-25:]) == {"random_forest"}
 
 
 def test_predictions_csv_has_the_contract_columns_and_marks_the_backtest(inputs):
@@ -111,9 +118,10 @@ def test_the_shap_explanation_survives_the_store_as_it_was_computed(inputs):
     assert back.of_run(0)["feature"].tolist() == explanation.of_run(0)["feature"].tolist()
 
 
-def test_the_shap_views_explain_the_forest_that_gave_the_live_probabilities(inputs):
+def test_the_shap_views_explain_the_blend_that_gave_the_live_probabilities(inputs):
     """Pooled with another repository, the live forest differs from one fitted on this
-    repository's runs alone; the agent hands the forecast's forest to the SHAP views, so each
+    repository's runs alone, and a live probability is that forest's blended with the prior;
+    the agent hands the forecast's forest and the prior's weight to the SHAP views, so each
     live run's values add up to the probability it was given (no second forest)."""
     from agents.failure_prediction.explain import global_explanation
 
@@ -121,7 +129,8 @@ def test_the_shap_views_explain_the_forest_that_gave_the_live_probabilities(inpu
     features.loc[features.index[-3:], ["status", "failed"]] = ["in_progress", np.nan]
     pool = run_features(synthetic_inputs(runs=240, seed=9))
     result = forecast(features, every=40, pool=pool)
-    explained = global_explanation(features, result.pipeline)
+    assert 0 < result.prior_weight < 1  # both models have a share
+    explained = global_explanation(features, result.pipeline, result.prior_weight)
     assert explained is not None
     explanation, runs = explained
     live = result.predictions[~result.predictions["backtest"].astype(bool)]
