@@ -10,6 +10,13 @@ from core.features.catalogue import CATEGORICAL
 
 __all__ = ["reasons_in_words"]
 
+
+def _runs(count: float, what: str) -> str:
+    """``1 failed run ...`` / ``3 failed runs ...``: ``what`` says "run" once, in the singular."""
+    number = int(count)
+    return f"{number} {what if number == 1 else what.replace(' run', ' runs', 1)}"
+
+
 _WORDS = {
     "branch_fail_rate_10": lambda v: f"this branch failed {round(v * 10)} of its last 10 runs",
     "wf_fail_rate_10": lambda v: f"the workflow failed {round(v * 10)} of its last 10 runs",
@@ -21,11 +28,13 @@ _WORDS = {
     "change_prev_failed": lambda v: (
         "this change's previous run failed" if v >= 0.5 else "this change's previous run passed"
     ),
-    "change_fails_since_green": lambda v: (
-        f"{int(v)} failed runs of this change since its last green one"
+    "change_fails_since_green": lambda v: _runs(
+        v, "failed run of this change since its last green one"
     ),
-    "change_prior_runs": lambda v: f"{int(v)} earlier runs of this change",
-    "fails_since_green": lambda v: f"{int(v)} failed runs since the last green one",
+    "change_prior_runs": lambda v: (
+        "the first run of this change" if v < 1 else _runs(v, "earlier run of this change")
+    ),
+    "fails_since_green": lambda v: _runs(v, "failed run since the last green one"),
     "since_green_s": lambda v: f"last green run {v / 3600:.0f} h before",
     "touches_dependencies": lambda v: (
         "touches a dependency manifest" if v else "no dependency change"
@@ -41,7 +50,7 @@ _WORDS = {
     "duration_median_10": lambda v: f"usual duration {v / 60:.0f} min",
     "duration_ewm": lambda v: f"recent duration {v / 60:.0f} min",
     "duration_trend": lambda v: f"durations trending {'up' if v > 0 else 'down'} {abs(v):.0%}",
-    "prior_runs": lambda v: f"{int(v)} earlier runs of the workflow",
+    "prior_runs": lambda v: _runs(v, "earlier run of the workflow"),
     "since_prev_run_s": lambda v: f"{v / 60:.0f} min after the previous run",
     "runs_prev_24h": lambda v: f"{int(v)} runs of the workflow in the last 24 h",
     "hour_utc": lambda v: f"started at {int(v)}:00 UTC",

@@ -100,6 +100,20 @@ def test_reasons_are_words():
     assert reasons_in_words(top) == "this branch failed 4 of its last 10 runs; workflow is CI"
 
 
+def test_reasons_count_runs_in_the_singular_and_the_plural():
+    top = pd.DataFrame(
+        {
+            "feature": ["change_fails_since_green", "fails_since_green", "change_prior_runs"],
+            "value": [1.0, 3.0, 0.0],
+            "shap": [0.3, 0.2, 0.1],
+        }
+    )
+    assert reasons_in_words(top) == (
+        "1 failed run of this change since its last green one; "
+        "3 failed runs since the last green one; the first run of this change"
+    )
+
+
 def test_the_shap_explanation_survives_the_store_as_it_was_computed(inputs):
     """The agent explains the model in the background and stores it; the page draws the stored
     document: the same values, features and runs come back."""
