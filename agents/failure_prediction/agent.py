@@ -2,8 +2,10 @@
 (with its reasons) of every run not finished yet.
 
 It reads the feature rows Feature Engineering stored (only the ``known_before_run`` features);
-a repository with too little history of its own is predicted by a model pooled over every
-repository in the store. ``predictions.csv``: ``run_id, run_attempt, created_at, probability,
+its models learn from every repository in the store (a repository with little history of its
+own borrows the others'), and every probability is blended with the prior's
+(:mod:`agents.failure_prediction.prior`), which alone predicts the runs no model can learn
+from yet. ``predictions.csv``: ``run_id, run_attempt, created_at, probability,
 predicted, actual, backtest`` (+ the parrot's guess, the reasons and the model). Live
 predictions go to the analysis queue, one message per run and state.
 """
@@ -16,6 +18,7 @@ from agents.base import AgentContext, AgentResult, nothing_yet, with_columns
 from agents.failure_prediction.explain import (
     explain,
     explained_forest,
+    finished_runs,
     global_explanation,
     to_document,
 )
@@ -29,8 +32,6 @@ from core.store.findings import load_findings, save_findings
 __all__ = ["FailurePrediction", "PREDICTION_COLUMNS", "EXPLANATION"]
 
 EXPLANATION = "shap"  # the artifact the page's SHAP views read (see _store_explanation)
-
-MIN_OWN_HISTORY = 200  # decided runs below which the pooled model predicts
 
 
 class FailurePrediction:
@@ -64,21 +65,20 @@ class FailurePrediction:
         result = forecast(features, kind, precision, pool=pool)  # type: ignore[arg-type]
         predictions = result.predictions
         live = predictions[~predictions["backtest"].astype(bool)].copy()
-        # the forest the SHAP views explain: the live model itself when it is the forest
-        forest = result.pipeline if kind == "random_forest" else None
+        # the trees the SHAP views explain: the live model itself (the forest or the boosted
+        # trees); a regression's reasons are a forest's (its standardised inputs would read as
+        # nonsense words)
+        trees = result.pipeline
         if kind == "logistic_regression" and result.pipeline is not None:
             fitted = explained_forest(features)
-            forest = fitted[0] if fitted is not None else None
+            trees = fitted[0] if fitted is not None else None
         if len(live):
             ctx.progress(0.8, "Explaining the runs not finished yet…")
-            # SHAP's tree explainer reads the forest and the boosted trees; a regression's
-            # reasons are the forest's (its standardised inputs would read as nonsense words)
-            model = forest if kind == "logistic_regression" else result.pipeline
             why = explain(
-                model,
+                trees,
                 result.live,
-                prior_weight=result.prior_weight if model is not None else 1.0,
-                background=features[features["failed"].notna()],
+                prior_weight=result.prior_weight,
+                background=finished_runs(features),
             )
             live["reasons"] = [reasons_in_words(why.of_run(i)) for i in range(len(live))]
             predictions.loc[live.index, "reasons"] = live["reasons"]
@@ -97,7 +97,7 @@ class FailurePrediction:
         # one message per live run and state: a prediction sent before is not news
         messages = [m for m in saved if m.body and not _sent_before(m.body, known)]
         ctx.progress(0.9, "Explaining the model for the page (SHAP)…")
-        _store_explanation(ctx, features, forest, result.prior_weight)
+        _store_explanation(ctx, features, trees, result.prior_weight)
         backtest = predictions[predictions["backtest"].astype(bool)]
         metrics = _metrics(backtest, result.threshold, kind)
         summary = _summary(ctx.repo, metrics, len(live), int(live["predicted"].sum()))
@@ -106,16 +106,17 @@ class FailurePrediction:
 
 
 def _store_explanation(
-    ctx: AgentContext, features: pd.DataFrame, forest: object | None, prior_weight: float
+    ctx: AgentContext, features: pd.DataFrame, trees: object | None, prior_weight: float
 ) -> None:
     """The SHAP views' explanation, computed here in the background (seconds: a sample of runs
     explained) and stored, so the page draws it without computing.
 
-    ``forest``: the live model when it is the forest, explained as it is (the probabilities the
-    page shows, one fit), or the forest already fitted for a regression's reasons; None fits
-    one to explain. ``prior_weight``: the prior's share of the live probabilities."""
+    ``trees``: the live model when it is the forest or the boosted trees, explained as it is
+    (the probabilities the page shows, one fit), or the forest already fitted for a
+    regression's reasons; None: a forest is fitted to explain, or the prior alone is explained
+    when no model learned yet. ``prior_weight``: the prior's share of the live probabilities."""
     repo_id = ctx.store.repo_id(ctx.repo)
-    explained = global_explanation(features, forest, prior_weight)
+    explained = global_explanation(features, trees, prior_weight)
     if repo_id is None or explained is None:
         return
     version = f"{len(features)}:{features['updated_at'].max()}"

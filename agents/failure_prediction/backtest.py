@@ -11,7 +11,7 @@ else of the workflow: the catalogue's ``prev_failed``) is scored on the same row
 Every decided run is predicted, from a repository's first: a block with too few finished runs
 to learn from (fewer than :data:`MIN_TRAIN`, or one outcome only) is predicted by the prior
 alone (:mod:`agents.failure_prediction.prior`, fitted on no run of any repository in the
-store); later blocks blend the learned model with it by the repository's own training runs.
+store); later blocks blend the learned model with it, by how many runs the model learned from.
 """
 
 from __future__ import annotations
@@ -66,7 +66,6 @@ def walk_forward(
     finished = frame["finished"].to_numpy()
     out = []
     targets = own_rows[decided[own_rows]]
-    is_own = frame["_own"].to_numpy()
     for block_start in range(0, len(targets), every):
         block = targets[block_start : block_start + every]
         cutoff = created[block[0]]
@@ -84,7 +83,7 @@ def walk_forward(
             model = make_model(kind, numeric, categorical, seed, rows=len(y))
             model.fit(frame.loc[train, numeric + categorical], y)
             learned = model.predict_proba(rows[numeric + categorical])[:, 1]
-            probability = blend(learned, probability, int((train & is_own).sum()))
+            probability = blend(learned, probability, len(y))
             model_name = kind
         out.append(
             rows[["run_id", "attempt", "created_at"]].assign(

@@ -18,10 +18,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from sklearn.ensemble import RandomForestClassifier
 
 from agents.failure_prediction.backtest import MAX_TRAIN
 from agents.failure_prediction.model import feature_columns, make_model
 from agents.failure_prediction.prior import prior_contributions
+from agents.failure_prediction.shares import probability_shares, sigmoid
 
 __all__ = [
     "Explanation",
@@ -30,6 +32,7 @@ __all__ = [
     "global_explanation",
     "explained_runs",
     "explained_forest",
+    "finished_runs",
     "to_document",
     "from_document",
 ]
@@ -74,17 +77,18 @@ def explain(
     background: pd.DataFrame | None = None,
 ) -> Explanation:
     """SHAP values of ``rows`` (feature rows holding the columns the pipeline was fitted on)
-    for a fitted random-forest pipeline (None: the prior alone); ``sample`` caps how many rows
-    are explained. ``prior_weight``: the prior's share of the probabilities explained
+    for a fitted tree pipeline (the forest, or the boosted trees), on the probability scale;
+    None: the prior alone (``prior_weight`` is then 1). ``sample`` caps how many rows are
+    explained. ``prior_weight``: the prior's share of the probabilities explained
     (:attr:`Forecast.prior_weight`); its shares (about ``background``'s mean, feature rows;
-    default the rows) join the forest's values with that weight."""
+    default the rows) join the trees' values with that weight."""
     if sample is not None and len(rows) > sample:
         rows = rows.sample(sample, random_state=seed)
     if pipeline is None:
         values, data, expected = np.zeros((len(rows), 0)), pd.DataFrame(index=range(len(rows))), 0.0
         prior_weight = 1.0
     else:
-        values, data, expected = _forest_values(pipeline, rows)
+        values, data, expected = _tree_values(pipeline, rows)
     if prior_weight <= 0:
         return Explanation(values, data, expected)
     shares, shown, prior_expected = prior_contributions(
@@ -92,42 +96,57 @@ def explain(
     )
     values = values * (1 - prior_weight)
     for column in shares.columns:
+        share = shares[column].to_numpy()
         if column not in data.columns:
+            if not share.any():
+                continue
             data[column] = shown[column].to_numpy(dtype=float)
             values = np.column_stack([values, np.zeros(len(rows))])
-        position = data.columns.get_loc(column)
-        values[:, position] += prior_weight * shares[column].to_numpy()
+        values[:, data.columns.get_loc(column)] += prior_weight * share
     expected = (1 - prior_weight) * expected + prior_weight * prior_expected
     return Explanation(values, data, float(expected))
 
 
-def _forest_values(pipeline, rows: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame, float]:
-    """TreeExplainer's values of the rows for the pipeline's forest, the rows as the forest
-    saw them, and its expected value."""
+def _tree_values(pipeline, rows: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame, float]:
+    """TreeExplainer's values of the rows for the pipeline's trees, the rows as the trees saw
+    them, and the expected value, on the probability scale: the forest's are; the boosted
+    trees' are log-odds, scaled to each run's probability
+    (:func:`agents.failure_prediction.shares.probability_shares`)."""
     import shap
 
-    transform, forest = pipeline.named_steps["features"], pipeline.named_steps["model"]
+    transform, trees = pipeline.named_steps["features"], pipeline.named_steps["model"]
     columns = list(transform.feature_names_in_)
     names = transform.get_feature_names_out()
     data = pd.DataFrame(transform.transform(rows[columns]), columns=names)
-    explainer = shap.TreeExplainer(forest)
+    explainer = shap.TreeExplainer(trees)
     values = np.asarray(explainer.shap_values(data, check_additivity=False))
     if values.ndim == 3:  # (runs, features, classes): the failure class
         values = values[:, :, 1]
-    expected = np.atleast_1d(explainer.expected_value)
-    return values, data, float(expected[-1])
+    expected = float(np.atleast_1d(explainer.expected_value)[-1])
+    if not isinstance(trees, RandomForestClassifier):  # log-odds
+        expected = float(sigmoid(expected))
+        probability = pipeline.predict_proba(rows[columns])[:, 1]
+        values = probability_shares(values, expected, probability)
+    return values, data, expected
+
+
+def finished_runs(features: pd.DataFrame) -> pd.DataFrame:
+    """The finished runs an explanation is measured against (the most recent
+    :data:`MAX_TRAIN`, as the backtest learns): the forest's sample and the prior's mean."""
+    decided = features[features["failed"].notna()]
+    if len(decided) > MAX_TRAIN:
+        decided = decided.sort_values("updated_at", kind="stable").tail(MAX_TRAIN)
+    return decided
 
 
 def explained_runs(features: pd.DataFrame) -> pd.DataFrame | None:
-    """The finished runs the SHAP views sample (the most recent :data:`MAX_TRAIN`, as the
-    backtest learns), or None when there are too few runs or only one outcome."""
+    """The finished runs the SHAP views sample (:func:`finished_runs`), or None when there are
+    too few runs or only one outcome."""
     if features.empty:
         return None
-    decided = features[features["failed"].notna()]
+    decided = finished_runs(features)
     if decided["failed"].nunique() < 2 or len(decided) < 30:
         return None
-    if len(decided) > MAX_TRAIN:
-        decided = decided.sort_values("updated_at", kind="stable").tail(MAX_TRAIN)
     return decided
 
 
@@ -135,8 +154,7 @@ def explained_forest(features: pd.DataFrame):
     """A forest fitted on :func:`explained_runs`, with those runs and the feature columns:
     ``(pipeline, decided, columns)``, or None when there are too few runs or only one outcome.
 
-    Only for a live model that is not the forest: the regression has no TreeExplainer, and the
-    boosted trees' SHAP values are log-odds where the page draws probabilities."""
+    Only for a live model with no tree explainer: the regression's reasons are a forest's."""
     decided = explained_runs(features)
     if decided is None:
         return None
@@ -154,13 +172,15 @@ def global_explanation(
     finished ones; the explained runs (``run_id``, ``created_at``) come back too. None when too
     few runs.
 
-    ``forest``: the fitted random-forest pipeline that produced the live probabilities (the
-    forecast's, fitted on the same columns). It is explained as it is, so a live run's SHAP
-    values add up to the probability the page shows beside them, also when other repositories
-    were pooled into its training rows, and no second forest is fitted (seconds at 100k runs).
-    None: a forest is fitted here (:func:`explained_forest`). ``prior_weight``: the prior's
-    share of the live probabilities (:attr:`Forecast.prior_weight`), explained with it."""
-    if forest is None:
+    ``forest``: the fitted tree pipeline that produced the live probabilities (the forecast's
+    forest or boosted trees, fitted on the same columns). It is explained as it is, so a live
+    run's SHAP values add up to the probability the page shows beside them, also when other
+    repositories were pooled into its training rows, and no second forest is fitted (seconds
+    at 100k runs). ``prior_weight``: the prior's share of the live probabilities
+    (:attr:`Forecast.prior_weight`), explained with it. No ``forest`` and a share for a learned
+    model (the regression's): a forest is fitted here (:func:`explained_forest`); no
+    ``forest`` and the prior's alone: the prior is explained."""
+    if forest is None and prior_weight < 1:
         fitted = explained_forest(features)
         if fitted is None:
             return None

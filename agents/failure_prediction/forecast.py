@@ -69,7 +69,9 @@ def forecast(
 ) -> Forecast:
     """Backtest ``features`` (one repository's run feature rows), choose the threshold for
     ``precision`` on it, and predict the runs that are not finished; ``pool`` (other
-    repositories' rows) is trained on too (see :func:`walk_forward`)."""
+    repositories' rows) is trained on too (see :func:`walk_forward`). As in the backtest, a
+    live probability is the prior's alone until :data:`MIN_TRAIN` finished runs with both
+    outcomes exist, then the model's blended with it (:func:`blend`)."""
     every = every or _refit_every(len(features))
     backtest = walk_forward(features, kind, every=every, pool=pool).rows
     threshold = threshold_for_precision(
@@ -94,11 +96,10 @@ def forecast(
     if decided["failed"].nunique() == 2 and len(decided) >= MIN_TRAIN:
         pipeline = make_model(kind, numeric, categorical, rows=len(decided))
         pipeline.fit(decided[columns], decided["failed"].astype(int))
-        own_runs = int(features["failed"].notna().sum())
-        prior_weight, model = blend_weight(own_runs), kind
+        prior_weight, model = blend_weight(len(decided)), kind
         if len(live):
             learned = pipeline.predict_proba(live[columns])[:, 1]
-            probability = blend(learned, probability, own_runs)
+            probability = blend(learned, probability, len(decided))
     live_rows = pd.DataFrame(
         {
             "run_id": live["run_id"].to_numpy(),

@@ -1,6 +1,6 @@
 """The prior every repository starts from: a small logistic model with fixed weights on seven
-history features that mean the same in every CI system, blended with the learned model while a
-repository's own history is short.
+features that mean the same in every CI system (six of a run's history, one of its event),
+blended with the learned model while that model has learned from few runs.
 
 Why: a model learned from one repository's few hundred runs ranks failures worse than the
 history itself says. Measured on the 30 real Travis CI histories of the dev set (250 builds
@@ -8,22 +8,23 @@ each, ``python bench/prediction_bench.py --own-only``): the forest trained on a 
 earlier runs scored a pooled ROC-AUC of 0.742 (the parrot: 0.712) and beat the parrot on half
 the projects; these seven weights alone, fitted once on half A's fifteen projects
 (``--fit-prior`` prints them again), score 0.79 on A and 0.82 on B, the half they never saw,
-from a repository's first run. A store holding many repositories learns more from its pool
-(:func:`agents.failure_prediction.backtest.walk_forward`), and a repository with thousands of
-runs from itself: the prior's weight falls as the repository's own training runs grow
-(:func:`blend`).
+from a repository's first run. The prior's weight falls as the learned model's training runs
+grow (:func:`blend`): a repository with thousands of runs, or a store pooling many
+repositories (:func:`agents.failure_prediction.backtest.walk_forward`), is mostly its model.
 
 The features (all ``known_before_run`` in the catalogue): failures of the same change (its
 pull request, else its branch) since its last green run, that change's and that branch's
 failure share over their last 10 runs, whether the change's previous run failed, failures of
-the workflow since its last green run, whether this is the change's first run, and whether it
-builds a pull request. Nothing tied to one repository's names or formats.
+the workflow since its last green run, whether this is the change's first run, and whether the
+run builds a pull request. Nothing tied to one repository's names or formats.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
+from agents.failure_prediction.shares import probability_shares, sigmoid
 
 __all__ = [
     "PRIOR_FEATURES",
@@ -42,6 +43,7 @@ PRIOR_MODEL = "prior"  # the model named on a prediction the prior made alone
 
 # The failure share assumed where a repository has no finished run yet (about the dev set's).
 _UNKNOWN_SHARE = 0.3
+_WORKFLOW_RATE = "wf_fail_rate_10"
 
 # Fitted by ``python bench/prediction_bench.py --fit-prior`` (scikit-learn's
 # LogisticRegression, C=0.1, on every decided run of dev half A), rounded.
@@ -78,7 +80,7 @@ PRIOR_FEATURES = (
     "event",
 )
 
-# Own training runs at which the learned model and the prior weigh the same. On the dev
+# Training runs at which the learned model and the prior weigh the same. On the dev
 # histories (own runs only, at most 250 each) 300 scored as the prior alone (0.809 pooled
 # ROC-AUC) where 100 lost 0.011. On the demo (2.2k generated runs, failures planted on file
 # changes the prior does not read) 300 scored 0.728 over the whole backtest (the forest alone
@@ -96,7 +98,7 @@ def _column(features: pd.DataFrame, name: str) -> pd.Series:
 def prior_inputs(features: pd.DataFrame) -> pd.DataFrame:
     """The prior's seven inputs from feature rows (missing history filled as the first run of
     a change or a workflow reads: no failures, the workflow's share, else an average one)."""
-    workflow_rate = _column(features, "wf_fail_rate_10").fillna(_UNKNOWN_SHARE)
+    workflow_rate = _column(features, _WORKFLOW_RATE).fillna(_UNKNOWN_SHARE)
     workflow_fails = _column(features, "fails_since_green").fillna(0).clip(0, 50)
     change_fails = _column(features, "change_fails_since_green")
     first_of_change = change_fails.isna() | _column(features, "change_prior_runs").fillna(0).eq(0)
@@ -113,7 +115,7 @@ def prior_inputs(features: pd.DataFrame) -> pd.DataFrame:
             "change_prev": _column(features, "change_prev_failed").fillna(0),
             "workflow_fails": np.log1p(workflow_fails),
             "new_change": first_of_change.astype(float),
-            "pull_request": event.str.startswith("pull_request").astype(float),
+            "pull_request": event.eq("pull_request").astype(float),
         },
         index=features.index,
     )
@@ -125,56 +127,64 @@ def prior_probability(features: pd.DataFrame) -> np.ndarray:
     logit = PRIOR_INTERCEPT + inputs.to_numpy(dtype=float) @ np.array(
         [PRIOR_WEIGHTS[name] for name in inputs.columns]
     )
-    return 1.0 / (1.0 + np.exp(-logit))
+    return sigmoid(logit)
 
 
-def blend_weight(own_runs: int) -> float:
-    """The prior's weight once a model has learned from ``own_runs`` of the repository's own
-    finished runs (the learned model weighs the rest)."""
-    return PRIOR_RUNS / (own_runs + PRIOR_RUNS)
+def blend_weight(trained_on: int) -> float:
+    """The prior's weight beside a model that learned from ``trained_on`` finished runs (its
+    repository's, and the other repositories' it was pooled with); the model weighs the rest."""
+    return PRIOR_RUNS / (trained_on + PRIOR_RUNS)
 
 
-def blend(learned: np.ndarray, prior: np.ndarray, own_runs: int) -> np.ndarray:
+def blend(learned: np.ndarray, prior: np.ndarray, trained_on: int) -> np.ndarray:
     """The learned model's and the prior's probabilities averaged, the prior weighing
-    :func:`blend_weight`: what every repository's history says against what this repository's
-    own finished runs have taught the model. A plain average of probabilities (a logit average
-    scored the same on the dev histories) so that an explanation stays additive: the blend's
-    SHAP values are the two models' values averaged with the same weights."""
-    weight = blend_weight(own_runs)
+    :func:`blend_weight`: what the runs the model learned from say against what every
+    repository's history says. A plain average of probabilities (a logit average scored the
+    same on the dev histories) so that an explanation stays additive: the blend's SHAP values
+    are the two models' values averaged with the same weights."""
+    weight = blend_weight(trained_on)
     return (1 - weight) * np.asarray(learned, dtype=float) + weight * np.asarray(prior, dtype=float)
+
+
+# An input read from another feature where its own is missing (no run of the branch or the
+# change yet: the workflow's share stands in) is explained by the one it was read from.
+_STAND_IN = {"change_rate": "change_fail_rate_10", "branch_rate": "branch_fail_rate_10"}
 
 
 def prior_contributions(
     rows: pd.DataFrame, background: pd.DataFrame
 ) -> tuple[pd.DataFrame, pd.DataFrame, float]:
     """How each of the prior's inputs moved each row's probability from the prior's expected
-    one (its probability at the mean inputs of ``background``, feature rows): ``(shares,
-    values, expected)``, the shares and the rows' values in columns named as the model's
-    (:data:`PRIOR_SOURCES`). A row's shares add up to its probability less the expected one.
+    one (its probability at the mean inputs of ``background``, feature rows; the rows' own when
+    it is empty): ``(shares, values, expected)``, both frames with a column per feature the
+    inputs are read from, named as the model's (:data:`PRIOR_SOURCES`, and
+    ``wf_fail_rate_10`` where the workflow's share stood in for a branch's or a change's),
+    ``values`` the rows' values of those features (NaN where a row has none). A row's shares add
+    up to its probability less the expected one.
 
     Why not shap's exact explainer: it took a second for one run (seven inputs) where the page
     asks for well under one. For a logistic model each input's share of the log-odds is exact
-    (weight x distance from the mean input); the shares of the probability are those, scaled
-    to the row's probability change (the same signs and proportions)."""
+    (weight x distance from the mean input), scaled to the probability by
+    :func:`agents.failure_prediction.shares.probability_shares`."""
     inputs = prior_inputs(rows)
     weights = np.array([PRIOR_WEIGHTS[name] for name in inputs.columns])
-    centre = prior_inputs(background).to_numpy(dtype=float).mean(axis=0)
-    expected = float(1.0 / (1.0 + np.exp(-(PRIOR_INTERCEPT + centre @ weights))))
+    reference = background if len(background) else rows
+    centre = prior_inputs(reference).to_numpy(dtype=float).mean(axis=0)
+    if not len(centre) or np.isnan(centre).any():
+        centre = np.zeros(len(weights))
+    expected = float(sigmoid(PRIOR_INTERCEPT + centre @ weights))
     log_odds = (inputs.to_numpy(dtype=float) - centre) * weights  # rows x inputs
-    total = log_odds.sum(axis=1, keepdims=True)
-    change = (prior_probability(rows) - expected)[:, None]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        shares = np.where(np.abs(total) > 1e-12, log_odds / total, 0.0) * change
-    columns = [PRIOR_SOURCES[name] for name in inputs.columns]
-    values = pd.DataFrame(
-        {
-            PRIOR_SOURCES[name]: (
-                inputs[name]
-                if name == "pull_request"
-                else _column(rows, PRIOR_SOURCES[name]).fillna(0.0)
-            )
-            for name in inputs.columns
-        },
-        index=rows.index,
-    )
-    return pd.DataFrame(shares, columns=columns, index=rows.index), values, expected
+    shared = probability_shares(log_odds, expected, prior_probability(rows))
+    shares = pd.DataFrame(0.0, index=rows.index, columns=[*PRIOR_SOURCES.values(), _WORKFLOW_RATE])
+    values = pd.DataFrame(index=rows.index, columns=shares.columns, dtype=float)
+    for position, name in enumerate(inputs.columns):
+        column = PRIOR_SOURCES[name]
+        share = shared[:, position]
+        if name in _STAND_IN:  # read from the workflow where the row has no value of its own
+            stood_in = _column(rows, _STAND_IN[name]).isna().to_numpy()
+            shares[_WORKFLOW_RATE] += np.where(stood_in, share, 0.0)
+            share = np.where(stood_in, 0.0, share)
+        shares[column] += share
+        values[column] = inputs[name] if name == "pull_request" else _column(rows, column)
+    values[_WORKFLOW_RATE] = _column(rows, _WORKFLOW_RATE)
+    return shares, values, expected

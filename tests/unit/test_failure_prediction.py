@@ -34,7 +34,7 @@ def test_only_features_known_before_the_run_reach_the_model(inputs):
     assert "duration_s" not in numeric and "failed_jobs" not in numeric
 
 
-@pytest.mark.parametrize("first", [MIN_TRAIN + 10, 150, 230])
+@pytest.mark.parametrize("first", [5, MIN_TRAIN + 10, 150, 230])  # 5: the prior's alone
 def test_a_prediction_ignores_the_run_itself_and_every_later_run(inputs, first):
     before = walk_forward(run_features(inputs), every=20).rows.set_index("run_id")
     run = int(inputs.runs["run_id"].iloc[first])

@@ -98,3 +98,68 @@ def test_a_repository_too_young_to_learn_from_is_forecast_by_the_prior(features)
     live = result.predictions[~result.predictions["backtest"].astype(bool)]
     assert len(live) == 2 and set(live["model"]) == {PRIOR_MODEL}
     assert live["probability"].to_numpy() == pytest.approx(prior_probability(young.tail(2)))
+
+
+def test_a_rate_the_workflow_stood_in_for_is_explained_as_the_workflows():
+    """A branch with no finished run yet: the prior reads the workflow's failure share in its
+    place, and the reasons say so instead of "this branch failed 0 of its last 10 runs"."""
+    rows = pd.DataFrame(
+        {
+            "branch_fail_rate_10": [np.nan, 0.1],
+            "change_fail_rate_10": [np.nan, 0.1],
+            "wf_fail_rate_10": [0.9, 0.9],
+            "event": ["push", "push"],
+        }
+    )
+    background = pd.DataFrame({"wf_fail_rate_10": [0.1] * 5, "event": ["push"] * 5})
+
+    shares, values, _expected = prior_contributions(rows, background)
+
+    assert shares.loc[0, "branch_fail_rate_10"] == 0 and shares.loc[0, "wf_fail_rate_10"] > 0
+    assert shares.loc[1, "wf_fail_rate_10"] == 0  # the branch's own share was read
+    assert np.isnan(values.loc[0, "branch_fail_rate_10"])
+    explanation = explain(None, rows, background=background)
+    assert "the workflow failed 9 of its last 10 runs" in reasons_in_words(explanation.of_run(0))
+    assert "this branch failed" not in reasons_in_words(explanation.of_run(0))
+
+
+def test_with_no_finished_run_to_compare_with_the_prior_is_still_explained():
+    rows = pd.DataFrame({"change_fails_since_green": [2.0], "event": ["pull_request"]})
+
+    shares, _values, expected = prior_contributions(rows, rows.iloc[:0])
+
+    assert np.isfinite(expected) and np.isfinite(shares.to_numpy()).all()
+    assert expected + shares.sum(axis=1).iloc[0] == pytest.approx(prior_probability(rows)[0])
+
+
+def test_a_model_pooled_from_other_repositories_predicts_a_new_ones_runs(features):
+    """A repository with a few runs in a store with others: the model learned from the others'
+    runs predicts with them, the prior weighing by how many runs that model learned from."""
+    young = features.head(MIN_TRAIN // 2).copy()
+    young.loc[young.index[-2:], ["status", "failed"]] = ["in_progress", np.nan]
+    pool = run_features(synthetic_inputs(runs=240, seed=9))
+
+    result = forecast(young, pool=pool)
+
+    assert result.pipeline is not None and result.prior_weight < 0.6
+    live = result.predictions[~result.predictions["backtest"].astype(bool)]
+    assert set(live["model"]) == {"random_forest"}
+
+
+@pytest.mark.parametrize("kind", ["random_forest", "gradient_boosting"])
+def test_a_live_runs_explanation_adds_up_to_its_blended_probability(features, kind):
+    from agents.failure_prediction.explain import finished_runs
+
+    runs = features.copy()
+    runs.loc[runs.index[-3:], ["status", "failed"]] = ["in_progress", np.nan]
+    result = forecast(runs, kind, every=60)
+    assert 0 < result.prior_weight < 1
+
+    why = explain(
+        result.pipeline, result.live, prior_weight=result.prior_weight,
+        background=finished_runs(runs),
+    )  # fmt: skip
+
+    live = result.predictions[~result.predictions["backtest"].astype(bool)]
+    added_up = why.expected + why.values.sum(axis=1)
+    assert added_up == pytest.approx(live["probability"].to_numpy(), abs=1e-6)
