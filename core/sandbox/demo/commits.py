@@ -165,7 +165,7 @@ _OBJECTS = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Commit:
     """A commit: identity, authorship, message and (lazily) the files it touched."""
 

@@ -51,7 +51,7 @@ _NET_STEP = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class Fault:
     """One reason for a job to fail, with everything the log renderer and truth need."""
 

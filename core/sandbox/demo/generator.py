@@ -17,6 +17,7 @@ import random
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -208,12 +209,15 @@ def generate_demo(
     _write_static(out, runs, end_ts)
     truth = TruthBuilder(sc, seed)
     writer = _Writer(out, seed, truth, choose_logs(runs, end_ts), end_ts)
-    latest, earlier = [], []
-    for run in runs:
-        payload, older = writer.run(run, rng)
-        latest.append(payload)
-        earlier.extend(older)
-    out.runs(latest)
+    earlier: list[dict[str, Any]] = []
+
+    def latest() -> Iterator[dict[str, Any]]:  # written as made: never all held
+        for run in runs:
+            payload, older = writer.run(run, rng)
+            earlier.extend(older)
+            yield payload
+
+    out.runs(latest())
     out.attempts(earlier)
     for sha in dict.fromkeys(r.sha for r in runs):
         out.commit(commit_payload(tl.commits[sha], random.Random(f"{seed}-{sha}")))

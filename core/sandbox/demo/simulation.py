@@ -35,7 +35,7 @@ __all__ = [
 ]
 
 
-@dataclass
+@dataclass(slots=True)
 class StepRun:
     """One step of one job attempt."""
 
@@ -47,7 +47,7 @@ class StepRun:
     end: float | None
 
 
-@dataclass
+@dataclass(slots=True)
 class JobRun:
     """One job of one run attempt."""
 
@@ -67,7 +67,7 @@ class JobRun:
     frac: float = 0.0
 
 
-@dataclass
+@dataclass(slots=True)
 class AttemptRec:
     """One attempt of a run (``run_attempt``)."""
 
@@ -79,7 +79,7 @@ class AttemptRec:
     updated: float = 0.0
 
 
-@dataclass
+@dataclass(slots=True)
 class RunRec:
     """A workflow run with all its attempts (the last one is the 'latest')."""
 

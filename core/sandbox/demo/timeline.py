@@ -91,7 +91,7 @@ class PullRequest:
     bump: tuple[str, str, str, str] | None = None  # ecosystem, package, from, to
 
 
-@dataclass
+@dataclass(slots=True)
 class Trigger:
     """One event that creates a workflow run."""
 
