@@ -84,6 +84,7 @@ class _Judged:
     name: str
     finding_columns: tuple[str, ...]
     what: str  # "tests" or "jobs", for the sentences
+    nothing_stored: str  # what to do when the store holds no result to judge
     read: Callable[[Store, int], pd.DataFrame]
     job: str  # the history's column that names each result's job (agents.flaky_tests.waste)
     config: FlakyConfig = CI_CONFIG  # how the engine judges this agent's items
@@ -93,8 +94,8 @@ class _Judged:
         repo_id = ctx.store.repo_id(ctx.repo)
         history = self.read(ctx.store, repo_id) if repo_id is not None else pd.DataFrame()
         if history.empty:
-            message = (
-                f"No {self.what} results of {ctx.repo} are stored yet: fetch test reports first."
+            message = f"No {self.what[:-1]} results of {ctx.repo} are stored yet: " + (
+                self.nothing_stored
             )
             return nothing_yet(self, message, judged=0)
         ctx.progress(0.2, f"Judging {history['test_id'].nunique():,} {self.what}…")
@@ -239,6 +240,9 @@ class FlakyTests(_Judged):
     csv_name = "flaky_tests.csv"
     finding_columns = FLAKY_COLUMNS
     what = "tests"
+    nothing_stored = (
+        "fetch test reports first (or import a dump that holds JUnit reports as artifacts)."
+    )
     read = staticmethod(_test_history)
     job = "job"
     keeps_quarantine = True
@@ -285,6 +289,7 @@ class FlakyJobs(_Judged):
     csv_name = "flaky_jobs.csv"
     finding_columns = JOB_COLUMNS
     what = "jobs"
+    nothing_stored = "sync the repository's runs first (or import a dump of them)."
     read = staticmethod(job_history)
     job = "test_id"  # a job's name is the item
     config = JOBS_CONFIG
