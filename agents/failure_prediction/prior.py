@@ -123,11 +123,16 @@ def prior_inputs(features: pd.DataFrame) -> pd.DataFrame:
 
 def prior_probability(features: pd.DataFrame) -> np.ndarray:
     """The prior's failure probability of each feature row."""
-    inputs = prior_inputs(features)
-    logit = PRIOR_INTERCEPT + inputs.to_numpy(dtype=float) @ np.array(
-        [PRIOR_WEIGHTS[name] for name in inputs.columns]
-    )
-    return sigmoid(logit)
+    return _probability(prior_inputs(features))
+
+
+def _probability(inputs: pd.DataFrame) -> np.ndarray:
+    """The prior's probability from its inputs (:func:`prior_inputs`)."""
+    return sigmoid(PRIOR_INTERCEPT + inputs.to_numpy(dtype=float) @ _weights(inputs))
+
+
+def _weights(inputs: pd.DataFrame) -> np.ndarray:
+    return np.array([PRIOR_WEIGHTS[name] for name in inputs.columns])
 
 
 def blend_weight(trained_on: int) -> float:
@@ -146,9 +151,9 @@ def blend(learned: np.ndarray, prior: np.ndarray, trained_on: int) -> np.ndarray
     return (1 - weight) * np.asarray(learned, dtype=float) + weight * np.asarray(prior, dtype=float)
 
 
-# An input read from another feature where its own is missing (no run of the branch or the
-# change yet: the workflow's share stands in) is explained by the one it was read from.
-_STAND_IN = {"change_rate": "change_fail_rate_10", "branch_rate": "branch_fail_rate_10"}
+# Inputs read from the workflow's share where their own feature is missing (no run of the
+# branch or the change yet): explained as the workflow's there, as they were read.
+_STAND_IN = frozenset({"change_rate", "branch_rate"})
 
 
 def prior_contributions(
@@ -167,21 +172,21 @@ def prior_contributions(
     (weight x distance from the mean input), scaled to the probability by
     :func:`agents.failure_prediction.shares.probability_shares`."""
     inputs = prior_inputs(rows)
-    weights = np.array([PRIOR_WEIGHTS[name] for name in inputs.columns])
+    weights = _weights(inputs)
     reference = background if len(background) else rows
     centre = prior_inputs(reference).to_numpy(dtype=float).mean(axis=0)
     if not len(centre) or np.isnan(centre).any():
         centre = np.zeros(len(weights))
     expected = float(sigmoid(PRIOR_INTERCEPT + centre @ weights))
     log_odds = (inputs.to_numpy(dtype=float) - centre) * weights  # rows x inputs
-    shared = probability_shares(log_odds, expected, prior_probability(rows))
+    shared = probability_shares(log_odds, expected, _probability(inputs))
     shares = pd.DataFrame(0.0, index=rows.index, columns=[*PRIOR_SOURCES.values(), _WORKFLOW_RATE])
     values = pd.DataFrame(index=rows.index, columns=shares.columns, dtype=float)
     for position, name in enumerate(inputs.columns):
         column = PRIOR_SOURCES[name]
         share = shared[:, position]
         if name in _STAND_IN:  # read from the workflow where the row has no value of its own
-            stood_in = _column(rows, _STAND_IN[name]).isna().to_numpy()
+            stood_in = _column(rows, column).isna().to_numpy()
             shares[_WORKFLOW_RATE] += np.where(stood_in, share, 0.0)
             share = np.where(stood_in, 0.0, share)
         shares[column] += share

@@ -431,21 +431,17 @@ class DumpWriter:
         self.root.mkdir(parents=True, exist_ok=True)
 
     def _write(self, rel: str, data: bytes, compress: bool = False) -> Path:
-        path = self.root / rel
-        if not path.resolve().is_relative_to(self.root.resolve()):
-            raise DumpError(f"{rel!r} would be written outside the dump folder {self.root}.")
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if compress:
-            path = path.with_name(path.name + ".gz")
-            with gzip.GzipFile(filename=path, mode="wb", compresslevel=5, mtime=0) as handle:
-                handle.write(data)
-        else:
-            path.write_bytes(data)
-        return path
+        return self._write_chunks(rel, (data,), compress)
 
     def _write_lines(self, rel: str, rows: Iterable[dict[str, Any]], compress: bool) -> Path:
         """JSON Lines, one object per line, each written as it comes (zlib's stream is the
         same however the input is cut: the same bytes as one write of every line)."""
+        lines = (json.dumps(row, separators=(",", ":")).encode() + b"\n" for row in rows)
+        return self._write_chunks(rel, lines, compress)
+
+    def _write_chunks(self, rel: str, chunks: Iterable[bytes], compress: bool) -> Path:
+        """``rel`` (``.gz`` added when ``compress``), made of ``chunks`` as they come; refused
+        when it would land outside the dump folder."""
         path = self.root / rel
         if not path.resolve().is_relative_to(self.root.resolve()):
             raise DumpError(f"{rel!r} would be written outside the dump folder {self.root}.")
@@ -456,8 +452,8 @@ class DumpWriter:
         else:
             opened = path.open("wb")
         with opened as handle:
-            for row in rows:
-                handle.write(json.dumps(row, separators=(",", ":")).encode() + b"\n")
+            for chunk in chunks:
+                handle.write(chunk)
         return path
 
     def _json(self, rel: str, obj: Any, compress: bool = False) -> Path:
