@@ -181,7 +181,7 @@ def scale(runs: int = 100_000) -> None:
     began = time.perf_counter()
     backtest = walk_forward(features, "random_forest", every=max(25, runs // 40)).rows
     seconds = time.perf_counter() - began
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
     print(
         f"\n== scale: {runs:,} generated runs: fit + backtest {seconds:.0f} s, "
         f"{len(backtest):,} predictions, peak RSS {peak:,.0f} MB =="

@@ -584,7 +584,7 @@ def main(argv: list[str] | None = None) -> int:
         f"{chars / 1e6 / max(seconds, 1e-9):6.1f} MB/s"
         f"   (end to end, wall clock, with gzip and scoring: {chars / 1e6 / wall:.1f} MB/s)"
     )
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024 / 1e6
     print(f"   bench process peak RSS={peak:.0f} MB")
     if not args.no_memory:
         mem = memory_check(rca)

@@ -54,6 +54,7 @@ __all__ = [
     "pair_codes",
     "present_codes",
     "plain_integers",
+    "integer_cells",
     "table_fits",
     "read_history",
     "name_codes",
@@ -282,7 +283,7 @@ def present_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     distinct values; blank text is found among the distinct values, not row by row."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     uniques = np.asarray(uniques, dtype=object)
-    if plain_integers(values):  # no number is blank (the store's run ids: 75k a chunk)
+    if integer_cells(values):  # no number is blank (the store's run ids: 75k a chunk)
         return codes.astype(np.int64), uniques
     blank = np.array([str(value).strip() == "" for value in uniques], dtype=bool)
     if blank.any():
@@ -298,6 +299,14 @@ def plain_integers(values: pd.Series) -> bool:
     return pd.api.types.is_integer_dtype(values.dtype) and not isinstance(
         values.dtype, pd.api.extensions.ExtensionDtype
     )
+
+
+def integer_cells(values: pd.Series) -> bool:
+    """Whether every cell of ``values`` is an integer or missing, never text: NumPy integers,
+    or a categorical of integers (the store's run ids)."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return pd.api.types.is_integer_dtype(values.dtype.categories.dtype)
+    return plain_integers(values)
 
 
 def run_codes(values: pd.Series | None, where: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -59,6 +59,7 @@ from agents.flaky_tests.config import Prior, QuarantineRule
 from agents.flaky_tests.history import (
     FAIL,
     SKIP,
+    integer_cells,
     normalise_outcomes,
     plain_integers,
     table_fits,
@@ -209,7 +210,8 @@ def _text_codes(
     if values is None:
         values = pd.Series(np.nan, index=range(own_rows or 0))
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    if plain_integers(values):  # distinct numbers are distinct texts, and none is missing
+    if plain_integers(values) or (integer_cells(values) and (codes >= 0).all()):
+        # distinct numbers are distinct texts, and none is missing
         return codes.astype(np.int64, copy=False), np.asarray(uniques.astype(str), dtype=object)
     missing = np.flatnonzero(codes < 0) if own_rows is not None else np.zeros(0, dtype=np.int64)
     texts = [*(str(value) for value in uniques), *(f"row:{i}" for i in missing)]

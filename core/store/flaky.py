@@ -160,6 +160,7 @@ _PASSED = OUTCOME_CODES["passed"]
 _FAILED = (OUTCOME_CODES["failed"], OUTCOME_CODES["error"])
 _PAIRS = 1 << 21  # (execution, test) pairs looked at per step of the implied passes
 _ROWS_PER_STEP = 1 << 21  # results read per step of the implied passes
+_ROWS_PER_BAND = 1 << 22  # rows sorted at once when they are put in time order
 _KNOWN = {"last": "max", "failing": "any"}
 _NONE = np.zeros(0, dtype=np.int32)
 
@@ -184,15 +185,15 @@ def test_history(store: Store, repo_id: int, *, messages: bool = True) -> pd.Dat
     outcome, run_id, attempt, commit_sha, created_at, job, branch, message``, oldest first
     (``messages=False``: without ``message``, which the engine never reads).
 
-    The words are categoricals (``test_id, outcome, commit_sha, created_at, job, branch``):
-    per row a small integer code, each distinct word stored once. Why: pandas 3 keeps the
+    The words are categoricals (``test_id, outcome, commit_sha, created_at, job, branch``),
+    and so are the run ids (integer categories): per row a small integer code, each distinct
+    value stored once. Why: pandas 3 keeps the
     characters of every cell of a string column, and a history has millions of rows but a few
     thousand tests, jobs, commits and times (11k runs, 3.4M rows: the read peaked at 2.26 GB
     with text columns, at 0.57 GB with codes; the agent's columns then cost no string per
     row wherever they become arrays, as the categories are Python objects). ``attempt`` is an
-    int16 where it fits (6 bytes a row fewer). Every step keeps 1-4 byte codes per result and
-    lets its parts go once joined: at 100k runs (30M rows) the read peaks at ~1.6 GB, the
-    frame is ~0.6 GB."""
+    int8 or int16 where it fits (6-7 bytes a row fewer). Every step keeps 1-4 byte codes per
+    result and lets its parts go once joined: at 100k runs (41M rows) the frame is ~0.8 GB."""
     runs = store.frame(_RUN_WORDS_SQL, {"repo": repo_id})
     observed = _observed(store, repo_id, messages, runs)
     columns = _COLUMNS if messages else _COLUMNS[:-1]
@@ -449,8 +450,9 @@ def _history(
     observed.at = observed.test = observed.outcome = observed.junit = _NONE
     observed.message = None
     del rows, tests
-    order = _time_order(place, at, test, len(test_words))
-    at = _gather(at, order)
+    per_place = _rows_per_place(place, at)
+    order = _time_order(place, at, test, len(test_words), per_place)
+    del at  # sorted by place, a row's execution words are its place's: repeated, not looked up
     frame = {"test_id": pd.Categorical.from_codes(_gather(test, order), categories=test_words)}
     del test
     spelled = decode(pd.Series(np.arange(max(OUTCOME_CODES.values()) + 1)), OUTCOME_CODES)
@@ -458,19 +460,27 @@ def _history(
     frame["outcome"] = pd.Categorical.from_codes(codes, categories=outcome_words)
     del outcome, codes
     said_message = None if message is None else pd.Series(message[order], dtype=object)
-    # the order (4-8 bytes a row, the largest array left) goes before the columns below are built
     del message, order
+    # one execution of each place: the executions of a place share every word (the place is
+    # their time, run, attempt and job; commit and branch are the run's)
+    speaker = np.empty(len(per_place), dtype=np.int64)
+    speaker[place] = np.arange(len(place))
     for name in _WORDS:
         per_execution, found = words[name]
-        codes = _gather(per_execution.astype(_small(len(found))), at)
+        codes = np.repeat(per_execution[speaker].astype(_small(len(found))), per_place)
         frame[name] = pd.Categorical.from_codes(codes, categories=found)
     del codes
-    # attempts are small numbers: 2 bytes a row where they fit, not 8; the run ids (8 bytes a
-    # row) are built last, after the words, so that they and the words' temporaries never meet
-    small = np.int16 if int(attempt.max(initial=0)) < 2**15 else np.int64
-    numbers = {"attempt": _gather(attempt.astype(small), at)}
-    numbers["run_id"] = _gather(run_id, at)
-    del at
+    # attempts are small numbers: 1 or 2 bytes a row where they fit, not 8; the run ids are a
+    # categorical too (4-byte codes where their 8-byte ids repeated ~400 times each)
+    top = int(attempt.max(initial=0))
+    small = np.int8 if top < 2**7 else np.int16 if top < 2**15 else np.int64
+    numbers = {"attempt": np.repeat(attempt[speaker].astype(small), per_place)}
+    per_execution, found = pd.factorize(run_id, sort=True)
+    numbers["run_id"] = pd.Categorical.from_codes(
+        np.repeat(per_execution[speaker].astype(_small(len(found))), per_place),
+        categories=found,
+    )
+    del per_execution
     if said_message is not None:
         frame["message"] = said_message  # None: no message
     # the columns as built: no copies, and no block of both number columns (one more copy)
@@ -480,14 +490,24 @@ def _history(
     return history
 
 
-def _time_order(place: np.ndarray, at: np.ndarray, test: np.ndarray, words: int) -> np.ndarray:
+def _time_order(
+    place: np.ndarray,
+    at: np.ndarray,
+    test: np.ndarray,
+    words: int,
+    per_place: np.ndarray | None = None,
+) -> np.ndarray:
     """The rows' order in time: by their execution's place, then by test (code -1 first), ties
-    in row order (what a stable argsort of that key gives). Where key and row number fit in
-    4 bytes each, both are packed into one 8-byte number per row and sorted in place, and the
-    order comes back as 4-byte row numbers: an argsort would hold the keys, 8-byte positions
-    and its merge buffer at once (at 100k runs, 42M rows: ~0.7 GB against 0.34 GB). Built a
-    slice of rows at a time (indexing ``place`` with ``at`` whole would copy ``at`` as 8-byte
-    integers first)."""
+    in row order (what a stable argsort of that key gives).
+
+    Where key and row number fit in 4 bytes each, the rows are sorted a band of places at a
+    time (:data:`_ROWS_PER_BAND` rows or so each, the bands in order): within a band, key and
+    row are packed into one 8-byte number per row and sorted in place, and the band's order is
+    written out as 4-byte row numbers. Sorted whole, the packed numbers were 8 bytes a row
+    beside the order's 4 (at 100k runs, 41M rows: the largest moment of the read, 0.5 GB);
+    an argsort would hold the keys, 8-byte positions and its merge buffer at once. Each row's
+    band (1 byte) is found once; each band then picks its rows out of it. ``per_place``:
+    :func:`_rows_per_place`, where the caller has it."""
     size, span = len(at), words + 1
     top = (int(place.max(initial=0)) + 1) * span
     steps = range(0, size, _ROWS_PER_STEP)
@@ -497,16 +517,39 @@ def _time_order(place: np.ndarray, at: np.ndarray, test: np.ndarray, words: int)
             hi = lo + _ROWS_PER_STEP
             key[lo:hi] = place[at[lo:hi]].astype(np.int64) * span + test[lo:hi] + 1
         return np.argsort(key, kind="stable")
-    packed = np.empty(size, dtype=np.uint64)
-    for lo in steps:
-        hi = min(lo + _ROWS_PER_STEP, size)
-        key = (place[at[lo:hi]] * span + test[lo:hi] + 1).astype(np.uint64)
-        packed[lo:hi] = (key << np.uint64(32)) | np.arange(lo, hi, dtype=np.uint64)
-    packed.sort()  # every number distinct (the row's own in the low half): no ties to keep
+    if per_place is None:
+        per_place = _rows_per_place(place, at)
+    band_of_execution = _bands(place, per_place)
+    band = _gather(band_of_execution, at)
     order = np.empty(size, dtype=np.int32)
-    for lo in steps:
-        order[lo : lo + _ROWS_PER_STEP] = packed[lo : lo + _ROWS_PER_STEP] & np.uint64(0xFFFFFFFF)
+    done = 0
+    for number in range(int(band_of_execution.max(initial=0)) + 1):
+        rows = np.flatnonzero(band == number)
+        key = (place[at[rows]] * span + test[rows] + 1).astype(np.uint64)
+        packed = (key << np.uint64(32)) | rows.astype(np.uint64)
+        del key
+        packed.sort()  # every number distinct (the row's own in the low half): no ties to keep
+        order[done : done + len(rows)] = packed & np.uint64(0xFFFFFFFF)
+        done += len(rows)
     return order
+
+
+def _rows_per_place(place: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Per place in time (:func:`_dense_rank`): how many rows its executions hold."""
+    per_execution = np.zeros(len(place), dtype=np.int64)
+    for lo in range(0, len(at), _ROWS_PER_STEP):  # bincount reads 8-byte integers: a slice
+        per_execution += np.bincount(at[lo : lo + _ROWS_PER_STEP], minlength=len(place))
+    places = int(place.max(initial=-1)) + 1
+    return np.bincount(place, weights=per_execution, minlength=places).astype(np.int64)
+
+
+def _bands(place: np.ndarray, per_place: np.ndarray) -> np.ndarray:
+    """Per execution: its band, consecutive places in time holding about
+    :data:`_ROWS_PER_BAND` rows in all (the rows of one place are never split), as uint8 (at
+    most 255 bands: wider ones past that)."""
+    width = max(_ROWS_PER_BAND, int(per_place.sum()) // 255 + 1)
+    before = np.cumsum(per_place) - per_place  # rows of the places before each one
+    return (before // width).astype(np.uint8)[place]
 
 
 def _gather(values: np.ndarray, at: np.ndarray) -> np.ndarray:
@@ -556,8 +599,9 @@ def _joined(first: np.ndarray, then: np.ndarray, shift: int = 0) -> np.ndarray:
 
 
 def _small(count: int) -> type[np.signedinteger]:
-    """The integer type of codes below ``count`` (and -1): int32 when they fit."""
-    return np.int32 if count < 2**31 else np.int64
+    """The integer type of codes below ``count`` (and -1): int16 or int32 when they fit (what
+    a categorical keeps its codes as: built so, they are not copied again)."""
+    return np.int16 if count < 2**15 else np.int32 if count < 2**31 else np.int64
 
 
 def _objects(words: np.ndarray | pd.Index) -> pd.Index:
