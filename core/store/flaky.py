@@ -187,13 +187,14 @@ def test_history(store: Store, repo_id: int, *, messages: bool = True) -> pd.Dat
 
     The words are categoricals (``test_id, outcome, commit_sha, created_at, job, branch``),
     and so are the run ids (integer categories): per row a small integer code, each distinct
-    value stored once. Why: pandas 3 keeps the
-    characters of every cell of a string column, and a history has millions of rows but a few
-    thousand tests, jobs, commits and times (11k runs, 3.4M rows: the read peaked at 2.26 GB
-    with text columns, at 0.57 GB with codes; the agent's columns then cost no string per
-    row wherever they become arrays, as the categories are Python objects). ``attempt`` is an
-    int8 or int16 where it fits (6-7 bytes a row fewer). Every step keeps 1-4 byte codes per
-    result and lets its parts go once joined: at 100k runs (41M rows) the frame is ~0.8 GB."""
+    value stored once. Why: pandas 3 keeps the characters of every cell of a string column,
+    and a history has millions of rows but a few thousand tests, jobs, commits and times (11k
+    runs, 3.4M rows: the read peaked at 2.26 GB with text columns, at 0.57 GB with codes; the
+    agent's columns then cost no string per row wherever they become arrays, as the categories
+    are Python objects); a run id repeats for each of its ~400 results, 8 bytes each time.
+    ``attempt`` is an int8 or int16 where it fits (6-7 bytes a row fewer). Every step keeps
+    1-4 byte codes per result and lets its parts go once joined: at 100k runs (41M rows) the
+    frame is ~0.8 GB and the read peaks at ~1.45 GB."""
     runs = store.frame(_RUN_WORDS_SQL, {"repo": repo_id})
     observed = _observed(store, repo_id, messages, runs)
     columns = _COLUMNS if messages else _COLUMNS[:-1]
