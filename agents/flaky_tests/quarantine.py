@@ -61,7 +61,6 @@ from agents.flaky_tests.history import (
     SKIP,
     integer_cells,
     normalise_outcomes,
-    plain_integers,
     table_fits,
 )
 from agents.flaky_tests.owners import Ownership
@@ -210,7 +209,7 @@ def _text_codes(
     if values is None:
         values = pd.Series(np.nan, index=range(own_rows or 0))
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    if plain_integers(values) or (integer_cells(values) and (codes >= 0).all()):
+    if integer_cells(values) and not (codes < 0).any():
         # distinct numbers are distinct texts, and none is missing
         return codes.astype(np.int64, copy=False), np.asarray(uniques.astype(str), dtype=object)
     missing = np.flatnonzero(codes < 0) if own_rows is not None else np.zeros(0, dtype=np.int64)

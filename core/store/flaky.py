@@ -464,21 +464,21 @@ def _history(
     del message, order
     # one execution of each place: the executions of a place share every word (the place is
     # their time, run, attempt and job; commit and branch are the run's)
-    speaker = np.empty(len(per_place), dtype=np.int64)
-    speaker[place] = np.arange(len(place))
+    representative = np.empty(len(per_place), dtype=np.int64)
+    representative[place] = np.arange(len(place))
     for name in _WORDS:
         per_execution, found = words[name]
-        codes = np.repeat(per_execution[speaker].astype(_small(len(found))), per_place)
+        codes = np.repeat(per_execution[representative].astype(_small(len(found))), per_place)
         frame[name] = pd.Categorical.from_codes(codes, categories=found)
     del codes
     # attempts are small numbers: 1 or 2 bytes a row where they fit, not 8; the run ids are a
     # categorical too (4-byte codes where their 8-byte ids repeated ~400 times each)
     top = int(attempt.max(initial=0))
     small = np.int8 if top < 2**7 else np.int16 if top < 2**15 else np.int64
-    numbers = {"attempt": np.repeat(attempt[speaker].astype(small), per_place)}
+    numbers = {"attempt": np.repeat(attempt[representative].astype(small), per_place)}
     per_execution, found = pd.factorize(run_id, sort=True)
     numbers["run_id"] = pd.Categorical.from_codes(
-        np.repeat(per_execution[speaker].astype(_small(len(found))), per_place),
+        np.repeat(per_execution[representative].astype(_small(len(found))), per_place),
         categories=found,
     )
     del per_execution
@@ -511,10 +511,9 @@ def _time_order(
     :func:`_rows_per_place`, where the caller has it."""
     size, span = len(at), words + 1
     top = (int(place.max(initial=0)) + 1) * span
-    steps = range(0, size, _ROWS_PER_STEP)
     if top >= 2**32 or size >= 2**31:
         key = np.empty(size, dtype=np.int64)
-        for lo in steps:
+        for lo in range(0, size, _ROWS_PER_STEP):
             hi = lo + _ROWS_PER_STEP
             key[lo:hi] = place[at[lo:hi]].astype(np.int64) * span + test[lo:hi] + 1
         return np.argsort(key, kind="stable")
